@@ -1,0 +1,269 @@
+package agency
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	sp "github.com/satupintu/satupintu"
+)
+
+// Cache is the store port the reads are cached in. Get returns nil, nil for a
+// missing key. Values are opaque (already encrypted).
+type Cache interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+}
+
+// Key names one read: whose data (always part of the key, so one citizen's
+// data is never served to another) and which kind of data. Kind also selects
+// the TTL.
+type Key struct {
+	Citizen sp.NIK
+	Kind    string
+}
+
+// Read returns fetch's result through the cache and singleflight:
+//   - a fresh cached value is returned without calling the agency;
+//   - identical reads in flight (same citizen, same kind) share one fetch;
+//   - when the fetch fails and a stale value is cached, the stale value is
+//     served and the read observed as STALE with its original fetch time.
+//
+// T must survive a JSON round trip.
+func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Context) (T, error)) (T, error) {
+	var zero T
+	r := c.reads
+	ck := r.key(key)
+	now := c.opts.Now()
+
+	stale, staleAt, cached := r.load(ctx, ck, key.Kind, now)
+	if cached != nil {
+		var v T
+		if err := json.Unmarshal(cached, &v); err == nil {
+			c.opts.Metrics.cacheResult(c.agency, "hit")
+			record(ctx, c.agency, sp.SourceOK, staleAt)
+			return v, nil
+		}
+	}
+	if r.cache != nil {
+		c.opts.Metrics.cacheResult(c.agency, "miss")
+	}
+
+	ch := r.flight.DoChan(ck, func() (any, error) {
+		// The fetch outlives any one caller: it is shared.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.Timeout)
+		defer cancel()
+		v, err := fetch(fctx)
+		if err != nil {
+			return nil, err
+		}
+		at := c.opts.Now()
+		r.store(fctx, ck, key.Kind, v, at)
+		return fetched{v, at}, nil
+	})
+
+	var res singleflight.Result
+	select {
+	case res = <-ch:
+	case <-ctx.Done():
+		res = singleflight.Result{Err: c.classify(ctx, ctx.Err())}
+	}
+	if res.Err == nil {
+		f := res.Val.(fetched)
+		record(ctx, c.agency, sp.SourceOK, f.at)
+		return f.val.(T), nil
+	}
+	err := res.Err
+	var e *sp.Error
+	if !errors.As(err, &e) {
+		err = c.classify(ctx, err)
+	}
+	if errors.As(err, &e) && e.Code == sp.CodeAgencyBadResponse {
+		c.opts.Metrics.badResponse(c.agency, e.Code)
+	}
+	if stale != nil {
+		var v T
+		if json.Unmarshal(stale, &v) == nil {
+			c.opts.Metrics.cacheResult(c.agency, "stale")
+			c.opts.Logger.WarnContext(ctx, "serving stale agency data", "agency", c.agency, "kind", key.Kind,
+				"fetched_at", staleAt, "error", sp.ErrorCodeOf(err))
+			record(ctx, c.agency, sp.SourceStale, staleAt)
+			return v, nil
+		}
+	}
+	record(ctx, c.agency, sp.SourceUnavailable, time.Time{})
+	return zero, err
+}
+
+type fetched struct {
+	val any
+	at  time.Time
+}
+
+// reader holds a client's singleflight group and sealed cache.
+type reader struct {
+	c      *Client
+	cache  Cache
+	flight singleflight.Group
+	aead   cipher.AEAD
+	mac    []byte
+}
+
+func newReader(c *Client) *reader {
+	r := &reader{c: c, cache: c.opts.Cache}
+	if r.cache != nil {
+		// Separate keys for sealing and for naming entries, both derived from
+		// the configured cache key.
+		sum := func(label string) []byte {
+			h := hmac.New(sha256.New, c.opts.CacheKey)
+			h.Write([]byte(label))
+			return h.Sum(nil)
+		}
+		block, _ := aes.NewCipher(sum("seal"))
+		r.aead, _ = cipher.NewGCM(block)
+		r.mac = sum("name")
+	}
+	return r
+}
+
+// key names an entry without revealing the NIK: an HMAC of the citizen.
+func (r *reader) key(k Key) string {
+	mac := hmac.New(sha256.New, r.mac)
+	mac.Write([]byte(k.Citizen))
+	return "agency:" + string(r.c.agency) + ":" + k.Kind + ":" + hex.EncodeToString(mac.Sum(nil)[:16])
+}
+
+type entry struct {
+	At    time.Time       `json:"at"`
+	Value json.RawMessage `json:"v"`
+}
+
+// load returns the cached value: as fresh when within its TTL, else as stale.
+func (r *reader) load(ctx context.Context, key, kind string, now time.Time) (stale []byte, at time.Time, fresh []byte) {
+	if r.cache == nil {
+		return nil, time.Time{}, nil
+	}
+	sealed, err := r.cache.Get(ctx, key)
+	if err != nil {
+		r.c.opts.Logger.WarnContext(ctx, "agency cache unreadable; calling the agency", "agency", r.c.agency, "error", err)
+		return nil, time.Time{}, nil
+	}
+	if sealed == nil {
+		return nil, time.Time{}, nil
+	}
+	e, err := r.open(sealed, key)
+	if err != nil {
+		r.c.opts.Logger.WarnContext(ctx, "agency cache entry discarded", "agency", r.c.agency, "error", err)
+		return nil, time.Time{}, nil
+	}
+	if now.Sub(e.At) < r.c.cfg.TTLFor(kind) {
+		return e.Value, e.At, e.Value
+	}
+	return e.Value, e.At, nil
+}
+
+func (r *reader) store(ctx context.Context, key, kind string, v any, at time.Time) {
+	ttl := r.c.cfg.TTLFor(kind)
+	if r.cache == nil || ttl == 0 {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		r.c.opts.Logger.ErrorContext(ctx, "agency value not cacheable", "agency", r.c.agency, "kind", kind, "error", err)
+		return
+	}
+	sealed, err := r.seal(entry{At: at, Value: b}, key)
+	if err == nil {
+		err = r.cache.Set(ctx, key, sealed, ttl+r.c.cfg.StaleFor)
+	}
+	if err != nil {
+		r.c.opts.Logger.WarnContext(ctx, "agency cache not written", "agency", r.c.agency, "error", err)
+	}
+}
+
+// seal encrypts an entry, bound to its key so entries cannot be swapped
+// between citizens.
+func (r *reader) seal(e entry, key string) ([]byte, error) {
+	plain, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, r.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return r.aead.Seal(nonce, nonce, plain, []byte(key)), nil
+}
+
+func (r *reader) open(sealed []byte, key string) (entry, error) {
+	var e entry
+	n := r.aead.NonceSize()
+	if len(sealed) < n {
+		return e, fmt.Errorf("entry too short")
+	}
+	plain, err := r.aead.Open(nil, sealed[:n], sealed[n:], []byte(key))
+	if err != nil {
+		return e, fmt.Errorf("entry does not open with this cache key: %w", err)
+	}
+	return e, json.Unmarshal(plain, &e)
+}
+
+// Observation collects, for one request, how fresh each agency's data was.
+type Observation struct {
+	mu      sync.Mutex
+	sources map[sp.Agency]sp.Source
+}
+
+type observationKey struct{}
+
+// Observe returns a context whose reads are recorded in the Observation.
+func Observe(ctx context.Context) (context.Context, *Observation) {
+	o := &Observation{sources: map[sp.Agency]sp.Source{}}
+	return context.WithValue(ctx, observationKey{}, o), o
+}
+
+// Source returns what was observed of agency a.
+func (o *Observation) Source(a sp.Agency) (sp.Source, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s, ok := o.sources[a]
+	return s, ok
+}
+
+var severity = map[sp.SourceStatus]int{sp.SourceOK: 0, sp.SourceStale: 1, sp.SourceUnavailable: 2}
+
+// record merges one read into the request's observation: the worst status
+// and the oldest fetch time win.
+func record(ctx context.Context, a sp.Agency, st sp.SourceStatus, at time.Time) {
+	o, _ := ctx.Value(observationKey{}).(*Observation)
+	if o == nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	cur, ok := o.sources[a]
+	if !ok {
+		o.sources[a] = sp.Source{Agency: a, Status: st, FetchedAt: at}
+		return
+	}
+	if severity[st] > severity[cur.Status] {
+		cur.Status = st
+	}
+	if cur.Status == sp.SourceUnavailable {
+		cur.FetchedAt = time.Time{}
+	} else if !at.IsZero() && (cur.FetchedAt.IsZero() || at.Before(cur.FetchedAt)) {
+		cur.FetchedAt = at
+	}
+	o.sources[a] = cur
+}

@@ -1,0 +1,280 @@
+package satupintu
+
+import "time"
+
+// What each agency knows about a citizen, in satupintu's own terms. Adapters
+// translate each agency's wire format into these; resolvers map them to
+// GraphQL. A nil record or empty list means "the agency does not know this
+// citizen", never an error.
+
+// Sex as recorded by the civil registry.
+type Sex string
+
+const (
+	SexMale   Sex = "MALE"
+	SexFemale Sex = "FEMALE"
+)
+
+// Region is a Kemendagri region with its name.
+type Region struct {
+	Code RegionCode
+	Name string
+}
+
+// Address as on the identity card.
+type Address struct {
+	Street     string
+	RT, RW     string
+	Village    Region
+	District   Region
+	Regency    Region
+	Province   Region
+	PostalCode string
+}
+
+// Citizen is the civil-registry (Dukcapil) record of one person.
+type Citizen struct {
+	NIK           NIK
+	KK            KK
+	Name          string
+	BirthPlace    string
+	BirthDate     Date
+	Sex           Sex
+	Religion      string
+	MaritalStatus string
+	Occupation    string
+	Address       Address
+}
+
+// Relationship of a family-card member to the head of the family.
+type Relationship string
+
+const (
+	RelationshipHead       Relationship = "HEAD"
+	RelationshipSpouse     Relationship = "SPOUSE"
+	RelationshipChild      Relationship = "CHILD"
+	RelationshipParent     Relationship = "PARENT"
+	RelationshipGrandchild Relationship = "GRANDCHILD"
+	RelationshipOther      Relationship = "OTHER"
+)
+
+// FamilyMember is one row of a family card (Kartu Keluarga).
+type FamilyMember struct {
+	NIK          NIK
+	Name         string
+	BirthDate    Date
+	Sex          Sex
+	Relationship Relationship
+}
+
+// Family is a family card and its members.
+type Family struct {
+	KK      KK
+	Members []FamilyMember
+}
+
+// Coded is a code with its agency label, e.g. {"21", "PBI (APBN)"}.
+type Coded struct {
+	Code  string
+	Label string
+}
+
+// Membership is a BPJS Kesehatan (JKN) participation.
+type Membership struct {
+	CardNumber      string // noKartu, 13 digits
+	Class           Coded  // hakKelas: {"3","KELAS III"}
+	ParticipantType Coded  // jenisPeserta: {"21","PBI (APBN)"}
+	Status          Coded  // statusPeserta: {"0","AKTIF"}
+	PrimaryClinic   Coded  // provUmum: the assigned FKTP
+	Arrears         int64  // premium arrears in rupiah (PCare tunggakan)
+	CoverageStart   Date   // tglTMT
+	CoverageEnd     Date   // tglTAT
+}
+
+// Active reports whether the membership is active (statusPeserta "0").
+func (m Membership) Active() bool { return m.Status.Code == "0" }
+
+// PBI reports whether the state pays the premium (Penerima Bantuan Iuran).
+func (m Membership) PBI() bool {
+	switch m.ParticipantType.Code {
+	case "21", "22":
+		return true
+	}
+	return false
+}
+
+// Coding is a FHIR coding.
+type Coding struct {
+	System  string
+	Code    string
+	Display string
+}
+
+// Immunization is one vaccination recorded in SATUSEHAT.
+type Immunization struct {
+	ID         string
+	Vaccine    Coding // KFA code
+	Reason     Coding // IM-Dasar, IM-Lanjutan, …
+	Date       Date
+	DoseNumber int
+	Status     string // FHIR status, e.g. "completed"
+	Facility   string
+}
+
+// Relation of a student record to the citizen asking.
+type StudentRelation string
+
+const (
+	StudentSelf  StudentRelation = "SELF"
+	StudentChild StudentRelation = "CHILD"
+)
+
+// SchoolLevel of a school.
+type SchoolLevel string
+
+const (
+	LevelSD  SchoolLevel = "SD"
+	LevelSMP SchoolLevel = "SMP"
+	LevelSMA SchoolLevel = "SMA"
+	LevelSMK SchoolLevel = "SMK"
+)
+
+// PIPStage is where a student's Smart Indonesia Programme aid stands.
+type PIPStage string
+
+const (
+	PIPNominated PIPStage = "NOMINATED" // SK Nominasi: the account must be activated before the deadline
+	PIPPaid      PIPStage = "PAID"      // SK Pemberian: funds paid
+	PIPWithdrawn PIPStage = "WITHDRAWN"
+)
+
+// PIPStatus is a student's PIP/KIP status.
+type PIPStatus struct {
+	KIPNumber    string
+	Eligible     bool
+	Stage        PIPStage
+	Deadline     Date  // activation deadline while NOMINATED
+	AnnualAmount int64 // rupiah
+	Bank         string
+}
+
+// StudentRecord is a Dapodik student record.
+type StudentRecord struct {
+	NISN       NISN
+	NIK        NIK
+	Name       string
+	Relation   StudentRelation
+	SchoolNPSN string
+	SchoolName string
+	Level      SchoolLevel
+	Grade      int
+	ClassName  string
+	PIP        *PIPStatus
+}
+
+// DrivingLicence is a SIM.
+type DrivingLicence struct {
+	Number    string
+	Class     string // A, B1, B2, C, CI, CII, D
+	IssuedOn  Date
+	ExpiresOn Date
+	Office    string
+}
+
+// PoliceCertificate is an SKCK.
+type PoliceCertificate struct {
+	Number     string
+	Purpose    string
+	Level      string // MABES, POLDA, POLRES, POLSEK
+	IssuedOn   Date
+	ValidUntil Date
+}
+
+// TicketStatus of an ETLE ticket.
+type TicketStatus string
+
+const (
+	TicketUnconfirmed TicketStatus = "UNCONFIRMED"
+	TicketConfirmed   TicketStatus = "CONFIRMED"
+	TicketPaid        TicketStatus = "PAID"
+)
+
+// TrafficTicket is an ETLE (camera) ticket on a vehicle the citizen owns.
+type TrafficTicket struct {
+	Number     string
+	Plate      string
+	Violation  string
+	Location   string
+	OccurredAt time.Time
+	ConfirmBy  Date // after this the vehicle registration is blocked
+	Fine       int64
+	Status     TicketStatus
+}
+
+// PoliceRecord is what the police hold about a citizen.
+type PoliceRecord struct {
+	Licences     []DrivingLicence
+	Certificates []PoliceCertificate
+	Tickets      []TrafficTicket // unpaid only
+}
+
+// ProgrammeCode of a social-aid programme.
+type ProgrammeCode string
+
+const (
+	ProgrammePKH  ProgrammeCode = "PKH"
+	ProgrammeBPNT ProgrammeCode = "BPNT"
+	ProgrammePBI  ProgrammeCode = "PBI_JK"
+)
+
+// Programme is a social-aid programme a family receives.
+type Programme struct {
+	Code   ProgrammeCode
+	Name   string
+	Active bool
+	Since  Date
+}
+
+// DisbursementStatus of one aid payment.
+type DisbursementStatus string
+
+const (
+	DisbursementScheduled DisbursementStatus = "SCHEDULED"
+	DisbursementPaid      DisbursementStatus = "PAID"
+	DisbursementFailed    DisbursementStatus = "FAILED"
+)
+
+// Disbursement is one scheduled or past aid payment.
+type Disbursement struct {
+	ID        string
+	Programme ProgrammeCode
+	Period    string // e.g. "Tahap 4 2026"
+	Amount    int64
+	Date      Date // scheduled or paid on
+	Status    DisbursementStatus
+	Channel   string
+}
+
+// Welfare is the citizen's entry in the social register (DTSEN).
+type Welfare struct {
+	Decile        int // 1 (poorest) … 10
+	UpdatedOn     Date
+	Programmes    []Programme
+	Disbursements []Disbursement
+}
+
+// SourceStatus says how fresh one agency's part of an answer is.
+type SourceStatus string
+
+const (
+	SourceOK          SourceStatus = "OK"
+	SourceStale       SourceStatus = "STALE"
+	SourceUnavailable SourceStatus = "UNAVAILABLE"
+)
+
+// Source is the freshness of one agency's data in an answer.
+type Source struct {
+	Agency    Agency
+	Status    SourceStatus
+	FetchedAt time.Time // zero when unavailable
+}

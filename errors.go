@@ -16,10 +16,14 @@ const (
 	CodeUnauthenticated ErrorCode = "UNAUTHENTICATED"
 	CodeForbidden       ErrorCode = "FORBIDDEN"
 	CodeInvalidInput    ErrorCode = "INVALID_INPUT"
-	CodeConflict        ErrorCode = "CONFLICT"
-	CodeRateLimited     ErrorCode = "RATE_LIMITED"
-	CodeUnavailable     ErrorCode = "UNAVAILABLE"
-	CodeInternal        ErrorCode = "INTERNAL"
+	CodePayloadTooLarge ErrorCode = "PAYLOAD_TOO_LARGE"
+	// CodeQueryLimit is a GraphQL operation over the depth, alias, field or
+	// complexity limits.
+	CodeQueryLimit  ErrorCode = "QUERY_LIMIT_EXCEEDED"
+	CodeConflict    ErrorCode = "CONFLICT"
+	CodeRateLimited ErrorCode = "RATE_LIMITED"
+	CodeUnavailable ErrorCode = "UNAVAILABLE"
+	CodeInternal    ErrorCode = "INTERNAL"
 
 	// Agency failures: extensions.agency says which one.
 	CodeAgencyUnavailable ErrorCode = "AGENCY_UNAVAILABLE"  // down, 5xx, breaker open, too many calls in flight
@@ -37,8 +41,10 @@ func (c ErrorCode) HTTPStatus() int {
 		return http.StatusUnauthorized
 	case CodeForbidden:
 		return http.StatusForbidden
-	case CodeInvalidInput:
+	case CodeInvalidInput, CodeQueryLimit:
 		return http.StatusBadRequest
+	case CodePayloadTooLarge:
+		return http.StatusRequestEntityTooLarge
 	case CodeConflict:
 		return http.StatusConflict
 	case CodeRateLimited:

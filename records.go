@@ -158,6 +158,13 @@ type PIPStatus struct {
 	Bank         string
 }
 
+// School is where a student is enrolled.
+type School struct {
+	NPSN  string
+	Name  string
+	Level SchoolLevel
+}
+
 // StudentRecord is a Dapodik student record.
 type StudentRecord struct {
 	NISN       NISN
@@ -277,4 +284,34 @@ type Source struct {
 	Agency    Agency
 	Status    SourceStatus
 	FetchedAt time.Time // zero when unavailable
+}
+
+// Level is the administrative level the region's code names.
+func (r Region) Level() RegionLevel { return r.Code.Level() }
+
+// School is the student's school.
+func (s StudentRecord) School() School {
+	return School{NPSN: s.SchoolNPSN, Name: s.SchoolName, Level: s.Level}
+}
+
+// SIMRenewalWindow is how many days before expiry a driving licence may be
+// renewed online.
+const SIMRenewalWindow = 90
+
+// RenewableOnline reports whether the licence is within its online
+// renewal window today (WIB).
+func (l DrivingLicence) RenewableOnline() bool {
+	return DateOf(time.Now()).DaysUntil(l.ExpiresOn) <= SIMRenewalWindow
+}
+
+// Registered reports whether the family is in the social register.
+func (w Welfare) Registered() bool { return w.Decile > 0 }
+
+// RegisteredDecile is the welfare decile, nil when not registered.
+func (w Welfare) RegisteredDecile() *int {
+	if w.Decile == 0 {
+		return nil
+	}
+	d := w.Decile
+	return &d
 }

@@ -47,10 +47,12 @@ type faults struct {
 	byName map[sp.Agency]Fault
 	rng    *rand.Rand
 	counts map[sp.Agency]*atomic.Int64
+	last   map[sp.Agency]http.Header // exchange headers of the latest request
 }
 
 func newFaults() *faults {
-	f := &faults{byName: map[sp.Agency]Fault{}, rng: rand.New(rand.NewPCG(1, 2)), counts: map[sp.Agency]*atomic.Int64{}}
+	f := &faults{byName: map[sp.Agency]Fault{}, rng: rand.New(rand.NewPCG(1, 2)), counts: map[sp.Agency]*atomic.Int64{},
+		last: map[sp.Agency]http.Header{}}
 	for _, a := range sp.Agencies {
 		f.counts[a] = new(atomic.Int64)
 	}
@@ -74,6 +76,22 @@ func (f *faults) get(a sp.Agency) (Fault, bool) {
 	return x, ok
 }
 
+// exchangeHeaders are the headers an inter-agency exchange layer would
+// check on every call: who calls, the message, the request and the purpose.
+var exchangeHeaders = []string{"X-Road-Client", "X-Road-Id", "X-Road-Issue", "X-Request-Id"}
+
+func (f *faults) remember(a sp.Agency, h http.Header) {
+	kept := http.Header{}
+	for _, k := range exchangeHeaders {
+		if v := h.Get(k); v != "" {
+			kept.Set(k, v)
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.last[a] = kept
+}
+
 func (f *faults) roll(p float64) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -86,6 +104,7 @@ func (f *faults) wrap(a sp.Agency, next http.Handler) http.Handler {
 	counter := f.counts[a]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		counter.Add(1)
+		f.remember(a, r.Header)
 		x, ok := f.get(a)
 		if !ok {
 			next.ServeHTTP(w, r)

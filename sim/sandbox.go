@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
@@ -20,15 +21,85 @@ import (
 type Options struct {
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Credentials the simulators demand; zero means DevCredentials().
+	Credentials Credentials
+	// BaseURL is where the sandbox is served (e.g. http://127.0.0.1:41234),
+	// so simulators can name themselves: the identity provider's issuer is
+	// BaseURL + "/idp".
+	BaseURL string
+	// Step is the time between two steps of the simulated cases (each open
+	// case emits its next status event); 0 means no automatic stepping:
+	// call StepCases.
+	Step time.Duration
+	// Polled names the agencies that call no webhooks: satupintu polls
+	// them for case events. Nil means education only.
+	Polled map[sp.Agency]bool
+	// Population adds that many synthetic citizens (seed.Population) to
+	// the named ones, for load tests.
+	Population int
+}
+
+// Credentials are the secrets the simulators check on every call. Dev mode
+// and the tests give the same values to the real adapters, so a wrong
+// secret fails exactly as it would against the agency.
+type Credentials struct {
+	DukcapilKey  string // X-Api-Key of the JSON agencies
+	EducationKey string
+	PoliceKey    string
+	SocialKey    string
+
+	BPJSConsID  string // VClaim X-cons-id
+	BPJSSecret  string // VClaim consumer secret (signature and encryption key)
+	BPJSUserKey string // VClaim user_key
+	// PCare adds X-authorization: Basic base64(user:password:095).
+	BPJSPCareUser     string
+	BPJSPCarePassword string
+
+	SatuSehatClientID     string // OAuth2 client credentials
+	SatuSehatClientSecret string
+
+	// Case secrets sign the case contract in both directions (forwards,
+	// polls, cancellations, webhooks).
+	BPJSCaseSecret      string
+	EducationCaseSecret string
+	PoliceCaseSecret    string
+	SocialCaseSecret    string
+}
+
+// DevCredentials are the fixed, public sandbox secrets.
+func DevCredentials() Credentials {
+	return Credentials{
+		DukcapilKey:           "dev-dukcapil-key",
+		EducationKey:          "dev-education-key",
+		PoliceKey:             "dev-police-key",
+		SocialKey:             "dev-social-key",
+		BPJSConsID:            "12345",
+		BPJSSecret:            "dev-bpjs-secret",
+		BPJSUserKey:           "dev-bpjs-user-key",
+		BPJSPCareUser:         "dev-pcare",
+		BPJSPCarePassword:     "dev-pcare-password",
+		SatuSehatClientID:     "dev-satusehat-client",
+		SatuSehatClientSecret: "dev-satusehat-secret",
+		BPJSCaseSecret:        "dev-bpjs-case-secret",
+		EducationCaseSecret:   "dev-education-case-secret",
+		PoliceCaseSecret:      "dev-police-case-secret",
+		SocialCaseSecret:      "dev-social-case-secret",
+	}
 }
 
 // Sandbox is every simulator behind one handler. Each agency lives under
 // /<agency>/ (e.g. /bpjs/vclaim-rest/...).
 type Sandbox struct {
-	Seed   *seed.Seed
-	faults *faults
-	mux    *http.ServeMux
-	now    func() time.Time
+	Seed    *seed.Seed
+	Creds   Credentials
+	BaseURL string
+	faults  *faults
+	idp     *idpProvider
+	fcm     *fcmServer
+	cases   *caseBook
+	mux     *http.ServeMux
+	now     func() time.Time
+	log     *slog.Logger
 }
 
 // New builds a sandbox over the deterministic seed of today.
@@ -36,10 +107,29 @@ func New(o Options) *Sandbox {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Sandbox{Seed: seed.New(o.Now()), faults: newFaults(), mux: http.NewServeMux(), now: o.Now}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Credentials == (Credentials{}) {
+		o.Credentials = DevCredentials()
+	}
+	s := &Sandbox{Seed: seed.New(o.Now()), Creds: o.Credentials, BaseURL: strings.TrimRight(o.BaseURL, "/"),
+		faults: newFaults(), mux: http.NewServeMux(), now: o.Now, log: o.Logger, cases: newCaseBook(o.Polled)}
+	if o.Population > 0 {
+		s.Seed.AddPopulation(o.Population)
+	}
 	s.mountAgencies()
+	s.mountCases()
+	s.mountIdP()
+	s.mountFCM()
+	if o.Step > 0 {
+		s.startStepping(o.Step)
+	}
 	return s
 }
+
+// Close stops the automatic stepping of cases, if any.
+func (s *Sandbox) Close() { s.cases.close() }
 
 // mount puts an agency's simulator under /<agency>/ behind its faults.
 func (s *Sandbox) mount(a sp.Agency, h http.Handler) {
@@ -60,6 +150,14 @@ func (s *Sandbox) SetFault(f Fault) error {
 
 // Counts returns how many requests each agency simulator has received.
 func (s *Sandbox) Counts() map[sp.Agency]int64 { return s.faults.snapshot() }
+
+// LastExchange returns the exchange headers (X-Road-Client, X-Road-Id,
+// X-Road-Issue, X-Request-Id) of the latest request agency a received.
+func (s *Sandbox) LastExchange(a sp.Agency) http.Header {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	return s.faults.last[a].Clone()
+}
 
 // Citizen is a seeded person as /dev/citizens lists them.
 type Citizen struct {

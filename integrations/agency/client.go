@@ -74,7 +74,14 @@ func New(a sp.Agency, cfg Config, opts Options) (*Client, error) {
 	}
 	c := &Client{agency: a, cfg: cfg, base: base, opts: opts}
 	c.breaker = newBreaker(c)
-	c.http = &http.Client{Transport: c.chain(opts.Transport)}
+	c.http = &http.Client{
+		Transport: c.chain(opts.Transport),
+		// Agencies do not redirect. Following one would send the API key
+		// and the NIK-bearing path wherever the answer points (Go only
+		// strips Authorization and cookies across hosts), so a 3xx goes
+		// back to the adapter as an unexpected status.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	c.reads = newReader(c)
 	return c, nil
 }
@@ -113,10 +120,29 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		return nil, c.classify(ctx, err)
 	}
 	if failed(resp) {
+		var cause error
+		if d, ok := retryAfter(resp); ok {
+			cause = &retryLater{after: d}
+		}
 		return nil, sp.AgencyError(c.agency, sp.CodeAgencyUnavailable,
-			fmt.Sprintf("%s answered HTTP %d", c.agency, resp.StatusCode), nil)
+			fmt.Sprintf("%s answered HTTP %d", c.agency, resp.StatusCode), cause)
 	}
 	return resp, nil
+}
+
+// retryLater carries the wait an overloaded agency asked for.
+type retryLater struct{ after time.Duration }
+
+func (e *retryLater) Error() string { return fmt.Sprintf("asked to retry after %s", e.after) }
+
+// RetryAfterOf returns the wait an agency asked for in a failed call's
+// Retry-After (a 429 or 503 after retries), or 0.
+func RetryAfterOf(err error) time.Duration {
+	var r *retryLater
+	if errors.As(err, &r) {
+		return r.after
+	}
+	return 0
 }
 
 // DoJSON sends req and decodes a 2xx JSON answer into v. It returns the
@@ -147,19 +173,31 @@ func (c *Client) DecodeJSON(resp *http.Response, v any) error {
 // agency refused our credentials, anything else is a bad response.
 func (c *Client) StatusError(resp *http.Response) error {
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		c.opts.Metrics.failure(c.agency, sp.CodeAgencyRejected)
 		return sp.AgencyError(c.agency, sp.CodeAgencyRejected,
 			fmt.Sprintf("%s refused the request (HTTP %d)", c.agency, resp.StatusCode), nil)
 	}
 	return c.BadResponse(fmt.Sprintf("unexpected HTTP %d", resp.StatusCode), nil)
 }
 
-// BadResponse is the error for an answer that cannot be understood.
+// BadResponse is the error for an answer that cannot be understood. It is
+// counted in the metrics here, where the adapter finds it: the chain has
+// already counted the call as answered.
 func (c *Client) BadResponse(what string, cause error) error {
+	c.opts.Metrics.failure(c.agency, sp.CodeAgencyBadResponse)
+	return c.badResponse(what, cause)
+}
+
+// badResponse is BadResponse for the chain itself, whose errors identify
+// counts.
+func (c *Client) badResponse(what string, cause error) error {
 	return sp.AgencyError(c.agency, sp.CodeAgencyBadResponse, fmt.Sprintf("%s sent a bad response: %s", c.agency, what), cause)
 }
 
-// Rejected is the error for an answer that refuses us.
+// Rejected is the error for an answer that refuses us, counted like
+// BadResponse.
 func (c *Client) Rejected(what string, cause error) error {
+	c.opts.Metrics.failure(c.agency, sp.CodeAgencyRejected)
 	return sp.AgencyError(c.agency, sp.CodeAgencyRejected, fmt.Sprintf("%s refused the request: %s", c.agency, what), cause)
 }
 
@@ -168,6 +206,7 @@ func (c *Client) classify(ctx context.Context, err error) error {
 	if errors.As(err, &e) {
 		return e
 	}
+	err = withoutURL(err)
 	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded || isTimeout(err) {
 		return sp.AgencyError(c.agency, sp.CodeAgencyTimeout, fmt.Sprintf("%s did not answer in time", c.agency), err)
 	}
@@ -176,6 +215,25 @@ func (c *Client) classify(ctx context.Context, err error) error {
 	}
 	return sp.AgencyError(c.agency, sp.CodeAgencyUnavailable, fmt.Sprintf("%s is unreachable", c.agency), err)
 }
+
+// withoutURL drops the request URL from a transport error: agency paths
+// and queries carry NIKs, and the error ends up in logs.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &urlFreeError{op: ue.Op, err: ue.Err}
+	}
+	return err
+}
+
+type urlFreeError struct {
+	op  string
+	err error
+}
+
+func (e *urlFreeError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *urlFreeError) Unwrap() error { return e.err }
+func (e *urlFreeError) Timeout() bool { return isTimeout(e.err) }
 
 func isTimeout(err error) bool {
 	var t interface{ Timeout() bool }
@@ -188,6 +246,8 @@ func failed(resp *http.Response) bool {
 	return resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
 }
 
+var errBodyTooLarge = fmt.Errorf("response body over %d bytes", MaxBody)
+
 // buffer reads the whole body so it outlives the attempt's context.
 func buffer(resp *http.Response) error {
 	defer resp.Body.Close()
@@ -196,7 +256,7 @@ func buffer(resp *http.Response) error {
 		return err
 	}
 	if len(b) > MaxBody {
-		return fmt.Errorf("response body over %d bytes", MaxBody)
+		return errBodyTooLarge
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(b))
 	resp.ContentLength = int64(len(b))

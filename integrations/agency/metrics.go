@@ -1,6 +1,7 @@
 package agency
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -27,7 +28,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "satupintu_agency_requests_total", Help: "Agency calls (after retries), by outcome.",
+			Name: "satupintu_agency_requests_total", Help: "Agency calls (after retries), by outcome: ok, error, cancelled (the caller gave up).",
 		}, []string{"agency", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "satupintu_agency_request_duration_seconds", Help: "Agency call latency, retries included.",
@@ -59,6 +60,9 @@ func (m *Metrics) call(a sp.Agency, d time.Duration, resp *http.Response, err er
 	}
 	m.latency.WithLabelValues(string(a)).Observe(d.Seconds())
 	switch {
+	case errors.Is(err, context.Canceled):
+		// The caller gave up: not the agency failing (the breaker agrees).
+		m.calls.WithLabelValues(string(a), "cancelled").Inc()
 	case err != nil:
 		m.calls.WithLabelValues(string(a), "error").Inc()
 		code := sp.ErrorCodeOf(err)
@@ -78,8 +82,8 @@ func (m *Metrics) call(a sp.Agency, d time.Duration, resp *http.Response, err er
 	}
 }
 
-// badResponse counts an answer the adapter could not understand.
-func (m *Metrics) badResponse(a sp.Agency, code sp.ErrorCode) {
+// failure counts an answer the adapter judged a failure (bad or refusing).
+func (m *Metrics) failure(a sp.Agency, code sp.ErrorCode) {
 	if m == nil {
 		return
 	}

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -36,7 +35,8 @@ type Key struct {
 
 // Read returns fetch's result through the cache and singleflight:
 //   - a fresh cached value is returned without calling the agency;
-//   - identical reads in flight (same citizen, same kind) share one fetch;
+//   - identical reads in flight (same citizen, same kind) share one fetch,
+//     and a read that races a flight's store finds the stored value;
 //   - when the fetch fails and a stale value is cached, the stale value is
 //     served and the read observed as STALE with its original fetch time.
 //
@@ -52,7 +52,7 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 		var v T
 		if err := json.Unmarshal(cached, &v); err == nil {
 			c.opts.Metrics.cacheResult(c.agency, "hit")
-			record(ctx, c.agency, sp.SourceOK, staleAt)
+			sp.RecordSource(ctx, c.agency, sp.SourceOK, staleAt)
 			return v, nil
 		}
 	}
@@ -64,6 +64,14 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 		// The fetch outlives any one caller: it is shared.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.Timeout)
 		defer cancel()
+		// A read that missed just before an earlier flight stored its
+		// value finds it here instead of calling the agency again.
+		if _, at, b := r.load(fctx, ck, key.Kind, c.opts.Now()); b != nil {
+			var v T
+			if json.Unmarshal(b, &v) == nil {
+				return fetched{v, at}, nil
+			}
+		}
 		v, err := fetch(fctx)
 		if err != nil {
 			return nil, err
@@ -81,16 +89,15 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 	}
 	if res.Err == nil {
 		f := res.Val.(fetched)
-		record(ctx, c.agency, sp.SourceOK, f.at)
+		sp.RecordSource(ctx, c.agency, sp.SourceOK, f.at)
 		return f.val.(T), nil
 	}
+	// Failures are counted where they arise (the chain, BadResponse,
+	// Rejected): counting here would count a shared fetch once per caller.
 	err := res.Err
 	var e *sp.Error
 	if !errors.As(err, &e) {
 		err = c.classify(ctx, err)
-	}
-	if errors.As(err, &e) && e.Code == sp.CodeAgencyBadResponse {
-		c.opts.Metrics.badResponse(c.agency, e.Code)
 	}
 	if stale != nil {
 		var v T
@@ -98,11 +105,11 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 			c.opts.Metrics.cacheResult(c.agency, "stale")
 			c.opts.Logger.WarnContext(ctx, "serving stale agency data", "agency", c.agency, "kind", key.Kind,
 				"fetched_at", staleAt, "error", sp.ErrorCodeOf(err))
-			record(ctx, c.agency, sp.SourceStale, staleAt)
+			sp.RecordSource(ctx, c.agency, sp.SourceStale, staleAt)
 			return v, nil
 		}
 	}
-	record(ctx, c.agency, sp.SourceUnavailable, time.Time{})
+	sp.RecordSource(ctx, c.agency, sp.SourceUnavailable, time.Time{})
 	return zero, err
 }
 
@@ -149,7 +156,10 @@ type entry struct {
 	Value json.RawMessage `json:"v"`
 }
 
-// load returns the cached value: as fresh when within its TTL, else as stale.
+// load returns the cached value: as fresh when within its TTL, else as
+// stale while within StaleFor past it. The window is checked here, not left
+// to the store's expiry: a store may keep entries longer, and its clock is
+// not Options.Now.
 func (r *reader) load(ctx context.Context, key, kind string, now time.Time) (stale []byte, at time.Time, fresh []byte) {
 	if r.cache == nil {
 		return nil, time.Time{}, nil
@@ -167,10 +177,14 @@ func (r *reader) load(ctx context.Context, key, kind string, now time.Time) (sta
 		r.c.opts.Logger.WarnContext(ctx, "agency cache entry discarded", "agency", r.c.agency, "error", err)
 		return nil, time.Time{}, nil
 	}
-	if now.Sub(e.At) < r.c.cfg.TTLFor(kind) {
+	age, ttl := now.Sub(e.At), r.c.cfg.TTLFor(kind)
+	switch {
+	case age < ttl:
 		return e.Value, e.At, e.Value
+	case age < ttl+r.c.cfg.StaleFor:
+		return e.Value, e.At, nil
 	}
-	return e.Value, e.At, nil
+	return nil, time.Time{}, nil
 }
 
 func (r *reader) store(ctx context.Context, key, kind string, v any, at time.Time) {
@@ -217,53 +231,4 @@ func (r *reader) open(sealed []byte, key string) (entry, error) {
 		return e, fmt.Errorf("entry does not open with this cache key: %w", err)
 	}
 	return e, json.Unmarshal(plain, &e)
-}
-
-// Observation collects, for one request, how fresh each agency's data was.
-type Observation struct {
-	mu      sync.Mutex
-	sources map[sp.Agency]sp.Source
-}
-
-type observationKey struct{}
-
-// Observe returns a context whose reads are recorded in the Observation.
-func Observe(ctx context.Context) (context.Context, *Observation) {
-	o := &Observation{sources: map[sp.Agency]sp.Source{}}
-	return context.WithValue(ctx, observationKey{}, o), o
-}
-
-// Source returns what was observed of agency a.
-func (o *Observation) Source(a sp.Agency) (sp.Source, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	s, ok := o.sources[a]
-	return s, ok
-}
-
-var severity = map[sp.SourceStatus]int{sp.SourceOK: 0, sp.SourceStale: 1, sp.SourceUnavailable: 2}
-
-// record merges one read into the request's observation: the worst status
-// and the oldest fetch time win.
-func record(ctx context.Context, a sp.Agency, st sp.SourceStatus, at time.Time) {
-	o, _ := ctx.Value(observationKey{}).(*Observation)
-	if o == nil {
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	cur, ok := o.sources[a]
-	if !ok {
-		o.sources[a] = sp.Source{Agency: a, Status: st, FetchedAt: at}
-		return
-	}
-	if severity[st] > severity[cur.Status] {
-		cur.Status = st
-	}
-	if cur.Status == sp.SourceUnavailable {
-		cur.FetchedAt = time.Time{}
-	} else if !at.IsZero() && (cur.FetchedAt.IsZero() || at.Before(cur.FetchedAt)) {
-		cur.FetchedAt = at
-	}
-	o.sources[a] = cur
 }

@@ -1,8 +1,8 @@
 package agency
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -91,17 +91,19 @@ func (c *Client) retry(next http.RoundTripper) http.RoundTripper {
 			if dl, ok := r.Context().Deadline(); ok && time.Until(dl) < wait+c.cfg.AttemptTimeout/4 {
 				return resp, err // no time left for a useful attempt
 			}
-			c.opts.Metrics.retried(c.agency)
 			t := time.NewTimer(wait)
 			select {
 			case <-r.Context().Done():
+				// The caller gave up while we waited: that, not the agency's
+				// last answer, is the outcome (and the breaker ignores it).
 				t.Stop()
 				if resp != nil {
-					return resp, err
+					resp.Body.Close()
 				}
 				return nil, r.Context().Err()
 			case <-t.C:
 			}
+			c.opts.Metrics.retried(c.agency)
 		}
 	})
 }
@@ -111,22 +113,35 @@ func retryable(ctx context.Context, resp *http.Response, err error) bool {
 		return false
 	}
 	if err != nil {
-		return true // transport failure or attempt timeout
+		// A transport failure or an attempt timeout may pass; an answer we
+		// refused (an *sp.Error: too large) would come back the same.
+		var e *sp.Error
+		return !errors.As(err, &e)
 	}
 	return failed(resp)
 }
 
 func (c *Client) backoff(attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
-			return time.Duration(s) * time.Second
-		}
-		if t, err := http.ParseTime(resp.Header.Get("Retry-After")); err == nil {
-			return max(0, time.Until(t))
-		}
+	if d, ok := retryAfter(resp); ok {
+		return d
 	}
 	ceiling := min(c.cfg.BackoffBase<<attempt, c.cfg.BackoffMax)
 	return time.Duration(rand.Int64N(int64(ceiling) + 1))
+}
+
+// retryAfter reads a response's Retry-After, in seconds or as a date.
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(resp.Header.Get("Retry-After"), 10, 64); err == nil && s >= 0 {
+		// Clamped so a huge value cannot overflow into "retry now".
+		return time.Duration(min(s, int64(maxRetryAfter/time.Second))) * time.Second, true
+	}
+	if t, err := http.ParseTime(resp.Header.Get("Retry-After")); err == nil {
+		return max(0, time.Until(t)), true
+	}
+	return 0, false
 }
 
 // attempt bounds one HTTP exchange and reads the whole body inside it.
@@ -139,13 +154,17 @@ func (c *Client) attempt(base http.RoundTripper) http.RoundTripper {
 		if err != nil {
 			return nil, err
 		}
-		if err := buffer(resp); err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, c.BadResponse("unreadable body", err)
+		switch err := buffer(resp); {
+		case err == nil:
+			return resp, nil
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.Is(err, errBodyTooLarge):
+			return nil, c.badResponse("body over "+strconv.Itoa(MaxBody)+" bytes", nil)
+		default:
+			// The connection broke mid-body: a transport failure, worth a retry.
+			return nil, fmt.Errorf("reading the body: %w", err)
 		}
-		return resp, nil
 	})
 }
 
@@ -153,7 +172,10 @@ func newMessageID() string {
 	return fmt.Sprintf("%016x%016x", rand.Uint64(), rand.Uint64())
 }
 
-var errBulkheadFull = fmt.Errorf("bulkhead full")
+var errBulkheadFull = errors.New("bulkhead full")
+
+// maxRetryAfter caps a Retry-After; the call's deadline cuts far sooner.
+const maxRetryAfter = 24 * time.Hour
 
 // breaker wraps gobreaker: consecutive failed calls open it, and while open
 // no call reaches the agency.
@@ -190,10 +212,10 @@ func (b *breaker) wrap(next http.RoundTripper) http.RoundTripper {
 			return resp, err
 		})
 		switch {
-		case err == gobreaker.ErrOpenState || err == gobreaker.ErrTooManyRequests:
+		case errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests):
 			return nil, sp.AgencyError(b.c.agency, sp.CodeAgencyUnavailable,
 				fmt.Sprintf("%s is failing; calls are paused (circuit open)", b.c.agency), err)
-		case err == errAgencyFailed:
+		case errors.Is(err, errAgencyFailed):
 			return resp, nil // Do turns the status into an error
 		}
 		return resp, err
@@ -203,4 +225,4 @@ func (b *breaker) wrap(next http.RoundTripper) http.RoundTripper {
 // State reports the breaker's state: "closed", "half-open" or "open".
 func (c *Client) BreakerState() string { return c.breaker.cb.State().String() }
 
-var errAgencyFailed = fmt.Errorf("agency failed")
+var errAgencyFailed = errors.New("agency failed")

@@ -1,0 +1,323 @@
+// Package dukcapil is the adapter of Dukcapil, the civil registry. Its real
+// web service is available only by agreement and its schema is not public,
+// so satupintu speaks a small, versioned JSON contract (the one sim/ serves).
+//
+// # Wire contract, version 1
+//
+// Every request carries X-Api-Key: <key>. Requests are GET; all answers are
+// application/json.
+//
+// GET {base}/api/v1/penduduk/{nik} answers 200 with the citizen:
+//
+//	{
+//	  "nik": "3174011505800001", "no_kk": "3174012003100005",
+//	  "nama": "BUDI SANTOSO", "tempat_lahir": "JAKARTA", "tanggal_lahir": "1980-05-15",
+//	  "jenis_kelamin": "LAKI-LAKI",            // or "PEREMPUAN"
+//	  "agama": "ISLAM", "status_perkawinan": "KAWIN", "pekerjaan": "KARYAWAN SWASTA",
+//	  "alamat": {
+//	    "jalan": "JL. TEBET BARAT DALAM NO. 12", "rt": "003", "rw": "005",
+//	    "kelurahan": {"kode": "31.74.01.1001", "nama": "TEBET BARAT"},
+//	    "kecamatan": {"kode": "31.74.01", "nama": "TEBET"},
+//	    "kabupaten": {"kode": "31.74", "nama": "KOTA ADM. JAKARTA SELATAN"},
+//	    "provinsi":  {"kode": "31", "nama": "DKI JAKARTA"},
+//	    "kode_pos": "12810"
+//	  }
+//	}
+//
+// Region codes are Kemendagri codes in dotted form; dates are YYYY-MM-DD.
+//
+// GET {base}/api/v1/kk/{no_kk} answers 200 with the family card, head first:
+//
+//	{"no_kk": "3174012003100005", "anggota": [
+//	  {"nik": "3174011505800001", "nama": "BUDI SANTOSO", "tanggal_lahir": "1980-05-15",
+//	   "jenis_kelamin": "LAKI-LAKI", "hubungan": "KEPALA KELUARGA"}, ...]}
+//
+// hubungan is one of KEPALA KELUARGA, SUAMI, ISTRI, ANAK, ORANG TUA, MERTUA,
+// CUCU, MENANTU, FAMILI LAIN, PEMBANTU, LAINNYA.
+//
+// Errors are {"error": {"code": "...", "message": "..."}}:
+//
+//	401 UNAUTHORIZED  X-Api-Key missing or wrong
+//	400 BAD_REQUEST   the NIK or KK in the path is not well-formed
+//	404 NOT_FOUND     no such citizen or family card
+//	404 NO_ROUTE      no such endpoint (any other method or path)
+//	5xx               the service is failing; reads are retried
+//
+// # Adapter behaviour
+//
+// An unknown citizen is (nil, nil). A 404 that is not NOT_FOUND, a document
+// whose NIK or KK is not the one asked, or any malformed number, region
+// code, date or enumeration is AGENCY_BAD_RESPONSE; 401/403/400 are
+// AGENCY_REJECTED. A family card is read on behalf of one citizen, who must
+// be on it: otherwise, and for a card the registry does not know, FORBIDDEN.
+package dukcapil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/records"
+)
+
+// Config is what the adapter needs beyond the agency client's settings.
+type Config struct {
+	APIKey string // secret: sent as X-Api-Key, never logged
+}
+
+// Validate reports a missing key.
+func (c Config) Validate() error {
+	if strings.TrimSpace(c.APIKey) == "" {
+		return errors.New("dukcapil: API key is required")
+	}
+	return nil
+}
+
+// Client reads the civil registry.
+type Client struct {
+	c   *agency.Client
+	cfg Config
+}
+
+var _ records.CivilRegistry = (*Client)(nil)
+
+// New returns the adapter over c, the Dukcapil agency client. cfg must be valid.
+func New(c *agency.Client, cfg Config) *Client { return &Client{c: c, cfg: cfg} }
+
+// Citizen reads the civil record of nik; nil, nil when the registry does
+// not know it.
+func (cl *Client) Citizen(ctx context.Context, nik sp.NIK) (*sp.Citizen, error) {
+	if _, err := sp.ParseNIK(string(nik)); err != nil {
+		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid NIK: %v", err)
+	}
+	return agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "citizen"}, func(ctx context.Context) (*sp.Citizen, error) {
+		var w penduduk
+		found, err := cl.c.GetJSON(ctx, "api/v1/penduduk/"+string(nik), cl.cfg.APIKey, &w)
+		if err != nil || !found {
+			return nil, err
+		}
+		ct, err := w.citizen(nik)
+		if err != nil {
+			return nil, cl.c.BadResponse("citizen record", err)
+		}
+		return ct, nil
+	})
+}
+
+// Family reads family card kk on behalf of nik, who must be a member of it.
+// The cache holds the card under nik; the member check after the read
+// guarantees a card cached for nik is never returned for another kk.
+func (cl *Client) Family(ctx context.Context, nik sp.NIK, kk sp.KK) (*sp.Family, error) {
+	if _, err := sp.ParseNIK(string(nik)); err != nil {
+		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid NIK: %v", err)
+	}
+	if _, err := sp.ParseKK(string(kk)); err != nil {
+		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid family card number: %v", err)
+	}
+	fam, err := agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "family"}, func(ctx context.Context) (*sp.Family, error) {
+		var w kartuKeluarga
+		found, err := cl.c.GetJSON(ctx, "api/v1/kk/"+string(kk), cl.cfg.APIKey, &w)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			// Not cached (an error): an unknown card must not displace the
+			// citizen's own card in the cache.
+			return nil, notMember()
+		}
+		f, err := w.family(kk)
+		if err != nil {
+			return nil, cl.c.BadResponse("family card", err)
+		}
+		if !member(f, nik) {
+			return nil, notMember()
+		}
+		return f, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fam == nil || fam.KK != kk || !member(fam, nik) {
+		return nil, notMember()
+	}
+	return fam, nil
+}
+
+func notMember() error {
+	return sp.Errorf(sp.CodeForbidden, "a citizen may only read the family card they are on")
+}
+
+func member(f *sp.Family, nik sp.NIK) bool {
+	for _, m := range f.Members {
+		if m.NIK == nik {
+			return true
+		}
+	}
+	return false
+}
+
+// Wire shapes of contract v1.
+type wilayah struct {
+	Kode string `json:"kode"`
+	Nama string `json:"nama"`
+}
+
+type alamat struct {
+	Jalan     string  `json:"jalan"`
+	RT        string  `json:"rt"`
+	RW        string  `json:"rw"`
+	Kelurahan wilayah `json:"kelurahan"`
+	Kecamatan wilayah `json:"kecamatan"`
+	Kabupaten wilayah `json:"kabupaten"`
+	Provinsi  wilayah `json:"provinsi"`
+	KodePos   string  `json:"kode_pos"`
+}
+
+type penduduk struct {
+	NIK              string `json:"nik"`
+	NoKK             string `json:"no_kk"`
+	Nama             string `json:"nama"`
+	TempatLahir      string `json:"tempat_lahir"`
+	TanggalLahir     string `json:"tanggal_lahir"`
+	JenisKelamin     string `json:"jenis_kelamin"`
+	Agama            string `json:"agama"`
+	StatusPerkawinan string `json:"status_perkawinan"`
+	Pekerjaan        string `json:"pekerjaan"`
+	Alamat           alamat `json:"alamat"`
+}
+
+type anggota struct {
+	NIK          string `json:"nik"`
+	Nama         string `json:"nama"`
+	TanggalLahir string `json:"tanggal_lahir"`
+	JenisKelamin string `json:"jenis_kelamin"`
+	Hubungan     string `json:"hubungan"`
+}
+
+type kartuKeluarga struct {
+	NoKK    string    `json:"no_kk"`
+	Anggota []anggota `json:"anggota"`
+}
+
+// citizen checks and converts the record asked for nik.
+func (p penduduk) citizen(nik sp.NIK) (*sp.Citizen, error) {
+	if p.NIK != string(nik) {
+		return nil, errors.New("nik is not the one asked")
+	}
+	kk, err := sp.ParseKK(p.NoKK)
+	if err != nil {
+		return nil, fmt.Errorf("no_kk: %w", err)
+	}
+	if strings.TrimSpace(p.Nama) == "" {
+		return nil, errors.New("nama is empty")
+	}
+	born, err := sp.ParseDate(p.TanggalLahir)
+	if err != nil {
+		return nil, fmt.Errorf("tanggal_lahir: %w", err)
+	}
+	sex, err := parseSex(p.JenisKelamin)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := p.Alamat.address()
+	if err != nil {
+		return nil, err
+	}
+	return &sp.Citizen{
+		NIK: nik, KK: kk, Name: p.Nama, BirthPlace: p.TempatLahir, BirthDate: born, Sex: sex,
+		Religion: p.Agama, MaritalStatus: p.StatusPerkawinan, Occupation: p.Pekerjaan, Address: addr,
+	}, nil
+}
+
+// address checks each region code's level and that each lies inside the
+// next one up (kelurahan 31.74.01.1001 in kecamatan 31.74.01, ...).
+func (a alamat) address() (sp.Address, error) {
+	levels := []struct {
+		name  string
+		w     wilayah
+		level sp.RegionLevel
+	}{
+		{"provinsi", a.Provinsi, sp.RegionProvince},
+		{"kabupaten", a.Kabupaten, sp.RegionRegency},
+		{"kecamatan", a.Kecamatan, sp.RegionDistrict},
+		{"kelurahan", a.Kelurahan, sp.RegionVillage},
+	}
+	regions := make([]sp.Region, len(levels))
+	for i, l := range levels {
+		code, err := sp.ParseRegionCode(l.w.Kode)
+		if err != nil {
+			return sp.Address{}, fmt.Errorf("alamat.%s.kode: %w", l.name, err)
+		}
+		if code.Level() != l.level {
+			return sp.Address{}, fmt.Errorf("alamat.%s.kode %q is not a %s code", l.name, code, l.level)
+		}
+		if i > 0 && !strings.HasPrefix(string(code), string(regions[i-1].Code)+".") {
+			return sp.Address{}, fmt.Errorf("alamat.%s.kode %q is not inside %s", l.name, code, regions[i-1].Code)
+		}
+		regions[i] = sp.Region{Code: code, Name: l.w.Nama}
+	}
+	return sp.Address{
+		Street: a.Jalan, RT: a.RT, RW: a.RW,
+		Province: regions[0], Regency: regions[1], District: regions[2], Village: regions[3],
+		PostalCode: a.KodePos,
+	}, nil
+}
+
+// family checks and converts the card asked as kk.
+func (k kartuKeluarga) family(kk sp.KK) (*sp.Family, error) {
+	if k.NoKK != string(kk) {
+		return nil, errors.New("no_kk is not the one asked")
+	}
+	if len(k.Anggota) == 0 {
+		return nil, errors.New("the card has no members")
+	}
+	f := &sp.Family{KK: kk, Members: make([]sp.FamilyMember, 0, len(k.Anggota))}
+	for i, a := range k.Anggota {
+		nik, err := sp.ParseNIK(a.NIK)
+		if err != nil {
+			return nil, fmt.Errorf("anggota[%d].nik: %w", i, err)
+		}
+		born, err := sp.ParseDate(a.TanggalLahir)
+		if err != nil {
+			return nil, fmt.Errorf("anggota[%d].tanggal_lahir: %w", i, err)
+		}
+		sex, err := parseSex(a.JenisKelamin)
+		if err != nil {
+			return nil, fmt.Errorf("anggota[%d]: %w", i, err)
+		}
+		rel, ok := relationships[a.Hubungan]
+		if !ok {
+			return nil, fmt.Errorf("anggota[%d].hubungan %q is not a known relationship", i, a.Hubungan)
+		}
+		f.Members = append(f.Members, sp.FamilyMember{NIK: nik, Name: a.Nama, BirthDate: born, Sex: sex, Relationship: rel})
+	}
+	return f, nil
+}
+
+// relationships maps the family card's "status hubungan dalam keluarga".
+var relationships = map[string]sp.Relationship{
+	"KEPALA KELUARGA": sp.RelationshipHead,
+	"SUAMI":           sp.RelationshipSpouse,
+	"ISTRI":           sp.RelationshipSpouse,
+	"ANAK":            sp.RelationshipChild,
+	"ORANG TUA":       sp.RelationshipParent,
+	"MERTUA":          sp.RelationshipParent,
+	"CUCU":            sp.RelationshipGrandchild,
+	"MENANTU":         sp.RelationshipOther,
+	"FAMILI LAIN":     sp.RelationshipOther,
+	"PEMBANTU":        sp.RelationshipOther,
+	"LAINNYA":         sp.RelationshipOther,
+}
+
+func parseSex(s string) (sp.Sex, error) {
+	switch s {
+	case "LAKI-LAKI":
+		return sp.SexMale, nil
+	case "PEREMPUAN":
+		return sp.SexFemale, nil
+	}
+	return "", fmt.Errorf("jenis_kelamin %q is neither LAKI-LAKI nor PEREMPUAN", s)
+}

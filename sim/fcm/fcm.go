@@ -1,0 +1,208 @@
+// Package fcm is a fake Firebase Cloud Messaging server speaking the FCM
+// HTTP v1 wire protocol, so the real Firebase Admin SDK runs against it in
+// tests, dev mode and benchmarks. There is no FCM emulator from Google.
+//
+// It serves, relative to where it is mounted (the sandbox puts it under
+// /fcm, so the SDK's endpoint is <base>/fcm/v1):
+//
+//	POST /v1/projects/{project}/messages:send  send one message (FCM v1)
+//	POST /token                                 OAuth2 JWT-bearer grant, as Google's token_uri
+//
+// A send must carry "Authorization: Bearer <t>" where t was issued by
+// /token or is DevAccessToken. The body is checked as FCM's proto JSON
+// parser does (unknown fields, types, enums, durations) and then as FCM
+// checks a message (one token target, reserved data keys, TTL, header
+// values, payload over 4096 bytes counting data keys and values plus
+// notification title and body). The answer then depends on the token's prefix,
+// the "magic tokens":
+//
+//	unregistered-…  404 NOT_FOUND, UNREGISTERED
+//	quota-…         429 RESOURCE_EXHAUSTED, QUOTA_EXCEEDED, Retry-After (SetRetryAfter)
+//	flaky-…         503 UNAVAILABLE the first 2 times (SetFlakyFailures), then 200
+//	invalid-…       400 INVALID_ARGUMENT caused by the message
+//	badtoken-…      400 INVALID_ARGUMENT caused by the token (message.token)
+//	mismatch-…      403 PERMISSION_DENIED, SENDER_ID_MISMATCH
+//	slow-…          200 after a delay (SetSlowDelay)
+//	internal-…      500 INTERNAL
+//	anything else   200 {"name":"projects/{project}/messages/{id}"}
+//
+// Error bodies have FCM's shape, {"error":{"code","message","status",
+// "details":[FcmError, BadRequest]}}, so the SDK classifies them as it
+// classifies Google's.
+package fcm
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+const (
+	// DevProjectID is the project the sandbox's fake answers for.
+	DevProjectID = "satupintu-dev"
+	// DevAccessToken is a bearer token the fake always accepts, for dev
+	// mode and tests that skip the service-account flow.
+	DevAccessToken = "dev-fcm-access-token"
+	// MaxAccepted is how many accepted messages the fake keeps (the
+	// newest); older ones are forgotten so a long benchmark stays bounded.
+	MaxAccepted = 100_000
+	// maxTracked bounds the per-token request counters the same way.
+	maxTracked = 100_000
+	// maxPayload is FCM's limit on a message's payload (data keys and
+	// values plus notification title and body), in bytes.
+	maxPayload = 4096
+	// maxTTL is FCM's longest time to live: 4 weeks.
+	maxTTL = 28 * 24 * time.Hour
+)
+
+// Message is one message the fake accepted (answered 200, not validate_only).
+type Message struct {
+	Name            string // projects/{p}/messages/{id}, as answered
+	Token           string
+	Title           string // notification.title
+	Body            string // notification.body
+	Data            map[string]string
+	CollapseKey     string          // android.collapse_key
+	AndroidTag      string          // android.notification.tag
+	AndroidPriority string          // android.priority, upper case: HIGH or NORMAL
+	APNSPriority    string          // apns.headers["apns-priority"]
+	TTL             string          // android.ttl as sent, e.g. "259200s"
+	Raw             json.RawMessage // the "message" object as sent
+	At              time.Time
+}
+
+// Server is the fake FCM. It is safe for concurrent use.
+type Server struct {
+	project string
+	now     func() time.Time
+
+	mu         sync.Mutex
+	accepted   []Message // a ring once full: next is the oldest
+	next       int
+	requests   map[string]int          // per token, accepted or not
+	lastAt     map[string][2]time.Time // per token: the times of the last two requests
+	tokens     map[string]time.Time    // issued access tokens and their expiry
+	seq        uint64
+	retryAfter time.Duration
+	slowDelay  time.Duration
+	flaky      int
+
+	keyOnce sync.Once
+	keyPEM  []byte
+	keyErr  error
+}
+
+// New returns a fake FCM for projectID. now stamps accepted messages and
+// expires access tokens; nil means time.Now.
+func New(projectID string, now func() time.Time) *Server {
+	if now == nil {
+		now = time.Now
+	}
+	return &Server{
+		project:    projectID,
+		now:        now,
+		requests:   make(map[string]int),
+		lastAt:     make(map[string][2]time.Time),
+		tokens:     make(map[string]time.Time),
+		retryAfter: time.Second,
+		slowDelay:  time.Second,
+		flaky:      2,
+	}
+}
+
+// ProjectID is the only project the fake answers for.
+func (s *Server) ProjectID() string { return s.project }
+
+// SetRetryAfter sets the Retry-After of quota- answers (whole seconds,
+// rounded up; default 1s).
+func (s *Server) SetRetryAfter(d time.Duration) {
+	s.mu.Lock()
+	s.retryAfter = d
+	s.mu.Unlock()
+}
+
+// SetSlowDelay sets how long slow- tokens wait before the answer (default 1s).
+func (s *Server) SetSlowDelay(d time.Duration) {
+	s.mu.Lock()
+	s.slowDelay = d
+	s.mu.Unlock()
+}
+
+// SetFlakyFailures sets how many requests of each flaky- token fail with
+// 503 before it succeeds (default 2).
+func (s *Server) SetFlakyFailures(n int) {
+	s.mu.Lock()
+	s.flaky = n
+	s.mu.Unlock()
+}
+
+// Accepted returns the messages answered 200, oldest first (at most
+// MaxAccepted, the newest).
+func (s *Server) Accepted() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Message, 0, len(s.accepted))
+	out = append(out, s.accepted[s.next:]...)
+	return append(out, s.accepted[:s.next]...)
+}
+
+// Requests returns how many send requests named token, whatever the answer.
+func (s *Server) Requests(token string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[token]
+}
+
+// IssuedTokens returns how many access tokens /token has issued that have
+// not expired.
+func (s *Server) IssuedTokens() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pruneTokens()
+	return len(s.tokens)
+}
+
+// count records one request for token and returns how many there were.
+// Past maxTracked distinct tokens the counters start over, so memory
+// stays bounded.
+func (s *Server) count(token string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.requests[token]; !ok && len(s.requests) >= maxTracked {
+		clear(s.requests)
+		clear(s.lastAt)
+	}
+	s.requests[token]++
+	s.lastAt[token] = [2]time.Time{s.lastAt[token][1], time.Now()}
+	return s.requests[token]
+}
+
+// LastGap returns the time between the last two requests naming token
+// (to check a client waited for Retry-After), 0 before the second.
+func (s *Server) LastGap(token string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := s.lastAt[token]
+	if at[0].IsZero() {
+		return 0
+	}
+	return at[1].Sub(at[0])
+}
+
+// record keeps an accepted message, dropping the oldest past MaxAccepted.
+func (s *Server) record(m Message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.accepted) < MaxAccepted {
+		s.accepted = append(s.accepted, m)
+		return
+	}
+	s.accepted[s.next] = m
+	s.next = (s.next + 1) % MaxAccepted
+}
+
+func (s *Server) settings() (retryAfter, slowDelay time.Duration, flaky int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.retryAfter, s.slowDelay, s.flaky
+}

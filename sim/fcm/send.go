@@ -1,0 +1,291 @@
+package fcm
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxBody bounds a send request; FCM's own payload limit is far below it.
+const maxBody = 64 << 10
+
+// Handler serves the fake FCM (send and token endpoints).
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/token":
+			s.serveToken(w, r)
+		case strings.HasPrefix(r.URL.Path, "/v1/"):
+			s.serveSend(w, r)
+		default:
+			(&rpcError{code: http.StatusNotFound, status: "NOT_FOUND", message: "Method not found."}).write(w)
+		}
+	})
+}
+
+// wireMessage is the part of a normalized message the fake reads.
+type wireMessage struct {
+	Token, Topic, Condition string
+	Data                    map[string]string
+	Title, Body             string
+	CollapseKey             string
+	AndroidPriority         string
+	TTL                     string
+	AndroidData             map[string]string
+	AndroidTag              string
+	APNSHeaders             map[string]string
+	WebpushHeaders          map[string]string
+}
+
+// readMessage picks the fields the fake reads out of a normalized message.
+func readMessage(m map[string]any) wireMessage {
+	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+	obj := func(m map[string]any, k string) map[string]any { o, _ := m[k].(map[string]any); return o }
+	strs := func(m map[string]any, k string) map[string]string { o, _ := m[k].(map[string]string); return o }
+	n, a := obj(m, "notification"), obj(m, "android")
+	return wireMessage{
+		Token: str(m, "token"), Topic: str(m, "topic"), Condition: str(m, "condition"),
+		Data: strs(m, "data"), Title: str(n, "title"), Body: str(n, "body"),
+		CollapseKey: str(a, "collapse_key"), AndroidPriority: str(a, "priority"), TTL: str(a, "ttl"),
+		AndroidData: strs(a, "data"), AndroidTag: str(obj(a, "notification"), "tag"),
+		APNSHeaders:    strs(obj(m, "apns"), "headers"),
+		WebpushHeaders: strs(obj(m, "webpush"), "headers"),
+	}
+}
+
+// parseRequest decodes a send request once and checks it as Google's
+// parser would.
+func parseRequest(body []byte) (m wireMessage, validateOnly bool, err *rpcError) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if e := dec.Decode(&v); e != nil {
+		return m, false, parseError("", fmt.Sprintf("Syntax error: %v", e))
+	}
+	if _, e := dec.Token(); e != io.EOF {
+		return m, false, parseError("", "Syntax error: data after the top-level object.")
+	}
+	req, err := normalize(v, requestSchema, "")
+	if err != nil {
+		return m, false, err
+	}
+	msg, _ := req["message"].(map[string]any)
+	only, _ := req["validate_only"].(bool)
+	return readMessage(msg), only, nil
+}
+
+func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
+	project, ok := sendPath(r.URL.Path)
+	if !ok || r.Method != http.MethodPost {
+		(&rpcError{code: http.StatusNotFound, status: "NOT_FOUND", message: "Method not found."}).write(w)
+		return
+	}
+	if !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/"`)
+		(&rpcError{code: http.StatusUnauthorized, status: "UNAUTHENTICATED",
+			message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."}).write(w)
+		return
+	}
+	if project != s.project {
+		// No FcmError detail: a wrong project is not an unregistered token.
+		(&rpcError{code: http.StatusNotFound, status: "NOT_FOUND", message: msgNotFound}).write(w)
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		parseError("", "Content-Type must be application/json").write(w)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		parseError("", fmt.Sprintf("Request body unreadable or over %d bytes.", maxBody)).write(w)
+		return
+	}
+	m, validateOnly, perr := parseRequest(body)
+	if perr != nil {
+		perr.write(w)
+		return
+	}
+	switch {
+	case m.Token == "" && m.Topic == "" && m.Condition == "":
+		e := invalidMessage("message", "Recipient of the message is not set.")
+		e.message = "Recipient of the message is not set."
+		e.write(w)
+		return
+	case m.Token == "":
+		invalidMessage("message", "The fake FCM simulates token targets only, not topic or condition.").write(w)
+		return
+	}
+	n := s.count(m.Token)
+	if e := checkMessage(&m); e != nil {
+		e.write(w)
+		return
+	}
+	retryAfter, slowDelay, flaky := s.settings()
+	switch {
+	case strings.HasPrefix(m.Token, "unregistered-"):
+		(&rpcError{code: http.StatusNotFound, status: "NOT_FOUND", message: msgNotFound, fcmCode: "UNREGISTERED"}).write(w)
+		return
+	case strings.HasPrefix(m.Token, "quota-"):
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retryAfter.Seconds()))))
+		(&rpcError{code: http.StatusTooManyRequests, status: "RESOURCE_EXHAUSTED", fcmCode: "QUOTA_EXCEEDED",
+			message: "Quota exceeded for quota metric 'Send requests' and limit 'Send requests per minute' of service 'fcm.googleapis.com'."}).write(w)
+		return
+	case strings.HasPrefix(m.Token, "flaky-") && n <= flaky:
+		(&rpcError{code: http.StatusServiceUnavailable, status: "UNAVAILABLE", fcmCode: "UNAVAILABLE",
+			message: "The service is currently unavailable."}).write(w)
+		return
+	case strings.HasPrefix(m.Token, "invalid-"):
+		invalidMessage("message.data", "Invalid data payload (fake FCM: token prefix invalid-).").write(w)
+		return
+	case strings.HasPrefix(m.Token, "badtoken-"):
+		e := invalidMessage("message.token", "Invalid registration token")
+		e.message = "The registration token is not a valid FCM registration token"
+		e.write(w)
+		return
+	case strings.HasPrefix(m.Token, "mismatch-"):
+		(&rpcError{code: http.StatusForbidden, status: "PERMISSION_DENIED", fcmCode: "SENDER_ID_MISMATCH",
+			message: "SenderId mismatch"}).write(w)
+		return
+	case strings.HasPrefix(m.Token, "internal-"):
+		(&rpcError{code: http.StatusInternalServerError, status: "INTERNAL", fcmCode: "INTERNAL",
+			message: "Internal error encountered."}).write(w)
+		return
+	case strings.HasPrefix(m.Token, "slow-"):
+		t := time.NewTimer(slowDelay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return // the client gave up: nothing is delivered
+		}
+	}
+	name := "projects/" + s.project + "/messages/fake_message_id" // what FCM answers a dry run
+	if !validateOnly {
+		name = s.accept(&m, body)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"name": name})
+}
+
+// accept records an accepted message and returns its name.
+func (s *Server) accept(m *wireMessage, body []byte) string {
+	var env struct {
+		Message json.RawMessage `json:"message"`
+	}
+	_ = json.Unmarshal(body, &env) // parsed before: the message as sent
+
+	s.mu.Lock()
+	s.seq++
+	seq := s.seq
+	s.mu.Unlock()
+	at := s.now()
+	name := fmt.Sprintf("projects/%s/messages/0:%d%%%08x", s.project, at.UnixMicro(), seq)
+	s.record(Message{
+		Name: name, Token: m.Token, Title: m.Title, Body: m.Body, Data: m.Data,
+		CollapseKey: m.CollapseKey, AndroidTag: m.AndroidTag,
+		AndroidPriority: m.AndroidPriority, APNSPriority: m.APNSHeaders["apns-priority"],
+		TTL: m.TTL, Raw: env.Message, At: at,
+	})
+	return name
+}
+
+// sendPath reads the project of /v1/projects/{project}/messages:send.
+func sendPath(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "/v1/projects/")
+	if !ok {
+		return "", false
+	}
+	project, ok := strings.CutSuffix(rest, "/messages:send")
+	return project, ok && project != "" && !strings.Contains(project, "/")
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return false
+	}
+	if subtle.ConstantTimeCompare([]byte(tok), []byte(DevAccessToken)) == 1 {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.tokens[tok]
+	return ok && s.now().Before(exp)
+}
+
+var (
+	// webpushTopic: RFC 8030 Topic, at most 32 characters of the URL-safe
+	// base64 alphabet.
+	webpushTopic   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+	webpushUrgency = []string{"very-low", "low", "normal", "high"}
+)
+
+// checkMessage applies FCM's own checks to a well-formed message.
+func checkMessage(m *wireMessage) *rpcError {
+	size := len(m.Title) + len(m.Body)
+	data := m.Data
+	if m.AndroidData != nil {
+		data = m.AndroidData
+	}
+	for k, v := range data {
+		size += len(k) + len(v)
+		if k == "from" || k == "gcm" || strings.HasPrefix(strings.ToLower(k), "google") {
+			return invalidMessage("message.data", fmt.Sprintf("Invalid data payload key: %q is reserved by FCM.", k))
+		}
+	}
+	if size > maxPayload {
+		// As FCM answers it: no FcmError detail.
+		return &rpcError{code: http.StatusBadRequest, status: "INVALID_ARGUMENT", message: msgInvalidArgument,
+			violations: []violation{{Field: "message", Description: fmt.Sprintf("Message is too big: %d bytes of payload, the limit is %d.", size, maxPayload)}}}
+	}
+	if m.TTL != "" {
+		d, err := time.ParseDuration(m.TTL)
+		if err != nil || d < 0 || d > maxTTL {
+			return invalidMessage("message.android.ttl", "Invalid TTL: it must be between 0 and 2419200s (4 weeks).")
+		}
+	}
+	h := m.APNSHeaders
+	if p, ok := h["apns-priority"]; ok && p != "10" && p != "5" && p != "1" {
+		return invalidMessage("message.apns.headers", fmt.Sprintf("Invalid apns-priority %q: use 10, 5 or 1.", p))
+	}
+	if e, ok := h["apns-expiration"]; ok {
+		if _, err := strconv.ParseInt(e, 10, 64); err != nil {
+			return invalidMessage("message.apns.headers", fmt.Sprintf("Invalid apns-expiration %q: use a UNIX time in seconds.", e))
+		}
+	}
+	if id, ok := h["apns-collapse-id"]; ok && len(id) > 64 {
+		return invalidMessage("message.apns.headers", "Invalid apns-collapse-id: at most 64 bytes.")
+	}
+	for k, v := range m.WebpushHeaders {
+		switch strings.ToLower(k) {
+		case "ttl":
+			if n, err := strconv.Atoi(v); err != nil || n < 0 {
+				return invalidMessage("message.webpush.headers", fmt.Sprintf("Invalid TTL header %q: use a number of seconds.", v))
+			}
+		case "urgency":
+			if !slices.Contains(webpushUrgency, v) {
+				return invalidMessage("message.webpush.headers", fmt.Sprintf("Invalid Urgency header %q.", v))
+			}
+		case "topic":
+			if !webpushTopic.MatchString(v) {
+				return invalidMessage("message.webpush.headers", fmt.Sprintf("Invalid Topic header %q: at most 32 URL-safe base64 characters.", v))
+			}
+		}
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,95 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"time"
+)
+
+// Config says whose tokens are accepted.
+type Config struct {
+	// Issuer is the identity provider's issuer URL, matched exactly against "iss".
+	Issuer string
+	// JWKSURL is where the provider's public keys are. Empty: discovered
+	// from Issuer + "/.well-known/openid-configuration".
+	JWKSURL string
+	// Audience is satupintu's client id at the provider; "aud" must contain it.
+	Audience string
+	// Algorithms allowed in the token header; default ES256 and RS256. Only
+	// asymmetric ones: with a shared-secret algorithm anyone holding the
+	// public key could sign.
+	Algorithms []string
+	// NIKClaim names the claim carrying the citizen's NIK; default "nik".
+	NIKClaim string
+	// Leeway tolerates clock skew on exp, nbf and iat; zero means 30s.
+	Leeway time.Duration
+}
+
+// Defaults of the optional fields.
+const (
+	DefaultNIKClaim = "nik"
+	DefaultLeeway   = 30 * time.Second
+	maxLeeway       = 5 * time.Minute
+)
+
+var defaultAlgorithms = []string{"ES256", "RS256"}
+
+// asymmetric are the algorithms Config accepts.
+var asymmetric = []string{
+	"ES256", "ES384", "ES512",
+	"RS256", "RS384", "RS512",
+	"PS256", "PS384", "PS512",
+	"EdDSA",
+}
+
+// WithDefaults returns c with its empty optional fields filled in.
+func (c Config) WithDefaults() Config {
+	if len(c.Algorithms) == 0 {
+		c.Algorithms = slices.Clone(defaultAlgorithms)
+	}
+	if c.NIKClaim == "" {
+		c.NIKClaim = DefaultNIKClaim
+	}
+	if c.Leeway == 0 {
+		c.Leeway = DefaultLeeway
+	}
+	return c
+}
+
+// Validate reports every problem of c at once. Empty optional fields are
+// fine: WithDefaults fills them.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Issuer == "" {
+		errs = append(errs, errors.New("auth: issuer is required"))
+	} else if err := checkURL(c.Issuer); err != nil {
+		errs = append(errs, fmt.Errorf("auth: issuer: %w", err))
+	}
+	if c.JWKSURL != "" {
+		if err := checkURL(c.JWKSURL); err != nil {
+			errs = append(errs, fmt.Errorf("auth: JWKS URL: %w", err))
+		}
+	}
+	if c.Audience == "" {
+		errs = append(errs, errors.New("auth: audience (satupintu's client id at the identity provider) is required"))
+	}
+	for _, a := range c.Algorithms {
+		if !slices.Contains(asymmetric, a) {
+			errs = append(errs, fmt.Errorf("auth: algorithm %q not allowed: use asymmetric ones only (%v)", a, asymmetric))
+		}
+	}
+	if c.Leeway < 0 || c.Leeway > maxLeeway {
+		errs = append(errs, fmt.Errorf("auth: leeway must be between 0 and %s, got %s", maxLeeway, c.Leeway))
+	}
+	return errors.Join(errs...)
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("must be an absolute http(s) URL, got %q", s)
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+// Package records assembles what the agencies know about one citizen for one
+// request: it declares the ports each agency adapter fills, fetches them in
+// parallel at most once per request, and derives the home screen's alerts.
+package records
+
+import (
+	"context"
+
+	sp "github.com/satupintu/satupintu"
+)
+
+// Every port answers (nil, nil) or an empty list when the agency does not
+// know the citizen: that is an answer, not a failure. Failures are *sp.Error
+// values with an agency code (integrations/agency classifies them).
+
+// CivilRegistry is Dukcapil.
+type CivilRegistry interface {
+	Citizen(ctx context.Context, nik sp.NIK) (*sp.Citizen, error)
+	// Family reads family card kk on behalf of citizen nik (who must be on
+	// it; nik also keys the cache).
+	Family(ctx context.Context, nik sp.NIK, kk sp.KK) (*sp.Family, error)
+}
+
+// Insurance is BPJS Kesehatan.
+type Insurance interface {
+	Membership(ctx context.Context, nik sp.NIK) (*sp.Membership, error)
+}
+
+// HealthRecords is SATUSEHAT.
+type HealthRecords interface {
+	Immunizations(ctx context.Context, nik sp.NIK) ([]sp.Immunization, error)
+}
+
+// Schools is the education registry (Dapodik and PIP): the citizen's own
+// student record and those of the children on their family card.
+type Schools interface {
+	Students(ctx context.Context, nik sp.NIK) ([]sp.StudentRecord, error)
+}
+
+// Police is Polri: licences, SKCK certificates and unpaid ETLE tickets.
+type Police interface {
+	Record(ctx context.Context, nik sp.NIK) (*sp.PoliceRecord, error)
+}
+
+// SocialRegister is Kemensos (DTSEN and aid programmes).
+type SocialRegister interface {
+	Welfare(ctx context.Context, nik sp.NIK) (*sp.Welfare, error)
+}
+
+// Agencies are the six ports together.
+type Agencies struct {
+	Registry  CivilRegistry
+	Insurance Insurance
+	Health    HealthRecords
+	Schools   Schools
+	Police    Police
+	Social    SocialRegister
+}

@@ -1,0 +1,12 @@
+// Package api holds the documents of satupintu's HTTP contracts with other
+// systems. agency.yaml (OpenAPI 3.0) is the case contract with the agencies:
+// forwards, status events, polling and cancellations, and the signature
+// scheme (implemented by cases/signature).
+package api
+
+import _ "embed"
+
+// AgencySpec is agency.yaml, for tests and for serving the document.
+//
+//go:embed agency.yaml
+var AgencySpec []byte

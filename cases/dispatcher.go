@@ -1,0 +1,109 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/satupintu/satupintu/queue"
+)
+
+// Change is one stored change of a case: the history entries it added,
+// c.History[From:From+len(Entries)], and the case's version after it.
+type Change struct {
+	From    int
+	Entries []Entry
+	Version int64
+}
+
+// ChangeHandler is told of each change of a case (the notifications
+// package creates the inbox entries and pushes). It must be idempotent: a
+// change job can be delivered twice.
+type ChangeHandler func(ctx context.Context, c *Case, ch Change) error
+
+// Dispatcher works the Changes queue that Store.Update writes in the same
+// atomic step as the change: it publishes each change to subscribers, hands
+// it to the change handlers, and tells an agency of a withdrawn case.
+type Dispatcher struct {
+	Store    Store
+	Broker   Broker
+	Handlers []ChangeHandler
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// Handle processes one job of the Changes queue.
+func (d *Dispatcher) Handle(ctx context.Context, j queue.Job) {
+	q := d.Store.Changes()
+	c, err := d.Store.Get(ctx, j.ID)
+	if errors.Is(err, ErrNotFound) {
+		_ = q.Ack(ctx, j)
+		return
+	}
+	if err != nil {
+		d.retry(ctx, j, err)
+		return
+	}
+	from, to, version, ok := ParseChange(j.Payload)
+	if !ok || to > len(c.History) {
+		d.log().ErrorContext(ctx, "change job with a bad payload dropped", "case", j.ID, "payload", string(j.Payload))
+		_ = q.Ack(ctx, j)
+		return
+	}
+	entries := c.History[from:to]
+
+	for _, h := range d.Handlers {
+		if err := h(ctx, c, Change{From: from, Entries: entries, Version: version}); err != nil {
+			d.retry(ctx, j, err)
+			return
+		}
+	}
+	for _, e := range entries {
+		if e.Status == StatusCancelled && e.Source == SourceCitizen && mayHold(c) {
+			if err := d.Store.Forwards().Enqueue(ctx, CancelJob(c.ID, d.now())); err != nil {
+				d.retry(ctx, j, err)
+				return
+			}
+		}
+	}
+	// Last, and at most once per job: live subscribers; the history is the
+	// record for anyone who missed it.
+	for _, e := range entries {
+		u := Update{CaseID: c.ID, Citizen: c.Citizen, Status: e.Status, Entry: e, Version: version}
+		if err := d.Broker.Publish(ctx, u); err != nil {
+			d.log().WarnContext(ctx, "publishing a case update failed", "case", c.ID, "error", err)
+		}
+	}
+	_ = q.Ack(ctx, j)
+}
+
+// mayHold reports whether the agency may have the case: it answered the
+// forward, reported on the case (its RECEIVED came before the forward's
+// answer was recorded), or an attempt failed in a way that may still have
+// delivered it (a timeout). An agency that does not know a case it is told
+// to cancel has nothing to stop.
+func mayHold(c *Case) bool {
+	return c.AgencyRef != "" || c.Delivery.State != DeliveryPending
+}
+
+func (d *Dispatcher) retry(ctx context.Context, j queue.Job, cause error) {
+	const maxAttempts = 20
+	if j.Attempts >= maxAttempts {
+		d.log().ErrorContext(ctx, "case change buried after repeated failures", "case", j.ID, "error", cause)
+		_ = d.Store.Changes().Bury(ctx, j, cause.Error())
+		return
+	}
+	wait := queue.Backoff(j.Attempts, 500*time.Millisecond, time.Minute)
+	d.log().WarnContext(ctx, "case change failed; will retry", "case", j.ID, "attempts", j.Attempts, "error", cause)
+	_ = d.Store.Changes().Retry(ctx, j, d.now().Add(wait), cause.Error())
+}
+
+func (d *Dispatcher) log() *slog.Logger { return orDiscard(d.Log) }
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}

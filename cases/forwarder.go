@@ -1,0 +1,262 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/queue"
+)
+
+// Agency is how cases reach an agency and how its statuses are polled
+// (integrations/caseapi implements it over the agency contract).
+type Agency interface {
+	// Forward delivers the case; the agency answers with its reference.
+	// The same case forwarded twice yields the first answer (the case id is
+	// the idempotency key).
+	Forward(ctx context.Context, c *Case) (agencyRef string, err error)
+	// Cancel tells the agency the citizen withdrew the case.
+	Cancel(ctx context.Context, c *Case) error
+	// Poll returns the events so far of each case the agency knows.
+	Poll(ctx context.Context, ids []string) (map[string][]Event, error)
+}
+
+// Refused is the agency's permanent "no" to a forward: retrying cannot help.
+type Refused struct{ Message string }
+
+func (e *Refused) Error() string { return "the agency refused the request: " + e.Message }
+
+// RetryAfter is a transient failure with the wait the agency asked for.
+type RetryAfter struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfter) Error() string { return fmt.Sprintf("%v (retry after %s)", e.Err, e.After) }
+func (e *RetryAfter) Unwrap() error { return e.Err }
+
+// Forwarding payloads on the Forwards queue: a forward (the job Create
+// writes, empty payload) or a cancellation notice.
+const payloadCancel = "cancel"
+
+// Forwarder delivers the Forwards queue to the agencies, retrying with
+// exponential backoff and jitter until each is acknowledged. A forward
+// still failing after GiveUpAfter is parked: the case shows it, and an
+// operator replays it (satupintu outbox). Nothing accepted is dropped.
+type Forwarder struct {
+	Store       Store
+	Agencies    map[sp.Agency]Agency
+	Polls       queue.Queue        // where cases of polled agencies are scheduled; nil when none
+	Polled      map[sp.Agency]bool // agencies without webhooks
+	GiveUpAfter time.Duration      // default 24h
+	BackoffBase time.Duration      // default 1s
+	BackoffMax  time.Duration      // default 5m
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+// Handle processes one job of the Forwards queue.
+func (f *Forwarder) Handle(ctx context.Context, j queue.Job) {
+	q := f.Store.Forwards()
+	c, err := f.Store.Get(ctx, caseIDOf(j))
+	if errors.Is(err, ErrNotFound) {
+		f.log().ErrorContext(ctx, "forward job for an unknown case dropped", "job", j.ID)
+		_ = q.Ack(ctx, j)
+		return
+	}
+	if err != nil {
+		f.retry(ctx, j, nil, err)
+		return
+	}
+	ctx = sp.WithPurpose(ctx, "case:"+c.ID)
+	a, ok := f.Agencies[c.Agency]
+	if !ok {
+		f.log().ErrorContext(ctx, "no route to the case's agency", "case", c.ID, "agency", c.Agency)
+		_ = q.Bury(ctx, j, "no route to agency "+string(c.Agency))
+		return
+	}
+	if string(j.Payload) == payloadCancel {
+		f.cancel(ctx, j, a, c)
+		return
+	}
+	if c.Status != StatusSubmitted {
+		// Already delivered (a redelivered job) or cancelled before delivery.
+		f.schedulePoll(ctx, c)
+		_ = q.Ack(ctx, j)
+		return
+	}
+
+	ref, err := a.Forward(ctx, c)
+	var refused *Refused
+	switch {
+	case err == nil:
+		now := f.now()
+		var withdrawn bool
+		c, err = f.Store.Update(ctx, c.ID, func(c *Case) error {
+			withdrawn = false
+			switch {
+			case c.Status == StatusSubmitted:
+				c.Status = StatusForwarded
+				c.History = append(c.History, Entry{At: now, Status: StatusForwarded, Source: SourceSystem})
+			case c.AgencyRef == "":
+				// An agency event or the citizen's withdrawal got there
+				// while the forward was in flight: keep the agency's
+				// reference, and tell it of a withdrawal, since it now
+				// holds the case.
+				withdrawn = c.Status == StatusCancelled
+			default:
+				return ErrNoChange
+			}
+			c.AgencyRef, c.UpdatedAt = ref, now
+			c.Delivery = Delivery{State: DeliveryDelivered, Attempts: j.Attempts, LastAttemptAt: now, DeliveredAt: now}
+			return nil
+		})
+		if err != nil {
+			f.retry(ctx, j, nil, fmt.Errorf("recording the delivery: %w", err))
+			return
+		}
+		f.log().InfoContext(ctx, "case forwarded", "case", c.ID, "agency", c.Agency, "attempts", j.Attempts)
+		if withdrawn {
+			if err := q.Enqueue(ctx, CancelJob(c.ID, now)); err != nil {
+				f.retry(ctx, j, nil, fmt.Errorf("queueing the cancellation notice: %w", err))
+				return
+			}
+		}
+		f.schedulePoll(ctx, c)
+		_ = q.Ack(ctx, j)
+	case errors.As(err, &refused):
+		now := f.now()
+		_, uerr := f.Store.Update(ctx, c.ID, func(c *Case) error {
+			if c.Status != StatusSubmitted {
+				return ErrNoChange
+			}
+			c.Status, c.UpdatedAt = StatusRejected, now
+			c.Delivery = Delivery{State: DeliveryDelivered, Attempts: j.Attempts, LastAttemptAt: now, LastError: refused.Message}
+			c.History = append(c.History, Entry{At: now, Status: StatusRejected, Source: SourceSystem, Message: refused.Message})
+			return nil
+		})
+		if uerr != nil {
+			f.retry(ctx, j, c, uerr)
+			return
+		}
+		f.log().WarnContext(ctx, "agency refused a case", "case", c.ID, "agency", c.Agency, "reason", refused.Message)
+		_ = q.Ack(ctx, j)
+	default:
+		f.retry(ctx, j, c, err)
+	}
+}
+
+// retry schedules the next attempt, or parks the job past the give-up age.
+func (f *Forwarder) retry(ctx context.Context, j queue.Job, c *Case, cause error) {
+	q := f.Store.Forwards()
+	now := f.now()
+	// Measured from the job's enqueueing (the submission, or an operator's
+	// replay, which starts a fresh window).
+	age := now.Sub(j.EnqueuedAt)
+	if age >= f.giveUpAfter() {
+		if c != nil && string(j.Payload) != payloadCancel {
+			_, _ = f.Store.Update(ctx, c.ID, func(c *Case) error {
+				if c.Status != StatusSubmitted {
+					return ErrNoChange
+				}
+				c.Delivery.State, c.Delivery.Attempts, c.Delivery.LastAttemptAt, c.Delivery.LastError =
+					DeliveryStalled, j.Attempts, now, cause.Error()
+				return nil
+			})
+		}
+		f.log().ErrorContext(ctx, "forward parked after the give-up age; replay with: satupintu outbox replay", "job", j.ID,
+			"attempts", j.Attempts, "error", cause)
+		if err := q.Bury(ctx, j, cause.Error()); err != nil {
+			f.log().ErrorContext(ctx, "parking a forward failed; it will be claimed again", "job", j.ID, "error", err)
+		}
+		return
+	}
+	wait := queue.Backoff(j.Attempts, f.backoffBase(), f.backoffMax())
+	var ra *RetryAfter
+	if errors.As(cause, &ra) && ra.After > wait {
+		wait = ra.After
+	}
+	if c != nil && string(j.Payload) != payloadCancel {
+		_, _ = f.Store.Update(ctx, c.ID, func(c *Case) error {
+			if c.Status != StatusSubmitted {
+				return ErrNoChange
+			}
+			c.Delivery.State, c.Delivery.Attempts, c.Delivery.LastAttemptAt, c.Delivery.LastError =
+				DeliveryRetrying, j.Attempts, now, cause.Error()
+			return nil
+		})
+	}
+	f.log().WarnContext(ctx, "forward failed; will retry", "job", j.ID, "attempts", j.Attempts, "retry_in", wait.String(), "error", cause)
+	if err := q.Retry(ctx, j, now.Add(wait), cause.Error()); err != nil {
+		f.log().ErrorContext(ctx, "rescheduling a forward failed; it will be claimed again", "job", j.ID, "error", err)
+	}
+}
+
+func (f *Forwarder) cancel(ctx context.Context, j queue.Job, a Agency, c *Case) {
+	if err := a.Cancel(ctx, c); err != nil {
+		var refused *Refused
+		if errors.As(err, &refused) {
+			f.log().WarnContext(ctx, "agency refused the cancellation notice", "case", c.ID, "reason", refused.Message)
+			_ = f.Store.Forwards().Ack(ctx, j)
+			return
+		}
+		f.retry(ctx, j, nil, err)
+		return
+	}
+	_ = f.Store.Forwards().Ack(ctx, j)
+}
+
+// schedulePoll puts a delivered case of a polled agency on the poll queue.
+func (f *Forwarder) schedulePoll(ctx context.Context, c *Case) {
+	if f.Polls == nil || !f.Polled[c.Agency] || !c.Status.Open() || c.Status == StatusSubmitted {
+		return
+	}
+	j := queue.Job{ID: c.ID, Payload: []byte(c.Agency), EnqueuedAt: f.now()}
+	if err := f.Polls.Enqueue(ctx, j); err != nil {
+		f.log().ErrorContext(ctx, "scheduling a poll failed", "case", c.ID, "error", err)
+	}
+}
+
+// CancelJob is the job that tells the agency of a withdrawn case.
+func CancelJob(caseID string, now time.Time) queue.Job {
+	return queue.Job{ID: caseID + ":cancel", Payload: []byte(payloadCancel), EnqueuedAt: now}
+}
+
+func caseIDOf(j queue.Job) string {
+	if string(j.Payload) == payloadCancel && len(j.ID) > len(":cancel") {
+		return j.ID[:len(j.ID)-len(":cancel")]
+	}
+	return j.ID
+}
+
+func (f *Forwarder) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+func (f *Forwarder) log() *slog.Logger { return orDiscard(f.Log) }
+
+func (f *Forwarder) giveUpAfter() time.Duration { return orDefault(f.GiveUpAfter, 24*time.Hour) }
+func (f *Forwarder) backoffBase() time.Duration { return orDefault(f.BackoffBase, time.Second) }
+func (f *Forwarder) backoffMax() time.Duration  { return orDefault(f.BackoffMax, 5*time.Minute) }
+
+// orDiscard lets a worker built without a logger run silently rather
+// than panic on its first log line.
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}

@@ -1,0 +1,367 @@
+package cases_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/queue"
+)
+
+func TestForwardDelivered(t *testing.T) {
+	h := newHarness(t)
+	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
+	h.clock.Advance(2 * time.Second)
+	h.forward()
+
+	got := h.get(c.ID)
+	now := h.clock.Now()
+	if got.Status != cases.StatusForwarded || got.AgencyRef != "REF-"+c.ID || !got.UpdatedAt.Equal(now) {
+		t.Errorf("after the forward: %s, ref %q", got.Status, got.AgencyRef)
+	}
+	if want := (cases.Delivery{State: cases.DeliveryDelivered, Attempts: 1, LastAttemptAt: now, DeliveredAt: now}); got.Delivery != want {
+		t.Errorf("delivery %+v, want %+v", got.Delivery, want)
+	}
+	if last := got.History[len(got.History)-1]; last != (cases.Entry{At: now, Status: cases.StatusForwarded, Source: cases.SourceSystem}) {
+		t.Errorf("entry %+v", last)
+	}
+	if d := h.depth(h.store.Forwards()); d != 0 {
+		t.Errorf("forward queue depth %d after the ack", d)
+	}
+	if h.police.forwardCount() != 1 {
+		t.Errorf("%d forwards", h.police.forwardCount())
+	}
+	// The police take webhooks: nothing to poll.
+	if d := h.depth(h.polls); d != 0 {
+		t.Errorf("poll queue depth %d for a webhook agency", d)
+	}
+	// The change is on the Changes queue for the dispatcher.
+	j := h.claimOne(h.store.Changes())
+	if from, to, v, ok := cases.ParseChange(j.Payload); j.ID != c.ID || !ok || from != 1 || to != 2 || v != got.Version {
+		t.Errorf("change job %s %q", j.ID, j.Payload)
+	}
+}
+
+func TestForwardSchedulesPollForPolledAgency(t *testing.T) {
+	h := newHarness(t)
+	c := h.submit(dewi, "school-admission", "school-0000001", schoolFields)
+	h.forward()
+	if got := h.get(c.ID); got.Status != cases.StatusForwarded || h.education.forwardCount() != 1 {
+		t.Fatalf("after the forward: %s", got.Status)
+	}
+	j := h.claimOne(h.polls)
+	if j.ID != c.ID || string(j.Payload) != string(sp.AgencyEducation) {
+		t.Errorf("poll job %s %q", j.ID, j.Payload)
+	}
+}
+
+func TestForwardRefused(t *testing.T) {
+	h := newHarness(t)
+	h.education.forward = func(*cases.Case) (string, error) {
+		return "", &cases.Refused{Message: "NPSN sekolah tidak terdaftar"}
+	}
+	c := h.submit(dewi, "school-admission", "school-0000001", schoolFields)
+	h.forward()
+	got := h.get(c.ID)
+	if got.Status != cases.StatusRejected || got.AgencyRef != "" {
+		t.Fatalf("after a refusal: %s", got.Status)
+	}
+	last := got.History[len(got.History)-1]
+	if last.Status != cases.StatusRejected || last.Source != cases.SourceSystem || last.Message != "NPSN sekolah tidak terdaftar" {
+		t.Errorf("entry %+v", last)
+	}
+	if got.Delivery.State != cases.DeliveryDelivered || got.Delivery.LastError != "NPSN sekolah tidak terdaftar" {
+		t.Errorf("delivery %+v", got.Delivery)
+	}
+	if d := h.depth(h.store.Forwards()); d != 0 {
+		t.Errorf("a refused forward is still queued (%d)", d)
+	}
+	if d := h.depth(h.polls); d != 0 {
+		t.Errorf("a rejected case is polled")
+	}
+	// Closed: the single-open slot is free again, and a new request may be made.
+	if _, err := h.svc.Cancel(h.ctx, dewi, c.ID); !errors.Is(err, cases.ErrNotCancelable) {
+		t.Errorf("cancel a rejected case: %v", err)
+	}
+}
+
+func TestForwardTransientFailure(t *testing.T) {
+	h := newHarness(t)
+	h.police.forward = func(*cases.Case) (string, error) { return "", errAgencyDown }
+	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
+	h.clock.Advance(time.Second)
+	h.forward()
+
+	got := h.get(c.ID)
+	if got.Status != cases.StatusSubmitted || got.Delivery.State != cases.DeliveryRetrying || got.Delivery.Attempts != 1 ||
+		!got.Delivery.LastAttemptAt.Equal(h.clock.Now()) || !strings.Contains(got.Delivery.LastError, "agency unavailable") {
+		t.Errorf("after a failure: %s, %+v", got.Status, got.Delivery)
+	}
+	if len(got.History) != 1 {
+		t.Errorf("a retry wrote history: %v", statuses(got))
+	}
+	if d := h.depth(h.store.Forwards()); d != 1 {
+		t.Fatalf("forward queue depth %d, want the job back", d)
+	}
+	h.noneDue(h.store.Forwards(), "right after the failure")
+
+	// Due within the first backoff (BackoffBase, with jitter below it).
+	h.clock.Advance(h.fwd.BackoffBase)
+	h.police.forward = nil
+	j := h.claimOne(h.store.Forwards())
+	if j.Attempts != 2 || !strings.Contains(j.LastError, "agency unavailable") {
+		t.Errorf("the retried job %+v", j)
+	}
+	h.fwd.Handle(h.ctx, j)
+	got = h.get(c.ID)
+	if got.Status != cases.StatusForwarded || got.Delivery.State != cases.DeliveryDelivered || got.Delivery.Attempts != 2 ||
+		got.Delivery.LastError != "" {
+		t.Errorf("after the retry: %s, %+v", got.Status, got.Delivery)
+	}
+	if h.police.forwardCount() != 2 || h.depth(h.store.Forwards()) != 0 {
+		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(h.store.Forwards()))
+	}
+}
+
+// The agency's Retry-After wins over a shorter backoff.
+func TestForwardHonoursRetryAfter(t *testing.T) {
+	h := newHarness(t)
+	h.police.forward = func(*cases.Case) (string, error) {
+		return "", &cases.RetryAfter{After: 5 * time.Minute, Err: errAgencyDown}
+	}
+	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
+	h.forward()
+	if got := h.get(c.ID); got.Delivery.State != cases.DeliveryRetrying {
+		t.Fatalf("delivery %+v", got.Delivery)
+	}
+	h.clock.Advance(5*time.Minute - time.Second)
+	h.noneDue(h.store.Forwards(), "before the agency's Retry-After")
+	h.clock.Advance(time.Second)
+	if j := h.claimOne(h.store.Forwards()); j.ID != c.ID || j.Attempts != 2 {
+		t.Errorf("job %+v", j)
+	}
+}
+
+// A forward still failing past the give-up age is parked, visibly; a
+// replay delivers it.
+func TestForwardStalledAndRevived(t *testing.T) {
+	h := newHarness(t)
+	h.police.forward = func(*cases.Case) (string, error) { return "", errAgencyDown }
+	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
+	h.forward()
+	h.clock.Advance(h.fwd.GiveUpAfter)
+	h.forward()
+
+	got := h.get(c.ID)
+	if got.Status != cases.StatusSubmitted || got.Delivery.State != cases.DeliveryStalled || got.Delivery.Attempts != 2 ||
+		!strings.Contains(got.Delivery.LastError, "agency unavailable") {
+		t.Errorf("after the give-up age: %s, %+v", got.Status, got.Delivery)
+	}
+	if d := h.depth(h.store.Forwards()); d != 0 {
+		t.Errorf("a parked job still counts in depth: %d", d)
+	}
+	buried, err := h.store.Forwards().Buried(h.ctx, 10)
+	if err != nil || len(buried) != 1 || buried[0].ID != c.ID || !strings.Contains(buried[0].LastError, "agency unavailable") {
+		t.Fatalf("buried %+v, %v", buried, err)
+	}
+	if !got.Status.Cancellable() {
+		t.Error("a stalled case cannot be withdrawn")
+	}
+
+	// The operator replays it once the agency is back.
+	h.police.forward = nil
+	h.clock.Advance(time.Hour)
+	if err := h.store.Forwards().Revive(h.ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.forward()
+	got = h.get(c.ID)
+	if got.Status != cases.StatusForwarded || got.Delivery.State != cases.DeliveryDelivered || got.AgencyRef != "REF-"+c.ID {
+		t.Errorf("after the replay: %s, %+v", got.Status, got.Delivery)
+	}
+	if buried, _ := h.store.Forwards().Buried(h.ctx, 10); len(buried) != 0 || h.depth(h.store.Forwards()) != 0 {
+		t.Errorf("after the replay: buried %v, depth %d", buried, h.depth(h.store.Forwards()))
+	}
+}
+
+// A redelivered forward job (its ack was lost) finds the case forwarded:
+// acked, and the agency is not asked again.
+func TestForwardJobForForwardedCase(t *testing.T) {
+	h := newHarness(t)
+	c := h.forwardedSKCK()
+	if err := h.store.Forwards().Enqueue(h.ctx, queue.Job{ID: c.ID, EnqueuedAt: c.CreatedAt}); err != nil {
+		t.Fatal(err)
+	}
+	h.forward()
+	if h.police.forwardCount() != 1 || h.depth(h.store.Forwards()) != 0 {
+		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(h.store.Forwards()))
+	}
+	if got := h.get(c.ID); got.Version != c.Version {
+		t.Errorf("the case changed: v%d→v%d", c.Version, got.Version)
+	}
+}
+
+// A case withdrawn before its first attempt is not forwarded at all.
+func TestForwardJobForCancelledCase(t *testing.T) {
+	h := newHarness(t)
+	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
+	if _, err := h.svc.Cancel(h.ctx, dewi, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.forward()
+	if h.police.forwardCount() != 0 || h.depth(h.store.Forwards()) != 0 {
+		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(h.store.Forwards()))
+	}
+	// Nobody was told because nobody had it.
+	h.dispatchAll()
+	if d := h.depth(h.store.Forwards()); d != 0 {
+		t.Errorf("a cancellation notice for a case never sent: depth %d", d)
+	}
+}
+
+func TestForwardCancelJob(t *testing.T) {
+	h := newHarness(t)
+	c := h.forwardedSKCK()
+	if err := h.store.Forwards().Enqueue(h.ctx, cases.CancelJob(c.ID, h.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	h.forward()
+	if got := h.police.cancelled(); len(got) != 1 || got[0] != c.ID {
+		t.Errorf("cancellations %v", got)
+	}
+	if h.police.forwardCount() != 1 || h.depth(h.store.Forwards()) != 0 {
+		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(h.store.Forwards()))
+	}
+}
+
+func TestForwardCancelJobRetried(t *testing.T) {
+	h := newHarness(t)
+	c := h.forwardedSKCK()
+	h.police.cancel = func(*cases.Case) error { return errAgencyDown }
+	if err := h.store.Forwards().Enqueue(h.ctx, cases.CancelJob(c.ID, h.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	h.forward()
+	if d := h.depth(h.store.Forwards()); d != 1 {
+		t.Fatalf("a failed cancellation notice: depth %d", d)
+	}
+	if got := h.get(c.ID); got.Delivery.State != cases.DeliveryDelivered || got.Version != c.Version {
+		t.Errorf("a failing cancellation notice touched the delivery: %+v", got.Delivery)
+	}
+	// A refusal of the notice is final: acked.
+	h.police.cancel = func(*cases.Case) error { return &cases.Refused{Message: "sudah diproses"} }
+	h.clock.Advance(h.fwd.BackoffBase)
+	h.forward()
+	if d := h.depth(h.store.Forwards()); d != 0 || len(h.police.cancelled()) != 2 {
+		t.Errorf("a refused notice: depth %d, %d calls", d, len(h.police.cancelled()))
+	}
+}
+
+func TestForwardUnknownAgency(t *testing.T) {
+	h := newHarness(t)
+	delete(h.fwd.Agencies, sp.AgencyPolice)
+	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
+	h.forward()
+	buried, err := h.store.Forwards().Buried(h.ctx, 10)
+	if err != nil || len(buried) != 1 || buried[0].ID != c.ID || !strings.Contains(buried[0].LastError, "police") {
+		t.Errorf("buried %+v, %v", buried, err)
+	}
+	if h.depth(h.store.Forwards()) != 0 || h.police.forwardCount() != 0 {
+		t.Error("the job is still queued or was sent")
+	}
+}
+
+func TestForwardUnknownCase(t *testing.T) {
+	h := newHarness(t)
+	if err := h.store.Forwards().Enqueue(h.ctx, queue.Job{ID: "no-such-case"}); err != nil {
+		t.Fatal(err)
+	}
+	h.forward()
+	if buried, _ := h.store.Forwards().Buried(h.ctx, 10); len(buried) != 0 || h.depth(h.store.Forwards()) != 0 {
+		t.Errorf("a job for no case: buried %v, depth %d", buried, h.depth(h.store.Forwards()))
+	}
+}
+
+// An agency event that lands while the forward is in flight moves the case
+// first; the reference the forward brought back is still recorded.
+func TestForwardRacedByAgencyEvent(t *testing.T) {
+	h := newHarness(t)
+	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
+	h.police.forward = func(c *cases.Case) (string, error) {
+		h.apply(c.ID, h.event(1, cases.StatusReceived))
+		return "SKCK-2026-000123", nil
+	}
+	h.forward()
+	got := h.get(c.ID)
+	if got.Status != cases.StatusReceived || got.AgencyRef != "SKCK-2026-000123" || got.Delivery.State != cases.DeliveryDelivered {
+		t.Errorf("after the race: %s, ref %q, %+v", got.Status, got.AgencyRef, got.Delivery)
+	}
+	want := []string{"SUBMITTED/CITIZEN", "FORWARDED/SYSTEM", "RECEIVED/AGENCY_WEBHOOK"}
+	if s := statuses(got); strings.Join(s, " ") != strings.Join(want, " ") {
+		t.Errorf("history %v, want %v (one FORWARDED entry)", s, want)
+	}
+	if d := h.depth(h.store.Forwards()); d != 0 {
+		t.Errorf("depth %d", d)
+	}
+}
+
+// The citizen withdraws the case while its forward is in flight: the
+// agency ends up holding it, so it must be told.
+func TestForwardRacedByCancellation(t *testing.T) {
+	h := newHarness(t)
+	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
+	h.police.forward = func(c *cases.Case) (string, error) {
+		if _, err := h.svc.Cancel(h.ctx, dewi, c.ID); err != nil {
+			t.Error(err)
+		}
+		return "SKCK-2026-000124", nil
+	}
+	h.forward()
+	got := h.get(c.ID)
+	if got.Status != cases.StatusCancelled || got.AgencyRef != "SKCK-2026-000124" {
+		t.Errorf("after the race: %s, ref %q", got.Status, got.AgencyRef)
+	}
+	// The forwarder queued the notice; the dispatcher, seeing the
+	// reference by now, may queue a second one: harmless, the agency
+	// knows the notice by its idempotency key.
+	h.dispatchAll()
+	for _, j := range h.claim(h.store.Forwards()) {
+		if j.ID != c.ID+":cancel" {
+			t.Errorf("job %s", j.ID)
+		}
+		h.fwd.Handle(h.ctx, j)
+	}
+	if got := h.police.cancelled(); len(got) == 0 || got[0] != c.ID {
+		t.Errorf("the agency was not told of the withdrawal: %v", got)
+	}
+	if d := h.depth(h.store.Forwards()); d != 0 || h.police.forwardCount() != 1 {
+		t.Errorf("depth %d, %d forwards", d, h.police.forwardCount())
+	}
+}
+
+// A zero Forwarder (no clock, no logger, default backoff) works.
+func TestForwarderDefaults(t *testing.T) {
+	h := newHarness(t)
+	fwd := &cases.Forwarder{Store: h.store, Agencies: map[sp.Agency]cases.Agency{}}
+	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
+	fwd.Handle(h.ctx, h.claimOne(h.store.Forwards())) // no route: logged and buried
+	if buried, _ := h.store.Forwards().Buried(h.ctx, 10); len(buried) != 1 || buried[0].ID != c.ID {
+		t.Errorf("buried %v", buried)
+	}
+}
+
+func TestForwardErrors(t *testing.T) {
+	ra := &cases.RetryAfter{After: 90 * time.Second, Err: errAgencyDown}
+	if !errors.Is(ra, errAgencyDown) || !strings.Contains(ra.Error(), "1m30s") || !strings.Contains(ra.Error(), "agency unavailable") {
+		t.Errorf("RetryAfter: %v", ra)
+	}
+	if r := (&cases.Refused{Message: "NIK tidak dikenal"}); !strings.Contains(r.Error(), "NIK tidak dikenal") {
+		t.Errorf("Refused: %v", r)
+	}
+	if j := cases.CancelJob("abc", start); j.ID != "abc:cancel" || string(j.Payload) != "cancel" || !j.EnqueuedAt.Equal(start) {
+		t.Errorf("CancelJob %+v", j)
+	}
+}

@@ -1,0 +1,292 @@
+package cases_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/queue"
+	"github.com/satupintu/satupintu/store/memory"
+)
+
+// Two synthetic citizens (structurally valid NIKs, no real person's).
+const (
+	dewi sp.NIK = "3174014506900001"
+	budi sp.NIK = "3174011203850002"
+)
+
+// start is 09:00 WIB on a Monday; every test's clock begins there.
+var start = time.Date(2026, 3, 2, 9, 0, 0, 0, sp.Jakarta)
+
+// visibility is the lease of a claimed job in the test queues.
+const visibility = time.Minute
+
+// clock is the injectable time every component of a test reads.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// fakeAgency is the boundary of the case contract: what integrations/caseapi
+// does over HTTP, here in memory, with per-test behaviour.
+type fakeAgency struct {
+	mu        sync.Mutex
+	forwards  []string   // case ids, one per Forward call
+	cancels   []string   // case ids, one per Cancel call
+	polls     [][]string // ids, one slice per Poll call
+	forward   func(c *cases.Case) (string, error)
+	cancel    func(c *cases.Case) error
+	poll      func(ids []string) (map[string][]cases.Event, error)
+	maxPolled int // the contract's batch limit, enforced when > 0
+}
+
+func (a *fakeAgency) Forward(_ context.Context, c *cases.Case) (string, error) {
+	a.mu.Lock()
+	a.forwards = append(a.forwards, c.ID)
+	f := a.forward
+	a.mu.Unlock()
+	if f == nil {
+		return "REF-" + c.ID, nil
+	}
+	return f(c)
+}
+
+func (a *fakeAgency) Cancel(_ context.Context, c *cases.Case) error {
+	a.mu.Lock()
+	a.cancels = append(a.cancels, c.ID)
+	f := a.cancel
+	a.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	return f(c)
+}
+
+func (a *fakeAgency) Poll(_ context.Context, ids []string) (map[string][]cases.Event, error) {
+	a.mu.Lock()
+	a.polls = append(a.polls, slices.Clone(ids))
+	f, limit := a.poll, a.maxPolled
+	a.mu.Unlock()
+	if limit > 0 && len(ids) > limit {
+		return nil, fmt.Errorf("poll of %d cases: at most %d", len(ids), limit)
+	}
+	if f == nil {
+		return map[string][]cases.Event{}, nil
+	}
+	return f(ids)
+}
+
+func (a *fakeAgency) forwardCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.forwards)
+}
+
+func (a *fakeAgency) cancelled() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.cancels)
+}
+
+func (a *fakeAgency) pollCalls() [][]string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.polls)
+}
+
+// harness wires the real memory engines, the real catalog and the case
+// workers on one fake clock. Police takes webhooks; education is polled.
+type harness struct {
+	t         *testing.T
+	ctx       context.Context
+	clock     *clock
+	store     *memory.CaseStore
+	polls     *memory.Queue
+	broker    *memory.Broker
+	svc       *cases.Service
+	police    *fakeAgency
+	education *fakeAgency
+	fwd       *cases.Forwarder
+	disp      *cases.Dispatcher
+	poller    *cases.Poller
+}
+
+const pollEvery = 30 * time.Second
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: start}
+	h := &harness{
+		t: t, ctx: context.Background(), clock: clk,
+		store:  memory.NewCaseStore(clk.Now, visibility),
+		polls:  memory.NewQueue(visibility, clk.Now),
+		broker: memory.NewBroker(),
+		police: &fakeAgency{}, education: &fakeAgency{maxPolled: cases.MaxPollBatch},
+	}
+	log := slog.New(slog.DiscardHandler)
+	h.svc = cases.NewService(h.store, cat, clk.Now, log)
+	agencies := map[sp.Agency]cases.Agency{sp.AgencyPolice: h.police, sp.AgencyEducation: h.education}
+	h.fwd = &cases.Forwarder{
+		Store: h.store, Agencies: agencies, Polls: h.polls, Polled: map[sp.Agency]bool{sp.AgencyEducation: true},
+		GiveUpAfter: time.Hour, BackoffBase: 10 * time.Second, BackoffMax: time.Minute,
+		Now: clk.Now, Log: log,
+	}
+	h.disp = &cases.Dispatcher{Store: h.store, Broker: h.broker, Now: clk.Now, Log: log}
+	h.poller = &cases.Poller{Service: h.svc, Store: h.store, Queue: h.polls, Agencies: agencies,
+		Every: pollEvery, Now: clk.Now, Log: log}
+	return h
+}
+
+// Sample submissions of the real catalog.
+var (
+	skckFields   = map[string]string{"purpose": "Melamar pekerjaan", "policeLevel": "POLRES"}
+	schoolFields = map[string]string{"childNik": "3174010101150003", "level": "SD", "route": "DOMISILI", "schoolNpsn": "20100001"}
+)
+
+// noFacts fails the test if a service without eligibility rules asks for facts.
+func noFacts(t *testing.T) cases.FactsFunc {
+	return func(context.Context, catalog.Needs) (catalog.Facts, error) {
+		t.Error("facts read for a service without eligibility rules")
+		return catalog.Facts{}, nil
+	}
+}
+
+// submit stores a case and fails the test on anything but a new case.
+func (h *harness) submit(citizen sp.NIK, service, key string, fields map[string]string) *cases.Case {
+	h.t.Helper()
+	res, err := h.svc.Submit(h.ctx, cases.Submission{Citizen: citizen, ServiceID: service, IdempotencyKey: key, Fields: fields}, noFacts(h.t))
+	if err != nil || !res.Created || len(res.UserErrors) > 0 {
+		h.t.Fatalf("submit %s: created %v, user errors %+v, err %v", service, res.Created, res.UserErrors, err)
+	}
+	return res.Case
+}
+
+// claim leases every due job of q.
+func (h *harness) claim(q queue.Queue) []queue.Job {
+	h.t.Helper()
+	jobs, err := q.Claim(h.ctx, "test", 1000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return jobs
+}
+
+// claimOne leases the one due job of q, failing if there is not exactly one.
+func (h *harness) claimOne(q queue.Queue) queue.Job {
+	h.t.Helper()
+	jobs := h.claim(q)
+	if len(jobs) != 1 {
+		h.t.Fatalf("claimed %d jobs, want 1: %+v", len(jobs), jobs)
+	}
+	return jobs[0]
+}
+
+// noneDue fails if q has a job that can be claimed now.
+func (h *harness) noneDue(q queue.Queue, why string) {
+	h.t.Helper()
+	if jobs := h.claim(q); len(jobs) > 0 {
+		h.t.Fatalf("%s: %d jobs due, want none: %+v", why, len(jobs), jobs)
+	}
+}
+
+func (h *harness) depth(q queue.Queue) int64 {
+	h.t.Helper()
+	n, err := q.Depth(h.ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+func (h *harness) get(id string) *cases.Case {
+	h.t.Helper()
+	c, err := h.store.Get(h.ctx, id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// forward works the one due forward job.
+func (h *harness) forward() {
+	h.t.Helper()
+	h.fwd.Handle(h.ctx, h.claimOne(h.store.Forwards()))
+}
+
+// dispatchAll works every due change job.
+func (h *harness) dispatchAll() {
+	h.t.Helper()
+	for _, j := range h.claim(h.store.Changes()) {
+		h.disp.Handle(h.ctx, j)
+	}
+}
+
+// event is an agency event at the harness's present.
+func (h *harness) event(seq int, st cases.Status) cases.Event {
+	return cases.Event{ID: fmt.Sprintf("evt-%d", seq), Sequence: seq, Status: st, OccurredAt: h.clock.Now(),
+		Source: cases.SourceAgencyWebhook}
+}
+
+// apply applies a police event that must not fail.
+func (h *harness) apply(id string, e cases.Event) (cases.Outcome, *cases.Case) {
+	h.t.Helper()
+	out, c, err := h.svc.ApplyEvent(h.ctx, sp.AgencyPolice, id, e)
+	if err != nil {
+		h.t.Fatalf("event %d %s: %v", e.Sequence, e.Status, err)
+	}
+	return out, c
+}
+
+// forwardedSKCK is Dewi's SKCK case, forwarded to the police.
+func (h *harness) forwardedSKCK() *cases.Case {
+	h.t.Helper()
+	c := h.submit(dewi, "skck-application", "dewi-skck-0001", skckFields)
+	h.forward()
+	if c = h.get(c.ID); c.Status != cases.StatusForwarded {
+		h.t.Fatalf("after forwarding: %s", c.Status)
+	}
+	return c
+}
+
+// statuses lists the history's statuses, each with its source.
+func statuses(c *cases.Case) []string {
+	out := make([]string, len(c.History))
+	for i, e := range c.History {
+		out[i] = string(e.Status) + "/" + string(e.Source)
+	}
+	return out
+}
+
+func userCodes(errs []catalog.UserError) []string {
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = e.Field + ":" + e.Code
+	}
+	return out
+}
+
+var errAgencyDown = errors.New("agency unavailable")

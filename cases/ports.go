@@ -1,0 +1,114 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/queue"
+)
+
+// Store keeps cases. It is implemented by store/memory and store/redis and
+// checked by the one conformance suite in store/storetest.
+type Store interface {
+	// Create assigns c.ID (opaque, URL-safe; the engine may encode where
+	// the case lives in it), then stores c and enqueues its forward job
+	// (queue job ID = c.ID) in one atomic step. If the citizen already submitted with
+	// c.IdempotencyKey, nothing is written and the stored case is returned
+	// with created false. If c.SingleOpen and the citizen has an open case
+	// of c.ServiceID, nothing is written and the error is an *InProgress.
+	Create(ctx context.Context, c *Case) (stored *Case, created bool, err error)
+	// Get returns the case, or ErrNotFound.
+	Get(ctx context.Context, id string) (*Case, error)
+	// Find returns the citizen's case submitted with idempotency key key,
+	// or ErrNotFound.
+	Find(ctx context.Context, citizen sp.NIK, key string) (*Case, error)
+	// Update applies f to the latest version of the case and stores the
+	// result, retrying f on a concurrent change. If f returns ErrNoChange
+	// nothing is written and the current case is returned. When the update
+	// adds history entries, a job (ID = case id, payload = ChangePayload
+	// of the new entries and version) is enqueued on the Changes queue in the same atomic
+	// step; when the case leaves the open statuses it leaves the open
+	// indexes (single-open and per-agency).
+	Update(ctx context.Context, id string, f func(*Case) error) (*Case, error)
+	// List returns the citizen's cases, newest first, optionally of one
+	// status, after the opaque cursor; next is "" on the last page.
+	List(ctx context.Context, citizen sp.NIK, q ListQuery) (page []*Case, next string, err error)
+	// OpenCases lists ids of the open cases of an agency (for polling),
+	// after the opaque cursor.
+	OpenCases(ctx context.Context, a sp.Agency, after string, limit int) (ids []string, next string, err error)
+	// Forwards is the queue Create writes to; Changes the one Update does.
+	Forwards() queue.Queue
+	Changes() queue.Queue
+}
+
+// ListQuery selects a page of a citizen's cases.
+type ListQuery struct {
+	Status Status // "" for all
+	After  string // cursor
+	First  int
+}
+
+var (
+	// ErrNotFound: no such case.
+	ErrNotFound = errors.New("cases: not found")
+	// ErrNoChange: an update function found nothing to change.
+	ErrNoChange = errors.New("cases: no change")
+)
+
+// InProgress is the refusal of a second open case of a single-open service.
+type InProgress struct{ Case *Case }
+
+func (e *InProgress) Error() string {
+	return "cases: an open case of this service exists: " + e.Case.ID
+}
+
+// Clock is time, injectable in tests.
+type Clock func() time.Time
+
+// Update is one change of a case as subscribers hear it.
+type Update struct {
+	CaseID  string `json:"caseId"`
+	Citizen sp.NIK `json:"citizen"`
+	Status  Status `json:"status"`
+	Entry   Entry  `json:"entry"`
+	// Version of the case after this change: a subscriber that has seen a
+	// higher version drops a late one.
+	Version int64 `json:"version"`
+}
+
+// Broker fans case updates out to the subscribers of a citizen, on every
+// instance (memory engine: this process; Redis engine: pub/sub). It is
+// at-most-once: a subscriber that reconnects reads the history.
+type Broker interface {
+	Publish(ctx context.Context, u Update) error
+	// Subscribe delivers the citizen's updates, only those of caseID when
+	// it is not "", until ctx ends or cancel is called; then the channel is
+	// closed. A slow subscriber loses updates rather than blocking others.
+	// Every subscriber gets the same *Update: read it, never modify it.
+	// (No goroutine per subscriber: with 10,000 idle ones, each costs.)
+	Subscribe(ctx context.Context, citizen sp.NIK, caseID string) (updates <-chan *Update, cancel func(), err error)
+}
+
+// ChangePayload is the payload of the job Update writes on the Changes
+// queue: which history entries the change added (History[from:to]) and the
+// case's version after it, so the dispatcher publishes exactly that change
+// even when later ones have landed since.
+func ChangePayload(from, to int, version int64) []byte {
+	return []byte(strconv.Itoa(from) + ":" + strconv.Itoa(to) + ":" + strconv.FormatInt(version, 10))
+}
+
+// ParseChange reads a ChangePayload.
+func ParseChange(p []byte) (from, to int, version int64, ok bool) {
+	parts := strings.Split(string(p), ":")
+	if len(parts) != 3 {
+		return 0, 0, 0, false
+	}
+	from, err1 := strconv.Atoi(parts[0])
+	to, err2 := strconv.Atoi(parts[1])
+	version, err3 := strconv.ParseInt(parts[2], 10, 64)
+	return from, to, version, err1 == nil && err2 == nil && err3 == nil && 0 <= from && from < to
+}

@@ -1,0 +1,248 @@
+// Package cases is the heart of satupintu: a citizen's request ("case") is
+// validated against the service catalog, stored with its forward job in one
+// atomic step, forwarded to the agency responsible until it acknowledges,
+// and moved through its statuses by the agency's signed events or by
+// polling, with a history of every change.
+package cases
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases/catalog"
+)
+
+// Service handles citizens' cases and agencies' events.
+type Service struct {
+	store   Store
+	catalog *catalog.Catalog
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// NewService returns the case service over store.
+func NewService(store Store, cat *catalog.Catalog, now func() time.Time, log *slog.Logger) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, catalog: cat, now: now, log: log}
+}
+
+// Catalog is the service catalog cases are checked against.
+func (s *Service) Catalog() *catalog.Catalog { return s.catalog }
+
+// Submission is what a citizen sends.
+type Submission struct {
+	Citizen        sp.NIK
+	ServiceID      string
+	IdempotencyKey string
+	Fields         map[string]string
+}
+
+// SubmitResult is the stored case, or the reasons nothing was stored.
+type SubmitResult struct {
+	Case       *Case
+	Created    bool
+	UserErrors []catalog.UserError
+}
+
+// FactsFunc reads the agency data a service's eligibility rules need.
+type FactsFunc func(ctx context.Context, needs catalog.Needs) (catalog.Facts, error)
+
+var idempotencyKeyPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
+
+// Submit validates a submission and stores it with its forward job. It
+// answers without waiting for the agency. The same idempotency key from the
+// same citizen returns the first case and stores nothing again.
+func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (SubmitResult, error) {
+	if !idempotencyKeyPattern.MatchString(sub.IdempotencyKey) {
+		return refuse(userError("idempotencyKey", "INVALID_IDEMPOTENCY_KEY",
+			"Kunci idempotensi harus 8–128 karakter huruf, angka, titik, titik dua, garis bawah atau tanda hubung; buat satu per permohonan (misalnya UUID).",
+			"The idempotency key must be 8–128 letters, digits, dots, colons, underscores or hyphens; make one per request (a UUID, say).")), nil
+	}
+	// A retry of a stored submission gets its case back at once: not
+	// checked again against agencies that may be down or days that moved.
+	if prev, err := s.store.Find(ctx, sub.Citizen, sub.IdempotencyKey); err == nil {
+		if prev.ServiceID != sub.ServiceID {
+			return refuse(keyReused()), nil
+		}
+		if svc, ok := s.catalog.Service(sub.ServiceID); ok && prev.RequestHash != requestHash(svc.ID, svc.Normalize(sub.Fields)) {
+			return refuse(keyReused()), nil
+		}
+		return SubmitResult{Case: prev}, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return SubmitResult{}, storeUnavailable(err)
+	}
+	svc, ok := s.catalog.Service(sub.ServiceID)
+	if !ok {
+		return refuse(userError("serviceId", "UNKNOWN_SERVICE",
+			"Layanan tidak dikenal: pilih layanan dari katalog.", "Unknown service: pick one from the catalog.")), nil
+	}
+	if svc.Channel != catalog.ChannelOnline {
+		return refuse(userError("serviceId", "OFFLINE_SERVICE",
+			"Layanan ini belum dapat diajukan lewat aplikasi; lihat di mana dan cara mengurusnya di halaman layanan.",
+			"This service cannot be requested in the app yet; see where and how on the service page.")), nil
+	}
+	today := sp.DateOf(s.now())
+	if errs := svc.Validate(sub.Fields, today); len(errs) > 0 {
+		return refuse(errs...), nil
+	}
+	fields := svc.Normalize(sub.Fields)
+
+	if needs := svc.Needs(); needs != (catalog.Needs{}) {
+		f, err := facts(ctx, needs)
+		if err != nil {
+			return SubmitResult{}, err
+		}
+		f.Today = today
+		if errs := svc.CheckEligibility(fields, f); len(errs) > 0 {
+			return refuse(errs...), nil
+		}
+	}
+
+	now := s.now()
+	c := &Case{
+		Citizen: sub.Citizen, ServiceID: svc.ID, Agency: svc.Agency, Fields: fields,
+		Status: StatusSubmitted, CreatedAt: now, UpdatedAt: now,
+		IdempotencyKey: sub.IdempotencyKey, RequestHash: requestHash(svc.ID, fields), SingleOpen: svc.SingleOpen,
+		Delivery: Delivery{State: DeliveryPending},
+		History:  []Entry{{At: now, Status: StatusSubmitted, Source: SourceCitizen}},
+	}
+	stored, created, err := s.store.Create(ctx, c)
+	var busy *InProgress
+	switch {
+	case errors.As(err, &busy):
+		return refuse(userError("serviceId", "ALREADY_IN_PROGRESS",
+			"Anda sudah punya permohonan layanan ini yang sedang diproses: pantau atau batalkan yang itu dulu.",
+			"You already have a request for this service in progress: follow or cancel that one first.")), nil
+	case err != nil:
+		return SubmitResult{}, storeUnavailable(err)
+	}
+	if !created && stored.RequestHash != c.RequestHash {
+		return refuse(keyReused()), nil
+	}
+	if created {
+		s.log.InfoContext(ctx, "case submitted", "case", stored.ID, "service", stored.ServiceID, "agency", stored.Agency,
+			"request_id", sp.RequestIDFrom(ctx))
+	}
+	return SubmitResult{Case: stored, Created: created}, nil
+}
+
+func refuse(errs ...catalog.UserError) SubmitResult { return SubmitResult{UserErrors: errs} }
+
+// storeUnavailable is a submission the store could not confirm (Redis
+// unreachable). The case may or may not be stored: the same request with
+// the same idempotency key is safe, and tells.
+func storeUnavailable(err error) error {
+	return &sp.Error{Code: sp.CodeUnavailable, Err: err,
+		Message: "the request could not be confirmed: send it again with the same idempotency key (it will not be submitted twice)"}
+}
+
+func keyReused() catalog.UserError {
+	return userError("idempotencyKey", "IDEMPOTENCY_KEY_REUSED",
+		"Kunci idempotensi ini sudah dipakai untuk permohonan lain: buat kunci baru untuk permohonan baru.",
+		"This idempotency key was used for a different request: make a new key for a new request.")
+}
+
+func userError(field, code, id, en string) catalog.UserError {
+	return catalog.UserError{Field: field, Code: code, Message: sp.Text{ID: id, EN: en}}
+}
+
+// requestHash fingerprints a submission, so a reused idempotency key with
+// different content is caught.
+func requestHash(serviceID string, fields map[string]string) string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	fmt.Fprintf(h, "%q", serviceID)
+	for _, k := range keys {
+		fmt.Fprintf(h, "\x00%q=%q", k, fields[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Get returns the citizen's case. Another citizen's case is not found: its
+// existence is nobody else's business.
+func (s *Service) Get(ctx context.Context, citizen sp.NIK, id string) (*Case, error) {
+	c, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Citizen != citizen {
+		return nil, ErrNotFound
+	}
+	return c, nil
+}
+
+// List pages through the citizen's cases, newest first.
+func (s *Service) List(ctx context.Context, citizen sp.NIK, q ListQuery) ([]*Case, string, error) {
+	return s.store.List(ctx, citizen, q)
+}
+
+// Cancel withdraws the citizen's case while the agency has not started
+// reviewing it. An agency that already has it is told (by the dispatcher).
+func (s *Service) Cancel(ctx context.Context, citizen sp.NIK, id string) (*Case, error) {
+	if _, err := s.Get(ctx, citizen, id); err != nil {
+		return nil, err
+	}
+	return s.store.Update(ctx, id, func(c *Case) error {
+		if !c.Status.Cancellable() {
+			return ErrNotCancelable
+		}
+		now := s.now()
+		c.Status = StatusCancelled
+		c.UpdatedAt = now
+		c.History = append(c.History, Entry{At: now, Status: StatusCancelled, Source: SourceCitizen})
+		return nil
+	})
+}
+
+// ApplyEvent folds an agency's event into its case. The agency must be the
+// one the case was routed to.
+func (s *Service) ApplyEvent(ctx context.Context, a sp.Agency, caseID string, e Event) (Outcome, *Case, error) {
+	var (
+		outcome Outcome
+		skipped []Event
+	)
+	c, err := s.store.Update(ctx, caseID, func(c *Case) error {
+		if c.Agency != a {
+			return ErrForeignCase
+		}
+		var err error
+		outcome, skipped, err = c.apply(e)
+		if err != nil {
+			return err
+		}
+		if outcome == OutcomeDuplicate {
+			return ErrNoChange
+		}
+		c.UpdatedAt = s.now()
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if outcome != OutcomeDuplicate {
+		s.log.InfoContext(ctx, "agency event", "case", caseID, "agency", a, "sequence", e.Sequence,
+			"status", e.Status, "outcome", outcome, "source", e.Source)
+	}
+	for _, x := range skipped {
+		s.log.WarnContext(ctx, "held agency event skipped: impossible when its turn came", "case", caseID, "agency", a,
+			"sequence", x.Sequence, "status", x.Status, "case_status", c.Status)
+	}
+	return outcome, c, nil
+}

@@ -1,0 +1,154 @@
+package queue
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Worker claims jobs from a queue and hands each to Handle, which must Ack,
+// Retry or Bury it. Run stops when ctx ends, after the jobs in hand finish.
+type Worker struct {
+	Queue    Queue
+	Consumer string // this instance's name, for the engine's bookkeeping
+	// Batch jobs are claimed at a time; at most Concurrency run at once.
+	Batch       int
+	Concurrency int
+	// Idle is the pause after finding nothing due.
+	Idle   time.Duration
+	Handle func(ctx context.Context, j Job)
+	// HandleBatch, when set instead of Handle, gets each claimed batch
+	// whole (a poller asks an agency about many cases in one request).
+	HandleBatch func(ctx context.Context, jobs []Job)
+	// Ordered runs jobs with the same ID one after the other, in claim
+	// order (the changes of one case are published in order).
+	Ordered bool
+	Log     *slog.Logger
+}
+
+// Run works until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	batch, conc, idle := max(w.Batch, 1), max(w.Concurrency, 1), w.Idle
+	if idle <= 0 {
+		idle = 100 * time.Millisecond
+	}
+	log := w.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	slots := make(chan struct{}, conc)
+	ln := &lanes{waiting: map[string][]Job{}}
+	var running sync.WaitGroup
+	defer running.Wait()
+	pause := idle
+	for ctx.Err() == nil {
+		jobs, err := w.Queue.Claim(ctx, w.Consumer, batch)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("queue claim failed; retrying", "consumer", w.Consumer, "error", err)
+		}
+		if len(jobs) == 0 {
+			// Back off while idle or failing, up to 4× the idle pause.
+			if !sleep(ctx, pause) {
+				return
+			}
+			pause = min(pause*2, 4*idle)
+			continue
+		}
+		pause = idle
+		if w.HandleBatch != nil {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			running.Add(1)
+			go func() {
+				defer func() { <-slots; running.Done() }()
+				w.HandleBatch(context.WithoutCancel(ctx), jobs)
+			}()
+			continue
+		}
+		for _, j := range jobs {
+			if w.Ordered && ln.join(j) {
+				continue // the goroutine of an earlier job with this ID runs it next
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				// Unstarted jobs stay claimed; the visibility timeout returns them.
+				return
+			}
+			running.Add(1)
+			go func() {
+				defer func() { <-slots; running.Done() }()
+				// A job in hand finishes even when the worker is told to stop.
+				for next, ok := j, true; ok; next, ok = ln.next(next.ID, w.Ordered) {
+					w.Handle(context.WithoutCancel(ctx), next)
+				}
+			}()
+		}
+	}
+}
+
+// lanes queue jobs behind an earlier job with the same ID still running.
+type lanes struct {
+	mu      sync.Mutex
+	waiting map[string][]Job // by ID: the jobs behind the running one
+}
+
+// join reports whether j must wait behind a running job with its ID; if
+// not, j becomes the running job of its lane.
+func (l *lanes) join(j Job) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if q, busy := l.waiting[j.ID]; busy {
+		l.waiting[j.ID] = append(q, j)
+		return true
+	}
+	l.waiting[j.ID] = nil
+	return false
+}
+
+// next hands the running goroutine of lane id its next job, or closes the lane.
+func (l *lanes) next(id string, ordered bool) (Job, bool) {
+	if !ordered {
+		return Job{}, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	q := l.waiting[id]
+	if len(q) == 0 {
+		delete(l.waiting, id)
+		return Job{}, false
+	}
+	l.waiting[id] = q[1:]
+	return q[0], true
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// Backoff is exponential backoff with full jitter: a random wait up to
+// base·2^(attempt-1), capped at max.
+func Backoff(attempt int, base, max time.Duration) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	ceiling := max
+	if attempt < 32 {
+		if d := base << (attempt - 1); d > 0 && d < max {
+			ceiling = d
+		}
+	}
+	return time.Duration(rand.Int64N(int64(ceiling) + 1))
+}

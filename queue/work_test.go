@@ -1,0 +1,76 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/satupintu/satupintu/queue"
+	"github.com/satupintu/satupintu/store/memory"
+)
+
+// Jobs with the same ID run one after the other in the order they were
+// claimed, while jobs of different IDs run at once.
+func TestWorkerKeepsTheOrderOfOneID(t *testing.T) {
+	q := memory.NewQueue(time.Minute, time.Now)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := range 5 {
+		for _, id := range []string{"a", "b", "c"} {
+			_ = q.Enqueue(ctx, queue.Job{ID: id, Payload: []byte(fmt.Sprint(i)), EnqueuedAt: time.Now()})
+		}
+	}
+	var (
+		mu      sync.Mutex
+		seen    = map[string][]string{}
+		running = map[string]bool{}
+		done    = make(chan struct{})
+		total   int
+	)
+	w := &queue.Worker{Queue: q, Consumer: "w", Batch: 4, Concurrency: 8, Idle: time.Millisecond, Ordered: true,
+		Handle: func(ctx context.Context, j queue.Job) {
+			mu.Lock()
+			if running[j.ID] {
+				t.Errorf("two jobs of %s ran at once", j.ID)
+			}
+			running[j.ID] = true
+			mu.Unlock()
+			time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond) // shuffle the finishing order
+			mu.Lock()
+			running[j.ID] = false
+			seen[j.ID] = append(seen[j.ID], string(j.Payload))
+			total++
+			if total == 15 {
+				close(done)
+			}
+			mu.Unlock()
+			_ = q.Ack(ctx, j)
+		}}
+	go w.Run(ctx)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the worker did not finish 15 jobs")
+	}
+	for id, order := range seen {
+		if fmt.Sprint(order) != "[0 1 2 3 4]" {
+			t.Errorf("jobs of %s ran in order %v", id, order)
+		}
+	}
+}
+
+func TestBackoffStaysWithinItsCeiling(t *testing.T) {
+	for attempt := 1; attempt < 70; attempt++ {
+		d := queue.Backoff(attempt, time.Second, time.Minute)
+		ceiling := time.Minute
+		if attempt <= 6 { // 2^6 s is past the minute
+			ceiling = min(time.Second<<(attempt-1), time.Minute)
+		}
+		if d < 0 || d > ceiling {
+			t.Fatalf("Backoff(%d) = %s, want within [0, %s]", attempt, d, ceiling)
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package notifications
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/queue"
+)
+
+// DefaultDeviceMaxAge is how long a device not seen is still pushed to:
+// Android tokens expire at 270 days, and FCM advises pruning after about
+// two months unseen.
+const DefaultDeviceMaxAge = 60 * 24 * time.Hour
+
+// Notifier turns each case change into inbox notifications and push jobs.
+// It is a cases.ChangeHandler: it runs in the dispatcher, from the change
+// job Store.Update wrote in the same step as the change, so a change is
+// never left without its notification, however a process dies.
+type Notifier struct {
+	Inbox        Inbox
+	Devices      Devices
+	Pushes       queue.Queue
+	Catalog      *catalog.Catalog
+	DeviceMaxAge time.Duration
+	Now          func() time.Time
+	Log          *slog.Logger
+}
+
+// pushJob is the payload of a push job: which notification to which device.
+type pushJob struct {
+	Notification string `json:"n"`
+	Citizen      sp.NIK `json:"c"`
+	Token        string `json:"t"`
+}
+
+// OnChange persists a notification per status change, then enqueues a
+// push per device. Persisting first means the inbox holds it even if every
+// push is lost. A redelivered change adds nothing to the inbox; its push
+// jobs are deduplicated at sending.
+func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change) error {
+	var devs []Device
+	devicesRead := false
+	now := n.now()
+	for i, e := range ch.Entries {
+		if !notifiable(e) {
+			continue
+		}
+		// Created now, in the order of the history: the inbox lists by
+		// creation (to the millisecond), and an agency's clock is not ours.
+		note := n.notification(c, ch.From+i, e, now.Add(time.Duration(i)*time.Millisecond))
+		if _, err := n.Inbox.Add(ctx, note); err != nil {
+			return fmt.Errorf("adding notification %s: %w", note.ID, err)
+		}
+		if !devicesRead {
+			var err error
+			if devs, err = n.Devices.OfCitizen(ctx, c.Citizen, n.now().Add(-n.maxAge())); err != nil {
+				return fmt.Errorf("reading devices: %w", err)
+			}
+			devicesRead = true
+		}
+		for _, d := range devs {
+			payload, _ := json.Marshal(pushJob{Notification: note.ID, Citizen: c.Citizen, Token: d.Token})
+			j := queue.Job{ID: note.ID + ":" + TokenKey(d.Token), Payload: payload, EnqueuedAt: n.now()}
+			if err := n.Pushes.Enqueue(ctx, j); err != nil {
+				return fmt.Errorf("enqueueing a push: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// notifiable: every status change but the citizen's own doing.
+func notifiable(e cases.Entry) bool {
+	if e.Source == cases.SourceCitizen {
+		return false
+	}
+	_, ok := bodies[e.Status]
+	return ok
+}
+
+func (n *Notifier) notification(c *cases.Case, index int, e cases.Entry, created time.Time) Notification {
+	service := sp.Text{ID: c.ServiceID, EN: c.ServiceID}
+	if s, ok := n.Catalog.Service(c.ServiceID); ok {
+		service = s.Name
+	}
+	return Notification{
+		ID:        fmt.Sprintf("%s-%d", c.ID, index),
+		Citizen:   c.Citizen,
+		CaseID:    c.ID,
+		Status:    string(e.Status),
+		Sequence:  int64(index),
+		Title:     title(service, e.Status),
+		Body:      render(bodies[e.Status], service, c.Agency),
+		DeepLink:  "satupintu://cases/" + c.ID,
+		CreatedAt: created,
+	}
+}
+
+// TokenKey names a device token in keys and job ids without the token.
+func TokenKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:12])
+}
+
+func (n *Notifier) now() time.Time {
+	if n.Now != nil {
+		return n.Now()
+	}
+	return time.Now()
+}
+
+func (n *Notifier) maxAge() time.Duration {
+	if n.DeviceMaxAge > 0 {
+		return n.DeviceMaxAge
+	}
+	return DefaultDeviceMaxAge
+}

@@ -1,0 +1,237 @@
+package notifications_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/queue"
+	"github.com/satupintu/satupintu/store/memory"
+)
+
+func TestOnChangeAddsOneNotificationPerAgencyEntry(t *testing.T) {
+	e := newEnv(t)
+	c := newCase("CASE-1", dewi)
+	// One stored change can carry several entries (a poll that caught up).
+	e.onChange(c, move(c,
+		entry(cases.StatusForwarded, cases.SourceSystem),
+		entry(cases.StatusReceived, cases.SourceAgencyWebhook),
+		entry(cases.StatusInReview, cases.SourcePoll)))
+
+	page, err := e.inbox.List(e.ctx, dewi, notifications.ListQuery{First: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 3 || page.Unread != 3 {
+		t.Fatalf("inbox total %d unread %d, want 3 and 3", page.Total, page.Unread)
+	}
+	svc, _ := e.cat.Service(skck)
+	// Newest first: the history order, reversed.
+	want := []struct {
+		index  int
+		status cases.Status
+	}{{3, cases.StatusInReview}, {2, cases.StatusReceived}, {1, cases.StatusForwarded}}
+	for i, w := range want {
+		n := page.Items[i]
+		if n.ID != noteID("CASE-1", w.index) || n.Sequence != int64(w.index) || n.Status != string(w.status) {
+			t.Errorf("item %d: id %s sequence %d status %s, want %s %d %s", i, n.ID, n.Sequence, n.Status,
+				noteID("CASE-1", w.index), w.index, w.status)
+		}
+		if n.Citizen != dewi || n.CaseID != "CASE-1" || n.DeepLink != "satupintu://cases/CASE-1" || n.Read() {
+			t.Errorf("item %d: %+v", i, n)
+		}
+		if wantTitle := svc.Name.ID + ": " + w.status.Label().ID; n.Title.ID != wantTitle {
+			t.Errorf("item %d: title %q, want %q", i, n.Title.ID, wantTitle)
+		}
+		if wantTitle := svc.Name.EN + ": " + w.status.Label().EN; n.Title.EN != wantTitle {
+			t.Errorf("item %d: title %q, want %q", i, n.Title.EN, wantTitle)
+		}
+		if !strings.Contains(n.Body.ID, svc.Name.ID) || !strings.Contains(n.Body.ID, "Polri") ||
+			!strings.Contains(n.Body.EN, svc.Name.EN) || !strings.Contains(n.Body.EN, "police (Polri)") {
+			t.Errorf("item %d: body %+v does not name the service and the agency in both languages", i, n.Body)
+		}
+		if n.CreatedAt.Before(start) || n.CreatedAt.After(start.Add(time.Second)) {
+			t.Errorf("item %d: created %v, want about now (%v)", i, n.CreatedAt, start)
+		}
+		if i > 0 && !page.Items[i-1].CreatedAt.After(n.CreatedAt) {
+			t.Errorf("created %v then %v: not in history order", n.CreatedAt, page.Items[i-1].CreatedAt)
+		}
+	}
+}
+
+func TestOnChangeIgnoresTheCitizensOwnDoing(t *testing.T) {
+	e := newEnv(t)
+	e.register(dewi, "tok-dewi", "id")
+	c := newCase("CASE-1", dewi)
+	e.onChange(c, move(c, entry(cases.StatusCancelled, cases.SourceCitizen)))
+	if page, _ := e.inbox.List(e.ctx, dewi, notifications.ListQuery{}); page.Total != 0 {
+		t.Errorf("the citizen's own cancellation made %d notifications", page.Total)
+	}
+	if d := e.depth(); d != 0 {
+		t.Errorf("push jobs %d, want none", d)
+	}
+
+	// The same status by the system (a case withdrawn for them) is news.
+	c2 := newCase("CASE-2", dewi)
+	e.onChange(c2, move(c2, entry(cases.StatusCancelled, cases.SourceSystem)))
+	n, err := e.inbox.Get(e.ctx, dewi, noteID("CASE-2", 1))
+	if err != nil || n.Status != string(cases.StatusCancelled) {
+		t.Errorf("system cancellation: %+v %v", n, err)
+	}
+	if d := e.depth(); d != 1 {
+		t.Errorf("push jobs %d, want 1", d)
+	}
+}
+
+func TestOnChangeEnqueuesOnePushPerRecentDevice(t *testing.T) {
+	e := newEnv(t)
+	e.register(dewi, "tok-old", "id")
+	e.clock.Advance(31 * 24 * time.Hour) // past DeviceMaxAge (30 days)
+	e.register(dewi, "tok-phone", "id-ID")
+	e.register(dewi, "tok-tablet", "en-US")
+	e.register(budi, "tok-budi", "id") // another citizen's
+
+	c := newCase("CASE-1", dewi)
+	e.onChange(c, move(c, entry(cases.StatusForwarded, cases.SourceSystem), entry(cases.StatusReceived, cases.SourcePoll)))
+
+	var got []string
+	for _, j := range e.claim() {
+		got = append(got, j.ID)
+		if !j.EnqueuedAt.Equal(e.clock.Now()) {
+			t.Errorf("job %s enqueued at %v, want %v", j.ID, j.EnqueuedAt, e.clock.Now())
+		}
+	}
+	var want []string
+	for _, id := range []string{noteID("CASE-1", 1), noteID("CASE-1", 2)} {
+		for _, tok := range []string{"tok-phone", "tok-tablet"} {
+			want = append(want, jobID(id, tok))
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("push jobs %v, want %v", got, want)
+	}
+	for _, id := range got {
+		if strings.Contains(id, "tok-") {
+			t.Errorf("job id %q holds the token", id)
+		}
+	}
+	if _, err := e.devices.Get(e.ctx, "tok-old"); !errors.Is(err, notifications.ErrNotFound) {
+		t.Errorf("a device unseen for 31 days: %v, want it pruned", err)
+	}
+	if _, err := e.devices.Get(e.ctx, "tok-budi"); err != nil {
+		t.Errorf("another citizen's device: %v", err)
+	}
+}
+
+func TestOnChangeRedeliveredAddsNothingButRequeuesPushes(t *testing.T) {
+	e := newEnv(t)
+	e.register(dewi, "tok-phone", "id")
+	c := newCase("CASE-1", dewi)
+	ch := move(c, entry(cases.StatusForwarded, cases.SourceSystem), entry(cases.StatusReceived, cases.SourcePoll))
+	e.onChange(c, ch)
+	first, _ := e.inbox.Get(e.ctx, dewi, noteID("CASE-1", 1))
+
+	e.clock.Advance(time.Minute)
+	e.onChange(c, ch)
+	page, _ := e.inbox.List(e.ctx, dewi, notifications.ListQuery{})
+	if page.Total != 2 {
+		t.Errorf("inbox total %d after a redelivery, want 2", page.Total)
+	}
+	if again, _ := e.inbox.Get(e.ctx, dewi, noteID("CASE-1", 1)); !again.CreatedAt.Equal(first.CreatedAt) {
+		t.Errorf("redelivery changed the notification: created %v, was %v", again.CreatedAt, first.CreatedAt)
+	}
+	if d := e.depth(); d != 4 {
+		t.Errorf("push jobs %d, want 4 (dedup happens at sending)", d)
+	}
+}
+
+func TestOnChangeWithoutDevicesFillsTheInboxOnly(t *testing.T) {
+	e := newEnv(t)
+	c := newCase("CASE-1", dewi)
+	e.onChange(c, move(c, entry(cases.StatusForwarded, cases.SourceSystem)))
+	if _, err := e.inbox.Get(e.ctx, dewi, noteID("CASE-1", 1)); err != nil {
+		t.Errorf("inbox: %v", err)
+	}
+	if d := e.depth(); d != 0 {
+		t.Errorf("push jobs %d, want none", d)
+	}
+}
+
+func TestOnChangeUnknownServiceIsNamedByItsID(t *testing.T) {
+	e := newEnv(t)
+	c := newCase("CASE-1", dewi)
+	c.ServiceID = "retired-service"
+	e.onChange(c, move(c, entry(cases.StatusApproved, cases.SourcePoll)))
+	n, err := e.inbox.Get(e.ctx, dewi, noteID("CASE-1", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Title.ID != "retired-service: Disetujui" || n.Title.EN != "retired-service: Approved" {
+		t.Errorf("title %+v", n.Title)
+	}
+}
+
+var errStore = errors.New("store down")
+
+type failingInbox struct{ *memory.Inbox }
+
+func (failingInbox) Add(context.Context, notifications.Notification) (bool, error) {
+	return false, errStore
+}
+
+type failingDevices struct{ *memory.Devices }
+
+func (failingDevices) OfCitizen(context.Context, sp.NIK, time.Time) ([]notifications.Device, error) {
+	return nil, errStore
+}
+
+type failingQueue struct{ *memory.Queue }
+
+func (failingQueue) Enqueue(context.Context, queue.Job) error { return errStore }
+
+// Errors go back to the dispatcher, which retries the change.
+func TestOnChangeReturnsStoreErrors(t *testing.T) {
+	for name, break_ := range map[string]func(*env){
+		"inbox":   func(e *env) { e.notifier.Inbox = failingInbox{e.inbox} },
+		"devices": func(e *env) { e.notifier.Devices = failingDevices{e.devices} },
+		"queue":   func(e *env) { e.notifier.Pushes = failingQueue{e.queue} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			e.register(dewi, "tok-phone", "id")
+			break_(e)
+			c := newCase("CASE-1", dewi)
+			err := e.notifier.OnChange(e.ctx, c, move(c, entry(cases.StatusForwarded, cases.SourceSystem)))
+			if !errors.Is(err, errStore) {
+				t.Errorf("OnChange: %v, want the %s error", err, name)
+			}
+		})
+	}
+}
+
+// CursorAfter resumes an inbox listing after the notification it names.
+func TestCursorAfterResumesTheList(t *testing.T) {
+	e := newEnv(t)
+	c := newCase("CASE-1", dewi)
+	e.onChange(c, move(c, entry(cases.StatusForwarded, cases.SourceSystem), entry(cases.StatusReceived, cases.SourcePoll),
+		entry(cases.StatusInReview, cases.SourcePoll)))
+	newest, err := e.inbox.Get(e.ctx, dewi, noteID("CASE-1", 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.inbox.List(e.ctx, dewi, notifications.ListQuery{After: notifications.CursorAfter(newest)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 2 || page.Items[0].ID != noteID("CASE-1", 2) || page.Items[1].ID != noteID("CASE-1", 1) {
+		t.Errorf("after the newest: %+v", page.Items)
+	}
+}

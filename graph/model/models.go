@@ -1,0 +1,45 @@
+// Package model holds the GraphQL types that have no domain type of their
+// own: containers whose fields are resolved from the request's loader.
+package model
+
+import (
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/records"
+)
+
+// Home is the first screen; its fields are resolved from the loader that
+// the home resolver filled in parallel.
+type Home struct{}
+
+// Health groups the BPJS and SATUSEHAT fields, each failing on its own.
+type Health struct{}
+
+// Education is the citizen's and their children's school records.
+type Education struct {
+	Students []sp.StudentRecord
+}
+
+// Alert is a home-screen alert in the request's language: built once per
+// alert, so its fields need no resolvers of their own.
+type Alert struct {
+	ID        string
+	Kind      records.AlertKind
+	Severity  records.Severity
+	Agency    sp.Agency
+	Title     string
+	Message   string
+	DueDate   sp.Date
+	ServiceID *string
+	DeepLink  string
+}
+
+// NewAlert renders a to lang.
+func NewAlert(a records.Alert, lang sp.Lang) Alert {
+	out := Alert{ID: a.ID, Kind: a.Kind, Severity: a.Severity, Agency: a.Agency, Title: a.Title.In(lang),
+		Message: a.Message.In(lang), DueDate: a.DueDate, DeepLink: a.DeepLink}
+	if a.ServiceID != "" {
+		id := a.ServiceID
+		out.ServiceID = &id
+	}
+	return out
+}

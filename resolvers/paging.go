@@ -1,0 +1,74 @@
+package resolvers
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+
+	sp "github.com/satupintu/satupintu"
+)
+
+// page reads a Relay page request over an offset list.
+func page(after *string, first *int, most int) (start, n int, err error) {
+	n = 20
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > most {
+		return 0, 0, sp.Errorf(sp.CodeInvalidInput, "first must be between 0 and %d", most)
+	}
+	if after != nil && *after != "" {
+		i, ok := parseOffsetCursor(*after)
+		if !ok {
+			return 0, 0, sp.Errorf(sp.CodeInvalidInput, "after is not a cursor from this list")
+		}
+		start = i + 1
+	}
+	return start, n, nil
+}
+
+func offsetCursor(i int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("o:%d", i)))
+}
+
+func parseOffsetCursor(s string) (int, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || !strings.HasPrefix(string(b), "o:") {
+		return 0, false
+	}
+	i, err := strconv.Atoi(string(b[2:]))
+	return i, err == nil && i >= 0
+}
+
+// pageSize reads a page size between 0 and most, 20 by default.
+func pageSize(first *int, most int) (int, error) {
+	if first == nil {
+		return 20, nil
+	}
+	if *first < 0 || *first > most {
+		return 0, sp.Errorf(sp.CodeInvalidInput, "first must be between 0 and %d", most)
+	}
+	return *first, nil
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func positive(n int) *int {
+	if n <= 0 {
+		return nil
+	}
+	return &n
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,85 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/records"
+)
+
+// The agency-backed objects shared by the root fields and home.
+
+func education(ctx context.Context, l *records.Loader) (*model.Education, error) {
+	s, err := l.Students(ctx)
+	if err != nil {
+		return nil, l.Report(err)
+	}
+	if s == nil {
+		s = []sp.StudentRecord{}
+	}
+	return &model.Education{Students: s}, nil
+}
+
+func police(ctx context.Context, l *records.Loader) (*sp.PoliceRecord, error) {
+	p, err := l.Police(ctx)
+	if err != nil {
+		return nil, l.Report(err)
+	}
+	out := sp.PoliceRecord{Licences: []sp.DrivingLicence{}, Certificates: []sp.PoliceCertificate{}, Tickets: []sp.TrafficTicket{}}
+	if p != nil { // unknown to the police: empty lists, not null
+		out.Licences = append(out.Licences, p.Licences...)
+		out.Certificates = append(out.Certificates, p.Certificates...)
+		out.Tickets = append(out.Tickets, p.Tickets...)
+	}
+	return &out, nil
+}
+
+func social(ctx context.Context, l *records.Loader) (*sp.Welfare, error) {
+	w, err := l.Welfare(ctx)
+	if err != nil {
+		return nil, l.Report(err)
+	}
+	if w == nil { // not in the register: registered false, empty lists
+		w = &sp.Welfare{}
+	}
+	out := *w
+	if out.Programmes == nil {
+		out.Programmes = []sp.Programme{}
+	}
+	return &out, nil
+}
+
+// facts reads, in parallel, the agency data a service's eligibility rules
+// need. An agency that does not know the citizen gives empty facts; one
+// that fails fails the check (the caller reports it).
+func facts(ctx context.Context, l *records.Loader, needs catalog.Needs) (catalog.Facts, error) {
+	var (
+		f    catalog.Facts
+		errs [4]error
+		wg   sync.WaitGroup
+	)
+	if needs.Police {
+		wg.Go(func() {
+			p, err := l.Police(ctx)
+			if p != nil {
+				f.Licences = p.Licences
+			}
+			errs[0] = err
+		})
+	}
+	if needs.BPJS {
+		wg.Go(func() { f.Membership, errs[1] = l.Membership(ctx) })
+	}
+	if needs.Education {
+		wg.Go(func() { f.Students, errs[2] = l.Students(ctx) })
+	}
+	if needs.Social {
+		wg.Go(func() { f.Welfare, errs[3] = l.Welfare(ctx) })
+	}
+	wg.Wait()
+	return f, errors.Join(errs[:]...)
+}

@@ -1,0 +1,54 @@
+// Package resolvers maps GraphQL fields to the domain: authorize, call a
+// domain package, map the answer. Nothing here talks HTTP or Redis.
+package resolvers
+
+//go:generate go tool gqlgen
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/records"
+)
+
+// Resolver holds what the resolvers need; built once in cmd/satupintu.
+type Resolver struct {
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Casework *cases.Service // "Cases" would clash with the resolver method of Query.cases
+	Broker   cases.Broker
+
+	// The inbox and devices (field names avoid the Query.devices method).
+	DeviceStore notifications.Devices
+	InboxStore  notifications.Inbox
+}
+
+// loader returns the operation's records loader, or UNAUTHENTICATED when
+// the request carries no citizen. purpose is what the agency calls made for
+// this field are for (sent to the agency, as X-Road does).
+func loader(ctx context.Context, purpose string) (context.Context, *records.Loader, error) {
+	l := records.LoaderFrom(ctx)
+	if l == nil {
+		return ctx, nil, sp.Errorf(sp.CodeUnauthenticated, "sign in to read your records")
+	}
+	if sp.PurposeFrom(ctx) == "" {
+		ctx = sp.WithPurpose(ctx, "graphql:"+purpose)
+	}
+	return ctx, l, nil
+}
+
+func (r *Resolver) today() sp.Date { return sp.DateOf(r.Now()) }
+
+// reveal returns the identifier masked unless the client asked for it in
+// full; unmasked reads are logged without the value.
+func (r *Resolver) reveal(ctx context.Context, masked *bool, full, maskedForm, what string) string {
+	if masked != nil && !*masked {
+		r.Logger.InfoContext(ctx, "unmasked identifier read", "what", what, "request_id", sp.RequestIDFrom(ctx))
+		return full
+	}
+	return maskedForm
+}

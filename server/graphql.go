@@ -1,0 +1,185 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/auth"
+	"github.com/satupintu/satupintu/records"
+)
+
+func init() {
+	// Over-limit operations are the client's fault: 400/422, not 200.
+	errcode.RegisterErrorType(string(sp.CodeQueryLimit), errcode.KindProtocol)
+}
+
+// newGraphQL builds the gqlgen handler with the edge's limits.
+func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
+	srv := handler.New(d.Schema)
+	// Subscriptions first: the first transport that accepts a request wins.
+	readLimit := d.Limits.MaxBodyBytes
+	srv.AddTransport(transport.Websocket{
+		InitFunc:              websocketInit(d.Verifier, rl),
+		InitTimeout:           10 * time.Second,
+		PingPongInterval:      25 * time.Second, // graphql-transport-ws ping/pong; half-open sockets die
+		KeepAlivePingInterval: 25 * time.Second, // the legacy graphql-ws protocol
+		PayloadReadLimit:      &readLimit,
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			// Apps send no Origin; browsers must come from the same host
+			// or from an origin configured here.
+			OriginPatterns: d.WebsocketOrigins,
+		}},
+	})
+	srv.AddTransport(transport.SSE{})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](d.Limits.QueryCacheSize))
+	srv.SetParserTokenLimit(d.Limits.MaxTokens)
+	srv.SetDisableSuggestion(!d.Introspection)
+	if d.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(queryLimits{maxDepth: d.Limits.MaxDepth, maxAliases: d.Limits.MaxAliases, maxFields: d.Limits.MaxFields})
+	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity))
+	srv.Use(extension.AutomaticPersistedQuery{Cache: apqCache(d)})
+
+	present := presentError(d.Logger)
+	srv.SetErrorPresenter(present)
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		d.Logger.ErrorContext(ctx, "panic in resolver", "request_id", sp.RequestIDFrom(ctx),
+			"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		return sp.Errorf(sp.CodeInternal, "internal error")
+	})
+	srv.AroundOperations(citizenOperation(d.Agencies, present))
+	return srv
+}
+
+// citizenOperation gives each operation of a signed-in citizen its records
+// loader and source observation, and after execution reports the agency
+// failures no selected field reported (a home screen that skipped the
+// failing part still learns which agency failed).
+func citizenOperation(ports records.Agencies, present graphql.ErrorPresenterFunc) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		p, ok := auth.PrincipalFrom(ctx)
+		if !ok {
+			return next(ctx)
+		}
+		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+			// A stream ends when the token that opened it expires.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, p.ExpiresAt)
+			context.AfterFunc(ctx, cancel)
+		}
+		respond := next(ctx)
+		// A loader per response, not per operation: a subscription answers
+		// many times over hours and must neither read stale records nor
+		// hold a loader while idle.
+		return func(ctx context.Context) *graphql.Response {
+			l := records.NewLoader(ports, p.NIK)
+			ctx = records.WithLoader(ctx, l)
+			ctx, _ = sp.Observe(ctx)
+			resp := respond(ctx)
+			if resp == nil {
+				return nil
+			}
+			if path := l.HomePath(); path != nil {
+				for _, err := range l.Unreported() {
+					e := present(ctx, err)
+					e.Path = path
+					resp.Errors = append(resp.Errors, e)
+				}
+			}
+			return resp
+		}
+	}
+}
+
+// websocketInit authenticates a websocket at connection_init, from
+// {"Authorization":"Bearer <token>"}, and counts the connection once
+// against the citizen's rate limit. The connection lives no longer than
+// the token: at its expiry the socket is closed with a reason to sign in.
+func websocketInit(v TokenVerifier, rl *rateLimiter) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		raw, ok := auth.BearerToken(http.Header{"Authorization": {p.Authorization()}})
+		if !ok {
+			return transport.WithWebsocketCloseCode(ctx, 4401), nil,
+				errors.New(`sign in first: send {"Authorization":"Bearer <token>"} in connection_init`)
+		}
+		pr, err := v.Verify(ctx, raw)
+		if err != nil {
+			return transport.WithWebsocketCloseCode(ctx, 4403), nil, errors.New(sp.ErrorMessageOf(err))
+		}
+		if d := rl.citizen(ctx, pr); !d.Allowed {
+			// 4429: graphql-transport-ws's "too many initialisation requests".
+			msg := fmt.Sprintf("too many requests; try again in %d s", retryAfterSeconds(d.RetryAfter))
+			return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, 4429), msg), nil, errors.New(msg)
+		}
+		ctx = auth.WithPrincipal(ctx, pr)
+		ctx, cancel := context.WithDeadline(ctx, pr.ExpiresAt)
+		context.AfterFunc(ctx, cancel)
+		return transport.AppendCloseReason(ctx, "token expired: sign in again"), nil, nil
+	}
+}
+
+// presentError is the one mapping from errors to what clients read: a
+// domain error keeps its code, message and agency; gqlgen's own errors
+// (parse, validation) pass through; anything else is "internal error" with
+// the detail in the log.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		var e *sp.Error
+		switch {
+		case errors.As(err, &e):
+			gerr.Message = sp.ErrorMessageOf(err)
+			if gerr.Extensions == nil {
+				gerr.Extensions = map[string]any{}
+			}
+			gerr.Extensions["code"] = string(e.Code)
+			if e.Agency != "" {
+				gerr.Extensions["agency"] = agencyEnum(e.Agency)
+				log.WarnContext(ctx, "agency failed", "request_id", sp.RequestIDFrom(ctx),
+					"agency", e.Agency, "code", e.Code, "error", err.Error())
+			} else if e.Code == sp.CodeInternal {
+				log.ErrorContext(ctx, "internal error", "request_id", sp.RequestIDFrom(ctx), "error", err.Error())
+			}
+		case isGQLError(err):
+			// Parser, validation and argument errors: already client-safe.
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			gerr.Message = "the request took too long; try again"
+			gerr.Extensions = map[string]any{"code": string(sp.CodeUnavailable)}
+		default:
+			log.ErrorContext(ctx, "internal error", "request_id", sp.RequestIDFrom(ctx), "error", err.Error())
+			gerr.Message = "internal error"
+			gerr.Extensions = map[string]any{"code": string(sp.CodeInternal)}
+		}
+		return gerr
+	}
+}
+
+func isGQLError(err error) bool {
+	var g *gqlerror.Error
+	return errors.As(err, &g)
+}
+
+// agencyEnum is the agency as the GraphQL enum Agency spells it.
+func agencyEnum(a sp.Agency) string { return strings.ToUpper(string(a)) }

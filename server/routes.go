@@ -1,0 +1,48 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// addRoutes is every route satupintu serves.
+func addRoutes(mux *http.ServeMux, d Deps) {
+	rl := newRateLimiter(d)
+	gql := newGraphQL(d, rl)
+	// Per IP first, before the body is read or the token verified.
+	mux.Handle("/graphql", rl.perIP(limitBody(d.Limits.MaxBodyBytes, authenticate(d.Verifier, rl.perCitizen(gql)))))
+	if d.Webhook != nil {
+		mux.Handle("POST /agency/v1/cases/{caseId}/events", handleAgencyEvents(d.Webhook, d.Logger))
+	}
+	if d.Admin != nil {
+		admin := requireAdmin(d.AdminToken)
+		mux.Handle("GET /admin/outbox", admin(handleOutboxList(d.Admin)))
+		mux.Handle("POST /admin/outbox/{id}/replay", admin(handleOutboxReplay(d.Admin)))
+		mux.Handle("GET /admin/queues/{queue}/dead", admin(handleOutboxList(d.Admin)))
+		mux.Handle("POST /admin/queues/{queue}/dead/{id}/replay", admin(handleOutboxReplay(d.Admin)))
+	}
+	mux.Handle("GET /healthz", handleHealthz())
+	mux.Handle("GET /readyz", handleReadyz(d.Ready))
+	if d.Metrics != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{}))
+	}
+	if d.Introspection {
+		mux.Handle("GET /playground", playground.Handler("satupintu", "/graphql"))
+	}
+	if dev := d.Dev; dev != nil {
+		handleIf(mux, "GET /dev/citizens", dev.Citizens)
+		handleIf(mux, "POST /dev/token", limitBody(4096, dev.Token))
+		handleIf(mux, "/dev/sim/faults", limitBody(4096, dev.Faults))
+		handleIf(mux, "GET /dev/sim/stats", dev.Stats)
+		handleIf(mux, "GET /dev/push", dev.Push)
+	}
+	mux.Handle("/", http.NotFoundHandler())
+}
+
+func handleIf(mux *http.ServeMux, pattern string, h http.Handler) {
+	if h != nil {
+		mux.Handle(pattern, h)
+	}
+}

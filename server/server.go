@@ -1,0 +1,112 @@
+// Package server is satupintu's HTTP edge: routes, middleware, the GraphQL
+// handler and its limits, health and metrics. It is built once by
+// cmd/satupintu from already-wired parts.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/satupintu/satupintu/auth"
+	"github.com/satupintu/satupintu/records"
+)
+
+// TokenVerifier checks an access token and names the citizen it is for.
+type TokenVerifier interface {
+	Verify(ctx context.Context, raw string) (auth.Principal, error)
+}
+
+// ReadinessCheck reports whether a dependency is ready to serve.
+type ReadinessCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Limits bound what one request may ask of the server.
+type Limits struct {
+	MaxBodyBytes   int64 // request body
+	MaxDepth       int   // field nesting, fragments included
+	MaxAliases     int   // aliased fields per operation
+	MaxFields      int   // fields per operation after expanding fragments
+	MaxComplexity  int   // gqlgen complexity (one per field)
+	MaxTokens      int   // parser token limit
+	QueryCacheSize int   // parsed and validated documents kept (LRU)
+}
+
+// DefaultLimits fit the app's real queries with room to spare.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxBodyBytes:   64 << 10,
+		MaxDepth:       12,
+		MaxAliases:     30,
+		MaxFields:      500,
+		MaxComplexity:  600,
+		MaxTokens:      10_000,
+		QueryCacheSize: 1000,
+	}
+}
+
+// DevTools are the sandbox helpers served under /dev/ in dev mode only.
+type DevTools struct {
+	Citizens http.Handler // GET /dev/citizens
+	Token    http.Handler // POST /dev/token
+	Faults   http.Handler // POST /dev/sim/faults
+	Stats    http.Handler // GET /dev/sim/stats
+	Push     http.Handler // GET /dev/push: what the fake FCM accepted
+}
+
+// Deps are the wired parts the server is built from.
+type Deps struct {
+	Logger   *slog.Logger
+	Schema   graphql.ExecutableSchema
+	Verifier TokenVerifier
+	Agencies records.Agencies
+	Limits   Limits
+	// WebsocketOrigins are browser origins allowed to open a websocket
+	// besides the server's own host (apps send no Origin).
+	WebsocketOrigins []string
+	// Introspection and the playground are for dev mode only.
+	Introspection bool
+	// Dev, when not nil, serves /dev/*; production leaves it nil.
+	Dev *DevTools
+	// Webhook receives agencies' case events; nil serves none.
+	Webhook *Webhook
+	// Admin serves the operator endpoints (/admin/...) behind AdminToken.
+	Admin      *Admin
+	AdminToken string
+	Metrics    prometheus.Gatherer
+	Ready      []ReadinessCheck
+	Now        func() time.Time
+
+	// RateLimits bound /graphql per client IP and per citizen.
+	RateLimits RateLimits
+	// TrustProxyHeaders takes the client IP from X-Forwarded-For's left-most
+	// entry: only behind a proxy that sets it.
+	TrustProxyHeaders bool
+	// APQ keeps automatic persisted queries by their sha256; nil is an LRU
+	// in this process.
+	APQ graphql.Cache[string]
+}
+
+// NewServer returns the whole HTTP surface.
+func NewServer(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	mux := http.NewServeMux()
+	addRoutes(mux, d)
+	var h http.Handler = mux
+	h = language(h)
+	h = accessLog(d.Logger, h)
+	h = recoverPanics(d.Logger, h)
+	h = requestID(h)
+	return h
+}

@@ -1,0 +1,343 @@
+//go:build redis
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/sim/seed"
+)
+
+// process is a real satupintu or agencysim process.
+type process struct {
+	name string
+	url  string
+	cmd  *exec.Cmd
+	logs *syncBuffer
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// buildBinaries builds satupintu and agencysim once for the test.
+func buildBinaries(t *testing.T) (satupintu, agencysim string) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, b := range []struct{ pkg, out string }{{".", "satupintu"}, {"../agencysim", "agencysim"}} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b.out), b.pkg)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	return filepath.Join(dir, "satupintu"), filepath.Join(dir, "agencysim")
+}
+
+func startProcess(t *testing.T, name, bin string, env map[string]string) *process {
+	t.Helper()
+	addr := freeAddr(t)
+	p := &process{name: name, url: "http://" + addr, logs: &syncBuffer{}}
+	p.cmd = exec.Command(bin)
+	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	for k, v := range env {
+		p.cmd.Env = append(p.cmd.Env, k+"="+v)
+	}
+	switch name {
+	case "agencysim":
+		p.cmd.Env = append(p.cmd.Env, "AGENCYSIM_ADDR="+addr, "AGENCYSIM_BASE_URL="+p.url)
+	default:
+		p.cmd.Env = append(p.cmd.Env, "SATUPINTU_ADDR="+addr, "SATUPINTU_INSTANCE="+name)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if dir := os.Getenv("SATUPINTU_TEST_LOG_DIR"); dir != "" { // keep whole logs for a post-mortem
+		f, err := os.Create(filepath.Join(dir, name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		w := io.MultiWriter(p.logs, f)
+		p.cmd.Stdout, p.cmd.Stderr = w, w
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+			_ = p.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("--- %s log (last 4 KB):\n%s", name, tail(p.logs.String(), 4096))
+		}
+	})
+	health := "/healthz"
+	if name == "agencysim" {
+		health = "/sim/stats"
+	}
+	waitFor(t, func() bool {
+		resp, err := http.Get(p.url + health)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	})
+	return p
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+func postJSON(t *testing.T, url string, body, v any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(url, "application/json", strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if v != nil {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("POST %s: %v", url, err)
+		}
+	}
+}
+
+// Three instances on one Redis, 1,000 submissions spread across them, one
+// instance killed with SIGKILL half-way: every case is forwarded, each
+// once at the agency, and every status change pushed to every device.
+func TestThreeInstancesOneKilled(t *testing.T) {
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		t.Fatal("this test needs a real Redis: REDIS_URL=redis://127.0.0.1:6379/15 (see .ci/run)")
+	}
+	satupintuBin, agencysimBin := buildBinaries(t)
+	simProc := startProcess(t, "agencysim", agencysimBin, map[string]string{"AGENCYSIM_STEP": "300ms"})
+
+	var creds map[string]string
+	getJSON(t, simProc.url+"/sim/credentials", &creds)
+	saFile := filepath.Join(t.TempDir(), "service-account.json")
+	if err := os.WriteFile(saFile, []byte(creds["GOOGLE_APPLICATION_CREDENTIALS_JSON"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, prefix := testRedis(t)
+	lb := newLoadBalancer(t)
+	env := map[string]string{
+		"SATUPINTU_MODE": "production", "REDIS_URL": redisURL, "SATUPINTU_REDIS_PREFIX": prefix,
+		"SATUPINTU_AUTH_AUDIENCE": "satupintu-multi", "SATUPINTU_CACHE_KEY": strings.Repeat("cd", 32),
+		"SATUPINTU_ADMIN_TOKEN": "multi-admin", "SATUPINTU_PUBLIC_URL": lb.URL(),
+		"GOOGLE_APPLICATION_CREDENTIALS": saFile,
+		"SATUPINTU_QUEUE_VISIBILITY":     "2s", "SATUPINTU_FORWARD_BACKOFF_BASE": "50ms", "SATUPINTU_FORWARD_BACKOFF_MAX": "500ms",
+		"SATUPINTU_PUSH_BACKOFF_BASE": "50ms", "SATUPINTU_PUSH_BACKOFF_MAX": "500ms", "SATUPINTU_PUSH_SEND_LEASE": "15s",
+		"SATUPINTU_RATE_CITIZEN": "off", "SATUPINTU_RATE_IP": "off", "SATUPINTU_LOG_LEVEL": "info",
+	}
+	for k, v := range creds {
+		if k != "GOOGLE_APPLICATION_CREDENTIALS_JSON" {
+			env[k] = v
+		}
+	}
+	var instances []*process
+	for i := range 3 {
+		instances = append(instances, startProcess(t, fmt.Sprintf("instance-%d", i+1), satupintuBin, env))
+	}
+	lb.set(instances[0].url, instances[1].url, instances[2].url)
+
+	citizens := []sp.NIK{seed.NIKBudi, seed.NIKSiti, seed.NIKRizky, seed.NIKPutri, seed.NIKDewi,
+		seed.NIKAgus, seed.NIKSri, seed.NIKBayu, seed.NIKAndi, seed.NIKWayan}
+	tokens := map[sp.NIK]string{}
+	for _, nik := range citizens {
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		postJSON(t, simProc.url+"/sim/token", map[string]any{"nik": nik, "audience": "satupintu-multi", "ttlSeconds": 3600}, &tok)
+		tokens[nik] = tok.AccessToken
+		ta := &testApp{app: &app{url: instances[0].url}, t: t}
+		ta.register(tok.AccessToken, "multi-device-"+string(nik), "ANDROID", "id")
+	}
+
+	// 1,000 submissions, 20 at a time, round-robin over the live instances;
+	// a submission that meets the killed instance is sent again, with the
+	// same idempotency key, to another.
+	const total = 1000
+	var (
+		alive    atomic.Int32
+		mu       sync.Mutex
+		accepted = map[string]bool{}
+		done     atomic.Int32
+	)
+	alive.Store(3)
+	today := time.Now().In(sp.Jakarta).Format(time.DateOnly)
+	submit := func(i int) {
+		nik := citizens[i%len(citizens)]
+		body := map[string]any{"query": submitMutation, "variables": map[string]any{"in": map[string]any{
+			"serviceId": "lost-item-report", "idempotencyKey": fmt.Sprintf("multi-%05d", i),
+			"fields": fieldList(map[string]string{"itemType": "KTP", "lostOn": today, "location": "Stasiun Manggarai"}),
+		}}}
+		raw, _ := json.Marshal(body)
+		for attempt := 0; ; attempt++ {
+			target := instances[(i+attempt)%int(alive.Load())]
+			req, _ := http.NewRequest(http.MethodPost, target.url+"/graphql", strings.NewReader(string(raw)))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+tokens[nik])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				continue // that instance died under us: the next one
+			}
+			var r gqlResponse
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			_ = json.Unmarshal(b, &r)
+			if id, ok := get(r.Data, "submitServiceRequest", "case", "id").(string); ok {
+				mu.Lock()
+				accepted[id] = true
+				mu.Unlock()
+				done.Add(1)
+				return
+			}
+			if attempt > 20 {
+				t.Errorf("submission %d: %s", i, b)
+				return
+			}
+		}
+	}
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			for i := range work {
+				submit(i)
+			}
+		})
+	}
+	killed := false
+	var killedAt time.Time
+	for i := range total {
+		if i == total/2 && !killed {
+			killedAt = time.Now()
+			// SIGKILL: no drain, no goodbye; its claimed jobs come back
+			// after the visibility timeout.
+			_ = instances[2].cmd.Process.Kill()
+			_ = instances[2].cmd.Wait()
+			alive.Store(2)
+			lb.set(instances[0].url, instances[1].url)
+			killed = true
+		}
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if len(accepted) != total {
+		t.Fatalf("%d cases accepted for %d submissions", len(accepted), total)
+	}
+
+	// Every case forwarded, each exactly once as far as the agency can tell.
+	type intake struct {
+		Requests int      `json:"requests"`
+		Distinct int      `json:"distinct"`
+		Cases    []string `json:"cases"`
+	}
+	var in map[string]intake
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		getJSON(t, simProc.url+"/sim/intake", &in)
+		if in["police"].Distinct >= total || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if in["police"].Distinct != total {
+		t.Fatalf("the police received %d distinct cases of %d", in["police"].Distinct, total)
+	}
+	for _, id := range in["police"].Cases {
+		if !accepted[id] {
+			t.Errorf("the police received case %s that no citizen was given", id)
+		}
+	}
+	t.Logf("police: %d forward requests for %d cases (repeats are answered from the Idempotency-Key)", in["police"].Requests, in["police"].Distinct)
+
+	// Every status change pushed to every device, none twice.
+	want := 5 * total // FORWARDED, RECEIVED, IN_REVIEW, APPROVED, COMPLETED
+	type push struct {
+		Token string            `json:"token"`
+		Data  map[string]string `json:"data"`
+		At    time.Time         `json:"at"`
+	}
+	var pushes []push
+	seen := map[string]int{}
+	deadline = time.Now().Add(3 * time.Minute)
+	for {
+		getJSON(t, simProc.url+"/sim/push", &pushes)
+		clear(seen)
+		for _, p := range pushes {
+			seen[p.Data["notificationId"]+"|"+p.Token]++
+		}
+		if len(seen) >= want || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if len(seen) != want {
+		t.Errorf("%d distinct pushes of %d status changes reached the devices", len(seen), want)
+	}
+	// None twice, but for one case no sender can rule out: a push the
+	// killed instance had in flight at the instant of the SIGKILL. FCM may
+	// take it (here the fake reads the dead sender's last bytes shortly
+	// after) while its sender never learns so; it is sent again when the
+	// dead instance's claim lapses (SATUPINTU_PUSH_SEND_LEASE), and the
+	// app drops the copy by notificationId (and the collapse key replaces
+	// it on screen). Any other duplicate fails the test.
+	inFlightAtKill := 0
+	for k, n := range seen {
+		if n == 1 {
+			continue
+		}
+		var at []time.Duration
+		for _, p := range pushes {
+			if p.Data["notificationId"]+"|"+p.Token == k {
+				at = append(at, p.At.Sub(killedAt))
+			}
+		}
+		first, again := at[0], at[len(at)-1]
+		if n == 2 && first > -100*time.Millisecond && first < time.Second && again >= 2*time.Second {
+			inFlightAtKill++
+			continue
+		}
+		t.Errorf("pushed %d times: %s, at %v after the kill: not a push in flight at the kill", n, k, at)
+	}
+	t.Logf("%d of %d pushes sent twice: in flight from the killed instance when it died", inFlightAtKill, want)
+}

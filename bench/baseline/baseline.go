@@ -104,8 +104,11 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 256 // as satupintu's agency transport
+	cfgs := make([]agency.Config, 0, len(sp.Agencies))
+	for _, a := range sp.Agencies {
+		cfgs = append(cfgs, cfg.Agencies[a])
+	}
+	t := agency.NewTransport(cfgs...) // as satupintu's
 	clients := map[sp.Agency]*agency.Client{}
 	var errs []error
 	for _, a := range sp.Agencies {

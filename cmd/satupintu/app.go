@@ -357,8 +357,11 @@ func (a *app) webhookVerifier() *signature.Verifier {
 // newTransport is the shared transport of the agency clients.
 func (a *app) newTransport() *http.Transport {
 	if a.agencyT == nil {
-		a.agencyT = http.DefaultTransport.(*http.Transport).Clone()
-		a.agencyT.MaxIdleConnsPerHost = 256
+		cfgs := make([]agency.Config, 0, len(sp.Agencies))
+		for _, ag := range sp.Agencies {
+			cfgs = append(cfgs, a.cfg.Agencies[ag])
+		}
+		a.agencyT = agency.NewTransport(cfgs...)
 	}
 	return a.agencyT
 }
@@ -436,6 +439,7 @@ func (a *app) pushSender(ctx context.Context) (*fcm.Sender, error) {
 	// fcm.Concurrency at once, and a smaller pool would close and redial
 	// (over HTTP/1.1, as to the fake FCM) on every wave.
 	a.fcmT.MaxIdleConnsPerHost = max(1, a.cfg.PushConcurrency) * fcm.Concurrency
+	a.fcmT.MaxIdleConns = 0 // the clone's total of 100 would cap the line above: 6,500 redials per 40,000 pushes
 	client := &http.Client{Transport: a.fcmT}
 	cfg := fcm.Config{ProjectID: a.cfg.FCMProject, Endpoint: a.cfg.FCMEndpoint, CredentialsFile: a.cfg.FCMCredentials, HTTPClient: client}
 	if a.sandbox != nil && cfg.CredentialsFile == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -584,5 +585,61 @@ func TestCancellationOverHTTP(t *testing.T) {
 	}
 	if n := seriesCount(m.errs); n != 0 {
 		t.Errorf("%d error series after a cancelled call; want none", n)
+	}
+}
+
+// Two agencies behind one host, each with a busy wave of calls: the second
+// wave reuses the first wave's connections instead of redialling (the
+// default pool keeps 100 idle in all).
+func TestSharedTransportKeepsEveryAgencysConnections(t *testing.T) {
+	var dials sync.WaitGroup
+	var mu sync.Mutex
+	conns := 0
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dials.Done()
+		<-release
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	cfg := Defaults()
+	cfg.MaxConcurrent = 150
+	tr := NewTransport(cfg, cfg)
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+
+	const inFlight = 300 // both agencies' bulkheads full
+	for wave := range 2 {
+		dials.Add(inFlight)
+		var done sync.WaitGroup
+		for range inFlight {
+			done.Go(func() {
+				resp, err := hc.Get(srv.URL)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			})
+		}
+		dials.Wait() // all in flight at once
+		release <- struct{}{}
+		for range inFlight - 1 {
+			release <- struct{}{}
+		}
+		done.Wait()
+		mu.Lock()
+		if conns != inFlight {
+			t.Errorf("after wave %d: %d connections dialled, want %d (idle ones were closed)", wave+1, conns, inFlight)
+		}
+		mu.Unlock()
 	}
 }

@@ -38,8 +38,8 @@ func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
 	srv.AddTransport(transport.Websocket{
 		InitFunc:              websocketInit(d.Verifier, rl),
 		InitTimeout:           10 * time.Second,
-		PingPongInterval:      25 * time.Second, // graphql-transport-ws ping/pong; half-open sockets die
-		KeepAlivePingInterval: 25 * time.Second, // the legacy graphql-ws protocol
+		PingPongInterval:      d.WebsocketPing, // graphql-transport-ws ping/pong; half-open sockets die
+		KeepAlivePingInterval: d.WebsocketPing, // the legacy graphql-ws protocol
 		PayloadReadLimit:      &readLimit,
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			// Apps send no Origin; browsers must come from the same host
@@ -83,8 +83,9 @@ func citizenOperation(ports records.Agencies, present graphql.ErrorPresenterFunc
 		if !ok {
 			return next(ctx)
 		}
-		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
-			// A stream ends when the token that opened it expires.
+		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription && !endsBy(ctx, p.ExpiresAt) {
+			// A stream ends when the token that opened it expires (a
+			// websocket's context already does: see websocketInit).
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithDeadline(ctx, p.ExpiresAt)
 			context.AfterFunc(ctx, cancel)
@@ -111,6 +112,12 @@ func citizenOperation(ports records.Agencies, present graphql.ErrorPresenterFunc
 			return resp
 		}
 	}
+}
+
+// endsBy reports whether ctx ends at t or earlier.
+func endsBy(ctx context.Context, t time.Time) bool {
+	d, ok := ctx.Deadline()
+	return ok && !d.After(t)
 }
 
 // websocketInit authenticates a websocket at connection_init, from

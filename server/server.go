@@ -70,6 +70,10 @@ type Deps struct {
 	// WebsocketOrigins are browser origins allowed to open a websocket
 	// besides the server's own host (apps send no Origin).
 	WebsocketOrigins []string
+	// WebsocketPing is how often the server pings an idle websocket (and
+	// closes it after two missed pongs); 0 leaves keepalive to the clients'
+	// pings and TCP keepalive, saving a goroutine per connection.
+	WebsocketPing time.Duration
 	// Introspection and the playground are for dev mode only.
 	Introspection bool
 	// Dev, when not nil, serves /dev/*; production leaves it nil.

@@ -172,6 +172,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		Limits:           a.cfg.Limits,
 		Introspection:    a.cfg.Mode == ModeDev,
 		WebsocketOrigins: a.cfg.WSOrigins,
+		WebsocketPing:    a.cfg.WSPing,
 		Webhook: &server.Webhook{
 			Events:   a.casework,
 			Secrets:  func(ag sp.Agency) [][]byte { return a.cfg.CaseSecrets[ag] },

@@ -461,6 +461,19 @@ func TestWebsocketFollowsTheToken(t *testing.T) {
 		t.Fatal("the socket outlived its token")
 	}
 
+	// Over server-sent events too: the stream ends with the token.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	short, _, err = ta.sandbox.IdP().Mint(seed.NIKDewi, ta.cfg.Auth.Audience, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range ta.subscribeSSE(ctx, short, `subscription { caseUpdated { caseId } }`) {
+	}
+	if ctx.Err() != nil {
+		t.Error("the event stream outlived its token")
+	}
+
 	if _, err := ta.subscribeWS("", `subscription { caseUpdated { caseId } }`, nil); err == nil {
 		t.Error("a socket without a token was accepted")
 	}

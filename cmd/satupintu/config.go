@@ -70,6 +70,7 @@ type Config struct {
 	AdminToken      string `json:"-"`
 	SimStep         time.Duration
 	WSOrigins       []string
+	WSPing          time.Duration
 
 	// Push notifications.
 	FCMProject         string
@@ -206,6 +207,15 @@ func variables() []variable {
 			set: duration(func(c *Config) *time.Duration { return &c.SimStep })},
 		{name: "SATUPINTU_WS_ORIGINS", def: "none", help: "browser origins (host patterns) allowed to open a websocket besides this server's own",
 			set: func(c *Config, v string) error { c.WSOrigins = splitList(v); return nil }},
+		{name: "SATUPINTU_WS_PING_INTERVAL", def: "25s", help: "how often the server pings an idle websocket, closing it after two missed pongs; 0 leaves it to the app's pings and TCP keepalive, and saves about 4 KB per connection",
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 0 {
+					return fmt.Errorf("must be a duration such as 25s, or 0 for no server pings")
+				}
+				c.WSPing = d
+				return nil
+			}},
 		{name: "GOOGLE_APPLICATION_CREDENTIALS", def: "none (dev: the fake FCM)", required: true, help: "service-account JSON file of the Firebase project that sends pushes",
 			set: func(c *Config, v string) error {
 				if _, err := os.Stat(v); err != nil {
@@ -467,6 +477,7 @@ func defaultConfig() Config {
 		ForwardConcurrency: 16,
 		Workers:            true,
 		PushSendLease:      30 * time.Second,
+		WSPing:             25 * time.Second,
 	}
 	if h, err := os.Hostname(); err == nil {
 		c.Instance = h

@@ -138,7 +138,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Mode != ModeDev || c.Addr != ":8080" || c.Limits.MaxDepth != 12 || c.Limits.MaxBodyBytes != 64<<10 {
+	if c.Mode != ModeDev || c.Addr != ":8080" || c.Limits.MaxDepth != 12 || c.Limits.MaxBodyBytes != 64<<10 || c.WSPing != 25*time.Second {
 		t.Errorf("defaults = %+v", c)
 	}
 	if len(warnings) != 1 || !strings.Contains(warnings[0], "SATUPINTU_TYPO") {

@@ -66,7 +66,7 @@ func (s *simServer) control() http.Handler {
 		writeJSON(w, http.StatusOK, out)
 	})
 	mux.HandleFunc("GET /sim/push", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, pushes(s.push.Accepted()))
+		writeJSON(w, http.StatusOK, fcm.Listing(s.push.Accepted()))
 	})
 	mux.HandleFunc("GET /sim/credentials", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.creds)
@@ -135,30 +135,6 @@ func (s *simServer) handleToken(w http.ResponseWriter, r *http.Request) {
 		"token_type":   "Bearer",
 		"expires_in":   int(time.Until(exp).Seconds()),
 	})
-}
-
-// push is one message the fake FCM accepted, as GET /sim/push lists it
-// (the shape of satupintu's GET /dev/push).
-type push struct {
-	Token       string            `json:"token"`
-	Title       string            `json:"title"`
-	Body        string            `json:"body"`
-	Data        map[string]string `json:"data"`
-	CollapseKey string            `json:"collapseKey"`
-	Priority    string            `json:"androidPriority"`
-	APNSPrio    string            `json:"apnsPriority"`
-	TTL         string            `json:"ttl"`
-	Name        string            `json:"name"`
-	At          time.Time         `json:"at"`
-}
-
-func pushes(ms []fcm.Message) []push {
-	out := make([]push, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, push{Token: m.Token, Title: m.Title, Body: m.Body, Data: m.Data, CollapseKey: m.CollapseKey,
-			Priority: m.AndroidPriority, APNSPrio: m.APNSPriority, TTL: m.TTL, Name: m.Name, At: m.At})
-	}
-	return out
 }
 
 // credentialsEnv is the environment a satupintu instance in production

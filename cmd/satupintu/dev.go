@@ -23,7 +23,7 @@ func (a *app) devTools() *server.DevTools {
 		Faults: a.sandbox.FaultsHandler(),
 		Stats:  a.sandbox.StatsHandler(),
 		Push: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeDevJSON(w, http.StatusOK, devPushes(a.sandbox.FCM().Accepted()))
+			writeDevJSON(w, http.StatusOK, simfcm.Listing(a.sandbox.FCM().Accepted()))
 		}),
 	}
 }
@@ -62,27 +62,4 @@ func writeDevJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// devPush is one message the fake FCM accepted, as GET /dev/push lists it.
-type devPush struct {
-	Token       string            `json:"token"`
-	Title       string            `json:"title"`
-	Body        string            `json:"body"`
-	Data        map[string]string `json:"data"`
-	CollapseKey string            `json:"collapseKey"`
-	Priority    string            `json:"androidPriority"`
-	APNSPrio    string            `json:"apnsPriority"`
-	TTL         string            `json:"ttl"`
-	Name        string            `json:"name"`
-	At          time.Time         `json:"at"`
-}
-
-func devPushes(ms []simfcm.Message) []devPush {
-	out := make([]devPush, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, devPush{Token: m.Token, Title: m.Title, Body: m.Body, Data: m.Data, CollapseKey: m.CollapseKey,
-			Priority: m.AndroidPriority, APNSPrio: m.APNSPriority, TTL: m.TTL, Name: m.Name, At: m.At})
-	}
-	return out
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	simfcm "github.com/satupintu/satupintu/sim/fcm"
 	"github.com/satupintu/satupintu/sim/seed"
 	storeredis "github.com/satupintu/satupintu/store/redis"
 )
@@ -26,22 +27,22 @@ func (ta *testApp) register(tok, token, platform, locale string) {
 }
 
 // pushes is GET /dev/push: what the fake FCM accepted, oldest first.
-func (ta *testApp) pushes() []devPush {
+func (ta *testApp) pushes() []simfcm.Listed {
 	ta.t.Helper()
 	resp, err := http.Get(ta.url + "/dev/push")
 	if err != nil {
 		ta.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out []devPush
+	var out []simfcm.Listed
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		ta.t.Fatal(err)
 	}
 	return out
 }
 
-func pushesTo(all []devPush, token string) []devPush {
-	var out []devPush
+func pushesTo(all []simfcm.Listed, token string) []simfcm.Listed {
+	var out []simfcm.Listed
 	for _, p := range all {
 		if p.Token == token {
 			out = append(out, p)
@@ -72,7 +73,7 @@ func TestStatusChangesReachEveryDeviceInItsLanguage(t *testing.T) {
 	} {
 		// FCM does not keep order; the app orders by the sequence in the data.
 		got := pushesTo(all, dev.token)
-		slices.SortFunc(got, func(a, b devPush) int {
+		slices.SortFunc(got, func(a, b simfcm.Listed) int {
 			x, _ := strconv.Atoi(a.Data["sequence"])
 			y, _ := strconv.Atoi(b.Data["sequence"])
 			return x - y

@@ -206,3 +206,28 @@ func (s *Server) settings() (retryAfter, slowDelay time.Duration, flaky int) {
 	defer s.mu.Unlock()
 	return s.retryAfter, s.slowDelay, s.flaky
 }
+
+// Listed is one accepted message as the dev and sandbox endpoints list it
+// (satupintu's GET /dev/push, agencysim's GET /sim/push).
+type Listed struct {
+	Token       string            `json:"token"`
+	Title       string            `json:"title"`
+	Body        string            `json:"body"`
+	Data        map[string]string `json:"data"`
+	CollapseKey string            `json:"collapseKey"`
+	Priority    string            `json:"androidPriority"`
+	APNSPrio    string            `json:"apnsPriority"`
+	TTL         string            `json:"ttl"`
+	Name        string            `json:"name"`
+	At          time.Time         `json:"at"`
+}
+
+// Listing is ms as those endpoints list them, oldest first.
+func Listing(ms []Message) []Listed {
+	out := make([]Listed, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, Listed{Token: m.Token, Title: m.Title, Body: m.Body, Data: m.Data, CollapseKey: m.CollapseKey,
+			Priority: m.AndroidPriority, APNSPrio: m.APNSPriority, TTL: m.TTL, Name: m.Name, At: m.At})
+	}
+	return out
+}

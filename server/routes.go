@@ -10,7 +10,7 @@ import (
 // addRoutes is every route satupintu serves.
 func addRoutes(mux *http.ServeMux, d Deps) {
 	rl := newRateLimiter(d)
-	gql := newGraphQL(d, rl)
+	gql := lightWebsockets(d.Logger, newGraphQL(d, rl))
 	// Per IP first, before the body is read or the token verified.
 	mux.Handle("/graphql", rl.perIP(limitBody(d.Limits.MaxBodyBytes, authenticate(d.Verifier, rl.perCitizen(gql)))))
 	if d.Webhook != nil {

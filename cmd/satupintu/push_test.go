@@ -177,6 +177,13 @@ func TestPushFailuresFollowThePolicy(t *testing.T) {
 		}
 	}
 	// invalid-: the message is at fault: failed, dead-lettered, not retried.
+	// Its second push goes out alongside the good token's, not before it;
+	// a retry would follow within the 40 ms backoff ceiling.
+	waitFor(t, func() bool {
+		return fake.Requests(tokens["invalid"]) >= 2 &&
+			strings.Contains(scrape(t, ta.url), `satupintu_pushes_total{result="INVALID_MESSAGE"} 2`)
+	})
+	time.Sleep(200 * time.Millisecond)
 	if n := fake.Requests(tokens["invalid"]); n != 2 { // once per notification
 		t.Errorf("invalid- token tried %d times for two notifications, want 2", n)
 	}

@@ -2,14 +2,12 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -18,7 +16,7 @@ import (
 // the upgrade it is answered like any request's; after it, it is logged
 // and the socket closed. The server keeps serving.
 func TestWebsocketPanicsAreContained(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	h := recoverPanics(log, lightWebsockets(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Has("after") {
@@ -75,22 +73,4 @@ func TestWebsocketPanicsAreContained(t *testing.T) {
 		t.Fatalf("the server stopped serving: %v", err)
 	}
 	resp.Body.Close()
-}
-
-// lockedBuffer is a log sink the test may read while the server writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -317,29 +317,11 @@ func (failingLimiter) Allow(ctx context.Context, key string, l server.Limit) (se
 	return server.Decision{}, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
 }
 
-// syncBuffer collects log output written concurrently.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A failing limiter lets requests through, warns at most once per 10s and
 // counts each pass in the metrics.
 func TestRateLimitFailsOpen(t *testing.T) {
 	clk := newClock()
-	logs := &syncBuffer{}
+	logs := &server.SyncBuffer{}
 	reg := prometheus.NewRegistry()
 	srv := serve(t, server.Deps{
 		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),

@@ -104,11 +104,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	cfgs := make([]agency.Config, 0, len(sp.Agencies))
-	for _, a := range sp.Agencies {
-		cfgs = append(cfgs, cfg.Agencies[a])
-	}
-	t := agency.NewTransport(cfgs...) // as satupintu's
+	t := agency.NewTransport(cfg.Agencies) // as satupintu's
 	clients := map[sp.Agency]*agency.Client{}
 	var errs []error
 	for _, a := range sp.Agencies {

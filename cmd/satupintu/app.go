@@ -358,11 +358,7 @@ func (a *app) webhookVerifier() *signature.Verifier {
 // newTransport is the shared transport of the agency clients.
 func (a *app) newTransport() *http.Transport {
 	if a.agencyT == nil {
-		cfgs := make([]agency.Config, 0, len(sp.Agencies))
-		for _, ag := range sp.Agencies {
-			cfgs = append(cfgs, a.cfg.Agencies[ag])
-		}
-		a.agencyT = agency.NewTransport(cfgs...)
+		a.agencyT = agency.NewTransport(a.cfg.Agencies)
 	}
 	return a.agencyT
 }

@@ -227,13 +227,13 @@ func (c *Client) BreakerState() string { return c.breaker.cb.State().String() }
 
 var errAgencyFailed = errors.New("agency failed")
 
-// NewTransport is the connection pool the clients of the given agencies
+// NewTransport is the connection pool the clients of the agencies in cfgs
 // share. Agencies may sit behind one host (an exchange gateway, the
 // sandbox), so one host may keep every agency's bulkhead worth of
 // connections idle: a smaller pool closes and redials under load. Only the
 // per-host bound applies, because the default total of 100 idle
 // connections is below one busy agency.
-func NewTransport(cfgs ...Config) *http.Transport {
+func NewTransport(cfgs map[sp.Agency]Config) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 0
 	for _, c := range cfgs {

@@ -611,7 +611,7 @@ func TestSharedTransportKeepsEveryAgencysConnections(t *testing.T) {
 	defer srv.Close()
 	cfg := Defaults()
 	cfg.MaxConcurrent = 150
-	tr := NewTransport(cfg, cfg)
+	tr := NewTransport(map[sp.Agency]Config{sp.AgencyPolice: cfg, sp.AgencySocial: cfg})
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
 

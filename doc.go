@@ -1,8 +1,7 @@
-// Package satupintu holds the domain of the satupintu BFF: the identifiers of
-// Indonesian civil life (NIK, KK, NISN, region codes), the records each agency
-// keeps about a citizen, and the one error taxonomy every layer shares.
+// Package satupintu is the vocabulary every layer shares: the identifiers
+// of Indonesian civil life (NIK, KK, NISN, region codes), dates in WIB,
+// languages and bilingual texts, the agencies, and the one error code type.
 //
-// Packages below it implement or consume these types: integrations/* fetch
-// them from agencies, records/ assembles them per request, resolvers/ maps them
-// to GraphQL, server/ maps errors to HTTP.
+// What the agencies know about a citizen (the read model) is in readmodel/;
+// cases, notifications and the stores build on this vocabulary.
 package satupintu

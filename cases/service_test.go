@@ -12,6 +12,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 func (h *harness) submitRaw(sub cases.Submission, facts cases.FactsFunc) (cases.SubmitResult, error) {
@@ -158,7 +159,7 @@ func TestSubmitEligibility(t *testing.T) {
 	h.nothingStored(dewi)
 
 	registered := func(context.Context, catalog.Needs) (catalog.Facts, error) {
-		return catalog.Facts{Welfare: &sp.Welfare{Decile: 2}}, nil
+		return catalog.Facts{Welfare: &readmodel.Welfare{Decile: 2}}, nil
 	}
 	res, err = h.submitRaw(sub, registered)
 	if err != nil || !res.Created || res.Case.Agency != sp.AgencySocial {
@@ -179,7 +180,7 @@ func TestSubmitEligibilityUsesTheClock(t *testing.T) {
 	h := newHarness(t)
 	today := sp.DateOf(start)
 	facts := func(context.Context, catalog.Needs) (catalog.Facts, error) {
-		return catalog.Facts{Licences: []sp.DrivingLicence{{Class: "C", ExpiresOn: today.AddDays(catalog.SIMRenewalWindow)}}}, nil
+		return catalog.Facts{Licences: []readmodel.DrivingLicence{{Class: "C", ExpiresOn: today.AddDays(catalog.SIMRenewalWindow)}}}, nil
 	}
 	sub := cases.Submission{Citizen: dewi, ServiceID: "sim-renewal", IdempotencyKey: "sim-00000001", Fields: map[string]string{"licenceClass": "C"}}
 	if res, err := h.submitRaw(sub, facts); err != nil || !res.Created {

@@ -8,12 +8,12 @@ package resolvers
 import (
 	"context"
 
-	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/exec"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
-func (r *healthResolver) Membership(ctx context.Context, obj *model.Health) (*sp.Membership, error) {
+func (r *healthResolver) Membership(ctx context.Context, obj *model.Health) (*readmodel.Membership, error) {
 	ctx, l, err := loader(ctx, "health.membership")
 	if err != nil {
 		return nil, err
@@ -25,7 +25,7 @@ func (r *healthResolver) Membership(ctx context.Context, obj *model.Health) (*sp
 	return m, nil
 }
 
-func (r *healthResolver) Immunizations(ctx context.Context, obj *model.Health) ([]sp.Immunization, error) {
+func (r *healthResolver) Immunizations(ctx context.Context, obj *model.Health) ([]readmodel.Immunization, error) {
 	ctx, l, err := loader(ctx, "health.immunizations")
 	if err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func (r *healthResolver) Immunizations(ctx context.Context, obj *model.Health) (
 		return nil, l.Report(err)
 	}
 	if imms == nil {
-		imms = []sp.Immunization{} // known to have none: empty, not null
+		imms = []readmodel.Immunization{} // known to have none: empty, not null
 	}
 	return imms, nil
 }

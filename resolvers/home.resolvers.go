@@ -12,7 +12,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/exec"
 	"github.com/satupintu/satupintu/graph/model"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 func (r *homeResolver) Name(ctx context.Context, obj *model.Home) (*string, error) {
@@ -34,13 +34,13 @@ func (r *homeResolver) Alerts(ctx context.Context, obj *model.Home) ([]model.Ale
 	if err != nil {
 		return nil, err
 	}
-	var s records.Snapshot
+	var s readmodel.Snapshot
 	s.Membership, _ = l.Membership(ctx)
 	s.Students, _ = l.Students(ctx)
 	s.Police, _ = l.Police(ctx)
 	s.Welfare, _ = l.Welfare(ctx)
 	lang := sp.LangFrom(ctx)
-	alerts := records.Alerts(s, r.today())
+	alerts := readmodel.Alerts(s, r.today())
 	out := make([]model.Alert, len(alerts))
 	for i, a := range alerts {
 		out[i] = model.NewAlert(a, lang)
@@ -48,23 +48,23 @@ func (r *homeResolver) Alerts(ctx context.Context, obj *model.Home) ([]model.Ale
 	return out, nil
 }
 
-func (r *homeResolver) Sources(ctx context.Context, obj *model.Home) ([]sp.Source, error) {
-	o := sp.ObservationFrom(ctx)
-	out := make([]sp.Source, 0, len(sp.Agencies))
+func (r *homeResolver) Sources(ctx context.Context, obj *model.Home) ([]readmodel.Source, error) {
+	o := readmodel.ObservationFrom(ctx)
+	out := make([]readmodel.Source, 0, len(sp.Agencies))
 	for _, a := range sp.Agencies {
-		s, ok := sp.Source{}, false
+		s, ok := readmodel.Source{}, false
 		if o != nil {
 			s, ok = o.Source(a)
 		}
 		if !ok {
-			s = sp.Source{Agency: a, Status: sp.SourceUnavailable}
+			s = readmodel.Source{Agency: a, Status: readmodel.SourceUnavailable}
 		}
 		out = append(out, s)
 	}
 	return out, nil
 }
 
-func (r *homeResolver) Me(ctx context.Context, obj *model.Home) (*sp.Citizen, error) {
+func (r *homeResolver) Me(ctx context.Context, obj *model.Home) (*readmodel.Citizen, error) {
 	return r.Resolver.Query().Me(ctx)
 }
 
@@ -80,7 +80,7 @@ func (r *homeResolver) Education(ctx context.Context, obj *model.Home) (*model.E
 	return education(ctx, l)
 }
 
-func (r *homeResolver) Police(ctx context.Context, obj *model.Home) (*sp.PoliceRecord, error) {
+func (r *homeResolver) Police(ctx context.Context, obj *model.Home) (*readmodel.PoliceRecord, error) {
 	ctx, l, err := loader(ctx, "home")
 	if err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (r *homeResolver) Police(ctx context.Context, obj *model.Home) (*sp.PoliceR
 	return police(ctx, l)
 }
 
-func (r *homeResolver) Social(ctx context.Context, obj *model.Home) (*sp.Welfare, error) {
+func (r *homeResolver) Social(ctx context.Context, obj *model.Home) (*readmodel.Welfare, error) {
 	ctx, l, err := loader(ctx, "home")
 	if err != nil {
 		return nil, err

@@ -10,27 +10,27 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/exec"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
-func (r *familyResolver) Kk(ctx context.Context, obj *sp.Family, masked *bool) (sp.KK, error) {
+func (r *familyResolver) Kk(ctx context.Context, obj *readmodel.Family, masked *bool) (sp.KK, error) {
 	return sp.KK(r.reveal(ctx, masked, string(obj.KK), obj.KK.Masked(), "kk")), nil
 }
 
-func (r *familyMemberResolver) Nik(ctx context.Context, obj *sp.FamilyMember, masked *bool) (sp.NIK, error) {
+func (r *familyMemberResolver) Nik(ctx context.Context, obj *readmodel.FamilyMember, masked *bool) (sp.NIK, error) {
 	return sp.NIK(r.reveal(ctx, masked, string(obj.NIK), obj.NIK.Masked(), "family member nik")), nil
 }
 
-func (r *familyMemberResolver) IsSelf(ctx context.Context, obj *sp.FamilyMember) (bool, error) {
-	l := records.LoaderFrom(ctx)
+func (r *familyMemberResolver) IsSelf(ctx context.Context, obj *readmodel.FamilyMember) (bool, error) {
+	l := readmodel.LoaderFrom(ctx)
 	return l != nil && l.NIK() == obj.NIK, nil
 }
 
-func (r *meResolver) Nik(ctx context.Context, obj *sp.Citizen, masked *bool) (sp.NIK, error) {
+func (r *meResolver) Nik(ctx context.Context, obj *readmodel.Citizen, masked *bool) (sp.NIK, error) {
 	return sp.NIK(r.reveal(ctx, masked, string(obj.NIK), obj.NIK.Masked(), "nik")), nil
 }
 
-func (r *meResolver) Family(ctx context.Context, obj *sp.Citizen) (*sp.Family, error) {
+func (r *meResolver) Family(ctx context.Context, obj *readmodel.Citizen) (*readmodel.Family, error) {
 	ctx, l, err := loader(ctx, "me.family")
 	if err != nil {
 		return nil, err
@@ -42,7 +42,7 @@ func (r *meResolver) Family(ctx context.Context, obj *sp.Citizen) (*sp.Family, e
 	return f, nil
 }
 
-func (r *queryResolver) Me(ctx context.Context) (*sp.Citizen, error) {
+func (r *queryResolver) Me(ctx context.Context) (*readmodel.Citizen, error) {
 	ctx, l, err := loader(ctx, "me")
 	if err != nil {
 		return nil, err

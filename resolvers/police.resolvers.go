@@ -11,9 +11,10 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/exec"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
-func (r *policeCertificateResolver) Level(ctx context.Context, obj *sp.PoliceCertificate) (model.PoliceLevel, error) {
+func (r *policeCertificateResolver) Level(ctx context.Context, obj *readmodel.PoliceCertificate) (model.PoliceLevel, error) {
 	lvl := model.PoliceLevel(obj.Level)
 	if !lvl.IsValid() {
 		return "", sp.AgencyError(sp.AgencyPolice, sp.CodeAgencyBadResponse, "police sent an unknown SKCK level", nil)
@@ -21,7 +22,7 @@ func (r *policeCertificateResolver) Level(ctx context.Context, obj *sp.PoliceCer
 	return lvl, nil
 }
 
-func (r *queryResolver) Police(ctx context.Context) (*sp.PoliceRecord, error) {
+func (r *queryResolver) Police(ctx context.Context) (*readmodel.PoliceRecord, error) {
 	ctx, l, err := loader(ctx, "police")
 	if err != nil {
 		return nil, err

@@ -5,31 +5,30 @@ import (
 	"errors"
 	"sync"
 
-	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/model"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // The agency-backed objects shared by the root fields and home.
 
-func education(ctx context.Context, l *records.Loader) (*model.Education, error) {
+func education(ctx context.Context, l *readmodel.Loader) (*model.Education, error) {
 	s, err := l.Students(ctx)
 	if err != nil {
 		return nil, l.Report(err)
 	}
 	if s == nil {
-		s = []sp.StudentRecord{}
+		s = []readmodel.StudentRecord{}
 	}
 	return &model.Education{Students: s}, nil
 }
 
-func police(ctx context.Context, l *records.Loader) (*sp.PoliceRecord, error) {
+func police(ctx context.Context, l *readmodel.Loader) (*readmodel.PoliceRecord, error) {
 	p, err := l.Police(ctx)
 	if err != nil {
 		return nil, l.Report(err)
 	}
-	out := sp.PoliceRecord{Licences: []sp.DrivingLicence{}, Certificates: []sp.PoliceCertificate{}, Tickets: []sp.TrafficTicket{}}
+	out := readmodel.PoliceRecord{Licences: []readmodel.DrivingLicence{}, Certificates: []readmodel.PoliceCertificate{}, Tickets: []readmodel.TrafficTicket{}}
 	if p != nil { // unknown to the police: empty lists, not null
 		out.Licences = append(out.Licences, p.Licences...)
 		out.Certificates = append(out.Certificates, p.Certificates...)
@@ -38,17 +37,17 @@ func police(ctx context.Context, l *records.Loader) (*sp.PoliceRecord, error) {
 	return &out, nil
 }
 
-func social(ctx context.Context, l *records.Loader) (*sp.Welfare, error) {
+func social(ctx context.Context, l *readmodel.Loader) (*readmodel.Welfare, error) {
 	w, err := l.Welfare(ctx)
 	if err != nil {
 		return nil, l.Report(err)
 	}
 	if w == nil { // not in the register: registered false, empty lists
-		w = &sp.Welfare{}
+		w = &readmodel.Welfare{}
 	}
 	out := *w
 	if out.Programmes == nil {
-		out.Programmes = []sp.Programme{}
+		out.Programmes = []readmodel.Programme{}
 	}
 	return &out, nil
 }
@@ -56,7 +55,7 @@ func social(ctx context.Context, l *records.Loader) (*sp.Welfare, error) {
 // facts reads, in parallel, the agency data a service's eligibility rules
 // need. An agency that does not know the citizen gives empty facts; one
 // that fails fails the check (the caller reports it).
-func facts(ctx context.Context, l *records.Loader, needs catalog.Needs) (catalog.Facts, error) {
+func facts(ctx context.Context, l *readmodel.Loader, needs catalog.Needs) (catalog.Facts, error) {
 	var (
 		f    catalog.Facts
 		errs [4]error

@@ -12,7 +12,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/notifications"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Resolver holds what the resolvers need; built once in cmd/satupintu.
@@ -30,8 +30,8 @@ type Resolver struct {
 // loader returns the operation's records loader, or UNAUTHENTICATED when
 // the request carries no citizen. purpose is what the agency calls made for
 // this field are for (sent to the agency, as X-Road does).
-func loader(ctx context.Context, purpose string) (context.Context, *records.Loader, error) {
-	l := records.LoaderFrom(ctx)
+func loader(ctx context.Context, purpose string) (context.Context, *readmodel.Loader, error) {
+	l := readmodel.LoaderFrom(ctx)
 	if l == nil {
 		return ctx, nil, sp.Errorf(sp.CodeUnauthenticated, "sign in to read your records")
 	}

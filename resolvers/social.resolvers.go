@@ -8,11 +8,11 @@ package resolvers
 import (
 	"context"
 
-	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
-func (r *queryResolver) Social(ctx context.Context) (*sp.Welfare, error) {
+func (r *queryResolver) Social(ctx context.Context) (*readmodel.Welfare, error) {
 	ctx, l, err := loader(ctx, "social")
 	if err != nil {
 		return nil, err
@@ -20,8 +20,8 @@ func (r *queryResolver) Social(ctx context.Context) (*sp.Welfare, error) {
 	return social(ctx, l)
 }
 
-func (r *socialResolver) Disbursements(ctx context.Context, obj *sp.Welfare, status *sp.DisbursementStatus) ([]sp.Disbursement, error) {
-	out := []sp.Disbursement{}
+func (r *socialResolver) Disbursements(ctx context.Context, obj *readmodel.Welfare, status *readmodel.DisbursementStatus) ([]readmodel.Disbursement, error) {
+	out := []readmodel.Disbursement{}
 	for _, d := range obj.Disbursements {
 		if status == nil || d.Status == *status {
 			out = append(out, d)

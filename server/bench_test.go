@@ -17,7 +17,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/exec"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/server"
 	"github.com/satupintu/satupintu/sim/seed"
@@ -39,45 +39,47 @@ const benchHome = `query Home { home {
 // a benchmark sees satupintu's own cost only.
 type instant struct{ s *seed.Seed }
 
-func (a instant) Citizen(_ context.Context, nik sp.NIK) (*sp.Citizen, error) {
+func (a instant) Citizen(_ context.Context, nik sp.NIK) (*readmodel.Citizen, error) {
 	if p := a.s.ByNIK(nik); p != nil {
 		return &p.Citizen, nil
 	}
 	return nil, nil
 }
 
-func (a instant) Family(_ context.Context, nik sp.NIK, kk sp.KK) (*sp.Family, error) { return nil, nil }
+func (a instant) Family(_ context.Context, nik sp.NIK, kk sp.KK) (*readmodel.Family, error) {
+	return nil, nil
+}
 
-func (a instant) Membership(_ context.Context, nik sp.NIK) (*sp.Membership, error) {
+func (a instant) Membership(_ context.Context, nik sp.NIK) (*readmodel.Membership, error) {
 	if p := a.s.ByNIK(nik); p != nil && p.BPJS != nil {
 		return &p.BPJS.Membership, nil
 	}
 	return nil, nil
 }
 
-func (a instant) Immunizations(_ context.Context, nik sp.NIK) ([]sp.Immunization, error) {
+func (a instant) Immunizations(_ context.Context, nik sp.NIK) ([]readmodel.Immunization, error) {
 	if p := a.s.ByNIK(nik); p != nil && p.SatuSehat != nil {
 		return p.SatuSehat.Immunizations, nil
 	}
 	return nil, nil
 }
 
-func (a instant) Students(_ context.Context, nik sp.NIK) ([]sp.StudentRecord, error) {
+func (a instant) Students(_ context.Context, nik sp.NIK) ([]readmodel.StudentRecord, error) {
 	p := a.s.ByNIK(nik)
 	if p == nil || p.Student == nil {
 		return nil, nil
 	}
-	return []sp.StudentRecord{*p.Student}, nil
+	return []readmodel.StudentRecord{*p.Student}, nil
 }
 
-func (a instant) Record(_ context.Context, nik sp.NIK) (*sp.PoliceRecord, error) {
+func (a instant) Record(_ context.Context, nik sp.NIK) (*readmodel.PoliceRecord, error) {
 	if p := a.s.ByNIK(nik); p != nil {
 		return p.Police, nil
 	}
 	return nil, nil
 }
 
-func (a instant) Welfare(_ context.Context, nik sp.NIK) (*sp.Welfare, error) {
+func (a instant) Welfare(_ context.Context, nik sp.NIK) (*readmodel.Welfare, error) {
 	if p := a.s.ByNIK(nik); p != nil {
 		return p.Welfare, nil
 	}
@@ -120,7 +122,7 @@ func BenchmarkHomeInstantAgencies(b *testing.B) {
 	h := server.NewServer(server.Deps{
 		Schema:   schema(),
 		Verifier: stubVerifier{},
-		Agencies: records.Agencies{Registry: ag, Insurance: ag, Health: ag, Schools: ag, Police: ag, Social: ag},
+		Agencies: readmodel.Agencies{Registry: ag, Insurance: ag, Health: ag, Schools: ag, Police: ag, Social: ag},
 		Limits:   server.DefaultLimits(),
 	})
 	body, _ := json.Marshal(map[string]string{"query": benchHome})

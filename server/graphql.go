@@ -22,7 +22,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/auth"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 func init() {
@@ -77,7 +77,7 @@ func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
 // loader and source observation, and after execution reports the agency
 // failures no selected field reported (a home screen that skipped the
 // failing part still learns which agency failed).
-func citizenOperation(ports records.Agencies, present graphql.ErrorPresenterFunc) graphql.OperationMiddleware {
+func citizenOperation(ports readmodel.Agencies, present graphql.ErrorPresenterFunc) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		p, ok := auth.PrincipalFrom(ctx)
 		if !ok {
@@ -95,9 +95,9 @@ func citizenOperation(ports records.Agencies, present graphql.ErrorPresenterFunc
 		// many times over hours and must neither read stale records nor
 		// hold a loader while idle.
 		return func(ctx context.Context) *graphql.Response {
-			l := records.NewLoader(ports, p.NIK)
-			ctx = records.WithLoader(ctx, l)
-			ctx, _ = sp.Observe(ctx)
+			l := readmodel.NewLoader(ports, p.NIK)
+			ctx = readmodel.WithLoader(ctx, l)
+			ctx, _ = readmodel.Observe(ctx)
 			resp := respond(ctx)
 			if resp == nil {
 				return nil

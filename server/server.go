@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/satupintu/satupintu/auth"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // TokenVerifier checks an access token and names the citizen it is for.
@@ -65,7 +65,7 @@ type Deps struct {
 	Logger   *slog.Logger
 	Schema   graphql.ExecutableSchema
 	Verifier TokenVerifier
-	Agencies records.Agencies
+	Agencies readmodel.Agencies
 	Limits   Limits
 	// WebsocketOrigins are browser origins allowed to open a websocket
 	// besides the server's own host (apps send no Origin).

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim/seed"
 	"github.com/satupintu/satupintu/sim/simctx"
 )
@@ -125,10 +126,12 @@ func (s *Sandbox) dukcapilFamily(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, card)
 }
 
-func region(r sp.Region) dukcapilRegion { return dukcapilRegion{Kode: string(r.Code), Nama: r.Name} }
+func region(r readmodel.Region) dukcapilRegion {
+	return dukcapilRegion{Kode: string(r.Code), Nama: r.Name}
+}
 
-func jenisKelamin(s sp.Sex) string {
-	if s == sp.SexFemale {
+func jenisKelamin(s readmodel.Sex) string {
+	if s == readmodel.SexFemale {
 		return "PEREMPUAN"
 	}
 	return "LAKI-LAKI"
@@ -137,18 +140,18 @@ func jenisKelamin(s sp.Sex) string {
 // hubungan is the "status hubungan dalam keluarga" column of a family card.
 func hubungan(p *seed.Person) string {
 	switch p.Relationship {
-	case sp.RelationshipHead:
+	case readmodel.RelationshipHead:
 		return "KEPALA KELUARGA"
-	case sp.RelationshipSpouse:
-		if p.Sex == sp.SexFemale {
+	case readmodel.RelationshipSpouse:
+		if p.Sex == readmodel.SexFemale {
 			return "ISTRI"
 		}
 		return "SUAMI"
-	case sp.RelationshipChild:
+	case readmodel.RelationshipChild:
 		return "ANAK"
-	case sp.RelationshipParent:
+	case readmodel.RelationshipParent:
 		return "ORANG TUA"
-	case sp.RelationshipGrandchild:
+	case readmodel.RelationshipGrandchild:
 		return "CUCU"
 	}
 	return "FAMILI LAIN"

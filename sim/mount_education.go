@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim/seed"
 	"github.com/satupintu/satupintu/sim/simctx"
 )
@@ -64,11 +65,11 @@ func (s *Sandbox) educationStudents(w http.ResponseWriter, r *http.Request) {
 	out := educationStudents{Students: []educationStudent{}}
 	if p := s.Seed.ByNIK(nik); p != nil {
 		if p.Student != nil {
-			out.Students = append(out.Students, studentOf(p, sp.StudentSelf))
+			out.Students = append(out.Students, studentOf(p, readmodel.StudentSelf))
 		}
 		for _, c := range s.Seed.Children(p) {
 			if c.Student != nil {
-				out.Students = append(out.Students, studentOf(c, sp.StudentChild))
+				out.Students = append(out.Students, studentOf(c, readmodel.StudentChild))
 			}
 		}
 	}
@@ -79,7 +80,7 @@ func (s *Sandbox) educationStudents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func studentOf(p *seed.Person, rel sp.StudentRelation) educationStudent {
+func studentOf(p *seed.Person, rel readmodel.StudentRelation) educationStudent {
 	st := p.Student
 	out := educationStudent{
 		NISN: string(st.NISN), NIK: string(p.NIK), Name: p.Name, BirthDate: p.BirthDate.String(),

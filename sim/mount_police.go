@@ -5,6 +5,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim/simctx"
 )
 
@@ -80,7 +81,7 @@ func (s *Sandbox) policeRecord(w http.ResponseWriter, r *http.Request) {
 
 // policeRecordOf writes a record in wire form: lists always present, paid
 // tickets left out.
-func policeRecordOf(nik sp.NIK, pr *sp.PoliceRecord) policeRecord {
+func policeRecordOf(nik sp.NIK, pr *readmodel.PoliceRecord) policeRecord {
 	out := policeRecord{NIK: nik, Licences: []policeLicence{}, Certificates: []policeCertificate{}, Tickets: []policeTicket{}}
 	for _, l := range pr.Licences {
 		out.Licences = append(out.Licences, policeLicence{Number: l.Number, Class: l.Class,
@@ -91,7 +92,7 @@ func policeRecordOf(nik sp.NIK, pr *sp.PoliceRecord) policeRecord {
 			Level: c.Level, IssuedOn: c.IssuedOn, ValidUntil: c.ValidUntil})
 	}
 	for _, t := range pr.Tickets {
-		if t.Status == sp.TicketPaid {
+		if t.Status == readmodel.TicketPaid {
 			continue
 		}
 		out.Tickets = append(out.Tickets, policeTicket{Number: t.Number, Plate: t.Plate, Violation: t.Violation,

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim/simctx"
 )
 
@@ -73,7 +74,7 @@ func (s *Sandbox) socialEntry(w http.ResponseWriter, r *http.Request) {
 }
 
 // socialEntryOf writes a register entry in wire form, lists always present.
-func socialEntryOf(nik sp.NIK, wf *sp.Welfare) socialEntry {
+func socialEntryOf(nik sp.NIK, wf *readmodel.Welfare) socialEntry {
 	out := socialEntry{NIK: nik, Decile: wf.Decile, UpdatedOn: wf.UpdatedOn,
 		Programmes: []socialProgramme{}, Disbursements: []socialDisbursement{}}
 	for _, p := range wf.Programmes {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim/seed"
 	"github.com/satupintu/satupintu/sim/simctx"
 )
@@ -284,7 +285,7 @@ func (b *fhirBundle) add(base string, res any, mode string) {
 
 func (ss *satuSehat) patient(p *seed.Person) fhirPatient {
 	gender := "male"
-	if p.Sex == sp.SexFemale {
+	if p.Sex == readmodel.SexFemale {
 		gender = "female"
 	}
 	return fhirPatient{
@@ -328,7 +329,7 @@ func (ss *satuSehat) immunizations(p *seed.Person) []fhirImmunization {
 	return out
 }
 
-func fhirCodingOf(c sp.Coding) fhirCoding {
+func fhirCodingOf(c readmodel.Coding) fhirCoding {
 	return fhirCoding{System: c.System, Code: c.Code, Display: c.Display}
 }
 

@@ -25,7 +25,7 @@ import (
 	"github.com/satupintu/satupintu/integrations/police"
 	"github.com/satupintu/satupintu/integrations/satusehat"
 	"github.com/satupintu/satupintu/integrations/social"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // HomeQuery is the home screen the load generator asks satupintu for: a
@@ -93,7 +93,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 // Handler serves GET /home?nik=<NIK> and GET /healthz.
 type Handler struct {
-	ports records.Agencies
+	ports readmodel.Agencies
 	now   func() time.Time
 	mux   *http.ServeMux
 }
@@ -124,7 +124,7 @@ func New(cfg Config) (*Handler, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	h := &Handler{now: cfg.Now, mux: http.NewServeMux(), ports: records.Agencies{
+	h := &Handler{now: cfg.Now, mux: http.NewServeMux(), ports: readmodel.Agencies{
 		Registry:  dukcapil.New(clients[sp.AgencyDukcapil], cfg.Dukcapil),
 		Insurance: bpjs.New(clients[sp.AgencyBPJS], cfg.BPJS),
 		Health:    satusehat.New(clients[sp.AgencySatuSehat], cfg.SatuSehat),
@@ -141,12 +141,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 
 // reads is one citizen's records, each with its failure.
 type reads struct {
-	citizen       *sp.Citizen
-	membership    *sp.Membership
-	immunizations []sp.Immunization
-	students      []sp.StudentRecord
-	police        *sp.PoliceRecord
-	welfare       *sp.Welfare
+	citizen       *readmodel.Citizen
+	membership    *readmodel.Membership
+	immunizations []readmodel.Immunization
+	students      []readmodel.StudentRecord
+	police        *readmodel.PoliceRecord
+	welfare       *readmodel.Welfare
 	errs          [6]error // in sp.Agencies order
 }
 
@@ -158,7 +158,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := sp.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
 	ctx := sp.WithPurpose(r.Context(), "graphql:home")
-	ctx, obs := sp.Observe(ctx)
+	ctx, obs := readmodel.Observe(ctx)
 	rd := h.read(ctx, nik)
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
@@ -166,7 +166,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	_ = enc.Encode(render(rd, obs, lang, sp.DateOf(h.now())))
 }
 
-// read makes the six agency calls in parallel, as records.Loader.Prefetch
+// read makes the six agency calls in parallel, as readmodel.Loader.Prefetch
 // does for satupintu's home.
 func (h *Handler) read(ctx context.Context, nik sp.NIK) *reads {
 	rd := &reads{}

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // The answer to HomeQuery, field for field in the query's order; what
@@ -164,7 +164,7 @@ type disbursement struct {
 
 // render builds the answer. Like satupintu, a failed agency makes its
 // fields null with one error naming it, and contributes no alert.
-func render(rd *reads, obs *sp.Observation, lang sp.Lang, today sp.Date) response {
+func render(rd *reads, obs *readmodel.Observation, lang sp.Lang, today sp.Date) response {
 	var out response
 	fail := func(i int, path ...string) bool {
 		err := rd.errs[i]
@@ -185,7 +185,7 @@ func render(rd *reads, obs *sp.Observation, lang sp.Lang, today sp.Date) respons
 	}
 
 	h.Alerts = []alert{}
-	for _, a := range records.Alerts(records.Snapshot{Membership: rd.membership, Students: rd.students,
+	for _, a := range readmodel.Alerts(readmodel.Snapshot{Membership: rd.membership, Students: rd.students,
 		Police: rd.police, Welfare: rd.welfare}, today) {
 		al := alert{ID: a.ID, Kind: string(a.Kind), Severity: string(a.Severity), Agency: enum(a.Agency),
 			Title: a.Title.In(lang), Message: a.Message.In(lang), DueDate: date(a.DueDate), DeepLink: a.DeepLink}
@@ -199,7 +199,7 @@ func render(rd *reads, obs *sp.Observation, lang sp.Lang, today sp.Date) respons
 	for _, a := range sp.Agencies {
 		s, ok := obs.Source(a)
 		if !ok {
-			s = sp.Source{Agency: a, Status: sp.SourceUnavailable}
+			s = readmodel.Source{Agency: a, Status: readmodel.SourceUnavailable}
 		}
 		h.Sources = append(h.Sources, source{Agency: enum(a), Status: string(s.Status), FetchedAt: dateTime(s.FetchedAt)})
 	}
@@ -234,7 +234,7 @@ func render(rd *reads, obs *sp.Observation, lang sp.Lang, today sp.Date) respons
 		if rec := rd.police; rec != nil { // unknown to the police: empty lists
 			for _, l := range rec.Licences {
 				p.Licences = append(p.Licences, licence{Number: l.Number, Class: l.Class, ExpiresOn: date(l.ExpiresOn),
-					RenewableOnline: today.DaysUntil(l.ExpiresOn) <= records.SIMRenewalWindow})
+					RenewableOnline: today.DaysUntil(l.ExpiresOn) <= readmodel.SIMRenewalWindow})
 			}
 			for _, c := range rec.Certificates {
 				p.Certificates = append(p.Certificates, certificate{Number: c.Number, Level: c.Level, ValidUntil: date(c.ValidUntil)})
@@ -250,7 +250,7 @@ func render(rd *reads, obs *sp.Observation, lang sp.Lang, today sp.Date) respons
 	if !fail(5, "social") {
 		w := rd.welfare
 		if w == nil { // not in the register
-			w = &sp.Welfare{}
+			w = &readmodel.Welfare{}
 		}
 		s := &socialOut{Registered: w.Decile > 0, Programmes: []programme{}, Disbursements: []disbursement{}}
 		if w.Decile > 0 {
@@ -271,7 +271,7 @@ func render(rd *reads, obs *sp.Observation, lang sp.Lang, today sp.Date) respons
 // enum is an agency as the GraphQL enum Agency spells it.
 func enum(a sp.Agency) string { return strings.ToUpper(string(a)) }
 
-func codedOf(c sp.Coded) coded { return coded{Code: c.Code, Label: c.Label} }
+func codedOf(c readmodel.Coded) coded { return coded{Code: c.Code, Label: c.Label} }
 
 // date is the Date scalar: null for the zero date.
 func date(d sp.Date) *string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Eligibility rule names, as written in catalog.json.
@@ -30,11 +31,11 @@ const SIMRenewalWindow = 90
 // Facts is what the agencies answered about the citizen; only the parts a
 // service's Needs names are read.
 type Facts struct {
-	Licences   []sp.DrivingLicence // police; empty when the police hold no licence
-	Membership *sp.Membership      // BPJS; nil when not a member
-	Students   []sp.StudentRecord  // education: the citizen's own and their children's records
-	Welfare    *sp.Welfare         // social; nil when not in the register
-	Today      sp.Date             // the day of the request (WIB); today when zero
+	Licences   []readmodel.DrivingLicence // police; empty when the police hold no licence
+	Membership *readmodel.Membership      // BPJS; nil when not a member
+	Students   []readmodel.StudentRecord  // education: the citizen's own and their children's records
+	Welfare    *readmodel.Welfare         // social; nil when not in the register
+	Today      sp.Date                    // the day of the request (WIB); today when zero
 }
 
 // Needs says which agencies' data a service's eligibility rules read, so
@@ -152,7 +153,7 @@ func simRenewalWindow(fields map[string]string, f Facts) *UserError {
 			"The police have no driving licence on record for you, so there is nothing to renew online. Apply for a new licence at a Satpas office.")
 	}
 	class := fields["licenceClass"]
-	var held *sp.DrivingLicence
+	var held *readmodel.DrivingLicence
 	var classes []string
 	for i := range f.Licences {
 		l := &f.Licences[i]
@@ -197,10 +198,10 @@ func inWelfareRegister(_ map[string]string, f Facts) *UserError {
 
 func pipNominated(fields map[string]string, f Facts) *UserError {
 	nisn := fields["nisn"]
-	var st *sp.StudentRecord
+	var st *readmodel.StudentRecord
 	for i := range f.Students {
 		s := &f.Students[i]
-		if string(s.NISN) == nisn && (s.Relation == sp.StudentSelf || s.Relation == sp.StudentChild) {
+		if string(s.NISN) == nisn && (s.Relation == readmodel.StudentSelf || s.Relation == readmodel.StudentChild) {
 			st = s
 			break
 		}
@@ -216,11 +217,11 @@ func pipNominated(fields map[string]string, f Facts) *UserError {
 		return notEligible("nisn",
 			"Siswa dengan NISN ini tidak tercatat sebagai calon penerima PIP, jadi tidak ada rekening yang perlu diaktifkan. Tanyakan ke sekolah bila merasa berhak.",
 			"The student with this NISN is not on record for PIP, so there is no account to activate. Ask the school if you think the student qualifies.")
-	case pip.Stage == sp.PIPPaid:
+	case pip.Stage == readmodel.PIPPaid:
 		return notEligible("nisn",
 			"Dana PIP untuk NISN ini sudah disalurkan (SK Pemberian); rekening tidak perlu diaktifkan lagi. Cek saldo di bank penyalur.",
 			"PIP funds for this NISN have already been paid (SK Pemberian); the account needs no activation. Check the balance at the paying bank.")
-	case pip.Stage != sp.PIPNominated:
+	case pip.Stage != readmodel.PIPNominated:
 		return notEligible("nisn",
 			"PIP untuk NISN ini tidak dalam tahap nominasi (SK Nominasi), jadi aktivasi rekening tidak dapat diajukan. Tanyakan ke sekolah atau dinas pendidikan.",
 			"PIP for this NISN is not at the nomination stage (SK Nominasi), so account activation cannot be requested. Ask the school or the education office.")

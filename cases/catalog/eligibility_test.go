@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
-func licence(class string, expiresIn int) sp.DrivingLicence {
-	return sp.DrivingLicence{Number: "9324-0290-000790", Class: class, IssuedOn: today.AddDays(expiresIn - 1825), ExpiresOn: today.AddDays(expiresIn)}
+func licence(class string, expiresIn int) readmodel.DrivingLicence {
+	return readmodel.DrivingLicence{Number: "9324-0290-000790", Class: class, IssuedOn: today.AddDays(expiresIn - 1825), ExpiresOn: today.AddDays(expiresIn)}
 }
 
 // eligible checks one service's rules; want is "" for eligible, else the
@@ -59,15 +60,15 @@ func TestSIMRenewalWindow(t *testing.T) {
 	c := map[string]string{"licenceClass": "C"}
 
 	t.Run("45 days before expiry", func(t *testing.T) {
-		eligible(t, s, c, Facts{Licences: []sp.DrivingLicence{licence("A", 500), licence("C", 45)}}, "")
+		eligible(t, s, c, Facts{Licences: []readmodel.DrivingLicence{licence("A", 500), licence("C", 45)}}, "")
 	})
 	t.Run("window edges", func(t *testing.T) {
-		eligible(t, s, c, Facts{Licences: []sp.DrivingLicence{licence("C", 90)}}, "")
-		eligible(t, s, c, Facts{Licences: []sp.DrivingLicence{licence("C", 0)}}, "")
-		eligible(t, s, c, Facts{Licences: []sp.DrivingLicence{licence("C", 91)}}, "licenceClass")
+		eligible(t, s, c, Facts{Licences: []readmodel.DrivingLicence{licence("C", 90)}}, "")
+		eligible(t, s, c, Facts{Licences: []readmodel.DrivingLicence{licence("C", 0)}}, "")
+		eligible(t, s, c, Facts{Licences: []readmodel.DrivingLicence{licence("C", 91)}}, "licenceClass")
 	})
 	t.Run("200 days before expiry", func(t *testing.T) {
-		e := eligible(t, s, c, Facts{Licences: []sp.DrivingLicence{licence("C", 200)}}, "licenceClass")
+		e := eligible(t, s, c, Facts{Licences: []readmodel.DrivingLicence{licence("C", 200)}}, "licenceClass")
 		// Expires 2026-10-03; the window opens 90 days earlier, on 2026-07-05.
 		if !strings.Contains(e.Message.ID, "berlaku sampai 3 Oktober 2026") || !strings.Contains(e.Message.ID, "5 Juli 2026") ||
 			!strings.Contains(e.Message.EN, "valid until 3 October 2026") || !strings.Contains(e.Message.EN, "5 July 2026") {
@@ -75,16 +76,16 @@ func TestSIMRenewalWindow(t *testing.T) {
 		}
 	})
 	t.Run("expired", func(t *testing.T) {
-		e := eligible(t, s, c, Facts{Licences: []sp.DrivingLicence{licence("C", -1)}}, "licenceClass")
+		e := eligible(t, s, c, Facts{Licences: []readmodel.DrivingLicence{licence("C", -1)}}, "licenceClass")
 		if !strings.Contains(e.Message.EN, "expired") {
 			t.Errorf("message: %+v", e.Message)
 		}
 	})
 	t.Run("the newer licence of a class decides", func(t *testing.T) {
-		eligible(t, s, c, Facts{Licences: []sp.DrivingLicence{licence("C", -900), licence("C", 30)}}, "")
+		eligible(t, s, c, Facts{Licences: []readmodel.DrivingLicence{licence("C", -900), licence("C", 30)}}, "")
 	})
 	t.Run("class not held", func(t *testing.T) {
-		e := eligible(t, s, map[string]string{"licenceClass": "B1"}, Facts{Licences: []sp.DrivingLicence{licence("A", 45), licence("C", 45)}}, "licenceClass")
+		e := eligible(t, s, map[string]string{"licenceClass": "B1"}, Facts{Licences: []readmodel.DrivingLicence{licence("A", 45), licence("C", 45)}}, "licenceClass")
 		if !strings.Contains(e.Message.ID, "SIM B1") || !strings.Contains(e.Message.EN, "A, C") {
 			t.Errorf("message: %+v", e.Message)
 		}
@@ -98,22 +99,22 @@ func TestInWelfareRegister(t *testing.T) {
 	s := mustService(t, load(t), "rtlh-application")
 	form := valid["rtlh-application"]
 	eligible(t, s, form, Facts{}, "-")
-	eligible(t, s, form, Facts{Welfare: &sp.Welfare{Decile: 0}}, "-")
-	eligible(t, s, form, Facts{Welfare: &sp.Welfare{Decile: 2, UpdatedOn: today.AddDays(-25)}}, "")
+	eligible(t, s, form, Facts{Welfare: &readmodel.Welfare{Decile: 0}}, "-")
+	eligible(t, s, form, Facts{Welfare: &readmodel.Welfare{Decile: 2, UpdatedOn: today.AddDays(-25)}}, "")
 }
 
 func TestPIPNominated(t *testing.T) {
 	s := mustService(t, load(t), "pip-activation")
-	student := func(nisn string, rel sp.StudentRelation, pip *sp.PIPStatus) sp.StudentRecord {
-		return sp.StudentRecord{NISN: sp.NISN(nisn), Relation: rel, Level: sp.LevelSMP, PIP: pip}
+	student := func(nisn string, rel readmodel.StudentRelation, pip *readmodel.PIPStatus) readmodel.StudentRecord {
+		return readmodel.StudentRecord{NISN: sp.NISN(nisn), Relation: rel, Level: readmodel.LevelSMP, PIP: pip}
 	}
-	facts := Facts{Students: []sp.StudentRecord{
-		student("0012345678", sp.StudentSelf, nil),
-		student("0123456789", sp.StudentChild, &sp.PIPStatus{Stage: sp.PIPNominated, Eligible: true, Deadline: today.AddDays(20)}),
-		student("0234567890", sp.StudentChild, &sp.PIPStatus{Stage: sp.PIPPaid, Eligible: true, AnnualAmount: 450000}),
-		student("0345678901", sp.StudentChild, &sp.PIPStatus{Stage: sp.PIPNominated, Eligible: true, Deadline: today.AddDays(-1)}),
-		student("0456789012", sp.StudentChild, &sp.PIPStatus{Stage: sp.PIPNominated, Eligible: true, Deadline: today}),
-		student("0567890123", sp.StudentChild, &sp.PIPStatus{Stage: sp.PIPWithdrawn}),
+	facts := Facts{Students: []readmodel.StudentRecord{
+		student("0012345678", readmodel.StudentSelf, nil),
+		student("0123456789", readmodel.StudentChild, &readmodel.PIPStatus{Stage: readmodel.PIPNominated, Eligible: true, Deadline: today.AddDays(20)}),
+		student("0234567890", readmodel.StudentChild, &readmodel.PIPStatus{Stage: readmodel.PIPPaid, Eligible: true, AnnualAmount: 450000}),
+		student("0345678901", readmodel.StudentChild, &readmodel.PIPStatus{Stage: readmodel.PIPNominated, Eligible: true, Deadline: today.AddDays(-1)}),
+		student("0456789012", readmodel.StudentChild, &readmodel.PIPStatus{Stage: readmodel.PIPNominated, Eligible: true, Deadline: today}),
+		student("0567890123", readmodel.StudentChild, &readmodel.PIPStatus{Stage: readmodel.PIPWithdrawn}),
 	}}
 	form := func(nisn string) map[string]string { return with(valid["pip-activation"], "nisn", nisn) }
 
@@ -139,10 +140,10 @@ func TestPIPNominated(t *testing.T) {
 func TestBPJSActive(t *testing.T) {
 	s := mustService(t, load(t), "hospital-queue")
 	form := valid["hospital-queue"]
-	active := &sp.Membership{CardNumber: "0001234567890", Status: sp.Coded{Code: "0", Label: "AKTIF"}}
+	active := &readmodel.Membership{CardNumber: "0001234567890", Status: readmodel.Coded{Code: "0", Label: "AKTIF"}}
 	eligible(t, s, form, Facts{Membership: active}, "")
 
-	inactive := &sp.Membership{CardNumber: "0001234567890", Status: sp.Coded{Code: "1", Label: "NONAKTIF KARENA TUNGGAKAN"}, Arrears: 1250000}
+	inactive := &readmodel.Membership{CardNumber: "0001234567890", Status: readmodel.Coded{Code: "1", Label: "NONAKTIF KARENA TUNGGAKAN"}, Arrears: 1250000}
 	e := eligible(t, s, form, Facts{Membership: inactive}, "-")
 	if !strings.Contains(e.Message.ID, "Rp1.250.000") || !strings.Contains(e.Message.EN, "Rp1,250,000") || !strings.Contains(e.Message.ID, "NONAKTIF") {
 		t.Errorf("inactive message: %+v", e.Message)
@@ -161,11 +162,11 @@ func TestEligibleForSomeBeforeTheForm(t *testing.T) {
 	c := load(t)
 	today := sp.Date{Year: 2026, Month: 11, Day: 23}
 	sim, _ := c.Service("sim-renewal")
-	soon := []sp.DrivingLicence{{Class: "A", ExpiresOn: today.AddDays(400)}, {Class: "C", ExpiresOn: today.AddDays(45)}}
+	soon := []readmodel.DrivingLicence{{Class: "A", ExpiresOn: today.AddDays(400)}, {Class: "C", ExpiresOn: today.AddDays(45)}}
 	if errs := sim.EligibleForSome(Facts{Licences: soon, Today: today}); len(errs) != 0 {
 		t.Errorf("a C licence expiring in 45 days: %v", errs)
 	}
-	far := []sp.DrivingLicence{{Class: "A", ExpiresOn: today.AddDays(400)}}
+	far := []readmodel.DrivingLicence{{Class: "A", ExpiresOn: today.AddDays(400)}}
 	if errs := sim.EligibleForSome(Facts{Licences: far, Today: today}); len(errs) != 1 || errs[0].Code != CodeNotEligible {
 		t.Errorf("only a licence expiring in 400 days: %v", errs)
 	}
@@ -173,7 +174,7 @@ func TestEligibleForSomeBeforeTheForm(t *testing.T) {
 		t.Errorf("no licence: %v", errs)
 	}
 	pip, _ := c.Service("pip-activation")
-	nominated := []sp.StudentRecord{{NISN: "0161234567", Relation: sp.StudentChild}, {NISN: "0123456781", Relation: sp.StudentChild, PIP: &sp.PIPStatus{Stage: sp.PIPNominated, Deadline: today.AddDays(20)}}}
+	nominated := []readmodel.StudentRecord{{NISN: "0161234567", Relation: readmodel.StudentChild}, {NISN: "0123456781", Relation: readmodel.StudentChild, PIP: &readmodel.PIPStatus{Stage: readmodel.PIPNominated, Deadline: today.AddDays(20)}}}
 	if errs := pip.EligibleForSome(Facts{Students: nominated, Today: today}); len(errs) != 0 {
 		t.Errorf("a nominated child: %v", errs)
 	}

@@ -38,7 +38,7 @@ import (
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/notifications/fcm"
 	"github.com/satupintu/satupintu/queue"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/server"
 	"github.com/satupintu/satupintu/sim"
@@ -379,7 +379,7 @@ func (a *app) agencyClient(ag sp.Agency, metrics *agency.Metrics, cache agency.C
 }
 
 // agencies builds the six read clients and their adapters.
-func (a *app) agencies(metrics *agency.Metrics) (records.Agencies, error) {
+func (a *app) agencies(metrics *agency.Metrics) (readmodel.Agencies, error) {
 	var errs []error
 	for _, ag := range sp.Agencies {
 		c, err := a.agencyClient(ag, metrics, a.cache)
@@ -396,9 +396,9 @@ func (a *app) agencies(metrics *agency.Metrics) (records.Agencies, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return records.Agencies{}, fmt.Errorf("configuration:\n%w", err)
+		return readmodel.Agencies{}, fmt.Errorf("configuration:\n%w", err)
 	}
-	return records.Agencies{
+	return readmodel.Agencies{
 		Registry:  dukcapil.New(a.clients[sp.AgencyDukcapil], a.cfg.Dukcapil),
 		Insurance: bpjs.New(a.clients[sp.AgencyBPJS], a.cfg.BPJS),
 		Health:    satusehat.New(a.clients[sp.AgencySatuSehat], a.cfg.SatuSehat),

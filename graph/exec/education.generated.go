@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -36,8 +37,8 @@ func (ec *executionContext) _Education_students(ctx context.Context, field graph
 			return obj.Students, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []satupintu.StudentRecord) graphql.Marshaler {
-			return ec.marshalNStudentRecord2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐStudentRecordᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []readmodel.StudentRecord) graphql.Marshaler {
+			return ec.marshalNStudentRecord2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRecordᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -56,7 +57,7 @@ func (ec *executionContext) fieldContext_Education_students(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _PipStatus_kipNumber(ctx context.Context, field graphql.CollectedField, obj *satupintu.PIPStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _PipStatus_kipNumber(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -79,7 +80,7 @@ func (ec *executionContext) fieldContext_PipStatus_kipNumber(_ context.Context, 
 	return graphql.NewScalarFieldContext("PipStatus", field, false, false, "String")
 }
 
-func (ec *executionContext) _PipStatus_eligible(ctx context.Context, field graphql.CollectedField, obj *satupintu.PIPStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _PipStatus_eligible(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -102,7 +103,7 @@ func (ec *executionContext) fieldContext_PipStatus_eligible(_ context.Context, f
 	return graphql.NewScalarFieldContext("PipStatus", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _PipStatus_stage(ctx context.Context, field graphql.CollectedField, obj *satupintu.PIPStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _PipStatus_stage(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -114,8 +115,8 @@ func (ec *executionContext) _PipStatus_stage(ctx context.Context, field graphql.
 			return obj.Stage, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.PIPStage) graphql.Marshaler {
-			return ec.marshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚐPIPStage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.PIPStage) graphql.Marshaler {
+			return ec.marshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPIPStage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -125,7 +126,7 @@ func (ec *executionContext) fieldContext_PipStatus_stage(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("PipStatus", field, false, false, "PipStage")
 }
 
-func (ec *executionContext) _PipStatus_deadline(ctx context.Context, field graphql.CollectedField, obj *satupintu.PIPStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _PipStatus_deadline(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -148,7 +149,7 @@ func (ec *executionContext) fieldContext_PipStatus_deadline(_ context.Context, f
 	return graphql.NewScalarFieldContext("PipStatus", field, false, false, "Date")
 }
 
-func (ec *executionContext) _PipStatus_annualAmount(ctx context.Context, field graphql.CollectedField, obj *satupintu.PIPStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _PipStatus_annualAmount(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -171,7 +172,7 @@ func (ec *executionContext) fieldContext_PipStatus_annualAmount(_ context.Contex
 	return graphql.NewScalarFieldContext("PipStatus", field, false, false, "Int")
 }
 
-func (ec *executionContext) _PipStatus_bank(ctx context.Context, field graphql.CollectedField, obj *satupintu.PIPStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _PipStatus_bank(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -194,7 +195,7 @@ func (ec *executionContext) fieldContext_PipStatus_bank(_ context.Context, field
 	return graphql.NewScalarFieldContext("PipStatus", field, false, false, "String")
 }
 
-func (ec *executionContext) _School_npsn(ctx context.Context, field graphql.CollectedField, obj *satupintu.School) (ret graphql.Marshaler) {
+func (ec *executionContext) _School_npsn(ctx context.Context, field graphql.CollectedField, obj *readmodel.School) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -217,7 +218,7 @@ func (ec *executionContext) fieldContext_School_npsn(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("School", field, false, false, "String")
 }
 
-func (ec *executionContext) _School_name(ctx context.Context, field graphql.CollectedField, obj *satupintu.School) (ret graphql.Marshaler) {
+func (ec *executionContext) _School_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.School) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -240,7 +241,7 @@ func (ec *executionContext) fieldContext_School_name(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("School", field, false, false, "String")
 }
 
-func (ec *executionContext) _School_level(ctx context.Context, field graphql.CollectedField, obj *satupintu.School) (ret graphql.Marshaler) {
+func (ec *executionContext) _School_level(ctx context.Context, field graphql.CollectedField, obj *readmodel.School) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -252,8 +253,8 @@ func (ec *executionContext) _School_level(ctx context.Context, field graphql.Col
 			return obj.Level, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.SchoolLevel) graphql.Marshaler {
-			return ec.marshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚐSchoolLevel(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.SchoolLevel) graphql.Marshaler {
+			return ec.marshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSchoolLevel(ctx, selections, v)
 		},
 		true,
 		true,
@@ -263,7 +264,7 @@ func (ec *executionContext) fieldContext_School_level(_ context.Context, field g
 	return graphql.NewScalarFieldContext("School", field, false, false, "SchoolLevel")
 }
 
-func (ec *executionContext) _StudentRecord_nisn(ctx context.Context, field graphql.CollectedField, obj *satupintu.StudentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _StudentRecord_nisn(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -286,7 +287,7 @@ func (ec *executionContext) fieldContext_StudentRecord_nisn(_ context.Context, f
 	return graphql.NewScalarFieldContext("StudentRecord", field, false, false, "NISN")
 }
 
-func (ec *executionContext) _StudentRecord_name(ctx context.Context, field graphql.CollectedField, obj *satupintu.StudentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _StudentRecord_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -309,7 +310,7 @@ func (ec *executionContext) fieldContext_StudentRecord_name(_ context.Context, f
 	return graphql.NewScalarFieldContext("StudentRecord", field, false, false, "String")
 }
 
-func (ec *executionContext) _StudentRecord_relation(ctx context.Context, field graphql.CollectedField, obj *satupintu.StudentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _StudentRecord_relation(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -321,8 +322,8 @@ func (ec *executionContext) _StudentRecord_relation(ctx context.Context, field g
 			return obj.Relation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.StudentRelation) graphql.Marshaler {
-			return ec.marshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚐStudentRelation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.StudentRelation) graphql.Marshaler {
+			return ec.marshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRelation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -332,7 +333,7 @@ func (ec *executionContext) fieldContext_StudentRecord_relation(_ context.Contex
 	return graphql.NewScalarFieldContext("StudentRecord", field, false, false, "StudentRelation")
 }
 
-func (ec *executionContext) _StudentRecord_school(ctx context.Context, field graphql.CollectedField, obj *satupintu.StudentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _StudentRecord_school(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -344,8 +345,8 @@ func (ec *executionContext) _StudentRecord_school(ctx context.Context, field gra
 			return obj.School(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.School) graphql.Marshaler {
-			return ec.marshalNSchool2githubᚗcomᚋsatupintuᚋsatupintuᚐSchool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.School) graphql.Marshaler {
+			return ec.marshalNSchool2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSchool(ctx, selections, v)
 		},
 		true,
 		true,
@@ -364,7 +365,7 @@ func (ec *executionContext) fieldContext_StudentRecord_school(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _StudentRecord_grade(ctx context.Context, field graphql.CollectedField, obj *satupintu.StudentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _StudentRecord_grade(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -387,7 +388,7 @@ func (ec *executionContext) fieldContext_StudentRecord_grade(_ context.Context, 
 	return graphql.NewScalarFieldContext("StudentRecord", field, false, false, "Int")
 }
 
-func (ec *executionContext) _StudentRecord_className(ctx context.Context, field graphql.CollectedField, obj *satupintu.StudentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _StudentRecord_className(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -410,7 +411,7 @@ func (ec *executionContext) fieldContext_StudentRecord_className(_ context.Conte
 	return graphql.NewScalarFieldContext("StudentRecord", field, false, false, "String")
 }
 
-func (ec *executionContext) _StudentRecord_pip(ctx context.Context, field graphql.CollectedField, obj *satupintu.StudentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _StudentRecord_pip(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -422,8 +423,8 @@ func (ec *executionContext) _StudentRecord_pip(ctx context.Context, field graphq
 			return obj.PIP, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *satupintu.PIPStatus) graphql.Marshaler {
-			return ec.marshalOPipStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐPIPStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *readmodel.PIPStatus) graphql.Marshaler {
+			return ec.marshalOPipStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPIPStatus(ctx, selections, v)
 		},
 		true,
 		false,
@@ -489,7 +490,7 @@ func (ec *executionContext) _Education(ctx context.Context, sel ast.SelectionSet
 
 var pipStatusImplementors = []string{"PipStatus"}
 
-func (ec *executionContext) _PipStatus(ctx context.Context, sel ast.SelectionSet, obj *satupintu.PIPStatus) graphql.Marshaler {
+func (ec *executionContext) _PipStatus(ctx context.Context, sel ast.SelectionSet, obj *readmodel.PIPStatus) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pipStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -547,7 +548,7 @@ func (ec *executionContext) _PipStatus(ctx context.Context, sel ast.SelectionSet
 
 var schoolImplementors = []string{"School"}
 
-func (ec *executionContext) _School(ctx context.Context, sel ast.SelectionSet, obj *satupintu.School) graphql.Marshaler {
+func (ec *executionContext) _School(ctx context.Context, sel ast.SelectionSet, obj *readmodel.School) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, schoolImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -590,7 +591,7 @@ func (ec *executionContext) _School(ctx context.Context, sel ast.SelectionSet, o
 
 var studentRecordImplementors = []string{"StudentRecord"}
 
-func (ec *executionContext) _StudentRecord(ctx context.Context, sel ast.SelectionSet, obj *satupintu.StudentRecord) graphql.Marshaler {
+func (ec *executionContext) _StudentRecord(ctx context.Context, sel ast.SelectionSet, obj *readmodel.StudentRecord) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, studentRecordImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -655,15 +656,15 @@ func (ec *executionContext) _StudentRecord(ctx context.Context, sel ast.Selectio
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚐPIPStage(ctx context.Context, v any) (satupintu.PIPStage, error) {
+func (ec *executionContext) unmarshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPIPStage(ctx context.Context, v any) (readmodel.PIPStage, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚐPIPStage[tmp]
+	res := unmarshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPIPStage[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚐPIPStage(ctx context.Context, sel ast.SelectionSet, v satupintu.PIPStage) graphql.Marshaler {
+func (ec *executionContext) marshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPIPStage(ctx context.Context, sel ast.SelectionSet, v readmodel.PIPStage) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚐPIPStage[v])
+	res := graphql.MarshalString(marshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPIPStage[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "PipStage!")
 	}
@@ -671,31 +672,31 @@ func (ec *executionContext) marshalNPipStage2githubᚗcomᚋsatupintuᚋsatupint
 }
 
 var (
-	unmarshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚐPIPStage = map[string]satupintu.PIPStage{
-		"NOMINATED": satupintu.PIPNominated,
-		"PAID":      satupintu.PIPPaid,
-		"WITHDRAWN": satupintu.PIPWithdrawn,
+	unmarshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPIPStage = map[string]readmodel.PIPStage{
+		"NOMINATED": readmodel.PIPNominated,
+		"PAID":      readmodel.PIPPaid,
+		"WITHDRAWN": readmodel.PIPWithdrawn,
 	}
-	marshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚐPIPStage = map[satupintu.PIPStage]string{
-		satupintu.PIPNominated: "NOMINATED",
-		satupintu.PIPPaid:      "PAID",
-		satupintu.PIPWithdrawn: "WITHDRAWN",
+	marshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPIPStage = map[readmodel.PIPStage]string{
+		readmodel.PIPNominated: "NOMINATED",
+		readmodel.PIPPaid:      "PAID",
+		readmodel.PIPWithdrawn: "WITHDRAWN",
 	}
 )
 
-func (ec *executionContext) marshalNSchool2githubᚗcomᚋsatupintuᚋsatupintuᚐSchool(ctx context.Context, sel ast.SelectionSet, v satupintu.School) graphql.Marshaler {
+func (ec *executionContext) marshalNSchool2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSchool(ctx context.Context, sel ast.SelectionSet, v readmodel.School) graphql.Marshaler {
 	return ec._School(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚐSchoolLevel(ctx context.Context, v any) (satupintu.SchoolLevel, error) {
+func (ec *executionContext) unmarshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSchoolLevel(ctx context.Context, v any) (readmodel.SchoolLevel, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚐSchoolLevel[tmp]
+	res := unmarshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSchoolLevel[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚐSchoolLevel(ctx context.Context, sel ast.SelectionSet, v satupintu.SchoolLevel) graphql.Marshaler {
+func (ec *executionContext) marshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSchoolLevel(ctx context.Context, sel ast.SelectionSet, v readmodel.SchoolLevel) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚐSchoolLevel[v])
+	res := graphql.MarshalString(marshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSchoolLevel[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "SchoolLevel!")
 	}
@@ -703,29 +704,29 @@ func (ec *executionContext) marshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatup
 }
 
 var (
-	unmarshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚐSchoolLevel = map[string]satupintu.SchoolLevel{
-		"SD":  satupintu.LevelSD,
-		"SMP": satupintu.LevelSMP,
-		"SMA": satupintu.LevelSMA,
-		"SMK": satupintu.LevelSMK,
+	unmarshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSchoolLevel = map[string]readmodel.SchoolLevel{
+		"SD":  readmodel.LevelSD,
+		"SMP": readmodel.LevelSMP,
+		"SMA": readmodel.LevelSMA,
+		"SMK": readmodel.LevelSMK,
 	}
-	marshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚐSchoolLevel = map[satupintu.SchoolLevel]string{
-		satupintu.LevelSD:  "SD",
-		satupintu.LevelSMP: "SMP",
-		satupintu.LevelSMA: "SMA",
-		satupintu.LevelSMK: "SMK",
+	marshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSchoolLevel = map[readmodel.SchoolLevel]string{
+		readmodel.LevelSD:  "SD",
+		readmodel.LevelSMP: "SMP",
+		readmodel.LevelSMA: "SMA",
+		readmodel.LevelSMK: "SMK",
 	}
 )
 
-func (ec *executionContext) marshalNStudentRecord2githubᚗcomᚋsatupintuᚋsatupintuᚐStudentRecord(ctx context.Context, sel ast.SelectionSet, v satupintu.StudentRecord) graphql.Marshaler {
+func (ec *executionContext) marshalNStudentRecord2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRecord(ctx context.Context, sel ast.SelectionSet, v readmodel.StudentRecord) graphql.Marshaler {
 	return ec._StudentRecord(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNStudentRecord2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐStudentRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []satupintu.StudentRecord) graphql.Marshaler {
+func (ec *executionContext) marshalNStudentRecord2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []readmodel.StudentRecord) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStudentRecord2githubᚗcomᚋsatupintuᚋsatupintuᚐStudentRecord(ctx, sel, v[i])
+		return ec.marshalNStudentRecord2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRecord(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -737,15 +738,15 @@ func (ec *executionContext) marshalNStudentRecord2ᚕgithubᚗcomᚋsatupintuᚋ
 	return ret
 }
 
-func (ec *executionContext) unmarshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚐStudentRelation(ctx context.Context, v any) (satupintu.StudentRelation, error) {
+func (ec *executionContext) unmarshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRelation(ctx context.Context, v any) (readmodel.StudentRelation, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚐStudentRelation[tmp]
+	res := unmarshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRelation[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚐStudentRelation(ctx context.Context, sel ast.SelectionSet, v satupintu.StudentRelation) graphql.Marshaler {
+func (ec *executionContext) marshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRelation(ctx context.Context, sel ast.SelectionSet, v readmodel.StudentRelation) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚐStudentRelation[v])
+	res := graphql.MarshalString(marshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRelation[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "StudentRelation!")
 	}
@@ -753,13 +754,13 @@ func (ec *executionContext) marshalNStudentRelation2githubᚗcomᚋsatupintuᚋs
 }
 
 var (
-	unmarshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚐStudentRelation = map[string]satupintu.StudentRelation{
-		"SELF":  satupintu.StudentSelf,
-		"CHILD": satupintu.StudentChild,
+	unmarshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRelation = map[string]readmodel.StudentRelation{
+		"SELF":  readmodel.StudentSelf,
+		"CHILD": readmodel.StudentChild,
 	}
-	marshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚐStudentRelation = map[satupintu.StudentRelation]string{
-		satupintu.StudentSelf:  "SELF",
-		satupintu.StudentChild: "CHILD",
+	marshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRelation = map[readmodel.StudentRelation]string{
+		readmodel.StudentSelf:  "SELF",
+		readmodel.StudentChild: "CHILD",
 	}
 )
 
@@ -770,7 +771,7 @@ func (ec *executionContext) marshalOEducation2ᚖgithubᚗcomᚋsatupintuᚋsatu
 	return ec._Education(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOPipStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐPIPStatus(ctx context.Context, sel ast.SelectionSet, v *satupintu.PIPStatus) graphql.Marshaler {
+func (ec *executionContext) marshalOPipStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPIPStatus(ctx context.Context, sel ast.SelectionSet, v *readmodel.PIPStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -11,14 +11,15 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type HealthResolver interface {
-	Membership(ctx context.Context, obj *model.Health) (*satupintu.Membership, error)
-	Immunizations(ctx context.Context, obj *model.Health) ([]satupintu.Immunization, error)
+	Membership(ctx context.Context, obj *model.Health) (*readmodel.Membership, error)
+	Immunizations(ctx context.Context, obj *model.Health) ([]readmodel.Immunization, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -29,7 +30,7 @@ type HealthResolver interface {
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Coding_system(ctx context.Context, field graphql.CollectedField, obj *satupintu.Coding) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coding_system(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -52,7 +53,7 @@ func (ec *executionContext) fieldContext_Coding_system(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Coding", field, false, false, "String")
 }
 
-func (ec *executionContext) _Coding_code(ctx context.Context, field graphql.CollectedField, obj *satupintu.Coding) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coding_code(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -75,7 +76,7 @@ func (ec *executionContext) fieldContext_Coding_code(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Coding", field, false, false, "String")
 }
 
-func (ec *executionContext) _Coding_display(ctx context.Context, field graphql.CollectedField, obj *satupintu.Coding) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coding_display(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -110,8 +111,8 @@ func (ec *executionContext) _Health_membership(ctx context.Context, field graphq
 			return ec.Resolvers.Health().Membership(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *satupintu.Membership) graphql.Marshaler {
-			return ec.marshalOMembership2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐMembership(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *readmodel.Membership) graphql.Marshaler {
+			return ec.marshalOMembership2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐMembership(ctx, selections, v)
 		},
 		true,
 		false,
@@ -142,8 +143,8 @@ func (ec *executionContext) _Health_immunizations(ctx context.Context, field gra
 			return ec.Resolvers.Health().Immunizations(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []satupintu.Immunization) graphql.Marshaler {
-			return ec.marshalOImmunization2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐImmunizationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []readmodel.Immunization) graphql.Marshaler {
+			return ec.marshalOImmunization2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐImmunizationᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -162,7 +163,7 @@ func (ec *executionContext) fieldContext_Health_immunizations(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Immunization_id(ctx context.Context, field graphql.CollectedField, obj *satupintu.Immunization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Immunization_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -185,7 +186,7 @@ func (ec *executionContext) fieldContext_Immunization_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Immunization", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Immunization_vaccine(ctx context.Context, field graphql.CollectedField, obj *satupintu.Immunization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Immunization_vaccine(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -197,8 +198,8 @@ func (ec *executionContext) _Immunization_vaccine(ctx context.Context, field gra
 			return obj.Vaccine, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Coding) graphql.Marshaler {
-			return ec.marshalNCoding2githubᚗcomᚋsatupintuᚋsatupintuᚐCoding(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Coding) graphql.Marshaler {
+			return ec.marshalNCoding2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCoding(ctx, selections, v)
 		},
 		true,
 		true,
@@ -217,7 +218,7 @@ func (ec *executionContext) fieldContext_Immunization_vaccine(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Immunization_reason(ctx context.Context, field graphql.CollectedField, obj *satupintu.Immunization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Immunization_reason(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -229,8 +230,8 @@ func (ec *executionContext) _Immunization_reason(ctx context.Context, field grap
 			return obj.Reason, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Coding) graphql.Marshaler {
-			return ec.marshalOCoding2githubᚗcomᚋsatupintuᚋsatupintuᚐCoding(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Coding) graphql.Marshaler {
+			return ec.marshalOCoding2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCoding(ctx, selections, v)
 		},
 		true,
 		false,
@@ -249,7 +250,7 @@ func (ec *executionContext) fieldContext_Immunization_reason(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Immunization_date(ctx context.Context, field graphql.CollectedField, obj *satupintu.Immunization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Immunization_date(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -272,7 +273,7 @@ func (ec *executionContext) fieldContext_Immunization_date(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Immunization", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Immunization_doseNumber(ctx context.Context, field graphql.CollectedField, obj *satupintu.Immunization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Immunization_doseNumber(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -295,7 +296,7 @@ func (ec *executionContext) fieldContext_Immunization_doseNumber(_ context.Conte
 	return graphql.NewScalarFieldContext("Immunization", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Immunization_status(ctx context.Context, field graphql.CollectedField, obj *satupintu.Immunization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Immunization_status(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -318,7 +319,7 @@ func (ec *executionContext) fieldContext_Immunization_status(_ context.Context, 
 	return graphql.NewScalarFieldContext("Immunization", field, false, false, "String")
 }
 
-func (ec *executionContext) _Immunization_facility(ctx context.Context, field graphql.CollectedField, obj *satupintu.Immunization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Immunization_facility(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -341,7 +342,7 @@ func (ec *executionContext) fieldContext_Immunization_facility(_ context.Context
 	return graphql.NewScalarFieldContext("Immunization", field, false, false, "String")
 }
 
-func (ec *executionContext) _Membership_cardNumber(ctx context.Context, field graphql.CollectedField, obj *satupintu.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_cardNumber(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -364,7 +365,7 @@ func (ec *executionContext) fieldContext_Membership_cardNumber(_ context.Context
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "String")
 }
 
-func (ec *executionContext) _Membership_class(ctx context.Context, field graphql.CollectedField, obj *satupintu.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_class(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -376,8 +377,8 @@ func (ec *executionContext) _Membership_class(ctx context.Context, field graphql
 			return obj.Class, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Coded) graphql.Marshaler {
-			return ec.marshalNCodedValue2githubᚗcomᚋsatupintuᚋsatupintuᚐCoded(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Coded) graphql.Marshaler {
+			return ec.marshalNCodedValue2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCoded(ctx, selections, v)
 		},
 		true,
 		true,
@@ -396,7 +397,7 @@ func (ec *executionContext) fieldContext_Membership_class(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Membership_participantType(ctx context.Context, field graphql.CollectedField, obj *satupintu.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_participantType(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -408,8 +409,8 @@ func (ec *executionContext) _Membership_participantType(ctx context.Context, fie
 			return obj.ParticipantType, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Coded) graphql.Marshaler {
-			return ec.marshalNCodedValue2githubᚗcomᚋsatupintuᚋsatupintuᚐCoded(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Coded) graphql.Marshaler {
+			return ec.marshalNCodedValue2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCoded(ctx, selections, v)
 		},
 		true,
 		true,
@@ -428,7 +429,7 @@ func (ec *executionContext) fieldContext_Membership_participantType(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _Membership_isPBI(ctx context.Context, field graphql.CollectedField, obj *satupintu.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_isPBI(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -451,7 +452,7 @@ func (ec *executionContext) fieldContext_Membership_isPBI(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Membership", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _Membership_status(ctx context.Context, field graphql.CollectedField, obj *satupintu.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_status(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -463,8 +464,8 @@ func (ec *executionContext) _Membership_status(ctx context.Context, field graphq
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Coded) graphql.Marshaler {
-			return ec.marshalNCodedValue2githubᚗcomᚋsatupintuᚋsatupintuᚐCoded(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Coded) graphql.Marshaler {
+			return ec.marshalNCodedValue2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCoded(ctx, selections, v)
 		},
 		true,
 		true,
@@ -483,7 +484,7 @@ func (ec *executionContext) fieldContext_Membership_status(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Membership_isActive(ctx context.Context, field graphql.CollectedField, obj *satupintu.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_isActive(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -506,7 +507,7 @@ func (ec *executionContext) fieldContext_Membership_isActive(_ context.Context, 
 	return graphql.NewScalarFieldContext("Membership", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _Membership_primaryClinic(ctx context.Context, field graphql.CollectedField, obj *satupintu.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_primaryClinic(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -518,8 +519,8 @@ func (ec *executionContext) _Membership_primaryClinic(ctx context.Context, field
 			return obj.PrimaryClinic, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Coded) graphql.Marshaler {
-			return ec.marshalNCodedValue2githubᚗcomᚋsatupintuᚋsatupintuᚐCoded(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Coded) graphql.Marshaler {
+			return ec.marshalNCodedValue2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCoded(ctx, selections, v)
 		},
 		true,
 		true,
@@ -538,7 +539,7 @@ func (ec *executionContext) fieldContext_Membership_primaryClinic(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Membership_arrears(ctx context.Context, field graphql.CollectedField, obj *satupintu.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_arrears(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -561,7 +562,7 @@ func (ec *executionContext) fieldContext_Membership_arrears(_ context.Context, f
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Membership_coverageStart(ctx context.Context, field graphql.CollectedField, obj *satupintu.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_coverageStart(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -584,7 +585,7 @@ func (ec *executionContext) fieldContext_Membership_coverageStart(_ context.Cont
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Membership_coverageEnd(ctx context.Context, field graphql.CollectedField, obj *satupintu.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_coverageEnd(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -621,7 +622,7 @@ func (ec *executionContext) fieldContext_Membership_coverageEnd(_ context.Contex
 
 var codingImplementors = []string{"Coding"}
 
-func (ec *executionContext) _Coding(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Coding) graphql.Marshaler {
+func (ec *executionContext) _Coding(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Coding) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, codingImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -704,7 +705,7 @@ func (ec *executionContext) _Health(ctx context.Context, sel ast.SelectionSet, o
 
 var immunizationImplementors = []string{"Immunization"}
 
-func (ec *executionContext) _Immunization(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Immunization) graphql.Marshaler {
+func (ec *executionContext) _Immunization(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Immunization) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, immunizationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -767,7 +768,7 @@ func (ec *executionContext) _Immunization(ctx context.Context, sel ast.Selection
 
 var membershipImplementors = []string{"Membership"}
 
-func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Membership) graphql.Marshaler {
+func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Membership) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -847,7 +848,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNCoding2githubᚗcomᚋsatupintuᚋsatupintuᚐCoding(ctx context.Context, sel ast.SelectionSet, v satupintu.Coding) graphql.Marshaler {
+func (ec *executionContext) marshalNCoding2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCoding(ctx context.Context, sel ast.SelectionSet, v readmodel.Coding) graphql.Marshaler {
 	return ec._Coding(ctx, sel, &v)
 }
 
@@ -859,22 +860,22 @@ func (ec *executionContext) marshalNHealth2ᚖgithubᚗcomᚋsatupintuᚋsatupin
 	return ec._Health(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNImmunization2githubᚗcomᚋsatupintuᚋsatupintuᚐImmunization(ctx context.Context, sel ast.SelectionSet, v satupintu.Immunization) graphql.Marshaler {
+func (ec *executionContext) marshalNImmunization2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐImmunization(ctx context.Context, sel ast.SelectionSet, v readmodel.Immunization) graphql.Marshaler {
 	return ec._Immunization(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalOCoding2githubᚗcomᚋsatupintuᚋsatupintuᚐCoding(ctx context.Context, sel ast.SelectionSet, v satupintu.Coding) graphql.Marshaler {
+func (ec *executionContext) marshalOCoding2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCoding(ctx context.Context, sel ast.SelectionSet, v readmodel.Coding) graphql.Marshaler {
 	return ec._Coding(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalOImmunization2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐImmunizationᚄ(ctx context.Context, sel ast.SelectionSet, v []satupintu.Immunization) graphql.Marshaler {
+func (ec *executionContext) marshalOImmunization2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐImmunizationᚄ(ctx context.Context, sel ast.SelectionSet, v []readmodel.Immunization) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNImmunization2githubᚗcomᚋsatupintuᚋsatupintuᚐImmunization(ctx, sel, v[i])
+		return ec.marshalNImmunization2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐImmunization(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -886,7 +887,7 @@ func (ec *executionContext) marshalOImmunization2ᚕgithubᚗcomᚋsatupintuᚋs
 	return ret
 }
 
-func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐMembership(ctx context.Context, sel ast.SelectionSet, v *satupintu.Membership) graphql.Marshaler {
+func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐMembership(ctx context.Context, sel ast.SelectionSet, v *readmodel.Membership) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

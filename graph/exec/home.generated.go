@@ -11,7 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/model"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -20,12 +20,12 @@ import (
 type HomeResolver interface {
 	Name(ctx context.Context, obj *model.Home) (*string, error)
 	Alerts(ctx context.Context, obj *model.Home) ([]model.Alert, error)
-	Sources(ctx context.Context, obj *model.Home) ([]satupintu.Source, error)
-	Me(ctx context.Context, obj *model.Home) (*satupintu.Citizen, error)
+	Sources(ctx context.Context, obj *model.Home) ([]readmodel.Source, error)
+	Me(ctx context.Context, obj *model.Home) (*readmodel.Citizen, error)
 	Health(ctx context.Context, obj *model.Home) (*model.Health, error)
 	Education(ctx context.Context, obj *model.Home) (*model.Education, error)
-	Police(ctx context.Context, obj *model.Home) (*satupintu.PoliceRecord, error)
-	Social(ctx context.Context, obj *model.Home) (*satupintu.Welfare, error)
+	Police(ctx context.Context, obj *model.Home) (*readmodel.PoliceRecord, error)
+	Social(ctx context.Context, obj *model.Home) (*readmodel.Welfare, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -71,8 +71,8 @@ func (ec *executionContext) _Alert_kind(ctx context.Context, field graphql.Colle
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v records.AlertKind) graphql.Marshaler {
-			return ec.marshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐAlertKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.AlertKind) graphql.Marshaler {
+			return ec.marshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐAlertKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -94,8 +94,8 @@ func (ec *executionContext) _Alert_severity(ctx context.Context, field graphql.C
 			return obj.Severity, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v records.Severity) graphql.Marshaler {
-			return ec.marshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐSeverity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Severity) graphql.Marshaler {
+			return ec.marshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSeverity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -310,8 +310,8 @@ func (ec *executionContext) _Home_sources(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Home().Sources(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []satupintu.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐSourceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []readmodel.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -342,8 +342,8 @@ func (ec *executionContext) _Home_me(ctx context.Context, field graphql.Collecte
 			return ec.Resolvers.Home().Me(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *satupintu.Citizen) graphql.Marshaler {
-			return ec.marshalOMe2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐCitizen(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *readmodel.Citizen) graphql.Marshaler {
+			return ec.marshalOMe2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCitizen(ctx, selections, v)
 		},
 		true,
 		false,
@@ -438,8 +438,8 @@ func (ec *executionContext) _Home_police(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Home().Police(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *satupintu.PoliceRecord) graphql.Marshaler {
-			return ec.marshalOPolice2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐPoliceRecord(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *readmodel.PoliceRecord) graphql.Marshaler {
+			return ec.marshalOPolice2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPoliceRecord(ctx, selections, v)
 		},
 		true,
 		false,
@@ -470,8 +470,8 @@ func (ec *executionContext) _Home_social(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Home().Social(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *satupintu.Welfare) graphql.Marshaler {
-			return ec.marshalOSocial2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐWelfare(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *readmodel.Welfare) graphql.Marshaler {
+			return ec.marshalOSocial2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐWelfare(ctx, selections, v)
 		},
 		true,
 		false,
@@ -675,15 +675,15 @@ func (ec *executionContext) marshalNAlert2ᚕgithubᚗcomᚋsatupintuᚋsatupint
 	return ret
 }
 
-func (ec *executionContext) unmarshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐAlertKind(ctx context.Context, v any) (records.AlertKind, error) {
+func (ec *executionContext) unmarshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐAlertKind(ctx context.Context, v any) (readmodel.AlertKind, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐAlertKind[tmp]
+	res := unmarshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐAlertKind[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐAlertKind(ctx context.Context, sel ast.SelectionSet, v records.AlertKind) graphql.Marshaler {
+func (ec *executionContext) marshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐAlertKind(ctx context.Context, sel ast.SelectionSet, v readmodel.AlertKind) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐAlertKind[v])
+	res := graphql.MarshalString(marshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐAlertKind[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "AlertKind!")
 	}
@@ -691,33 +691,33 @@ func (ec *executionContext) marshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupin
 }
 
 var (
-	unmarshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐAlertKind = map[string]records.AlertKind{
-		"SIM_EXPIRING":           records.AlertSIMExpiring,
-		"BPJS_INACTIVE":          records.AlertBPJSInactive,
-		"BPJS_ARREARS":           records.AlertBPJSArrears,
-		"PIP_ACTIVATION":         records.AlertPIPActivation,
-		"ETLE_CONFIRMATION":      records.AlertETLEConfirmation,
-		"DISBURSEMENT_SCHEDULED": records.AlertDisbursementScheduled,
+	unmarshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐAlertKind = map[string]readmodel.AlertKind{
+		"SIM_EXPIRING":           readmodel.AlertSIMExpiring,
+		"BPJS_INACTIVE":          readmodel.AlertBPJSInactive,
+		"BPJS_ARREARS":           readmodel.AlertBPJSArrears,
+		"PIP_ACTIVATION":         readmodel.AlertPIPActivation,
+		"ETLE_CONFIRMATION":      readmodel.AlertETLEConfirmation,
+		"DISBURSEMENT_SCHEDULED": readmodel.AlertDisbursementScheduled,
 	}
-	marshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐAlertKind = map[records.AlertKind]string{
-		records.AlertSIMExpiring:           "SIM_EXPIRING",
-		records.AlertBPJSInactive:          "BPJS_INACTIVE",
-		records.AlertBPJSArrears:           "BPJS_ARREARS",
-		records.AlertPIPActivation:         "PIP_ACTIVATION",
-		records.AlertETLEConfirmation:      "ETLE_CONFIRMATION",
-		records.AlertDisbursementScheduled: "DISBURSEMENT_SCHEDULED",
+	marshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐAlertKind = map[readmodel.AlertKind]string{
+		readmodel.AlertSIMExpiring:           "SIM_EXPIRING",
+		readmodel.AlertBPJSInactive:          "BPJS_INACTIVE",
+		readmodel.AlertBPJSArrears:           "BPJS_ARREARS",
+		readmodel.AlertPIPActivation:         "PIP_ACTIVATION",
+		readmodel.AlertETLEConfirmation:      "ETLE_CONFIRMATION",
+		readmodel.AlertDisbursementScheduled: "DISBURSEMENT_SCHEDULED",
 	}
 )
 
-func (ec *executionContext) unmarshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐSeverity(ctx context.Context, v any) (records.Severity, error) {
+func (ec *executionContext) unmarshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSeverity(ctx context.Context, v any) (readmodel.Severity, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐSeverity[tmp]
+	res := unmarshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSeverity[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐSeverity(ctx context.Context, sel ast.SelectionSet, v records.Severity) graphql.Marshaler {
+func (ec *executionContext) marshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSeverity(ctx context.Context, sel ast.SelectionSet, v readmodel.Severity) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐSeverity[v])
+	res := graphql.MarshalString(marshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSeverity[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "AlertSeverity!")
 	}
@@ -725,15 +725,15 @@ func (ec *executionContext) marshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsat
 }
 
 var (
-	unmarshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐSeverity = map[string]records.Severity{
-		"URGENT":  records.SeverityUrgent,
-		"WARNING": records.SeverityWarning,
-		"INFO":    records.SeverityInfo,
+	unmarshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSeverity = map[string]readmodel.Severity{
+		"URGENT":  readmodel.SeverityUrgent,
+		"WARNING": readmodel.SeverityWarning,
+		"INFO":    readmodel.SeverityInfo,
 	}
-	marshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋrecordsᚐSeverity = map[records.Severity]string{
-		records.SeverityUrgent:  "URGENT",
-		records.SeverityWarning: "WARNING",
-		records.SeverityInfo:    "INFO",
+	marshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSeverity = map[readmodel.Severity]string{
+		readmodel.SeverityUrgent:  "URGENT",
+		readmodel.SeverityWarning: "WARNING",
+		readmodel.SeverityInfo:    "INFO",
 	}
 )
 

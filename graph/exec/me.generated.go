@@ -11,23 +11,24 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type FamilyResolver interface {
-	Kk(ctx context.Context, obj *satupintu.Family, masked *bool) (satupintu.KK, error)
+	Kk(ctx context.Context, obj *readmodel.Family, masked *bool) (satupintu.KK, error)
 }
 type FamilyMemberResolver interface {
-	Nik(ctx context.Context, obj *satupintu.FamilyMember, masked *bool) (satupintu.NIK, error)
+	Nik(ctx context.Context, obj *readmodel.FamilyMember, masked *bool) (satupintu.NIK, error)
 
-	IsSelf(ctx context.Context, obj *satupintu.FamilyMember) (bool, error)
+	IsSelf(ctx context.Context, obj *readmodel.FamilyMember) (bool, error)
 }
 type MeResolver interface {
-	Nik(ctx context.Context, obj *satupintu.Citizen, masked *bool) (satupintu.NIK, error)
+	Nik(ctx context.Context, obj *readmodel.Citizen, masked *bool) (satupintu.NIK, error)
 
-	Family(ctx context.Context, obj *satupintu.Citizen) (*satupintu.Family, error)
+	Family(ctx context.Context, obj *readmodel.Citizen) (*readmodel.Family, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -80,7 +81,7 @@ func (ec *executionContext) field_Me_nik_args(ctx context.Context, rawArgs map[s
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Address_street(ctx context.Context, field graphql.CollectedField, obj *satupintu.Address) (ret graphql.Marshaler) {
+func (ec *executionContext) _Address_street(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -103,7 +104,7 @@ func (ec *executionContext) fieldContext_Address_street(_ context.Context, field
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
-func (ec *executionContext) _Address_rt(ctx context.Context, field graphql.CollectedField, obj *satupintu.Address) (ret graphql.Marshaler) {
+func (ec *executionContext) _Address_rt(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -126,7 +127,7 @@ func (ec *executionContext) fieldContext_Address_rt(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
-func (ec *executionContext) _Address_rw(ctx context.Context, field graphql.CollectedField, obj *satupintu.Address) (ret graphql.Marshaler) {
+func (ec *executionContext) _Address_rw(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -149,7 +150,7 @@ func (ec *executionContext) fieldContext_Address_rw(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
-func (ec *executionContext) _Address_village(ctx context.Context, field graphql.CollectedField, obj *satupintu.Address) (ret graphql.Marshaler) {
+func (ec *executionContext) _Address_village(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -161,8 +162,8 @@ func (ec *executionContext) _Address_village(ctx context.Context, field graphql.
 			return obj.Village, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Region) graphql.Marshaler {
-			return ec.marshalNRegion2githubᚗcomᚋsatupintuᚋsatupintuᚐRegion(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Region) graphql.Marshaler {
+			return ec.marshalNRegion2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRegion(ctx, selections, v)
 		},
 		true,
 		true,
@@ -181,7 +182,7 @@ func (ec *executionContext) fieldContext_Address_village(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Address_district(ctx context.Context, field graphql.CollectedField, obj *satupintu.Address) (ret graphql.Marshaler) {
+func (ec *executionContext) _Address_district(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -193,8 +194,8 @@ func (ec *executionContext) _Address_district(ctx context.Context, field graphql
 			return obj.District, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Region) graphql.Marshaler {
-			return ec.marshalNRegion2githubᚗcomᚋsatupintuᚋsatupintuᚐRegion(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Region) graphql.Marshaler {
+			return ec.marshalNRegion2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRegion(ctx, selections, v)
 		},
 		true,
 		true,
@@ -213,7 +214,7 @@ func (ec *executionContext) fieldContext_Address_district(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Address_regency(ctx context.Context, field graphql.CollectedField, obj *satupintu.Address) (ret graphql.Marshaler) {
+func (ec *executionContext) _Address_regency(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -225,8 +226,8 @@ func (ec *executionContext) _Address_regency(ctx context.Context, field graphql.
 			return obj.Regency, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Region) graphql.Marshaler {
-			return ec.marshalNRegion2githubᚗcomᚋsatupintuᚋsatupintuᚐRegion(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Region) graphql.Marshaler {
+			return ec.marshalNRegion2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRegion(ctx, selections, v)
 		},
 		true,
 		true,
@@ -245,7 +246,7 @@ func (ec *executionContext) fieldContext_Address_regency(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Address_province(ctx context.Context, field graphql.CollectedField, obj *satupintu.Address) (ret graphql.Marshaler) {
+func (ec *executionContext) _Address_province(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -257,8 +258,8 @@ func (ec *executionContext) _Address_province(ctx context.Context, field graphql
 			return obj.Province, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Region) graphql.Marshaler {
-			return ec.marshalNRegion2githubᚗcomᚋsatupintuᚋsatupintuᚐRegion(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Region) graphql.Marshaler {
+			return ec.marshalNRegion2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRegion(ctx, selections, v)
 		},
 		true,
 		true,
@@ -277,7 +278,7 @@ func (ec *executionContext) fieldContext_Address_province(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Address_postalCode(ctx context.Context, field graphql.CollectedField, obj *satupintu.Address) (ret graphql.Marshaler) {
+func (ec *executionContext) _Address_postalCode(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -300,7 +301,7 @@ func (ec *executionContext) fieldContext_Address_postalCode(_ context.Context, f
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
-func (ec *executionContext) _Family_kk(ctx context.Context, field graphql.CollectedField, obj *satupintu.Family) (ret graphql.Marshaler) {
+func (ec *executionContext) _Family_kk(ctx context.Context, field graphql.CollectedField, obj *readmodel.Family) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -344,7 +345,7 @@ func (ec *executionContext) fieldContext_Family_kk(ctx context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Family_members(ctx context.Context, field graphql.CollectedField, obj *satupintu.Family) (ret graphql.Marshaler) {
+func (ec *executionContext) _Family_members(ctx context.Context, field graphql.CollectedField, obj *readmodel.Family) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -356,8 +357,8 @@ func (ec *executionContext) _Family_members(ctx context.Context, field graphql.C
 			return obj.Members, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []satupintu.FamilyMember) graphql.Marshaler {
-			return ec.marshalNFamilyMember2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐFamilyMemberᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []readmodel.FamilyMember) graphql.Marshaler {
+			return ec.marshalNFamilyMember2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐFamilyMemberᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -376,7 +377,7 @@ func (ec *executionContext) fieldContext_Family_members(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _FamilyMember_nik(ctx context.Context, field graphql.CollectedField, obj *satupintu.FamilyMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _FamilyMember_nik(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -420,7 +421,7 @@ func (ec *executionContext) fieldContext_FamilyMember_nik(ctx context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _FamilyMember_name(ctx context.Context, field graphql.CollectedField, obj *satupintu.FamilyMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _FamilyMember_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -443,7 +444,7 @@ func (ec *executionContext) fieldContext_FamilyMember_name(_ context.Context, fi
 	return graphql.NewScalarFieldContext("FamilyMember", field, false, false, "String")
 }
 
-func (ec *executionContext) _FamilyMember_birthDate(ctx context.Context, field graphql.CollectedField, obj *satupintu.FamilyMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _FamilyMember_birthDate(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -466,7 +467,7 @@ func (ec *executionContext) fieldContext_FamilyMember_birthDate(_ context.Contex
 	return graphql.NewScalarFieldContext("FamilyMember", field, false, false, "Date")
 }
 
-func (ec *executionContext) _FamilyMember_sex(ctx context.Context, field graphql.CollectedField, obj *satupintu.FamilyMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _FamilyMember_sex(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -478,8 +479,8 @@ func (ec *executionContext) _FamilyMember_sex(ctx context.Context, field graphql
 			return obj.Sex, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Sex) graphql.Marshaler {
-			return ec.marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚐSex(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Sex) graphql.Marshaler {
+			return ec.marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSex(ctx, selections, v)
 		},
 		true,
 		true,
@@ -489,7 +490,7 @@ func (ec *executionContext) fieldContext_FamilyMember_sex(_ context.Context, fie
 	return graphql.NewScalarFieldContext("FamilyMember", field, false, false, "Sex")
 }
 
-func (ec *executionContext) _FamilyMember_relationship(ctx context.Context, field graphql.CollectedField, obj *satupintu.FamilyMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _FamilyMember_relationship(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -501,8 +502,8 @@ func (ec *executionContext) _FamilyMember_relationship(ctx context.Context, fiel
 			return obj.Relationship, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Relationship) graphql.Marshaler {
-			return ec.marshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚐRelationship(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRelationship(ctx, selections, v)
 		},
 		true,
 		true,
@@ -512,7 +513,7 @@ func (ec *executionContext) fieldContext_FamilyMember_relationship(_ context.Con
 	return graphql.NewScalarFieldContext("FamilyMember", field, false, false, "Relationship")
 }
 
-func (ec *executionContext) _FamilyMember_isSelf(ctx context.Context, field graphql.CollectedField, obj *satupintu.FamilyMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _FamilyMember_isSelf(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -535,7 +536,7 @@ func (ec *executionContext) fieldContext_FamilyMember_isSelf(_ context.Context, 
 	return graphql.NewScalarFieldContext("FamilyMember", field, true, true, "Boolean")
 }
 
-func (ec *executionContext) _Me_nik(ctx context.Context, field graphql.CollectedField, obj *satupintu.Citizen) (ret graphql.Marshaler) {
+func (ec *executionContext) _Me_nik(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -579,7 +580,7 @@ func (ec *executionContext) fieldContext_Me_nik(ctx context.Context, field graph
 	return fc, nil
 }
 
-func (ec *executionContext) _Me_name(ctx context.Context, field graphql.CollectedField, obj *satupintu.Citizen) (ret graphql.Marshaler) {
+func (ec *executionContext) _Me_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -602,7 +603,7 @@ func (ec *executionContext) fieldContext_Me_name(_ context.Context, field graphq
 	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
 }
 
-func (ec *executionContext) _Me_birthPlace(ctx context.Context, field graphql.CollectedField, obj *satupintu.Citizen) (ret graphql.Marshaler) {
+func (ec *executionContext) _Me_birthPlace(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -625,7 +626,7 @@ func (ec *executionContext) fieldContext_Me_birthPlace(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
 }
 
-func (ec *executionContext) _Me_birthDate(ctx context.Context, field graphql.CollectedField, obj *satupintu.Citizen) (ret graphql.Marshaler) {
+func (ec *executionContext) _Me_birthDate(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -648,7 +649,7 @@ func (ec *executionContext) fieldContext_Me_birthDate(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Me", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Me_sex(ctx context.Context, field graphql.CollectedField, obj *satupintu.Citizen) (ret graphql.Marshaler) {
+func (ec *executionContext) _Me_sex(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -660,8 +661,8 @@ func (ec *executionContext) _Me_sex(ctx context.Context, field graphql.Collected
 			return obj.Sex, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Sex) graphql.Marshaler {
-			return ec.marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚐSex(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Sex) graphql.Marshaler {
+			return ec.marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSex(ctx, selections, v)
 		},
 		true,
 		true,
@@ -671,7 +672,7 @@ func (ec *executionContext) fieldContext_Me_sex(_ context.Context, field graphql
 	return graphql.NewScalarFieldContext("Me", field, false, false, "Sex")
 }
 
-func (ec *executionContext) _Me_religion(ctx context.Context, field graphql.CollectedField, obj *satupintu.Citizen) (ret graphql.Marshaler) {
+func (ec *executionContext) _Me_religion(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -694,7 +695,7 @@ func (ec *executionContext) fieldContext_Me_religion(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
 }
 
-func (ec *executionContext) _Me_maritalStatus(ctx context.Context, field graphql.CollectedField, obj *satupintu.Citizen) (ret graphql.Marshaler) {
+func (ec *executionContext) _Me_maritalStatus(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -717,7 +718,7 @@ func (ec *executionContext) fieldContext_Me_maritalStatus(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
 }
 
-func (ec *executionContext) _Me_occupation(ctx context.Context, field graphql.CollectedField, obj *satupintu.Citizen) (ret graphql.Marshaler) {
+func (ec *executionContext) _Me_occupation(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -740,7 +741,7 @@ func (ec *executionContext) fieldContext_Me_occupation(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
 }
 
-func (ec *executionContext) _Me_address(ctx context.Context, field graphql.CollectedField, obj *satupintu.Citizen) (ret graphql.Marshaler) {
+func (ec *executionContext) _Me_address(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -752,8 +753,8 @@ func (ec *executionContext) _Me_address(ctx context.Context, field graphql.Colle
 			return obj.Address, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.Address) graphql.Marshaler {
-			return ec.marshalNAddress2githubᚗcomᚋsatupintuᚋsatupintuᚐAddress(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.Address) graphql.Marshaler {
+			return ec.marshalNAddress2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐAddress(ctx, selections, v)
 		},
 		true,
 		true,
@@ -772,7 +773,7 @@ func (ec *executionContext) fieldContext_Me_address(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _Me_family(ctx context.Context, field graphql.CollectedField, obj *satupintu.Citizen) (ret graphql.Marshaler) {
+func (ec *executionContext) _Me_family(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -784,8 +785,8 @@ func (ec *executionContext) _Me_family(ctx context.Context, field graphql.Collec
 			return ec.Resolvers.Me().Family(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *satupintu.Family) graphql.Marshaler {
-			return ec.marshalOFamily2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐFamily(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *readmodel.Family) graphql.Marshaler {
+			return ec.marshalOFamily2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐFamily(ctx, selections, v)
 		},
 		true,
 		false,
@@ -804,7 +805,7 @@ func (ec *executionContext) fieldContext_Me_family(_ context.Context, field grap
 	return fc, nil
 }
 
-func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *satupintu.Region) (ret graphql.Marshaler) {
+func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *readmodel.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -827,7 +828,7 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Region", field, false, false, "RegionCode")
 }
 
-func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *satupintu.Region) (ret graphql.Marshaler) {
+func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -850,7 +851,7 @@ func (ec *executionContext) fieldContext_Region_name(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
 }
 
-func (ec *executionContext) _Region_level(ctx context.Context, field graphql.CollectedField, obj *satupintu.Region) (ret graphql.Marshaler) {
+func (ec *executionContext) _Region_level(ctx context.Context, field graphql.CollectedField, obj *readmodel.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -887,7 +888,7 @@ func (ec *executionContext) fieldContext_Region_level(_ context.Context, field g
 
 var addressImplementors = []string{"Address"}
 
-func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Address) graphql.Marshaler {
+func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Address) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -955,7 +956,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 
 var familyImplementors = []string{"Family"}
 
-func (ec *executionContext) _Family(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Family) graphql.Marshaler {
+func (ec *executionContext) _Family(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Family) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, familyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -994,7 +995,7 @@ func (ec *executionContext) _Family(ctx context.Context, sel ast.SelectionSet, o
 
 var familyMemberImplementors = []string{"FamilyMember"}
 
-func (ec *executionContext) _FamilyMember(ctx context.Context, sel ast.SelectionSet, obj *satupintu.FamilyMember) graphql.Marshaler {
+func (ec *executionContext) _FamilyMember(ctx context.Context, sel ast.SelectionSet, obj *readmodel.FamilyMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, familyMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1054,7 +1055,7 @@ func (ec *executionContext) _FamilyMember(ctx context.Context, sel ast.Selection
 
 var meImplementors = []string{"Me"}
 
-func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Citizen) graphql.Marshaler {
+func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Citizen) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, meImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1134,7 +1135,7 @@ func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *
 
 var regionImplementors = []string{"Region"}
 
-func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Region) graphql.Marshaler {
+func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Region) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1179,19 +1180,19 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNAddress2githubᚗcomᚋsatupintuᚋsatupintuᚐAddress(ctx context.Context, sel ast.SelectionSet, v satupintu.Address) graphql.Marshaler {
+func (ec *executionContext) marshalNAddress2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐAddress(ctx context.Context, sel ast.SelectionSet, v readmodel.Address) graphql.Marshaler {
 	return ec._Address(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNFamilyMember2githubᚗcomᚋsatupintuᚋsatupintuᚐFamilyMember(ctx context.Context, sel ast.SelectionSet, v satupintu.FamilyMember) graphql.Marshaler {
+func (ec *executionContext) marshalNFamilyMember2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐFamilyMember(ctx context.Context, sel ast.SelectionSet, v readmodel.FamilyMember) graphql.Marshaler {
 	return ec._FamilyMember(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNFamilyMember2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐFamilyMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []satupintu.FamilyMember) graphql.Marshaler {
+func (ec *executionContext) marshalNFamilyMember2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐFamilyMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []readmodel.FamilyMember) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFamilyMember2githubᚗcomᚋsatupintuᚋsatupintuᚐFamilyMember(ctx, sel, v[i])
+		return ec.marshalNFamilyMember2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐFamilyMember(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1203,7 +1204,7 @@ func (ec *executionContext) marshalNFamilyMember2ᚕgithubᚗcomᚋsatupintuᚋs
 	return ret
 }
 
-func (ec *executionContext) marshalNRegion2githubᚗcomᚋsatupintuᚋsatupintuᚐRegion(ctx context.Context, sel ast.SelectionSet, v satupintu.Region) graphql.Marshaler {
+func (ec *executionContext) marshalNRegion2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRegion(ctx context.Context, sel ast.SelectionSet, v readmodel.Region) graphql.Marshaler {
 	return ec._Region(ctx, sel, &v)
 }
 
@@ -1237,15 +1238,15 @@ var (
 	}
 )
 
-func (ec *executionContext) unmarshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚐRelationship(ctx context.Context, v any) (satupintu.Relationship, error) {
+func (ec *executionContext) unmarshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRelationship(ctx context.Context, v any) (readmodel.Relationship, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚐRelationship[tmp]
+	res := unmarshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRelationship[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚐRelationship(ctx context.Context, sel ast.SelectionSet, v satupintu.Relationship) graphql.Marshaler {
+func (ec *executionContext) marshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRelationship(ctx context.Context, sel ast.SelectionSet, v readmodel.Relationship) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚐRelationship[v])
+	res := graphql.MarshalString(marshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRelationship[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Relationship!")
 	}
@@ -1253,33 +1254,33 @@ func (ec *executionContext) marshalNRelationship2githubᚗcomᚋsatupintuᚋsatu
 }
 
 var (
-	unmarshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚐRelationship = map[string]satupintu.Relationship{
-		"HEAD":       satupintu.RelationshipHead,
-		"SPOUSE":     satupintu.RelationshipSpouse,
-		"CHILD":      satupintu.RelationshipChild,
-		"PARENT":     satupintu.RelationshipParent,
-		"GRANDCHILD": satupintu.RelationshipGrandchild,
-		"OTHER":      satupintu.RelationshipOther,
+	unmarshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRelationship = map[string]readmodel.Relationship{
+		"HEAD":       readmodel.RelationshipHead,
+		"SPOUSE":     readmodel.RelationshipSpouse,
+		"CHILD":      readmodel.RelationshipChild,
+		"PARENT":     readmodel.RelationshipParent,
+		"GRANDCHILD": readmodel.RelationshipGrandchild,
+		"OTHER":      readmodel.RelationshipOther,
 	}
-	marshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚐRelationship = map[satupintu.Relationship]string{
-		satupintu.RelationshipHead:       "HEAD",
-		satupintu.RelationshipSpouse:     "SPOUSE",
-		satupintu.RelationshipChild:      "CHILD",
-		satupintu.RelationshipParent:     "PARENT",
-		satupintu.RelationshipGrandchild: "GRANDCHILD",
-		satupintu.RelationshipOther:      "OTHER",
+	marshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRelationship = map[readmodel.Relationship]string{
+		readmodel.RelationshipHead:       "HEAD",
+		readmodel.RelationshipSpouse:     "SPOUSE",
+		readmodel.RelationshipChild:      "CHILD",
+		readmodel.RelationshipParent:     "PARENT",
+		readmodel.RelationshipGrandchild: "GRANDCHILD",
+		readmodel.RelationshipOther:      "OTHER",
 	}
 )
 
-func (ec *executionContext) unmarshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚐSex(ctx context.Context, v any) (satupintu.Sex, error) {
+func (ec *executionContext) unmarshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSex(ctx context.Context, v any) (readmodel.Sex, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚐSex[tmp]
+	res := unmarshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSex[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚐSex(ctx context.Context, sel ast.SelectionSet, v satupintu.Sex) graphql.Marshaler {
+func (ec *executionContext) marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSex(ctx context.Context, sel ast.SelectionSet, v readmodel.Sex) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚐSex[v])
+	res := graphql.MarshalString(marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSex[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Sex!")
 	}
@@ -1287,24 +1288,24 @@ func (ec *executionContext) marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚐS
 }
 
 var (
-	unmarshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚐSex = map[string]satupintu.Sex{
-		"MALE":   satupintu.SexMale,
-		"FEMALE": satupintu.SexFemale,
+	unmarshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSex = map[string]readmodel.Sex{
+		"MALE":   readmodel.SexMale,
+		"FEMALE": readmodel.SexFemale,
 	}
-	marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚐSex = map[satupintu.Sex]string{
-		satupintu.SexMale:   "MALE",
-		satupintu.SexFemale: "FEMALE",
+	marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSex = map[readmodel.Sex]string{
+		readmodel.SexMale:   "MALE",
+		readmodel.SexFemale: "FEMALE",
 	}
 )
 
-func (ec *executionContext) marshalOFamily2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐFamily(ctx context.Context, sel ast.SelectionSet, v *satupintu.Family) graphql.Marshaler {
+func (ec *executionContext) marshalOFamily2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐFamily(ctx context.Context, sel ast.SelectionSet, v *readmodel.Family) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Family(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOMe2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐCitizen(ctx context.Context, sel ast.SelectionSet, v *satupintu.Citizen) graphql.Marshaler {
+func (ec *executionContext) marshalOMe2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCitizen(ctx context.Context, sel ast.SelectionSet, v *readmodel.Citizen) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

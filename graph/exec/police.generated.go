@@ -12,13 +12,14 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type PoliceCertificateResolver interface {
-	Level(ctx context.Context, obj *satupintu.PoliceCertificate) (model.PoliceLevel, error)
+	Level(ctx context.Context, obj *readmodel.PoliceCertificate) (model.PoliceLevel, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -29,7 +30,7 @@ type PoliceCertificateResolver interface {
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _DrivingLicence_number(ctx context.Context, field graphql.CollectedField, obj *satupintu.DrivingLicence) (ret graphql.Marshaler) {
+func (ec *executionContext) _DrivingLicence_number(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -52,7 +53,7 @@ func (ec *executionContext) fieldContext_DrivingLicence_number(_ context.Context
 	return graphql.NewScalarFieldContext("DrivingLicence", field, false, false, "String")
 }
 
-func (ec *executionContext) _DrivingLicence_class(ctx context.Context, field graphql.CollectedField, obj *satupintu.DrivingLicence) (ret graphql.Marshaler) {
+func (ec *executionContext) _DrivingLicence_class(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -75,7 +76,7 @@ func (ec *executionContext) fieldContext_DrivingLicence_class(_ context.Context,
 	return graphql.NewScalarFieldContext("DrivingLicence", field, false, false, "String")
 }
 
-func (ec *executionContext) _DrivingLicence_issuedOn(ctx context.Context, field graphql.CollectedField, obj *satupintu.DrivingLicence) (ret graphql.Marshaler) {
+func (ec *executionContext) _DrivingLicence_issuedOn(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -98,7 +99,7 @@ func (ec *executionContext) fieldContext_DrivingLicence_issuedOn(_ context.Conte
 	return graphql.NewScalarFieldContext("DrivingLicence", field, false, false, "Date")
 }
 
-func (ec *executionContext) _DrivingLicence_expiresOn(ctx context.Context, field graphql.CollectedField, obj *satupintu.DrivingLicence) (ret graphql.Marshaler) {
+func (ec *executionContext) _DrivingLicence_expiresOn(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -121,7 +122,7 @@ func (ec *executionContext) fieldContext_DrivingLicence_expiresOn(_ context.Cont
 	return graphql.NewScalarFieldContext("DrivingLicence", field, false, false, "Date")
 }
 
-func (ec *executionContext) _DrivingLicence_office(ctx context.Context, field graphql.CollectedField, obj *satupintu.DrivingLicence) (ret graphql.Marshaler) {
+func (ec *executionContext) _DrivingLicence_office(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -144,7 +145,7 @@ func (ec *executionContext) fieldContext_DrivingLicence_office(_ context.Context
 	return graphql.NewScalarFieldContext("DrivingLicence", field, false, false, "String")
 }
 
-func (ec *executionContext) _DrivingLicence_renewableOnline(ctx context.Context, field graphql.CollectedField, obj *satupintu.DrivingLicence) (ret graphql.Marshaler) {
+func (ec *executionContext) _DrivingLicence_renewableOnline(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -167,7 +168,7 @@ func (ec *executionContext) fieldContext_DrivingLicence_renewableOnline(_ contex
 	return graphql.NewScalarFieldContext("DrivingLicence", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _Police_licences(ctx context.Context, field graphql.CollectedField, obj *satupintu.PoliceRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _Police_licences(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -179,8 +180,8 @@ func (ec *executionContext) _Police_licences(ctx context.Context, field graphql.
 			return obj.Licences, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []satupintu.DrivingLicence) graphql.Marshaler {
-			return ec.marshalNDrivingLicence2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐDrivingLicenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []readmodel.DrivingLicence) graphql.Marshaler {
+			return ec.marshalNDrivingLicence2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDrivingLicenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -199,7 +200,7 @@ func (ec *executionContext) fieldContext_Police_licences(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Police_certificates(ctx context.Context, field graphql.CollectedField, obj *satupintu.PoliceRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _Police_certificates(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -211,8 +212,8 @@ func (ec *executionContext) _Police_certificates(ctx context.Context, field grap
 			return obj.Certificates, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []satupintu.PoliceCertificate) graphql.Marshaler {
-			return ec.marshalNPoliceCertificate2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐPoliceCertificateᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []readmodel.PoliceCertificate) graphql.Marshaler {
+			return ec.marshalNPoliceCertificate2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPoliceCertificateᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -231,7 +232,7 @@ func (ec *executionContext) fieldContext_Police_certificates(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Police_unpaidTickets(ctx context.Context, field graphql.CollectedField, obj *satupintu.PoliceRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _Police_unpaidTickets(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -243,8 +244,8 @@ func (ec *executionContext) _Police_unpaidTickets(ctx context.Context, field gra
 			return obj.Tickets, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []satupintu.TrafficTicket) graphql.Marshaler {
-			return ec.marshalNTrafficTicket2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐTrafficTicketᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []readmodel.TrafficTicket) graphql.Marshaler {
+			return ec.marshalNTrafficTicket2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTrafficTicketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -263,7 +264,7 @@ func (ec *executionContext) fieldContext_Police_unpaidTickets(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _PoliceCertificate_number(ctx context.Context, field graphql.CollectedField, obj *satupintu.PoliceCertificate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PoliceCertificate_number(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceCertificate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -286,7 +287,7 @@ func (ec *executionContext) fieldContext_PoliceCertificate_number(_ context.Cont
 	return graphql.NewScalarFieldContext("PoliceCertificate", field, false, false, "String")
 }
 
-func (ec *executionContext) _PoliceCertificate_purpose(ctx context.Context, field graphql.CollectedField, obj *satupintu.PoliceCertificate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PoliceCertificate_purpose(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceCertificate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -309,7 +310,7 @@ func (ec *executionContext) fieldContext_PoliceCertificate_purpose(_ context.Con
 	return graphql.NewScalarFieldContext("PoliceCertificate", field, false, false, "String")
 }
 
-func (ec *executionContext) _PoliceCertificate_level(ctx context.Context, field graphql.CollectedField, obj *satupintu.PoliceCertificate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PoliceCertificate_level(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceCertificate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -332,7 +333,7 @@ func (ec *executionContext) fieldContext_PoliceCertificate_level(_ context.Conte
 	return graphql.NewScalarFieldContext("PoliceCertificate", field, true, true, "PoliceLevel")
 }
 
-func (ec *executionContext) _PoliceCertificate_issuedOn(ctx context.Context, field graphql.CollectedField, obj *satupintu.PoliceCertificate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PoliceCertificate_issuedOn(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceCertificate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -355,7 +356,7 @@ func (ec *executionContext) fieldContext_PoliceCertificate_issuedOn(_ context.Co
 	return graphql.NewScalarFieldContext("PoliceCertificate", field, false, false, "Date")
 }
 
-func (ec *executionContext) _PoliceCertificate_validUntil(ctx context.Context, field graphql.CollectedField, obj *satupintu.PoliceCertificate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PoliceCertificate_validUntil(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceCertificate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -378,7 +379,7 @@ func (ec *executionContext) fieldContext_PoliceCertificate_validUntil(_ context.
 	return graphql.NewScalarFieldContext("PoliceCertificate", field, false, false, "Date")
 }
 
-func (ec *executionContext) _TrafficTicket_number(ctx context.Context, field graphql.CollectedField, obj *satupintu.TrafficTicket) (ret graphql.Marshaler) {
+func (ec *executionContext) _TrafficTicket_number(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -401,7 +402,7 @@ func (ec *executionContext) fieldContext_TrafficTicket_number(_ context.Context,
 	return graphql.NewScalarFieldContext("TrafficTicket", field, false, false, "String")
 }
 
-func (ec *executionContext) _TrafficTicket_plate(ctx context.Context, field graphql.CollectedField, obj *satupintu.TrafficTicket) (ret graphql.Marshaler) {
+func (ec *executionContext) _TrafficTicket_plate(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -424,7 +425,7 @@ func (ec *executionContext) fieldContext_TrafficTicket_plate(_ context.Context, 
 	return graphql.NewScalarFieldContext("TrafficTicket", field, false, false, "String")
 }
 
-func (ec *executionContext) _TrafficTicket_violation(ctx context.Context, field graphql.CollectedField, obj *satupintu.TrafficTicket) (ret graphql.Marshaler) {
+func (ec *executionContext) _TrafficTicket_violation(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -447,7 +448,7 @@ func (ec *executionContext) fieldContext_TrafficTicket_violation(_ context.Conte
 	return graphql.NewScalarFieldContext("TrafficTicket", field, false, false, "String")
 }
 
-func (ec *executionContext) _TrafficTicket_location(ctx context.Context, field graphql.CollectedField, obj *satupintu.TrafficTicket) (ret graphql.Marshaler) {
+func (ec *executionContext) _TrafficTicket_location(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -470,7 +471,7 @@ func (ec *executionContext) fieldContext_TrafficTicket_location(_ context.Contex
 	return graphql.NewScalarFieldContext("TrafficTicket", field, false, false, "String")
 }
 
-func (ec *executionContext) _TrafficTicket_occurredAt(ctx context.Context, field graphql.CollectedField, obj *satupintu.TrafficTicket) (ret graphql.Marshaler) {
+func (ec *executionContext) _TrafficTicket_occurredAt(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -493,7 +494,7 @@ func (ec *executionContext) fieldContext_TrafficTicket_occurredAt(_ context.Cont
 	return graphql.NewScalarFieldContext("TrafficTicket", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _TrafficTicket_confirmBy(ctx context.Context, field graphql.CollectedField, obj *satupintu.TrafficTicket) (ret graphql.Marshaler) {
+func (ec *executionContext) _TrafficTicket_confirmBy(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -516,7 +517,7 @@ func (ec *executionContext) fieldContext_TrafficTicket_confirmBy(_ context.Conte
 	return graphql.NewScalarFieldContext("TrafficTicket", field, false, false, "Date")
 }
 
-func (ec *executionContext) _TrafficTicket_fine(ctx context.Context, field graphql.CollectedField, obj *satupintu.TrafficTicket) (ret graphql.Marshaler) {
+func (ec *executionContext) _TrafficTicket_fine(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -539,7 +540,7 @@ func (ec *executionContext) fieldContext_TrafficTicket_fine(_ context.Context, f
 	return graphql.NewScalarFieldContext("TrafficTicket", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TrafficTicket_status(ctx context.Context, field graphql.CollectedField, obj *satupintu.TrafficTicket) (ret graphql.Marshaler) {
+func (ec *executionContext) _TrafficTicket_status(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -551,8 +552,8 @@ func (ec *executionContext) _TrafficTicket_status(ctx context.Context, field gra
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.TicketStatus) graphql.Marshaler {
-			return ec.marshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐTicketStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.TicketStatus) graphql.Marshaler {
+			return ec.marshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTicketStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -576,7 +577,7 @@ func (ec *executionContext) fieldContext_TrafficTicket_status(_ context.Context,
 
 var drivingLicenceImplementors = []string{"DrivingLicence"}
 
-func (ec *executionContext) _DrivingLicence(ctx context.Context, sel ast.SelectionSet, obj *satupintu.DrivingLicence) graphql.Marshaler {
+func (ec *executionContext) _DrivingLicence(ctx context.Context, sel ast.SelectionSet, obj *readmodel.DrivingLicence) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, drivingLicenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -634,7 +635,7 @@ func (ec *executionContext) _DrivingLicence(ctx context.Context, sel ast.Selecti
 
 var policeImplementors = []string{"Police"}
 
-func (ec *executionContext) _Police(ctx context.Context, sel ast.SelectionSet, obj *satupintu.PoliceRecord) graphql.Marshaler {
+func (ec *executionContext) _Police(ctx context.Context, sel ast.SelectionSet, obj *readmodel.PoliceRecord) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, policeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -677,7 +678,7 @@ func (ec *executionContext) _Police(ctx context.Context, sel ast.SelectionSet, o
 
 var policeCertificateImplementors = []string{"PoliceCertificate"}
 
-func (ec *executionContext) _PoliceCertificate(ctx context.Context, sel ast.SelectionSet, obj *satupintu.PoliceCertificate) graphql.Marshaler {
+func (ec *executionContext) _PoliceCertificate(ctx context.Context, sel ast.SelectionSet, obj *readmodel.PoliceCertificate) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, policeCertificateImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -731,7 +732,7 @@ func (ec *executionContext) _PoliceCertificate(ctx context.Context, sel ast.Sele
 
 var trafficTicketImplementors = []string{"TrafficTicket"}
 
-func (ec *executionContext) _TrafficTicket(ctx context.Context, sel ast.SelectionSet, obj *satupintu.TrafficTicket) graphql.Marshaler {
+func (ec *executionContext) _TrafficTicket(ctx context.Context, sel ast.SelectionSet, obj *readmodel.TrafficTicket) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, trafficTicketImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -801,15 +802,15 @@ func (ec *executionContext) _TrafficTicket(ctx context.Context, sel ast.Selectio
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNDrivingLicence2githubᚗcomᚋsatupintuᚋsatupintuᚐDrivingLicence(ctx context.Context, sel ast.SelectionSet, v satupintu.DrivingLicence) graphql.Marshaler {
+func (ec *executionContext) marshalNDrivingLicence2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDrivingLicence(ctx context.Context, sel ast.SelectionSet, v readmodel.DrivingLicence) graphql.Marshaler {
 	return ec._DrivingLicence(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNDrivingLicence2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐDrivingLicenceᚄ(ctx context.Context, sel ast.SelectionSet, v []satupintu.DrivingLicence) graphql.Marshaler {
+func (ec *executionContext) marshalNDrivingLicence2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDrivingLicenceᚄ(ctx context.Context, sel ast.SelectionSet, v []readmodel.DrivingLicence) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDrivingLicence2githubᚗcomᚋsatupintuᚋsatupintuᚐDrivingLicence(ctx, sel, v[i])
+		return ec.marshalNDrivingLicence2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDrivingLicence(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -821,15 +822,15 @@ func (ec *executionContext) marshalNDrivingLicence2ᚕgithubᚗcomᚋsatupintu�
 	return ret
 }
 
-func (ec *executionContext) marshalNPoliceCertificate2githubᚗcomᚋsatupintuᚋsatupintuᚐPoliceCertificate(ctx context.Context, sel ast.SelectionSet, v satupintu.PoliceCertificate) graphql.Marshaler {
+func (ec *executionContext) marshalNPoliceCertificate2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPoliceCertificate(ctx context.Context, sel ast.SelectionSet, v readmodel.PoliceCertificate) graphql.Marshaler {
 	return ec._PoliceCertificate(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPoliceCertificate2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐPoliceCertificateᚄ(ctx context.Context, sel ast.SelectionSet, v []satupintu.PoliceCertificate) graphql.Marshaler {
+func (ec *executionContext) marshalNPoliceCertificate2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPoliceCertificateᚄ(ctx context.Context, sel ast.SelectionSet, v []readmodel.PoliceCertificate) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPoliceCertificate2githubᚗcomᚋsatupintuᚋsatupintuᚐPoliceCertificate(ctx, sel, v[i])
+		return ec.marshalNPoliceCertificate2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPoliceCertificate(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -851,15 +852,15 @@ func (ec *executionContext) marshalNPoliceLevel2githubᚗcomᚋsatupintuᚋsatup
 	return v
 }
 
-func (ec *executionContext) unmarshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐTicketStatus(ctx context.Context, v any) (satupintu.TicketStatus, error) {
+func (ec *executionContext) unmarshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTicketStatus(ctx context.Context, v any) (readmodel.TicketStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐTicketStatus[tmp]
+	res := unmarshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTicketStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐTicketStatus(ctx context.Context, sel ast.SelectionSet, v satupintu.TicketStatus) graphql.Marshaler {
+func (ec *executionContext) marshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTicketStatus(ctx context.Context, sel ast.SelectionSet, v readmodel.TicketStatus) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐTicketStatus[v])
+	res := graphql.MarshalString(marshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTicketStatus[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "TicketStatus!")
 	}
@@ -867,27 +868,27 @@ func (ec *executionContext) marshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatu
 }
 
 var (
-	unmarshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐTicketStatus = map[string]satupintu.TicketStatus{
-		"UNCONFIRMED": satupintu.TicketUnconfirmed,
-		"CONFIRMED":   satupintu.TicketConfirmed,
-		"PAID":        satupintu.TicketPaid,
+	unmarshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTicketStatus = map[string]readmodel.TicketStatus{
+		"UNCONFIRMED": readmodel.TicketUnconfirmed,
+		"CONFIRMED":   readmodel.TicketConfirmed,
+		"PAID":        readmodel.TicketPaid,
 	}
-	marshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐTicketStatus = map[satupintu.TicketStatus]string{
-		satupintu.TicketUnconfirmed: "UNCONFIRMED",
-		satupintu.TicketConfirmed:   "CONFIRMED",
-		satupintu.TicketPaid:        "PAID",
+	marshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTicketStatus = map[readmodel.TicketStatus]string{
+		readmodel.TicketUnconfirmed: "UNCONFIRMED",
+		readmodel.TicketConfirmed:   "CONFIRMED",
+		readmodel.TicketPaid:        "PAID",
 	}
 )
 
-func (ec *executionContext) marshalNTrafficTicket2githubᚗcomᚋsatupintuᚋsatupintuᚐTrafficTicket(ctx context.Context, sel ast.SelectionSet, v satupintu.TrafficTicket) graphql.Marshaler {
+func (ec *executionContext) marshalNTrafficTicket2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTrafficTicket(ctx context.Context, sel ast.SelectionSet, v readmodel.TrafficTicket) graphql.Marshaler {
 	return ec._TrafficTicket(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTrafficTicket2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐTrafficTicketᚄ(ctx context.Context, sel ast.SelectionSet, v []satupintu.TrafficTicket) graphql.Marshaler {
+func (ec *executionContext) marshalNTrafficTicket2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTrafficTicketᚄ(ctx context.Context, sel ast.SelectionSet, v []readmodel.TrafficTicket) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTrafficTicket2githubᚗcomᚋsatupintuᚋsatupintuᚐTrafficTicket(ctx, sel, v[i])
+		return ec.marshalNTrafficTicket2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTrafficTicket(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -899,7 +900,7 @@ func (ec *executionContext) marshalNTrafficTicket2ᚕgithubᚗcomᚋsatupintuᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalOPolice2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐPoliceRecord(ctx context.Context, sel ast.SelectionSet, v *satupintu.PoliceRecord) graphql.Marshaler {
+func (ec *executionContext) marshalOPolice2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPoliceRecord(ctx context.Context, sel ast.SelectionSet, v *readmodel.PoliceRecord) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

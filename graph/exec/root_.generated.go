@@ -9,9 +9,9 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/readmodel"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -416,7 +416,7 @@ type ComplexityRoot struct {
 	}
 
 	Social struct {
-		Disbursements    func(childComplexity int, status *satupintu.DisbursementStatus) int
+		Disbursements    func(childComplexity int, status *readmodel.DisbursementStatus) int
 		Programmes       func(childComplexity int) int
 		Registered       func(childComplexity int) int
 		RegisteredDecile func(childComplexity int) int
@@ -1967,7 +1967,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Social.Disbursements(childComplexity, args["status"].(*satupintu.DisbursementStatus)), true
+		return e.ComplexityRoot.Social.Disbursements(childComplexity, args["status"].(*readmodel.DisbursementStatus)), true
 	case "Social.programmes":
 		if e.ComplexityRoot.Social.Programmes == nil {
 			break

@@ -17,6 +17,7 @@ import (
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/graph/scalars"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -28,14 +29,14 @@ type QueryResolver interface {
 	Education(ctx context.Context) (*model.Education, error)
 	Health(ctx context.Context) (*model.Health, error)
 	Home(ctx context.Context) (*model.Home, error)
-	Me(ctx context.Context) (*satupintu.Citizen, error)
+	Me(ctx context.Context) (*readmodel.Citizen, error)
 	Notifications(ctx context.Context, unreadOnly *bool, first *int, after *string) (*model.NotificationConnection, error)
 	Devices(ctx context.Context) ([]notifications.Device, error)
-	Police(ctx context.Context) (*satupintu.PoliceRecord, error)
+	Police(ctx context.Context) (*readmodel.PoliceRecord, error)
 	Services(ctx context.Context, search *string, lifeEvent *string, first *int, after *string) (*model.ServiceConnection, error)
 	Service(ctx context.Context, id string) (*catalog.Service, error)
 	LifeEvents(ctx context.Context) ([]catalog.LifeEvent, error)
-	Social(ctx context.Context) (*satupintu.Welfare, error)
+	Social(ctx context.Context) (*readmodel.Welfare, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -186,7 +187,7 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _CodedValue_code(ctx context.Context, field graphql.CollectedField, obj *satupintu.Coded) (ret graphql.Marshaler) {
+func (ec *executionContext) _CodedValue_code(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coded) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -209,7 +210,7 @@ func (ec *executionContext) fieldContext_CodedValue_code(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("CodedValue", field, false, false, "String")
 }
 
-func (ec *executionContext) _CodedValue_label(ctx context.Context, field graphql.CollectedField, obj *satupintu.Coded) (ret graphql.Marshaler) {
+func (ec *executionContext) _CodedValue_label(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coded) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -428,8 +429,8 @@ func (ec *executionContext) _Query_me(ctx context.Context, field graphql.Collect
 			return ec.Resolvers.Query().Me(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *satupintu.Citizen) graphql.Marshaler {
-			return ec.marshalOMe2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐCitizen(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *readmodel.Citizen) graphql.Marshaler {
+			return ec.marshalOMe2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCitizen(ctx, selections, v)
 		},
 		true,
 		false,
@@ -536,8 +537,8 @@ func (ec *executionContext) _Query_police(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Police(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *satupintu.PoliceRecord) graphql.Marshaler {
-			return ec.marshalOPolice2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐPoliceRecord(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *readmodel.PoliceRecord) graphql.Marshaler {
+			return ec.marshalOPolice2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPoliceRecord(ctx, selections, v)
 		},
 		true,
 		false,
@@ -688,8 +689,8 @@ func (ec *executionContext) _Query_social(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Social(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *satupintu.Welfare) graphql.Marshaler {
-			return ec.marshalOSocial2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐWelfare(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *readmodel.Welfare) graphql.Marshaler {
+			return ec.marshalOSocial2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐWelfare(ctx, selections, v)
 		},
 		true,
 		false,
@@ -784,7 +785,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Source_agency(ctx context.Context, field graphql.CollectedField, obj *satupintu.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_agency(ctx context.Context, field graphql.CollectedField, obj *readmodel.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -807,7 +808,7 @@ func (ec *executionContext) fieldContext_Source_agency(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Source", field, false, false, "Agency")
 }
 
-func (ec *executionContext) _Source_status(ctx context.Context, field graphql.CollectedField, obj *satupintu.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_status(ctx context.Context, field graphql.CollectedField, obj *readmodel.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -819,8 +820,8 @@ func (ec *executionContext) _Source_status(ctx context.Context, field graphql.Co
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.SourceStatus) graphql.Marshaler {
-			return ec.marshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐSourceStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.SourceStatus) graphql.Marshaler {
+			return ec.marshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -830,7 +831,7 @@ func (ec *executionContext) fieldContext_Source_status(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Source", field, false, false, "SourceStatus")
 }
 
-func (ec *executionContext) _Source_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *satupintu.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *readmodel.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -867,7 +868,7 @@ func (ec *executionContext) fieldContext_Source_fetchedAt(_ context.Context, fie
 
 var codedValueImplementors = []string{"CodedValue"}
 
-func (ec *executionContext) _CodedValue(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Coded) graphql.Marshaler {
+func (ec *executionContext) _CodedValue(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Coded) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, codedValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1033,7 +1034,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 var sourceImplementors = []string{"Source"}
 
-func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Source) graphql.Marshaler {
+func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Source) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1112,7 +1113,7 @@ var (
 	}
 )
 
-func (ec *executionContext) marshalNCodedValue2githubᚗcomᚋsatupintuᚋsatupintuᚐCoded(ctx context.Context, sel ast.SelectionSet, v satupintu.Coded) graphql.Marshaler {
+func (ec *executionContext) marshalNCodedValue2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐCoded(ctx context.Context, sel ast.SelectionSet, v readmodel.Coded) graphql.Marshaler {
 	return ec._CodedValue(ctx, sel, &v)
 }
 
@@ -1200,15 +1201,15 @@ func (ec *executionContext) marshalNRegionCode2githubᚗcomᚋsatupintuᚋsatupi
 	return res
 }
 
-func (ec *executionContext) marshalNSource2githubᚗcomᚋsatupintuᚋsatupintuᚐSource(ctx context.Context, sel ast.SelectionSet, v satupintu.Source) graphql.Marshaler {
+func (ec *executionContext) marshalNSource2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSource(ctx context.Context, sel ast.SelectionSet, v readmodel.Source) graphql.Marshaler {
 	return ec._Source(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSource2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []satupintu.Source) graphql.Marshaler {
+func (ec *executionContext) marshalNSource2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []readmodel.Source) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSource2githubᚗcomᚋsatupintuᚋsatupintuᚐSource(ctx, sel, v[i])
+		return ec.marshalNSource2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSource(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1220,15 +1221,15 @@ func (ec *executionContext) marshalNSource2ᚕgithubᚗcomᚋsatupintuᚋsatupin
 	return ret
 }
 
-func (ec *executionContext) unmarshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐSourceStatus(ctx context.Context, v any) (satupintu.SourceStatus, error) {
+func (ec *executionContext) unmarshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceStatus(ctx context.Context, v any) (readmodel.SourceStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐSourceStatus[tmp]
+	res := unmarshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐSourceStatus(ctx context.Context, sel ast.SelectionSet, v satupintu.SourceStatus) graphql.Marshaler {
+func (ec *executionContext) marshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceStatus(ctx context.Context, sel ast.SelectionSet, v readmodel.SourceStatus) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐSourceStatus[v])
+	res := graphql.MarshalString(marshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceStatus[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "SourceStatus!")
 	}
@@ -1236,15 +1237,15 @@ func (ec *executionContext) marshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatu
 }
 
 var (
-	unmarshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐSourceStatus = map[string]satupintu.SourceStatus{
-		"OK":          satupintu.SourceOK,
-		"STALE":       satupintu.SourceStale,
-		"UNAVAILABLE": satupintu.SourceUnavailable,
+	unmarshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceStatus = map[string]readmodel.SourceStatus{
+		"OK":          readmodel.SourceOK,
+		"STALE":       readmodel.SourceStale,
+		"UNAVAILABLE": readmodel.SourceUnavailable,
 	}
-	marshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐSourceStatus = map[satupintu.SourceStatus]string{
-		satupintu.SourceOK:          "OK",
-		satupintu.SourceStale:       "STALE",
-		satupintu.SourceUnavailable: "UNAVAILABLE",
+	marshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceStatus = map[readmodel.SourceStatus]string{
+		readmodel.SourceOK:          "OK",
+		readmodel.SourceStale:       "STALE",
+		readmodel.SourceUnavailable: "UNAVAILABLE",
 	}
 )
 

@@ -10,13 +10,14 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type SocialResolver interface {
-	Disbursements(ctx context.Context, obj *satupintu.Welfare, status *satupintu.DisbursementStatus) ([]satupintu.Disbursement, error)
+	Disbursements(ctx context.Context, obj *readmodel.Welfare, status *readmodel.DisbursementStatus) ([]readmodel.Disbursement, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -27,8 +28,8 @@ func (ec *executionContext) field_Social_disbursements_args(ctx context.Context,
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
-		func(ctx context.Context, v any) (*satupintu.DisbursementStatus, error) {
-			return ec.unmarshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus(ctx, v)
+		func(ctx context.Context, v any) (*readmodel.DisbursementStatus, error) {
+			return ec.unmarshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -41,7 +42,7 @@ func (ec *executionContext) field_Social_disbursements_args(ctx context.Context,
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _AidProgramme_code(ctx context.Context, field graphql.CollectedField, obj *satupintu.Programme) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidProgramme_code(ctx context.Context, field graphql.CollectedField, obj *readmodel.Programme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -53,8 +54,8 @@ func (ec *executionContext) _AidProgramme_code(ctx context.Context, field graphq
 			return obj.Code, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.ProgrammeCode) graphql.Marshaler {
-			return ec.marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚐProgrammeCode(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.ProgrammeCode) graphql.Marshaler {
+			return ec.marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeCode(ctx, selections, v)
 		},
 		true,
 		true,
@@ -64,7 +65,7 @@ func (ec *executionContext) fieldContext_AidProgramme_code(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AidProgramme", field, false, false, "ProgrammeCode")
 }
 
-func (ec *executionContext) _AidProgramme_name(ctx context.Context, field graphql.CollectedField, obj *satupintu.Programme) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidProgramme_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.Programme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -87,7 +88,7 @@ func (ec *executionContext) fieldContext_AidProgramme_name(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AidProgramme", field, false, false, "String")
 }
 
-func (ec *executionContext) _AidProgramme_active(ctx context.Context, field graphql.CollectedField, obj *satupintu.Programme) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidProgramme_active(ctx context.Context, field graphql.CollectedField, obj *readmodel.Programme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -110,7 +111,7 @@ func (ec *executionContext) fieldContext_AidProgramme_active(_ context.Context, 
 	return graphql.NewScalarFieldContext("AidProgramme", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _AidProgramme_since(ctx context.Context, field graphql.CollectedField, obj *satupintu.Programme) (ret graphql.Marshaler) {
+func (ec *executionContext) _AidProgramme_since(ctx context.Context, field graphql.CollectedField, obj *readmodel.Programme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -133,7 +134,7 @@ func (ec *executionContext) fieldContext_AidProgramme_since(_ context.Context, f
 	return graphql.NewScalarFieldContext("AidProgramme", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Disbursement_id(ctx context.Context, field graphql.CollectedField, obj *satupintu.Disbursement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Disbursement_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -156,7 +157,7 @@ func (ec *executionContext) fieldContext_Disbursement_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Disbursement", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Disbursement_programme(ctx context.Context, field graphql.CollectedField, obj *satupintu.Disbursement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Disbursement_programme(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -168,8 +169,8 @@ func (ec *executionContext) _Disbursement_programme(ctx context.Context, field g
 			return obj.Programme, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.ProgrammeCode) graphql.Marshaler {
-			return ec.marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚐProgrammeCode(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.ProgrammeCode) graphql.Marshaler {
+			return ec.marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeCode(ctx, selections, v)
 		},
 		true,
 		true,
@@ -179,7 +180,7 @@ func (ec *executionContext) fieldContext_Disbursement_programme(_ context.Contex
 	return graphql.NewScalarFieldContext("Disbursement", field, false, false, "ProgrammeCode")
 }
 
-func (ec *executionContext) _Disbursement_period(ctx context.Context, field graphql.CollectedField, obj *satupintu.Disbursement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Disbursement_period(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -202,7 +203,7 @@ func (ec *executionContext) fieldContext_Disbursement_period(_ context.Context, 
 	return graphql.NewScalarFieldContext("Disbursement", field, false, false, "String")
 }
 
-func (ec *executionContext) _Disbursement_amount(ctx context.Context, field graphql.CollectedField, obj *satupintu.Disbursement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Disbursement_amount(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -225,7 +226,7 @@ func (ec *executionContext) fieldContext_Disbursement_amount(_ context.Context, 
 	return graphql.NewScalarFieldContext("Disbursement", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Disbursement_date(ctx context.Context, field graphql.CollectedField, obj *satupintu.Disbursement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Disbursement_date(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -248,7 +249,7 @@ func (ec *executionContext) fieldContext_Disbursement_date(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Disbursement", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Disbursement_status(ctx context.Context, field graphql.CollectedField, obj *satupintu.Disbursement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Disbursement_status(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -260,8 +261,8 @@ func (ec *executionContext) _Disbursement_status(ctx context.Context, field grap
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v satupintu.DisbursementStatus) graphql.Marshaler {
-			return ec.marshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v readmodel.DisbursementStatus) graphql.Marshaler {
+			return ec.marshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -271,7 +272,7 @@ func (ec *executionContext) fieldContext_Disbursement_status(_ context.Context, 
 	return graphql.NewScalarFieldContext("Disbursement", field, false, false, "DisbursementStatus")
 }
 
-func (ec *executionContext) _Disbursement_channel(ctx context.Context, field graphql.CollectedField, obj *satupintu.Disbursement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Disbursement_channel(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -294,7 +295,7 @@ func (ec *executionContext) fieldContext_Disbursement_channel(_ context.Context,
 	return graphql.NewScalarFieldContext("Disbursement", field, false, false, "String")
 }
 
-func (ec *executionContext) _Social_registered(ctx context.Context, field graphql.CollectedField, obj *satupintu.Welfare) (ret graphql.Marshaler) {
+func (ec *executionContext) _Social_registered(ctx context.Context, field graphql.CollectedField, obj *readmodel.Welfare) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -317,7 +318,7 @@ func (ec *executionContext) fieldContext_Social_registered(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Social", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _Social_decile(ctx context.Context, field graphql.CollectedField, obj *satupintu.Welfare) (ret graphql.Marshaler) {
+func (ec *executionContext) _Social_decile(ctx context.Context, field graphql.CollectedField, obj *readmodel.Welfare) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -340,7 +341,7 @@ func (ec *executionContext) fieldContext_Social_decile(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Social", field, true, false, "Int")
 }
 
-func (ec *executionContext) _Social_updatedOn(ctx context.Context, field graphql.CollectedField, obj *satupintu.Welfare) (ret graphql.Marshaler) {
+func (ec *executionContext) _Social_updatedOn(ctx context.Context, field graphql.CollectedField, obj *readmodel.Welfare) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -363,7 +364,7 @@ func (ec *executionContext) fieldContext_Social_updatedOn(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Social", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Social_programmes(ctx context.Context, field graphql.CollectedField, obj *satupintu.Welfare) (ret graphql.Marshaler) {
+func (ec *executionContext) _Social_programmes(ctx context.Context, field graphql.CollectedField, obj *readmodel.Welfare) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -375,8 +376,8 @@ func (ec *executionContext) _Social_programmes(ctx context.Context, field graphq
 			return obj.Programmes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []satupintu.Programme) graphql.Marshaler {
-			return ec.marshalNAidProgramme2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐProgrammeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []readmodel.Programme) graphql.Marshaler {
+			return ec.marshalNAidProgramme2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -395,7 +396,7 @@ func (ec *executionContext) fieldContext_Social_programmes(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Social_disbursements(ctx context.Context, field graphql.CollectedField, obj *satupintu.Welfare) (ret graphql.Marshaler) {
+func (ec *executionContext) _Social_disbursements(ctx context.Context, field graphql.CollectedField, obj *readmodel.Welfare) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -405,11 +406,11 @@ func (ec *executionContext) _Social_disbursements(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Social().Disbursements(ctx, obj, fc.Args["status"].(*satupintu.DisbursementStatus))
+			return ec.Resolvers.Social().Disbursements(ctx, obj, fc.Args["status"].(*readmodel.DisbursementStatus))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []satupintu.Disbursement) graphql.Marshaler {
-			return ec.marshalNDisbursement2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []readmodel.Disbursement) graphql.Marshaler {
+			return ec.marshalNDisbursement2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -453,7 +454,7 @@ func (ec *executionContext) fieldContext_Social_disbursements(ctx context.Contex
 
 var aidProgrammeImplementors = []string{"AidProgramme"}
 
-func (ec *executionContext) _AidProgramme(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Programme) graphql.Marshaler {
+func (ec *executionContext) _AidProgramme(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Programme) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, aidProgrammeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -501,7 +502,7 @@ func (ec *executionContext) _AidProgramme(ctx context.Context, sel ast.Selection
 
 var disbursementImplementors = []string{"Disbursement"}
 
-func (ec *executionContext) _Disbursement(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Disbursement) graphql.Marshaler {
+func (ec *executionContext) _Disbursement(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Disbursement) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, disbursementImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -564,7 +565,7 @@ func (ec *executionContext) _Disbursement(ctx context.Context, sel ast.Selection
 
 var socialImplementors = []string{"Social"}
 
-func (ec *executionContext) _Social(ctx context.Context, sel ast.SelectionSet, obj *satupintu.Welfare) graphql.Marshaler {
+func (ec *executionContext) _Social(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Welfare) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, socialImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -620,15 +621,15 @@ func (ec *executionContext) _Social(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNAidProgramme2githubᚗcomᚋsatupintuᚋsatupintuᚐProgramme(ctx context.Context, sel ast.SelectionSet, v satupintu.Programme) graphql.Marshaler {
+func (ec *executionContext) marshalNAidProgramme2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgramme(ctx context.Context, sel ast.SelectionSet, v readmodel.Programme) graphql.Marshaler {
 	return ec._AidProgramme(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAidProgramme2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐProgrammeᚄ(ctx context.Context, sel ast.SelectionSet, v []satupintu.Programme) graphql.Marshaler {
+func (ec *executionContext) marshalNAidProgramme2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeᚄ(ctx context.Context, sel ast.SelectionSet, v []readmodel.Programme) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAidProgramme2githubᚗcomᚋsatupintuᚋsatupintuᚐProgramme(ctx, sel, v[i])
+		return ec.marshalNAidProgramme2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgramme(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -640,15 +641,15 @@ func (ec *executionContext) marshalNAidProgramme2ᚕgithubᚗcomᚋsatupintuᚋs
 	return ret
 }
 
-func (ec *executionContext) marshalNDisbursement2githubᚗcomᚋsatupintuᚋsatupintuᚐDisbursement(ctx context.Context, sel ast.SelectionSet, v satupintu.Disbursement) graphql.Marshaler {
+func (ec *executionContext) marshalNDisbursement2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursement(ctx context.Context, sel ast.SelectionSet, v readmodel.Disbursement) graphql.Marshaler {
 	return ec._Disbursement(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNDisbursement2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementᚄ(ctx context.Context, sel ast.SelectionSet, v []satupintu.Disbursement) graphql.Marshaler {
+func (ec *executionContext) marshalNDisbursement2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementᚄ(ctx context.Context, sel ast.SelectionSet, v []readmodel.Disbursement) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDisbursement2githubᚗcomᚋsatupintuᚋsatupintuᚐDisbursement(ctx, sel, v[i])
+		return ec.marshalNDisbursement2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursement(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -660,15 +661,15 @@ func (ec *executionContext) marshalNDisbursement2ᚕgithubᚗcomᚋsatupintuᚋs
 	return ret
 }
 
-func (ec *executionContext) unmarshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus(ctx context.Context, v any) (satupintu.DisbursementStatus, error) {
+func (ec *executionContext) unmarshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus(ctx context.Context, v any) (readmodel.DisbursementStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus[tmp]
+	res := unmarshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus(ctx context.Context, sel ast.SelectionSet, v satupintu.DisbursementStatus) graphql.Marshaler {
+func (ec *executionContext) marshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus(ctx context.Context, sel ast.SelectionSet, v readmodel.DisbursementStatus) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus[v])
+	res := graphql.MarshalString(marshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "DisbursementStatus!")
 	}
@@ -676,27 +677,27 @@ func (ec *executionContext) marshalNDisbursementStatus2githubᚗcomᚋsatupintu�
 }
 
 var (
-	unmarshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus = map[string]satupintu.DisbursementStatus{
-		"SCHEDULED": satupintu.DisbursementScheduled,
-		"PAID":      satupintu.DisbursementPaid,
-		"FAILED":    satupintu.DisbursementFailed,
+	unmarshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus = map[string]readmodel.DisbursementStatus{
+		"SCHEDULED": readmodel.DisbursementScheduled,
+		"PAID":      readmodel.DisbursementPaid,
+		"FAILED":    readmodel.DisbursementFailed,
 	}
-	marshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus = map[satupintu.DisbursementStatus]string{
-		satupintu.DisbursementScheduled: "SCHEDULED",
-		satupintu.DisbursementPaid:      "PAID",
-		satupintu.DisbursementFailed:    "FAILED",
+	marshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus = map[readmodel.DisbursementStatus]string{
+		readmodel.DisbursementScheduled: "SCHEDULED",
+		readmodel.DisbursementPaid:      "PAID",
+		readmodel.DisbursementFailed:    "FAILED",
 	}
 )
 
-func (ec *executionContext) unmarshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚐProgrammeCode(ctx context.Context, v any) (satupintu.ProgrammeCode, error) {
+func (ec *executionContext) unmarshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeCode(ctx context.Context, v any) (readmodel.ProgrammeCode, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚐProgrammeCode[tmp]
+	res := unmarshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeCode[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚐProgrammeCode(ctx context.Context, sel ast.SelectionSet, v satupintu.ProgrammeCode) graphql.Marshaler {
+func (ec *executionContext) marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeCode(ctx context.Context, sel ast.SelectionSet, v readmodel.ProgrammeCode) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚐProgrammeCode[v])
+	res := graphql.MarshalString(marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeCode[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ProgrammeCode!")
 	}
@@ -704,51 +705,51 @@ func (ec *executionContext) marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsat
 }
 
 var (
-	unmarshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚐProgrammeCode = map[string]satupintu.ProgrammeCode{
-		"PKH":    satupintu.ProgrammePKH,
-		"BPNT":   satupintu.ProgrammeBPNT,
-		"PBI_JK": satupintu.ProgrammePBI,
+	unmarshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeCode = map[string]readmodel.ProgrammeCode{
+		"PKH":    readmodel.ProgrammePKH,
+		"BPNT":   readmodel.ProgrammeBPNT,
+		"PBI_JK": readmodel.ProgrammePBI,
 	}
-	marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚐProgrammeCode = map[satupintu.ProgrammeCode]string{
-		satupintu.ProgrammePKH:  "PKH",
-		satupintu.ProgrammeBPNT: "BPNT",
-		satupintu.ProgrammePBI:  "PBI_JK",
+	marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeCode = map[readmodel.ProgrammeCode]string{
+		readmodel.ProgrammePKH:  "PKH",
+		readmodel.ProgrammeBPNT: "BPNT",
+		readmodel.ProgrammePBI:  "PBI_JK",
 	}
 )
 
-func (ec *executionContext) unmarshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus(ctx context.Context, v any) (*satupintu.DisbursementStatus, error) {
+func (ec *executionContext) unmarshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus(ctx context.Context, v any) (*readmodel.DisbursementStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
 	tmp, err := graphql.UnmarshalString(v)
-	res := unmarshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus[tmp]
+	res := unmarshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus[tmp]
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus(ctx context.Context, sel ast.SelectionSet, v *satupintu.DisbursementStatus) graphql.Marshaler {
+func (ec *executionContext) marshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus(ctx context.Context, sel ast.SelectionSet, v *readmodel.DisbursementStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus[*v])
+	res := graphql.MarshalString(marshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus[*v])
 	return res
 }
 
 var (
-	unmarshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus = map[string]satupintu.DisbursementStatus{
-		"SCHEDULED": satupintu.DisbursementScheduled,
-		"PAID":      satupintu.DisbursementPaid,
-		"FAILED":    satupintu.DisbursementFailed,
+	unmarshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus = map[string]readmodel.DisbursementStatus{
+		"SCHEDULED": readmodel.DisbursementScheduled,
+		"PAID":      readmodel.DisbursementPaid,
+		"FAILED":    readmodel.DisbursementFailed,
 	}
-	marshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐDisbursementStatus = map[satupintu.DisbursementStatus]string{
-		satupintu.DisbursementScheduled: "SCHEDULED",
-		satupintu.DisbursementPaid:      "PAID",
-		satupintu.DisbursementFailed:    "FAILED",
+	marshalODisbursementStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus = map[readmodel.DisbursementStatus]string{
+		readmodel.DisbursementScheduled: "SCHEDULED",
+		readmodel.DisbursementPaid:      "PAID",
+		readmodel.DisbursementFailed:    "FAILED",
 	}
 )
 
-func (ec *executionContext) marshalOSocial2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐWelfare(ctx context.Context, sel ast.SelectionSet, v *satupintu.Welfare) graphql.Marshaler {
+func (ec *executionContext) marshalOSocial2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐWelfare(ctx context.Context, sel ast.SelectionSet, v *readmodel.Welfare) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -4,7 +4,7 @@ package model
 
 import (
 	sp "github.com/satupintu/satupintu"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Home is the first screen; its fields are resolved from the loader that
@@ -16,15 +16,15 @@ type Health struct{}
 
 // Education is the citizen's and their children's school records.
 type Education struct {
-	Students []sp.StudentRecord
+	Students []readmodel.StudentRecord
 }
 
 // Alert is a home-screen alert in the request's language: built once per
 // alert, so its fields need no resolvers of their own.
 type Alert struct {
 	ID        string
-	Kind      records.AlertKind
-	Severity  records.Severity
+	Kind      readmodel.AlertKind
+	Severity  readmodel.Severity
 	Agency    sp.Agency
 	Title     string
 	Message   string
@@ -34,7 +34,7 @@ type Alert struct {
 }
 
 // NewAlert renders a to lang.
-func NewAlert(a records.Alert, lang sp.Lang) Alert {
+func NewAlert(a readmodel.Alert, lang sp.Lang) Alert {
 	out := Alert{ID: a.ID, Kind: a.Kind, Severity: a.Severity, Agency: a.Agency, Title: a.Title.In(lang),
 		Message: a.Message.In(lang), DueDate: a.DueDate, DeepLink: a.DeepLink}
 	if a.ServiceID != "" {

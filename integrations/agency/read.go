@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Cache is the store port the reads are cached in. Get returns nil, nil for a
@@ -52,7 +53,7 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 		var v T
 		if err := json.Unmarshal(cached, &v); err == nil {
 			c.opts.Metrics.cacheResult(c.agency, "hit")
-			sp.RecordSource(ctx, c.agency, sp.SourceOK, staleAt)
+			readmodel.RecordSource(ctx, c.agency, readmodel.SourceOK, staleAt)
 			return v, nil
 		}
 	}
@@ -89,7 +90,7 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 	}
 	if res.Err == nil {
 		f := res.Val.(fetched)
-		sp.RecordSource(ctx, c.agency, sp.SourceOK, f.at)
+		readmodel.RecordSource(ctx, c.agency, readmodel.SourceOK, f.at)
 		return f.val.(T), nil
 	}
 	// Failures are counted where they arise (the chain, BadResponse,
@@ -105,11 +106,11 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 			c.opts.Metrics.cacheResult(c.agency, "stale")
 			c.opts.Logger.WarnContext(ctx, "serving stale agency data", "agency", c.agency, "kind", key.Kind,
 				"fetched_at", staleAt, "error", sp.ErrorCodeOf(err))
-			sp.RecordSource(ctx, c.agency, sp.SourceStale, staleAt)
+			readmodel.RecordSource(ctx, c.agency, readmodel.SourceStale, staleAt)
 			return v, nil
 		}
 	}
-	sp.RecordSource(ctx, c.agency, sp.SourceUnavailable, time.Time{})
+	readmodel.RecordSource(ctx, c.agency, readmodel.SourceUnavailable, time.Time{})
 	return zero, err
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // mapCache is an in-memory Cache that never expires anything by itself, so
@@ -131,9 +132,9 @@ func failing[T any](err error, calls *atomic.Int32) func(context.Context) (T, er
 
 // observed runs read in a context with a fresh Observation and returns what
 // it recorded of the test agency.
-func observed(t *testing.T, read func(ctx context.Context)) sp.Source {
+func observed(t *testing.T, read func(ctx context.Context)) readmodel.Source {
 	t.Helper()
-	ctx, obs := sp.Observe(context.Background())
+	ctx, obs := readmodel.Observe(context.Background())
 	read(ctx)
 	s, ok := obs.Source(testAgency)
 	if !ok {
@@ -154,7 +155,7 @@ func TestReadFreshHit(t *testing.T) {
 			t.Fatalf("first read: %+v, %v", v, err)
 		}
 	})
-	if src.Status != sp.SourceOK || !src.FetchedAt.Equal(t0) {
+	if src.Status != readmodel.SourceOK || !src.FetchedAt.Equal(t0) {
 		t.Errorf("first read observed %+v; want OK at %s", src, t0)
 	}
 
@@ -168,7 +169,7 @@ func TestReadFreshHit(t *testing.T) {
 	if calls.Load() != 1 {
 		t.Errorf("fetch called %d times; a fresh entry is served from the cache", calls.Load())
 	}
-	if src.Status != sp.SourceOK || !src.FetchedAt.Equal(t0) {
+	if src.Status != readmodel.SourceOK || !src.FetchedAt.Equal(t0) {
 		t.Errorf("cached read observed %+v; want OK with the original fetch time %s", src, t0)
 	}
 	if e.cacheCount("hit") != 1 || e.cacheCount("miss") != 1 {
@@ -190,7 +191,7 @@ func TestReadRefetchesAfterTTL(t *testing.T) {
 			t.Fatalf("read after the TTL: %+v, %v; want the refetched value", v, err)
 		}
 	})
-	if calls.Load() != 2 || src.Status != sp.SourceOK || !src.FetchedAt.Equal(t1) {
+	if calls.Load() != 2 || src.Status != readmodel.SourceOK || !src.FetchedAt.Equal(t1) {
 		t.Errorf("%d fetches, observed %+v; want 2, OK at %s", calls.Load(), src, t1)
 	}
 	// The refetched value replaced the entry.
@@ -218,7 +219,7 @@ func TestReadStaleIfError(t *testing.T) {
 	if calls.Load() != 2 {
 		t.Errorf("%d fetches; a stale entry is refetched first", calls.Load())
 	}
-	if src.Status != sp.SourceStale || !src.FetchedAt.Equal(t0) {
+	if src.Status != readmodel.SourceStale || !src.FetchedAt.Equal(t0) {
 		t.Errorf("observed %+v; want STALE with the original fetch time %s", src, t0)
 	}
 	if e.cacheCount("stale") != 1 {
@@ -231,7 +232,7 @@ func TestReadStaleIfError(t *testing.T) {
 		_, err := Read(ctx, e.c, key, failing[person](down, &calls))
 		wantCode(t, err, sp.CodeAgencyUnavailable)
 	})
-	if src.Status != sp.SourceUnavailable {
+	if src.Status != readmodel.SourceUnavailable {
 		t.Errorf("observed %+v past the stale allowance; want UNAVAILABLE", src)
 	}
 }
@@ -248,7 +249,7 @@ func TestReadNothingCachedFails(t *testing.T) {
 			t.Errorf("value %+v with an error", v)
 		}
 	})
-	if src.Status != sp.SourceUnavailable || !src.FetchedAt.IsZero() {
+	if src.Status != readmodel.SourceUnavailable || !src.FetchedAt.IsZero() {
 		t.Errorf("observed %+v; want UNAVAILABLE without a fetch time", src)
 	}
 	// A plain error from fetch comes back as an agency error.
@@ -363,7 +364,7 @@ func TestReadWithoutCache(t *testing.T) {
 				t.Fatalf("read: %v, %v", v, err)
 			}
 		})
-		if src.Status != sp.SourceOK {
+		if src.Status != readmodel.SourceOK {
 			t.Errorf("observed %+v; want OK", src)
 		}
 	}

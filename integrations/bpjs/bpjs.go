@@ -18,10 +18,10 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
-var _ records.Insurance = (*Client)(nil)
+var _ readmodel.Insurance = (*Client)(nil)
 
 // Config holds the BPJS credentials.
 type Config struct {
@@ -72,16 +72,16 @@ func New(c *agency.Client, cfg Config) *Client {
 // that the home screen of a member in good standing costs one BPJS call.
 // When that second call fails the whole read fails (and a cached membership
 // may be served stale): showing an inactive member no arrears would mislead.
-func (c *Client) Membership(ctx context.Context, nik sp.NIK) (*sp.Membership, error) {
+func (c *Client) Membership(ctx context.Context, nik sp.NIK) (*readmodel.Membership, error) {
 	if _, err := sp.ParseNIK(string(nik)); err != nil {
 		return nil, sp.Errorf(sp.CodeInvalidInput, "%s", err.Error())
 	}
-	return agency.Read(ctx, c.api, agency.Key{Citizen: nik, Kind: "membership"}, func(ctx context.Context) (*sp.Membership, error) {
+	return agency.Read(ctx, c.api, agency.Key{Citizen: nik, Kind: "membership"}, func(ctx context.Context) (*readmodel.Membership, error) {
 		return c.fetch(ctx, nik)
 	})
 }
 
-func (c *Client) fetch(ctx context.Context, nik sp.NIK) (*sp.Membership, error) {
+func (c *Client) fetch(ctx context.Context, nik sp.NIK) (*readmodel.Membership, error) {
 	var v struct {
 		Peserta *vclaimPeserta `json:"peserta"`
 	}
@@ -152,9 +152,11 @@ type vclaimCode struct {
 	Keterangan string `json:"keterangan"`
 }
 
-func (c vclaimCode) coded() sp.Coded { return sp.Coded{Code: c.Kode, Label: c.Keterangan} }
+func (c vclaimCode) coded() readmodel.Coded {
+	return readmodel.Coded{Code: c.Kode, Label: c.Keterangan}
+}
 
-func (p *vclaimPeserta) membership() (*sp.Membership, error) {
+func (p *vclaimPeserta) membership() (*readmodel.Membership, error) {
 	if p.StatusPeserta.Kode == "" {
 		return nil, errors.New("statusPeserta.kode is empty")
 	}
@@ -166,12 +168,12 @@ func (p *vclaimPeserta) membership() (*sp.Membership, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tglTAT: %w", err)
 	}
-	return &sp.Membership{
+	return &readmodel.Membership{
 		CardNumber:      p.NoKartu,
 		Class:           p.HakKelas.coded(),
 		ParticipantType: p.JenisPeserta.coded(),
 		Status:          p.StatusPeserta.coded(),
-		PrimaryClinic:   sp.Coded{Code: p.ProvUmum.KdProvider, Label: p.ProvUmum.NmProvider},
+		PrimaryClinic:   readmodel.Coded{Code: p.ProvUmum.KdProvider, Label: p.ProvUmum.NmProvider},
 		CoverageStart:   start,
 		CoverageEnd:     end,
 	}, nil

@@ -20,6 +20,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
@@ -66,31 +67,31 @@ func TestMembershipScenarios(t *testing.T) {
 	tests := []struct {
 		name     string
 		nik      sp.NIK
-		want     sp.Membership
+		want     readmodel.Membership
 		active   bool
 		pbi      bool
 		requests int64 // BPJS calls this read costs
 	}{
 		{
 			name: "Budi, active PPU class 1", nik: seed.NIKBudi, active: true, requests: 1,
-			want: sp.Membership{CardNumber: "0001234567801", Class: sp.Coded{Code: "1", Label: "KELAS I"},
-				ParticipantType: sp.Coded{Code: "13", Label: "PEGAWAI SWASTA"}, Status: sp.Coded{Code: "0", Label: "AKTIF"},
-				PrimaryClinic: sp.Coded{Code: "0120B012", Label: "PUSKESMAS TEBET"},
+			want: readmodel.Membership{CardNumber: "0001234567801", Class: readmodel.Coded{Code: "1", Label: "KELAS I"},
+				ParticipantType: readmodel.Coded{Code: "13", Label: "PEGAWAI SWASTA"}, Status: readmodel.Coded{Code: "0", Label: "AKTIF"},
+				PrimaryClinic: readmodel.Coded{Code: "0120B012", Label: "PUSKESMAS TEBET"},
 				CoverageStart: d(2014, 1, 1), CoverageEnd: d(2099, 12, 31)},
 		},
 		{
 			name: "Sri, PBI class 3", nik: seed.NIKSri, active: true, pbi: true, requests: 1,
-			want: sp.Membership{CardNumber: "0004567890123", Class: sp.Coded{Code: "3", Label: "KELAS III"},
-				ParticipantType: sp.Coded{Code: "21", Label: "PBI (APBN)"}, Status: sp.Coded{Code: "0", Label: "AKTIF"},
-				PrimaryClinic: sp.Coded{Code: "0101B021", Label: "PUSKESMAS GUNUNG PUTRI"},
+			want: readmodel.Membership{CardNumber: "0004567890123", Class: readmodel.Coded{Code: "3", Label: "KELAS III"},
+				ParticipantType: readmodel.Coded{Code: "21", Label: "PBI (APBN)"}, Status: readmodel.Coded{Code: "0", Label: "AKTIF"},
+				PrimaryClinic: readmodel.Coded{Code: "0101B021", Label: "PUSKESMAS GUNUNG PUTRI"},
 				CoverageStart: d(2016, 1, 1), CoverageEnd: d(2099, 12, 31)},
 		},
 		{
 			name: "Agus, inactive with arrears from PCare", nik: seed.NIKAgus, requests: 2,
-			want: sp.Membership{CardNumber: "0003456789012", Class: sp.Coded{Code: "2", Label: "KELAS II"},
-				ParticipantType: sp.Coded{Code: "14", Label: "PEKERJA MANDIRI"},
-				Status:          sp.Coded{Code: "6", Label: "NON AKTIF KARENA PREMI"},
-				PrimaryClinic:   sp.Coded{Code: "1302B005", Label: "PUSKESMAS SIMOKERTO"},
+			want: readmodel.Membership{CardNumber: "0003456789012", Class: readmodel.Coded{Code: "2", Label: "KELAS II"},
+				ParticipantType: readmodel.Coded{Code: "14", Label: "PEKERJA MANDIRI"},
+				Status:          readmodel.Coded{Code: "6", Label: "NON AKTIF KARENA PREMI"},
+				PrimaryClinic:   readmodel.Coded{Code: "1302B005", Label: "PUSKESMAS SIMOKERTO"},
 				Arrears:         1750000, CoverageStart: d(2016, 6, 1), CoverageEnd: d(2099, 12, 31)},
 		},
 	}

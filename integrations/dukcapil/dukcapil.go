@@ -60,7 +60,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Config is what the adapter needs beyond the agency client's settings.
@@ -82,18 +82,18 @@ type Client struct {
 	cfg Config
 }
 
-var _ records.CivilRegistry = (*Client)(nil)
+var _ readmodel.CivilRegistry = (*Client)(nil)
 
 // New returns the adapter over c, the Dukcapil agency client. cfg must be valid.
 func New(c *agency.Client, cfg Config) *Client { return &Client{c: c, cfg: cfg} }
 
 // Citizen reads the civil record of nik; nil, nil when the registry does
 // not know it.
-func (cl *Client) Citizen(ctx context.Context, nik sp.NIK) (*sp.Citizen, error) {
+func (cl *Client) Citizen(ctx context.Context, nik sp.NIK) (*readmodel.Citizen, error) {
 	if _, err := sp.ParseNIK(string(nik)); err != nil {
 		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid NIK: %v", err)
 	}
-	return agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "citizen"}, func(ctx context.Context) (*sp.Citizen, error) {
+	return agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "citizen"}, func(ctx context.Context) (*readmodel.Citizen, error) {
 		var w penduduk
 		found, err := cl.c.GetJSON(ctx, "api/v1/penduduk/"+string(nik), cl.cfg.APIKey, &w)
 		if err != nil || !found {
@@ -110,14 +110,14 @@ func (cl *Client) Citizen(ctx context.Context, nik sp.NIK) (*sp.Citizen, error) 
 // Family reads family card kk on behalf of nik, who must be a member of it.
 // The cache holds the card under nik; the member check after the read
 // guarantees a card cached for nik is never returned for another kk.
-func (cl *Client) Family(ctx context.Context, nik sp.NIK, kk sp.KK) (*sp.Family, error) {
+func (cl *Client) Family(ctx context.Context, nik sp.NIK, kk sp.KK) (*readmodel.Family, error) {
 	if _, err := sp.ParseNIK(string(nik)); err != nil {
 		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid NIK: %v", err)
 	}
 	if _, err := sp.ParseKK(string(kk)); err != nil {
 		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid family card number: %v", err)
 	}
-	fam, err := agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "family"}, func(ctx context.Context) (*sp.Family, error) {
+	fam, err := agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "family"}, func(ctx context.Context) (*readmodel.Family, error) {
 		var w kartuKeluarga
 		found, err := cl.c.GetJSON(ctx, "api/v1/kk/"+string(kk), cl.cfg.APIKey, &w)
 		if err != nil {
@@ -150,7 +150,7 @@ func notMember() error {
 	return sp.Errorf(sp.CodeForbidden, "a citizen may only read the family card they are on")
 }
 
-func member(f *sp.Family, nik sp.NIK) bool {
+func member(f *readmodel.Family, nik sp.NIK) bool {
 	for _, m := range f.Members {
 		if m.NIK == nik {
 			return true
@@ -203,7 +203,7 @@ type kartuKeluarga struct {
 }
 
 // citizen checks and converts the record asked for nik.
-func (p penduduk) citizen(nik sp.NIK) (*sp.Citizen, error) {
+func (p penduduk) citizen(nik sp.NIK) (*readmodel.Citizen, error) {
 	if p.NIK != string(nik) {
 		return nil, errors.New("nik is not the one asked")
 	}
@@ -226,7 +226,7 @@ func (p penduduk) citizen(nik sp.NIK) (*sp.Citizen, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sp.Citizen{
+	return &readmodel.Citizen{
 		NIK: nik, KK: kk, Name: p.Nama, BirthPlace: p.TempatLahir, BirthDate: born, Sex: sex,
 		Religion: p.Agama, MaritalStatus: p.StatusPerkawinan, Occupation: p.Pekerjaan, Address: addr,
 	}, nil
@@ -234,7 +234,7 @@ func (p penduduk) citizen(nik sp.NIK) (*sp.Citizen, error) {
 
 // address checks each region code's level and that each lies inside the
 // next one up (kelurahan 31.74.01.1001 in kecamatan 31.74.01, ...).
-func (a alamat) address() (sp.Address, error) {
+func (a alamat) address() (readmodel.Address, error) {
 	levels := []struct {
 		name  string
 		w     wilayah
@@ -245,21 +245,21 @@ func (a alamat) address() (sp.Address, error) {
 		{"kecamatan", a.Kecamatan, sp.RegionDistrict},
 		{"kelurahan", a.Kelurahan, sp.RegionVillage},
 	}
-	regions := make([]sp.Region, len(levels))
+	regions := make([]readmodel.Region, len(levels))
 	for i, l := range levels {
 		code, err := sp.ParseRegionCode(l.w.Kode)
 		if err != nil {
-			return sp.Address{}, fmt.Errorf("alamat.%s.kode: %w", l.name, err)
+			return readmodel.Address{}, fmt.Errorf("alamat.%s.kode: %w", l.name, err)
 		}
 		if code.Level() != l.level {
-			return sp.Address{}, fmt.Errorf("alamat.%s.kode %q is not a %s code", l.name, code, l.level)
+			return readmodel.Address{}, fmt.Errorf("alamat.%s.kode %q is not a %s code", l.name, code, l.level)
 		}
 		if i > 0 && !strings.HasPrefix(string(code), string(regions[i-1].Code)+".") {
-			return sp.Address{}, fmt.Errorf("alamat.%s.kode %q is not inside %s", l.name, code, regions[i-1].Code)
+			return readmodel.Address{}, fmt.Errorf("alamat.%s.kode %q is not inside %s", l.name, code, regions[i-1].Code)
 		}
-		regions[i] = sp.Region{Code: code, Name: l.w.Nama}
+		regions[i] = readmodel.Region{Code: code, Name: l.w.Nama}
 	}
-	return sp.Address{
+	return readmodel.Address{
 		Street: a.Jalan, RT: a.RT, RW: a.RW,
 		Province: regions[0], Regency: regions[1], District: regions[2], Village: regions[3],
 		PostalCode: a.KodePos,
@@ -267,14 +267,14 @@ func (a alamat) address() (sp.Address, error) {
 }
 
 // family checks and converts the card asked as kk.
-func (k kartuKeluarga) family(kk sp.KK) (*sp.Family, error) {
+func (k kartuKeluarga) family(kk sp.KK) (*readmodel.Family, error) {
 	if k.NoKK != string(kk) {
 		return nil, errors.New("no_kk is not the one asked")
 	}
 	if len(k.Anggota) == 0 {
 		return nil, errors.New("the card has no members")
 	}
-	f := &sp.Family{KK: kk, Members: make([]sp.FamilyMember, 0, len(k.Anggota))}
+	f := &readmodel.Family{KK: kk, Members: make([]readmodel.FamilyMember, 0, len(k.Anggota))}
 	for i, a := range k.Anggota {
 		nik, err := sp.ParseNIK(a.NIK)
 		if err != nil {
@@ -292,32 +292,32 @@ func (k kartuKeluarga) family(kk sp.KK) (*sp.Family, error) {
 		if !ok {
 			return nil, fmt.Errorf("anggota[%d].hubungan %q is not a known relationship", i, a.Hubungan)
 		}
-		f.Members = append(f.Members, sp.FamilyMember{NIK: nik, Name: a.Nama, BirthDate: born, Sex: sex, Relationship: rel})
+		f.Members = append(f.Members, readmodel.FamilyMember{NIK: nik, Name: a.Nama, BirthDate: born, Sex: sex, Relationship: rel})
 	}
 	return f, nil
 }
 
 // relationships maps the family card's "status hubungan dalam keluarga".
-var relationships = map[string]sp.Relationship{
-	"KEPALA KELUARGA": sp.RelationshipHead,
-	"SUAMI":           sp.RelationshipSpouse,
-	"ISTRI":           sp.RelationshipSpouse,
-	"ANAK":            sp.RelationshipChild,
-	"ORANG TUA":       sp.RelationshipParent,
-	"MERTUA":          sp.RelationshipParent,
-	"CUCU":            sp.RelationshipGrandchild,
-	"MENANTU":         sp.RelationshipOther,
-	"FAMILI LAIN":     sp.RelationshipOther,
-	"PEMBANTU":        sp.RelationshipOther,
-	"LAINNYA":         sp.RelationshipOther,
+var relationships = map[string]readmodel.Relationship{
+	"KEPALA KELUARGA": readmodel.RelationshipHead,
+	"SUAMI":           readmodel.RelationshipSpouse,
+	"ISTRI":           readmodel.RelationshipSpouse,
+	"ANAK":            readmodel.RelationshipChild,
+	"ORANG TUA":       readmodel.RelationshipParent,
+	"MERTUA":          readmodel.RelationshipParent,
+	"CUCU":            readmodel.RelationshipGrandchild,
+	"MENANTU":         readmodel.RelationshipOther,
+	"FAMILI LAIN":     readmodel.RelationshipOther,
+	"PEMBANTU":        readmodel.RelationshipOther,
+	"LAINNYA":         readmodel.RelationshipOther,
 }
 
-func parseSex(s string) (sp.Sex, error) {
+func parseSex(s string) (readmodel.Sex, error) {
 	switch s {
 	case "LAKI-LAKI":
-		return sp.SexMale, nil
+		return readmodel.SexMale, nil
 	case "PEREMPUAN":
-		return sp.SexFemale, nil
+		return readmodel.SexFemale, nil
 	}
 	return "", fmt.Errorf("jenis_kelamin %q is neither LAKI-LAKI nor PEREMPUAN", s)
 }

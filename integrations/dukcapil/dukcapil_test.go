@@ -14,6 +14,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/integrations/dukcapil"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
@@ -77,7 +78,7 @@ func TestEverySeededCitizenReadsBack(t *testing.T) {
 			}
 			a := got.Address
 			for _, r := range []struct {
-				region sp.Region
+				region readmodel.Region
 				level  sp.RegionLevel
 			}{{a.Province, sp.RegionProvince}, {a.Regency, sp.RegionRegency}, {a.District, sp.RegionDistrict}, {a.Village, sp.RegionVillage}} {
 				if r.region.Code.Level() != r.level || r.region.Name == "" {
@@ -92,7 +93,7 @@ func TestEverySeededCitizenReadsBack(t *testing.T) {
 			if born, ok := got.NIK.BirthDate(now); !ok || born != got.BirthDate {
 				t.Errorf("NIK birth date %s, record %s", born, got.BirthDate)
 			}
-			if got.NIK.Female() != (got.Sex == sp.SexFemale) {
+			if got.NIK.Female() != (got.Sex == readmodel.SexFemale) {
 				t.Errorf("NIK sex disagrees with %s", got.Sex)
 			}
 		})
@@ -123,13 +124,13 @@ func TestFamilyOfBudi(t *testing.T) {
 	_, url := setup(t)
 	cl := devClient(t, url)
 	want := map[sp.NIK]struct {
-		rel sp.Relationship
-		sex sp.Sex
+		rel readmodel.Relationship
+		sex readmodel.Sex
 	}{
-		seed.NIKBudi:  {sp.RelationshipHead, sp.SexMale},
-		seed.NIKSiti:  {sp.RelationshipSpouse, sp.SexFemale},
-		seed.NIKRizky: {sp.RelationshipChild, sp.SexMale},
-		seed.NIKPutri: {sp.RelationshipChild, sp.SexFemale},
+		seed.NIKBudi:  {readmodel.RelationshipHead, readmodel.SexMale},
+		seed.NIKSiti:  {readmodel.RelationshipSpouse, readmodel.SexFemale},
+		seed.NIKRizky: {readmodel.RelationshipChild, readmodel.SexMale},
+		seed.NIKPutri: {readmodel.RelationshipChild, readmodel.SexFemale},
 	}
 	// Any member may read the card.
 	for _, asker := range []sp.NIK{seed.NIKBudi, seed.NIKSiti, seed.NIKRizky} {
@@ -140,7 +141,7 @@ func TestFamilyOfBudi(t *testing.T) {
 		if fam.KK != santosoKK || len(fam.Members) != 4 {
 			t.Fatalf("family = %s with %d members, want %s with 4", fam.KK, len(fam.Members), santosoKK)
 		}
-		if fam.Members[0].Relationship != sp.RelationshipHead {
+		if fam.Members[0].Relationship != readmodel.RelationshipHead {
 			t.Errorf("first member is %s, want the head", fam.Members[0].Relationship)
 		}
 		for _, m := range fam.Members {

@@ -56,7 +56,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Config is what the adapter needs beyond the agency client's settings.
@@ -78,18 +78,18 @@ type Client struct {
 	cfg Config
 }
 
-var _ records.Schools = (*Client)(nil)
+var _ readmodel.Schools = (*Client)(nil)
 
 // New returns the adapter over c, the education agency client. cfg must be valid.
 func New(c *agency.Client, cfg Config) *Client { return &Client{c: c, cfg: cfg} }
 
 // Students reads the student records of nik and of their children; an
 // empty list when there are none.
-func (cl *Client) Students(ctx context.Context, nik sp.NIK) ([]sp.StudentRecord, error) {
+func (cl *Client) Students(ctx context.Context, nik sp.NIK) ([]readmodel.StudentRecord, error) {
 	if _, err := sp.ParseNIK(string(nik)); err != nil {
 		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid NIK: %v", err)
 	}
-	return agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "students"}, func(ctx context.Context) ([]sp.StudentRecord, error) {
+	return agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "students"}, func(ctx context.Context) ([]readmodel.StudentRecord, error) {
 		var w studentList
 		found, err := cl.c.GetJSON(ctx, "api/v1/students?nik="+url.QueryEscape(string(nik)), cl.cfg.APIKey, &w)
 		if err != nil {
@@ -137,11 +137,11 @@ type pip struct {
 }
 
 // records checks and converts the answer to a query for nik.
-func (l studentList) records(nik sp.NIK) ([]sp.StudentRecord, error) {
+func (l studentList) records(nik sp.NIK) ([]readmodel.StudentRecord, error) {
 	if l.Students == nil {
 		return nil, errors.New(`no "students" list`)
 	}
-	out := make([]sp.StudentRecord, 0, len(l.Students))
+	out := make([]readmodel.StudentRecord, 0, len(l.Students))
 	for i, s := range l.Students {
 		r, err := s.record(nik)
 		if err != nil {
@@ -152,8 +152,8 @@ func (l studentList) records(nik sp.NIK) ([]sp.StudentRecord, error) {
 	return out, nil
 }
 
-func (s student) record(asked sp.NIK) (sp.StudentRecord, error) {
-	var r sp.StudentRecord
+func (s student) record(asked sp.NIK) (readmodel.StudentRecord, error) {
+	var r readmodel.StudentRecord
 	nisn, err := sp.ParseNISN(s.NISN)
 	if err != nil {
 		return r, fmt.Errorf("nisn: %w", err)
@@ -162,21 +162,21 @@ func (s student) record(asked sp.NIK) (sp.StudentRecord, error) {
 	if err != nil {
 		return r, fmt.Errorf("nik: %w", err)
 	}
-	rel := sp.StudentRelation(s.Relation)
+	rel := readmodel.StudentRelation(s.Relation)
 	switch {
-	case rel == sp.StudentSelf && nik != asked:
+	case rel == readmodel.StudentSelf && nik != asked:
 		return r, errors.New("relation SELF on another person's record")
-	case rel == sp.StudentChild && nik == asked:
+	case rel == readmodel.StudentChild && nik == asked:
 		return r, errors.New("relation CHILD on the asking person's own record")
-	case rel != sp.StudentSelf && rel != sp.StudentChild:
+	case rel != readmodel.StudentSelf && rel != readmodel.StudentChild:
 		return r, fmt.Errorf("relation %q is neither SELF nor CHILD", s.Relation)
 	}
 	if _, err := sp.ParseDate(s.BirthDate); err != nil {
 		return r, fmt.Errorf("birthDate: %w", err)
 	}
-	level := sp.SchoolLevel(s.School.Level)
+	level := readmodel.SchoolLevel(s.School.Level)
 	switch level {
-	case sp.LevelSD, sp.LevelSMP, sp.LevelSMA, sp.LevelSMK:
+	case readmodel.LevelSD, readmodel.LevelSMP, readmodel.LevelSMA, readmodel.LevelSMK:
 	default:
 		return r, fmt.Errorf("school.level %q is not SD, SMP, SMA or SMK", s.School.Level)
 	}
@@ -186,7 +186,7 @@ func (s student) record(asked sp.NIK) (sp.StudentRecord, error) {
 	if s.Grade < 1 || s.Grade > 13 {
 		return r, fmt.Errorf("grade %d is not 1-13", s.Grade)
 	}
-	r = sp.StudentRecord{
+	r = readmodel.StudentRecord{
 		NISN: nisn, NIK: nik, Name: s.Name, Relation: rel,
 		SchoolNPSN: s.School.NPSN, SchoolName: s.School.Name, Level: level,
 		Grade: s.Grade, ClassName: s.ClassName,
@@ -194,17 +194,17 @@ func (s student) record(asked sp.NIK) (sp.StudentRecord, error) {
 	if s.PIP != nil {
 		p, err := s.PIP.status()
 		if err != nil {
-			return sp.StudentRecord{}, fmt.Errorf("pip: %w", err)
+			return readmodel.StudentRecord{}, fmt.Errorf("pip: %w", err)
 		}
 		r.PIP = p
 	}
 	return r, nil
 }
 
-func (p pip) status() (*sp.PIPStatus, error) {
-	stage := sp.PIPStage(p.Stage)
+func (p pip) status() (*readmodel.PIPStatus, error) {
+	stage := readmodel.PIPStage(p.Stage)
 	switch stage {
-	case sp.PIPNominated, sp.PIPPaid, sp.PIPWithdrawn:
+	case readmodel.PIPNominated, readmodel.PIPPaid, readmodel.PIPWithdrawn:
 	default:
 		return nil, fmt.Errorf("stage %q is not NOMINATED, PAID or WITHDRAWN", p.Stage)
 	}
@@ -214,7 +214,7 @@ func (p pip) status() (*sp.PIPStatus, error) {
 	if p.AnnualAmount < 0 {
 		return nil, errors.New("annualAmount is negative")
 	}
-	out := &sp.PIPStatus{KIPNumber: p.KIPNumber, Eligible: p.Eligible, Stage: stage, AnnualAmount: p.AnnualAmount, Bank: p.Bank}
+	out := &readmodel.PIPStatus{KIPNumber: p.KIPNumber, Eligible: p.Eligible, Stage: stage, AnnualAmount: p.AnnualAmount, Bank: p.Bank}
 	if p.Deadline != nil {
 		d, err := sp.ParseDate(*p.Deadline)
 		if err != nil {
@@ -222,7 +222,7 @@ func (p pip) status() (*sp.PIPStatus, error) {
 		}
 		out.Deadline = d
 	}
-	if stage == sp.PIPNominated && out.Deadline.IsZero() {
+	if stage == readmodel.PIPNominated && out.Deadline.IsZero() {
 		return nil, errors.New("NOMINATED without an activation deadline")
 	}
 	return out, nil

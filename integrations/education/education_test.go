@@ -13,6 +13,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/integrations/education"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
@@ -51,13 +52,13 @@ func wantCode(t *testing.T, err error, code sp.ErrorCode) {
 	}
 }
 
-func students(t *testing.T, cl *education.Client, nik sp.NIK) map[sp.NIK]sp.StudentRecord {
+func students(t *testing.T, cl *education.Client, nik sp.NIK) map[sp.NIK]readmodel.StudentRecord {
 	t.Helper()
 	list, err := cl.Students(context.Background(), nik)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make(map[sp.NIK]sp.StudentRecord, len(list))
+	out := make(map[sp.NIK]readmodel.StudentRecord, len(list))
 	for _, r := range list {
 		if _, dup := out[r.NIK]; dup {
 			t.Fatalf("student %s listed twice", r.NIK.Masked())
@@ -79,7 +80,7 @@ func TestParentsSeeTheirChildren(t *testing.T) {
 			t.Fatalf("%s sees %d students, want Rizky and Putri", parent.Masked(), len(got))
 		}
 		rizky, putri := got[seed.NIKRizky], got[seed.NIKPutri]
-		if rizky.Relation != sp.StudentChild || rizky.Level != sp.LevelSMP || rizky.NISN != "0123456781" ||
+		if rizky.Relation != readmodel.StudentChild || rizky.Level != readmodel.LevelSMP || rizky.NISN != "0123456781" ||
 			rizky.Grade != 8 || rizky.ClassName != "VIII-B" || rizky.SchoolNPSN != "20102345" {
 			t.Errorf("Rizky = %+v", rizky)
 		}
@@ -87,11 +88,11 @@ func TestParentsSeeTheirChildren(t *testing.T) {
 		if pip == nil {
 			t.Fatal("Rizky has no PIP status")
 		}
-		if want := sp.DateOf(now).AddDays(20); pip.Stage != sp.PIPNominated || pip.Deadline != want || !pip.Eligible ||
+		if want := sp.DateOf(now).AddDays(20); pip.Stage != readmodel.PIPNominated || pip.Deadline != want || !pip.Eligible ||
 			pip.AnnualAmount != 750000 || pip.KIPNumber != "512734" || pip.Bank == "" {
 			t.Errorf("Rizky's PIP = %+v, want NOMINATED with deadline %s", *pip, want)
 		}
-		if putri.Relation != sp.StudentChild || putri.Level != sp.LevelSD || putri.Grade != 4 || putri.PIP != nil {
+		if putri.Relation != readmodel.StudentChild || putri.Level != readmodel.LevelSD || putri.Grade != 4 || putri.PIP != nil {
 			t.Errorf("Putri = %+v", putri)
 		}
 	}
@@ -101,7 +102,7 @@ func TestPupilSeesOnlyHimself(t *testing.T) {
 	_, url := setup(t)
 	got := students(t, devClient(t, url), seed.NIKRizky)
 	r, ok := got[seed.NIKRizky]
-	if len(got) != 1 || !ok || r.Relation != sp.StudentSelf || r.Name != "RIZKY SANTOSO" {
+	if len(got) != 1 || !ok || r.Relation != readmodel.StudentSelf || r.Name != "RIZKY SANTOSO" {
 		t.Fatalf("Rizky sees %+v, want only himself as SELF", got)
 	}
 }
@@ -110,10 +111,10 @@ func TestPaidPIP(t *testing.T) {
 	_, url := setup(t)
 	got := students(t, devClient(t, url), seed.NIKSri)
 	bayu, ok := got[seed.NIKBayu]
-	if len(got) != 1 || !ok || bayu.Relation != sp.StudentChild {
+	if len(got) != 1 || !ok || bayu.Relation != readmodel.StudentChild {
 		t.Fatalf("Sri sees %+v, want Bayu as CHILD", got)
 	}
-	if bayu.PIP == nil || bayu.PIP.Stage != sp.PIPPaid || !bayu.PIP.Deadline.IsZero() || bayu.PIP.AnnualAmount != 450000 {
+	if bayu.PIP == nil || bayu.PIP.Stage != readmodel.PIPPaid || !bayu.PIP.Deadline.IsZero() || bayu.PIP.AnnualAmount != 450000 {
 		t.Fatalf("Bayu's PIP = %+v, want PAID without a deadline", bayu.PIP)
 	}
 }

@@ -71,7 +71,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Kind names police records in the read cache (agency.Key.Kind); it also
@@ -98,7 +98,7 @@ type Client struct {
 	cfg    Config
 }
 
-var _ records.Police = (*Client)(nil)
+var _ readmodel.Police = (*Client)(nil)
 
 // New returns the adapter over c, the agency client of Polri. cfg must be
 // valid (see Config.Validate).
@@ -108,16 +108,16 @@ func New(c *agency.Client, cfg Config) *Client {
 
 // Record returns what Polri holds about nik, or nil, nil when it holds
 // nothing. Reads go through the chain's cache and singleflight.
-func (c *Client) Record(ctx context.Context, nik sp.NIK) (*sp.PoliceRecord, error) {
+func (c *Client) Record(ctx context.Context, nik sp.NIK) (*readmodel.PoliceRecord, error) {
 	if _, err := sp.ParseNIK(string(nik)); err != nil {
 		return nil, &sp.Error{Code: sp.CodeInvalidInput, Message: err.Error(), Err: err}
 	}
-	return agency.Read(ctx, c.agency, agency.Key{Citizen: nik, Kind: Kind}, func(ctx context.Context) (*sp.PoliceRecord, error) {
+	return agency.Read(ctx, c.agency, agency.Key{Citizen: nik, Kind: Kind}, func(ctx context.Context) (*readmodel.PoliceRecord, error) {
 		return c.fetch(ctx, nik)
 	})
 }
 
-func (c *Client) fetch(ctx context.Context, nik sp.NIK) (*sp.PoliceRecord, error) {
+func (c *Client) fetch(ctx context.Context, nik sp.NIK) (*readmodel.PoliceRecord, error) {
 	var w wireRecord
 	found, err := c.agency.GetJSON(ctx, "/api/v1/citizens/"+string(nik)+"/record", c.cfg.APIKey, &w)
 	if err != nil || !found {
@@ -168,21 +168,21 @@ type wireTicket struct {
 
 var licenceClasses = map[string]bool{"A": true, "B1": true, "B2": true, "C": true, "CI": true, "CII": true, "D": true}
 
-var ticketStatuses = map[sp.TicketStatus]bool{sp.TicketUnconfirmed: true, sp.TicketConfirmed: true, sp.TicketPaid: true}
+var ticketStatuses = map[readmodel.TicketStatus]bool{readmodel.TicketUnconfirmed: true, readmodel.TicketConfirmed: true, readmodel.TicketPaid: true}
 
 // record checks the answer and translates it. Error messages never quote
 // the NIK: they reach logs and clients.
-func (w wireRecord) record(asked sp.NIK) (*sp.PoliceRecord, error) {
+func (w wireRecord) record(asked sp.NIK) (*readmodel.PoliceRecord, error) {
 	if w.NIK != string(asked) {
 		return nil, errors.New("the record is not about the citizen asked for")
 	}
 	if w.Licences == nil || w.Certificates == nil || w.Tickets == nil {
 		return nil, errors.New("licences, certificates and tickets must all be present")
 	}
-	rec := &sp.PoliceRecord{
-		Licences:     make([]sp.DrivingLicence, 0, len(w.Licences)),
-		Certificates: make([]sp.PoliceCertificate, 0, len(w.Certificates)),
-		Tickets:      make([]sp.TrafficTicket, 0, len(w.Tickets)),
+	rec := &readmodel.PoliceRecord{
+		Licences:     make([]readmodel.DrivingLicence, 0, len(w.Licences)),
+		Certificates: make([]readmodel.PoliceCertificate, 0, len(w.Certificates)),
+		Tickets:      make([]readmodel.TrafficTicket, 0, len(w.Tickets)),
 	}
 	for i, l := range w.Licences {
 		if l.Number == "" {
@@ -199,7 +199,7 @@ func (w wireRecord) record(asked sp.NIK) (*sp.PoliceRecord, error) {
 		if err != nil {
 			return nil, fmt.Errorf("licence %d: %w", i+1, err)
 		}
-		rec.Licences = append(rec.Licences, sp.DrivingLicence{Number: l.Number, Class: l.Class,
+		rec.Licences = append(rec.Licences, readmodel.DrivingLicence{Number: l.Number, Class: l.Class,
 			IssuedOn: issued, ExpiresOn: expires, Office: l.Office})
 	}
 	for i, x := range w.Certificates {
@@ -214,11 +214,11 @@ func (w wireRecord) record(asked sp.NIK) (*sp.PoliceRecord, error) {
 		if err != nil {
 			return nil, fmt.Errorf("certificate %d: %w", i+1, err)
 		}
-		rec.Certificates = append(rec.Certificates, sp.PoliceCertificate{Number: x.Number, Purpose: x.Purpose,
+		rec.Certificates = append(rec.Certificates, readmodel.PoliceCertificate{Number: x.Number, Purpose: x.Purpose,
 			Level: x.Level, IssuedOn: issued, ValidUntil: valid})
 	}
 	for i, t := range w.Tickets {
-		status := sp.TicketStatus(t.Status)
+		status := readmodel.TicketStatus(t.Status)
 		if t.Number == "" {
 			return nil, fmt.Errorf("ticket %d has no number", i+1)
 		}
@@ -236,10 +236,10 @@ func (w wireRecord) record(asked sp.NIK) (*sp.PoliceRecord, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ticket %d: %w", i+1, err)
 		}
-		if status == sp.TicketPaid {
+		if status == readmodel.TicketPaid {
 			continue // the record lists what is still owed
 		}
-		rec.Tickets = append(rec.Tickets, sp.TrafficTicket{Number: t.Number, Plate: t.Plate, Violation: t.Violation,
+		rec.Tickets = append(rec.Tickets, readmodel.TrafficTicket{Number: t.Number, Plate: t.Plate, Violation: t.Violation,
 			Location: t.Location, OccurredAt: occurred, ConfirmBy: confirmBy, Fine: t.Fine, Status: status})
 	}
 	return rec, nil

@@ -11,6 +11,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/integrations/police"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
@@ -66,7 +67,7 @@ func TestRecordLicencesExpiringAndValidCertificate(t *testing.T) {
 	if rec == nil {
 		t.Fatal("Dewi has no police record")
 	}
-	classes := map[string]sp.DrivingLicence{}
+	classes := map[string]readmodel.DrivingLicence{}
 	for _, l := range rec.Licences {
 		classes[l.Class] = l
 	}
@@ -121,7 +122,7 @@ func TestRecordUnconfirmedTickets(t *testing.T) {
 				t.Fatalf("record = %+v, want one ticket", rec)
 			}
 			tk := rec.Tickets[0]
-			if tk.Status != sp.TicketUnconfirmed {
+			if tk.Status != readmodel.TicketUnconfirmed {
 				t.Errorf("status = %s, want UNCONFIRMED", tk.Status)
 			}
 			if tk.ConfirmBy != today.AddDays(tc.dueIn) {
@@ -252,7 +253,7 @@ func TestRecordRejectsAnswersOutsideTheContract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(rec.Licences) != 1 || len(rec.Tickets) != 1 || rec.Tickets[0].Status != sp.TicketConfirmed {
+			if len(rec.Licences) != 1 || len(rec.Tickets) != 1 || rec.Tickets[0].Status != readmodel.TicketConfirmed {
 				t.Errorf("record = %+v", rec)
 			}
 		})

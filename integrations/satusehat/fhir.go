@@ -10,6 +10,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // FHIR base path and the code systems SATUSEHAT uses.
@@ -78,7 +79,7 @@ type immunization struct {
 // fromBundle checks a Patient search answer and maps its immunizations.
 // Every Patient in it must carry the NIK asked and every Immunization must
 // belong to one of those patients: one citizen never sees another's record.
-func (c *Client) fromBundle(b bundle, nik sp.NIK) ([]sp.Immunization, error) {
+func (c *Client) fromBundle(b bundle, nik sp.NIK) ([]readmodel.Immunization, error) {
 	if b.ResourceType != "Bundle" || b.Type != "searchset" {
 		return nil, c.http.BadResponse(fmt.Sprintf("expected a searchset Bundle, got %q %q", b.ResourceType, b.Type), nil)
 	}
@@ -121,7 +122,7 @@ func (c *Client) fromBundle(b bundle, nik sp.NIK) ([]sp.Immunization, error) {
 		}
 		return nil, nil // SATUSEHAT does not know this citizen
 	}
-	out := make([]sp.Immunization, 0, len(imms))
+	out := make([]readmodel.Immunization, 0, len(imms))
 	for _, im := range imms {
 		if !patients[patientID(im.Patient.Reference)] {
 			return nil, c.http.BadResponse("an Immunization of another patient", nil)
@@ -135,7 +136,7 @@ func (c *Client) fromBundle(b bundle, nik sp.NIK) ([]sp.Immunization, error) {
 		}
 		out = append(out, m)
 	}
-	slices.SortStableFunc(out, func(a, b sp.Immunization) int {
+	slices.SortStableFunc(out, func(a, b readmodel.Immunization) int {
 		if a.Date != b.Date {
 			if a.Date.Before(b.Date) {
 				return -1
@@ -167,15 +168,15 @@ func patientID(ref string) string {
 }
 
 // record maps one Immunization into satupintu's terms.
-func (im immunization) record() (sp.Immunization, error) {
+func (im immunization) record() (readmodel.Immunization, error) {
 	if im.ID == "" {
-		return sp.Immunization{}, fmt.Errorf("immunization without id")
+		return readmodel.Immunization{}, fmt.Errorf("immunization without id")
 	}
 	date, err := occurrence(im.OccurrenceDateTime)
 	if err != nil {
-		return sp.Immunization{}, fmt.Errorf("immunization %s: %w", im.ID, err)
+		return readmodel.Immunization{}, fmt.Errorf("immunization %s: %w", im.ID, err)
 	}
-	m := sp.Immunization{
+	m := readmodel.Immunization{
 		ID:       im.ID,
 		Vaccine:  pick(im.VaccineCode, systemKFA),
 		Date:     date,
@@ -204,17 +205,17 @@ func (im immunization) record() (sp.Immunization, error) {
 }
 
 // pick returns the coding in system, else the first one.
-func pick(cc codeableConcept, system string) sp.Coding {
+func pick(cc codeableConcept, system string) readmodel.Coding {
 	for _, c := range cc.Coding {
 		if c.System == system {
-			return sp.Coding{System: c.System, Code: c.Code, Display: c.Display}
+			return readmodel.Coding{System: c.System, Code: c.Code, Display: c.Display}
 		}
 	}
 	if len(cc.Coding) > 0 {
 		c := cc.Coding[0]
-		return sp.Coding{System: c.System, Code: c.Code, Display: c.Display}
+		return readmodel.Coding{System: c.System, Code: c.Code, Display: c.Display}
 	}
-	return sp.Coding{}
+	return readmodel.Coding{}
 }
 
 // occurrence reads a FHIR dateTime as a calendar date in WIB. A time of day

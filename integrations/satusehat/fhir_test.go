@@ -6,6 +6,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // FHIR shapes the sandbox does not send but SATUSEHAT may: decoded from
@@ -13,7 +14,7 @@ import (
 
 const testNIK sp.NIK = "3174011505800001"
 
-func decodeBundle(t *testing.T, doc string) ([]sp.Immunization, error) {
+func decodeBundle(t *testing.T, doc string) ([]readmodel.Immunization, error) {
 	t.Helper()
 	cfg := agency.Defaults()
 	cfg.BaseURL = "http://satusehat.invalid"

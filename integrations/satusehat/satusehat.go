@@ -12,7 +12,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Config holds the OAuth2 client credentials SATUSEHAT issued.
@@ -39,7 +39,7 @@ type Client struct {
 	tokens *tokenSource
 }
 
-var _ records.HealthRecords = (*Client)(nil)
+var _ readmodel.HealthRecords = (*Client)(nil)
 
 // New returns the adapter calling SATUSEHAT through c (whose base URL is the
 // SATUSEHAT root, e.g. https://api-satusehat.kemkes.go.id). cfg must be valid.
@@ -52,13 +52,13 @@ const kindImmunizations = "immunizations"
 
 // Immunizations lists the vaccinations SATUSEHAT holds for nik, oldest
 // first. A citizen SATUSEHAT does not know has none: (nil, nil).
-func (c *Client) Immunizations(ctx context.Context, nik sp.NIK) ([]sp.Immunization, error) {
+func (c *Client) Immunizations(ctx context.Context, nik sp.NIK) ([]readmodel.Immunization, error) {
 	return agency.Read(ctx, c.http, agency.Key{Citizen: nik, Kind: kindImmunizations},
-		func(ctx context.Context) ([]sp.Immunization, error) { return c.immunizations(ctx, nik) })
+		func(ctx context.Context) ([]readmodel.Immunization, error) { return c.immunizations(ctx, nik) })
 }
 
 // immunizations makes the one FHIR call of a read.
-func (c *Client) immunizations(ctx context.Context, nik sp.NIK) ([]sp.Immunization, error) {
+func (c *Client) immunizations(ctx context.Context, nik sp.NIK) ([]readmodel.Immunization, error) {
 	q := url.Values{
 		"identifier":  {systemNIK + "|" + string(nik)},
 		"_revinclude": {"Immunization:patient"},

@@ -14,6 +14,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
@@ -92,7 +93,7 @@ func (e *env) fault(t *testing.T, f sim.Fault) {
 	}
 }
 
-func mustImmunizations(t *testing.T, e *env, nik sp.NIK) []sp.Immunization {
+func mustImmunizations(t *testing.T, e *env, nik sp.NIK) []readmodel.Immunization {
 	t.Helper()
 	got, err := e.c.Immunizations(context.Background(), nik)
 	if err != nil {

@@ -66,7 +66,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
-	"github.com/satupintu/satupintu/records"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Kind names register entries in the read cache (agency.Key.Kind); it also
@@ -93,7 +93,7 @@ type Client struct {
 	cfg    Config
 }
 
-var _ records.SocialRegister = (*Client)(nil)
+var _ readmodel.SocialRegister = (*Client)(nil)
 
 // New returns the adapter over c, the agency client of Kemensos. cfg must
 // be valid (see Config.Validate).
@@ -103,16 +103,16 @@ func New(c *agency.Client, cfg Config) *Client {
 
 // Welfare returns the citizen's register entry, or nil, nil when they are
 // not in the register. Reads go through the chain's cache and singleflight.
-func (c *Client) Welfare(ctx context.Context, nik sp.NIK) (*sp.Welfare, error) {
+func (c *Client) Welfare(ctx context.Context, nik sp.NIK) (*readmodel.Welfare, error) {
 	if _, err := sp.ParseNIK(string(nik)); err != nil {
 		return nil, &sp.Error{Code: sp.CodeInvalidInput, Message: err.Error(), Err: err}
 	}
-	return agency.Read(ctx, c.agency, agency.Key{Citizen: nik, Kind: Kind}, func(ctx context.Context) (*sp.Welfare, error) {
+	return agency.Read(ctx, c.agency, agency.Key{Citizen: nik, Kind: Kind}, func(ctx context.Context) (*readmodel.Welfare, error) {
 		return c.fetch(ctx, nik)
 	})
 }
 
-func (c *Client) fetch(ctx context.Context, nik sp.NIK) (*sp.Welfare, error) {
+func (c *Client) fetch(ctx context.Context, nik sp.NIK) (*readmodel.Welfare, error) {
 	var w wireEntry
 	found, err := c.agency.GetJSON(ctx, "/api/v1/dtsen/"+string(nik), c.cfg.APIKey, &w)
 	if err != nil || !found {
@@ -152,15 +152,15 @@ type wireDisbursement struct {
 	Channel   string `json:"channel"`
 }
 
-var programmes = map[sp.ProgrammeCode]bool{sp.ProgrammePKH: true, sp.ProgrammeBPNT: true, sp.ProgrammePBI: true}
+var programmes = map[readmodel.ProgrammeCode]bool{readmodel.ProgrammePKH: true, readmodel.ProgrammeBPNT: true, readmodel.ProgrammePBI: true}
 
-var statuses = map[sp.DisbursementStatus]bool{
-	sp.DisbursementScheduled: true, sp.DisbursementPaid: true, sp.DisbursementFailed: true,
+var statuses = map[readmodel.DisbursementStatus]bool{
+	readmodel.DisbursementScheduled: true, readmodel.DisbursementPaid: true, readmodel.DisbursementFailed: true,
 }
 
 // welfare checks the answer and translates it. Error messages never quote
 // the NIK: they reach logs and clients.
-func (w wireEntry) welfare(asked sp.NIK) (*sp.Welfare, error) {
+func (w wireEntry) welfare(asked sp.NIK) (*readmodel.Welfare, error) {
 	if w.NIK != string(asked) {
 		return nil, errors.New("the entry is not about the citizen asked for")
 	}
@@ -174,14 +174,14 @@ func (w wireEntry) welfare(asked sp.NIK) (*sp.Welfare, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &sp.Welfare{
+	out := &readmodel.Welfare{
 		Decile:        w.Decile,
 		UpdatedOn:     updated,
-		Programmes:    make([]sp.Programme, 0, len(w.Programmes)),
-		Disbursements: make([]sp.Disbursement, 0, len(w.Disbursements)),
+		Programmes:    make([]readmodel.Programme, 0, len(w.Programmes)),
+		Disbursements: make([]readmodel.Disbursement, 0, len(w.Disbursements)),
 	}
 	for i, p := range w.Programmes {
-		code := sp.ProgrammeCode(p.Code)
+		code := readmodel.ProgrammeCode(p.Code)
 		if !programmes[code] {
 			return nil, fmt.Errorf("programme %d has unknown code %q", i+1, p.Code)
 		}
@@ -189,10 +189,10 @@ func (w wireEntry) welfare(asked sp.NIK) (*sp.Welfare, error) {
 		if err != nil {
 			return nil, fmt.Errorf("programme %d: %w", i+1, err)
 		}
-		out.Programmes = append(out.Programmes, sp.Programme{Code: code, Name: p.Name, Active: p.Active, Since: since})
+		out.Programmes = append(out.Programmes, readmodel.Programme{Code: code, Name: p.Name, Active: p.Active, Since: since})
 	}
 	for i, d := range w.Disbursements {
-		code, status := sp.ProgrammeCode(d.Programme), sp.DisbursementStatus(d.Status)
+		code, status := readmodel.ProgrammeCode(d.Programme), readmodel.DisbursementStatus(d.Status)
 		switch {
 		case d.ID == "":
 			return nil, fmt.Errorf("disbursement %d has no id", i+1)
@@ -207,7 +207,7 @@ func (w wireEntry) welfare(asked sp.NIK) (*sp.Welfare, error) {
 		if err != nil {
 			return nil, fmt.Errorf("disbursement %d: %w", i+1, err)
 		}
-		out.Disbursements = append(out.Disbursements, sp.Disbursement{ID: d.ID, Programme: code, Period: d.Period,
+		out.Disbursements = append(out.Disbursements, readmodel.Disbursement{ID: d.ID, Programme: code, Period: d.Period,
 			Amount: d.Amount, Date: on, Status: status, Channel: d.Channel})
 	}
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/integrations/social"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
@@ -72,25 +73,25 @@ func TestWelfareProgrammesAndScheduledPayments(t *testing.T) {
 	if wf.UpdatedOn.IsZero() || today.Before(wf.UpdatedOn) {
 		t.Errorf("updated on %s, want a past date", wf.UpdatedOn)
 	}
-	active := map[sp.ProgrammeCode]bool{}
+	active := map[readmodel.ProgrammeCode]bool{}
 	for _, p := range wf.Programmes {
 		if p.Name == "" || p.Since.IsZero() {
 			t.Errorf("programme incomplete: %+v", p)
 		}
 		active[p.Code] = p.Active
 	}
-	for _, code := range []sp.ProgrammeCode{sp.ProgrammePKH, sp.ProgrammeBPNT, sp.ProgrammePBI} {
+	for _, code := range []readmodel.ProgrammeCode{readmodel.ProgrammePKH, readmodel.ProgrammeBPNT, readmodel.ProgrammePBI} {
 		if !active[code] {
 			t.Errorf("%s is not an active programme of Sri's: %+v", code, wf.Programmes)
 		}
 	}
-	scheduled := map[sp.ProgrammeCode]sp.Disbursement{}
+	scheduled := map[readmodel.ProgrammeCode]readmodel.Disbursement{}
 	for _, d := range wf.Disbursements {
-		if d.Status == sp.DisbursementScheduled {
+		if d.Status == readmodel.DisbursementScheduled {
 			scheduled[d.Programme] = d
 		}
 	}
-	for code, days := range map[sp.ProgrammeCode]int{sp.ProgrammeBPNT: 5, sp.ProgrammePKH: 10} {
+	for code, days := range map[readmodel.ProgrammeCode]int{readmodel.ProgrammeBPNT: 5, readmodel.ProgrammePKH: 10} {
 		d, ok := scheduled[code]
 		if !ok {
 			t.Errorf("no %s payment scheduled: %+v", code, wf.Disbursements)
@@ -230,7 +231,7 @@ func TestWelfareRejectsAnswersOutsideTheContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			if wf.Decile != 1 || len(wf.Programmes) != 1 || len(wf.Disbursements) != 1 ||
-				wf.Disbursements[0].Status != sp.DisbursementFailed {
+				wf.Disbursements[0].Status != readmodel.DisbursementFailed {
 				t.Errorf("entry = %+v", wf)
 			}
 		})

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim/seed"
 	"github.com/satupintu/satupintu/sim/simctx"
 )
@@ -317,19 +318,19 @@ func pcareParticipant(p *seed.Person) pcarePerson {
 	}
 }
 
-func sex(s sp.Sex) string {
-	if s == sp.SexFemale {
+func sex(s readmodel.Sex) string {
+	if s == readmodel.SexFemale {
 		return "P"
 	}
 	return "L"
 }
 
 // pisa is VClaim's family position: 1 participant, 2 spouse, 3 child.
-func vclaimPisa(r sp.Relationship) string {
+func vclaimPisa(r readmodel.Relationship) string {
 	switch r {
-	case sp.RelationshipSpouse:
+	case readmodel.RelationshipSpouse:
 		return "2"
-	case sp.RelationshipChild:
+	case readmodel.RelationshipChild:
 		return "3"
 	}
 	return "1"
@@ -337,12 +338,12 @@ func vclaimPisa(r sp.Relationship) string {
 
 func pcareHubungan(p *seed.Person) string {
 	switch p.Relationship {
-	case sp.RelationshipSpouse:
-		if p.Sex == sp.SexFemale {
+	case readmodel.RelationshipSpouse:
+		if p.Sex == readmodel.SexFemale {
 			return "Istri"
 		}
 		return "Suami"
-	case sp.RelationshipChild:
+	case readmodel.RelationshipChild:
 		return "Anak"
 	}
 	return "Peserta"

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // The load population holds up as registry data: valid, distinct
@@ -47,13 +48,13 @@ func TestPopulationIsConsistent(t *testing.T) {
 		if born, ok := p.NIK.BirthDate(now); !ok || born != p.BirthDate {
 			t.Fatalf("person %d: NIK encodes birth date %v, record says %v", i, born, p.BirthDate)
 		}
-		if p.NIK.Female() != (p.Sex == sp.SexFemale) {
+		if p.NIK.Female() != (p.Sex == readmodel.SexFemale) {
 			t.Fatalf("person %d: NIK encodes female=%v, record says %s", i, p.NIK.Female(), p.Sex)
 		}
 		if !strings.HasPrefix(string(p.NIK), digits(p.Address.District.Code)) {
 			t.Fatalf("person %d: NIK not registered in the district of the address", i)
 		}
-		for _, r := range []sp.Region{p.Address.Village, p.Address.District, p.Address.Regency, p.Address.Province} {
+		for _, r := range []readmodel.Region{p.Address.Village, p.Address.District, p.Address.Regency, p.Address.Province} {
 			if _, err := sp.ParseRegionCode(string(r.Code)); err != nil {
 				t.Fatalf("person %d: region %q: %v", i, r.Code, err)
 			}
@@ -64,7 +65,7 @@ func TestPopulationIsConsistent(t *testing.T) {
 		unique("BPJS card", p.BPJS.CardNumber)
 		unique("IHS number", p.SatuSehat.IHSNumber)
 		switch p.Relationship {
-		case sp.RelationshipChild:
+		case readmodel.RelationshipChild:
 			if p.Student == nil || p.Police != nil {
 				t.Fatalf("child %d: student %v, police %v", i, p.Student, p.Police)
 			}
@@ -72,7 +73,7 @@ func TestPopulationIsConsistent(t *testing.T) {
 				t.Fatalf("child %d: NISN %v, grade %d", i, err, p.Student.Grade)
 			}
 			unique("NISN", string(p.Student.NISN))
-			if p.Student.PIP != nil && p.Student.PIP.Stage == sp.PIPNominated {
+			if p.Student.PIP != nil && p.Student.PIP.Stage == readmodel.PIPNominated {
 				alerts.pip++
 			}
 		default:
@@ -94,7 +95,7 @@ func TestPopulationIsConsistent(t *testing.T) {
 			alerts.inactive++
 		}
 		for _, d := range p.Welfare.Disbursements {
-			if d.Status == sp.DisbursementScheduled {
+			if d.Status == readmodel.DisbursementScheduled {
 				alerts.aid++
 			}
 		}
@@ -113,7 +114,7 @@ func TestPopulationIsConsistent(t *testing.T) {
 			t.Fatalf("ByNIK does not find %s", p.NIK.Masked())
 		}
 		fam := s.Family(p.KK)
-		if fam[0].Relationship != sp.RelationshipHead {
+		if fam[0].Relationship != readmodel.RelationshipHead {
 			t.Fatalf("a family card does not start with its head: %v", fam[0].Relationship)
 		}
 		for _, m := range fam {
@@ -121,7 +122,7 @@ func TestPopulationIsConsistent(t *testing.T) {
 				t.Fatal("members of one card live apart or have different welfare entries")
 			}
 		}
-		if p.Relationship == sp.RelationshipHead && len(fam) > 2 && len(s.Children(p)) == 0 {
+		if p.Relationship == readmodel.RelationshipHead && len(fam) > 2 && len(s.Children(p)) == 0 {
 			t.Fatal("a head of a family with children has no children")
 		}
 	}

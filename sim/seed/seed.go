@@ -8,25 +8,26 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Person is one synthetic citizen with what each agency knows of them. A nil
 // agency part means that agency does not know the person.
 type Person struct {
-	sp.Citizen
-	Relationship sp.Relationship // on their family card
-	Note         string          // the scenario this person stands for
+	readmodel.Citizen
+	Relationship readmodel.Relationship // on their family card
+	Note         string                 // the scenario this person stands for
 
 	BPJS      *BPJS
 	SatuSehat *SatuSehat
-	Student   *sp.StudentRecord // Relation is ignored; the simulator derives it
-	Police    *sp.PoliceRecord
-	Welfare   *sp.Welfare
+	Student   *readmodel.StudentRecord // Relation is ignored; the simulator derives it
+	Police    *readmodel.PoliceRecord
+	Welfare   *readmodel.Welfare
 }
 
 // BPJS is the participant as VClaim and PCare return it.
 type BPJS struct {
-	sp.Membership
+	readmodel.Membership
 	// Provider codes as BPJS writes them.
 	Phone string
 }
@@ -34,7 +35,7 @@ type BPJS struct {
 // SatuSehat is the patient and their immunizations.
 type SatuSehat struct {
 	IHSNumber     string
-	Immunizations []sp.Immunization
+	Immunizations []readmodel.Immunization
 }
 
 // Seed is the whole population.
@@ -60,12 +61,12 @@ func (s *Seed) Family(kk sp.KK) []*Person {
 
 // Children lists the children on the family card of which p is head or spouse.
 func (s *Seed) Children(p *Person) []*Person {
-	if p.Relationship != sp.RelationshipHead && p.Relationship != sp.RelationshipSpouse {
+	if p.Relationship != readmodel.RelationshipHead && p.Relationship != readmodel.RelationshipSpouse {
 		return nil
 	}
 	var out []*Person
 	for _, m := range s.Family(p.KK) {
-		if m.Relationship == sp.RelationshipChild {
+		if m.Relationship == readmodel.RelationshipChild {
 			out = append(out, m)
 		}
 	}
@@ -93,79 +94,79 @@ func New(now time.Time) *Seed {
 	rel := today.AddDays
 	at := func(days, hour int) time.Time { return rel(days).Time().Add(time.Duration(hour) * time.Hour) }
 
-	tebet := sp.Address{
+	tebet := readmodel.Address{
 		Street: "JL. TEBET BARAT DALAM NO. 12", RT: "003", RW: "005",
-		Village:    sp.Region{Code: "31.74.01.1001", Name: "TEBET BARAT"},
-		District:   sp.Region{Code: "31.74.01", Name: "TEBET"},
-		Regency:    sp.Region{Code: "31.74", Name: "KOTA ADM. JAKARTA SELATAN"},
-		Province:   sp.Region{Code: "31", Name: "DKI JAKARTA"},
+		Village:    readmodel.Region{Code: "31.74.01.1001", Name: "TEBET BARAT"},
+		District:   readmodel.Region{Code: "31.74.01", Name: "TEBET"},
+		Regency:    readmodel.Region{Code: "31.74", Name: "KOTA ADM. JAKARTA SELATAN"},
+		Province:   readmodel.Region{Code: "31", Name: "DKI JAKARTA"},
 		PostalCode: "12810",
 	}
-	wanaherang := sp.Address{
+	wanaherang := readmodel.Address{
 		Street: "KP. PULO NO. 7", RT: "002", RW: "004",
-		Village:    sp.Region{Code: "32.01.02.2005", Name: "WANAHERANG"},
-		District:   sp.Region{Code: "32.01.02", Name: "GUNUNG PUTRI"},
-		Regency:    sp.Region{Code: "32.01", Name: "KABUPATEN BOGOR"},
-		Province:   sp.Region{Code: "32", Name: "JAWA BARAT"},
+		Village:    readmodel.Region{Code: "32.01.02.2005", Name: "WANAHERANG"},
+		District:   readmodel.Region{Code: "32.01.02", Name: "GUNUNG PUTRI"},
+		Regency:    readmodel.Region{Code: "32.01", Name: "KABUPATEN BOGOR"},
+		Province:   readmodel.Region{Code: "32", Name: "JAWA BARAT"},
 		PostalCode: "16965",
 	}
-	bandung := sp.Address{
+	bandung := readmodel.Address{
 		Street: "JL. DIPATIUKUR NO. 35", RT: "001", RW: "003",
-		Village:    sp.Region{Code: "32.73.01.1002", Name: "LEBAKGEDE"},
-		District:   sp.Region{Code: "32.73.01", Name: "COBLONG"},
-		Regency:    sp.Region{Code: "32.73", Name: "KOTA BANDUNG"},
-		Province:   sp.Region{Code: "32", Name: "JAWA BARAT"},
+		Village:    readmodel.Region{Code: "32.73.01.1002", Name: "LEBAKGEDE"},
+		District:   readmodel.Region{Code: "32.73.01", Name: "COBLONG"},
+		Regency:    readmodel.Region{Code: "32.73", Name: "KOTA BANDUNG"},
+		Province:   readmodel.Region{Code: "32", Name: "JAWA BARAT"},
 		PostalCode: "40132",
 	}
-	surabaya := sp.Address{
+	surabaya := readmodel.Address{
 		Street: "JL. KAPASAN DALAM GG. IV NO. 9", RT: "005", RW: "002",
-		Village:    sp.Region{Code: "35.78.01.1003", Name: "KAPASAN"},
-		District:   sp.Region{Code: "35.78.01", Name: "SIMOKERTO"},
-		Regency:    sp.Region{Code: "35.78", Name: "KOTA SURABAYA"},
-		Province:   sp.Region{Code: "35", Name: "JAWA TIMUR"},
+		Village:    readmodel.Region{Code: "35.78.01.1003", Name: "KAPASAN"},
+		District:   readmodel.Region{Code: "35.78.01", Name: "SIMOKERTO"},
+		Regency:    readmodel.Region{Code: "35.78", Name: "KOTA SURABAYA"},
+		Province:   readmodel.Region{Code: "35", Name: "JAWA TIMUR"},
 		PostalCode: "60141",
 	}
-	makassar := sp.Address{
+	makassar := readmodel.Address{
 		Street: "JL. PERINTIS KEMERDEKAAN KM. 10", RT: "004", RW: "006",
-		Village:    sp.Region{Code: "73.71.01.1004", Name: "TAMALANREA INDAH"},
-		District:   sp.Region{Code: "73.71.01", Name: "TAMALANREA"},
-		Regency:    sp.Region{Code: "73.71", Name: "KOTA MAKASSAR"},
-		Province:   sp.Region{Code: "73", Name: "SULAWESI SELATAN"},
+		Village:    readmodel.Region{Code: "73.71.01.1004", Name: "TAMALANREA INDAH"},
+		District:   readmodel.Region{Code: "73.71.01", Name: "TAMALANREA"},
+		Regency:    readmodel.Region{Code: "73.71", Name: "KOTA MAKASSAR"},
+		Province:   readmodel.Region{Code: "73", Name: "SULAWESI SELATAN"},
 		PostalCode: "90245",
 	}
-	denpasar := sp.Address{
+	denpasar := readmodel.Address{
 		Street: "JL. NANGKA UTARA NO. 21", RT: "000", RW: "000",
-		Village:    sp.Region{Code: "51.71.01.1005", Name: "DANGIN PURI KAJA"},
-		District:   sp.Region{Code: "51.71.01", Name: "DENPASAR UTARA"},
-		Regency:    sp.Region{Code: "51.71", Name: "KOTA DENPASAR"},
-		Province:   sp.Region{Code: "51", Name: "BALI"},
+		Village:    readmodel.Region{Code: "51.71.01.1005", Name: "DANGIN PURI KAJA"},
+		District:   readmodel.Region{Code: "51.71.01", Name: "DENPASAR UTARA"},
+		Regency:    readmodel.Region{Code: "51.71", Name: "KOTA DENPASAR"},
+		Province:   readmodel.Region{Code: "51", Name: "BALI"},
 		PostalCode: "80231",
 	}
 
-	active := sp.Coded{Code: "0", Label: "AKTIF"}
-	inactive := sp.Coded{Code: "6", Label: "NON AKTIF KARENA PREMI"}
-	ppu := sp.Coded{Code: "13", Label: "PEGAWAI SWASTA"}
-	pbpu := sp.Coded{Code: "14", Label: "PEKERJA MANDIRI"}
-	pbi := sp.Coded{Code: "21", Label: "PBI (APBN)"}
-	class1 := sp.Coded{Code: "1", Label: "KELAS I"}
-	class2 := sp.Coded{Code: "2", Label: "KELAS II"}
-	class3 := sp.Coded{Code: "3", Label: "KELAS III"}
-	member := func(card string, class, kind, status, clinic sp.Coded, arrears int64, since sp.Date) *BPJS {
-		return &BPJS{Membership: sp.Membership{CardNumber: card, Class: class, ParticipantType: kind, Status: status,
+	active := readmodel.Coded{Code: "0", Label: "AKTIF"}
+	inactive := readmodel.Coded{Code: "6", Label: "NON AKTIF KARENA PREMI"}
+	ppu := readmodel.Coded{Code: "13", Label: "PEGAWAI SWASTA"}
+	pbpu := readmodel.Coded{Code: "14", Label: "PEKERJA MANDIRI"}
+	pbi := readmodel.Coded{Code: "21", Label: "PBI (APBN)"}
+	class1 := readmodel.Coded{Code: "1", Label: "KELAS I"}
+	class2 := readmodel.Coded{Code: "2", Label: "KELAS II"}
+	class3 := readmodel.Coded{Code: "3", Label: "KELAS III"}
+	member := func(card string, class, kind, status, clinic readmodel.Coded, arrears int64, since sp.Date) *BPJS {
+		return &BPJS{Membership: readmodel.Membership{CardNumber: card, Class: class, ParticipantType: kind, Status: status,
 			PrimaryClinic: clinic, Arrears: arrears, CoverageStart: since, CoverageEnd: d(2099, 12, 31)}}
 	}
-	tebetClinic := sp.Coded{Code: "0120B012", Label: "PUSKESMAS TEBET"}
+	tebetClinic := readmodel.Coded{Code: "0120B012", Label: "PUSKESMAS TEBET"}
 
 	kfa := "http://sys-ids.kemkes.go.id/kfa"
 	reasons := "http://terminology.kemkes.go.id/CodeSystem/immunization-reason"
-	basic := sp.Coding{System: reasons, Code: "IM-Dasar", Display: "Imunisasi Program Rutin Dasar"}
-	further := sp.Coding{System: reasons, Code: "IM-Lanjutan", Display: "Imunisasi Program Rutin Lanjutan"}
-	imm := func(id, code, vaccine string, why sp.Coding, on sp.Date, dose int, facility string) sp.Immunization {
-		return sp.Immunization{ID: id, Vaccine: sp.Coding{System: kfa, Code: code, Display: vaccine},
+	basic := readmodel.Coding{System: reasons, Code: "IM-Dasar", Display: "Imunisasi Program Rutin Dasar"}
+	further := readmodel.Coding{System: reasons, Code: "IM-Lanjutan", Display: "Imunisasi Program Rutin Lanjutan"}
+	imm := func(id, code, vaccine string, why readmodel.Coding, on sp.Date, dose int, facility string) readmodel.Immunization {
+		return readmodel.Immunization{ID: id, Vaccine: readmodel.Coding{System: kfa, Code: code, Display: vaccine},
 			Reason: why, Date: on, DoseNumber: dose, Status: "completed", Facility: facility}
 	}
-	childhood := func(prefix string, born sp.Date, facility string) []sp.Immunization {
-		return []sp.Immunization{
+	childhood := func(prefix string, born sp.Date, facility string) []readmodel.Immunization {
+		return []readmodel.Immunization{
 			imm(prefix+"-1", "93000101", "Vaksin BCG", basic, born.AddDays(30), 1, facility),
 			imm(prefix+"-2", "93000203", "Vaksin Polio Oral (bOPV)", basic, born.AddDays(60), 1, facility),
 			imm(prefix+"-3", "93000310", "Vaksin DPT-HB-Hib", basic, born.AddDays(60), 1, facility),
@@ -177,24 +178,24 @@ func New(now time.Time) *Seed {
 
 	santoso := sp.KK("3174012003100005")
 	sriFamily := sp.KK("3201021503150008")
-	santosoWelfare := func() *sp.Welfare { return &sp.Welfare{Decile: 5, UpdatedOn: rel(-40)} }
-	sriWelfare := func() *sp.Welfare {
-		return &sp.Welfare{
+	santosoWelfare := func() *readmodel.Welfare { return &readmodel.Welfare{Decile: 5, UpdatedOn: rel(-40)} }
+	sriWelfare := func() *readmodel.Welfare {
+		return &readmodel.Welfare{
 			Decile: 2, UpdatedOn: rel(-25),
-			Programmes: []sp.Programme{
-				{Code: sp.ProgrammePKH, Name: "Program Keluarga Harapan", Active: true, Since: d(2019, 4, 1)},
-				{Code: sp.ProgrammeBPNT, Name: "Bantuan Pangan Non Tunai (Sembako)", Active: true, Since: d(2020, 1, 1)},
-				{Code: sp.ProgrammePBI, Name: "PBI Jaminan Kesehatan", Active: true, Since: d(2016, 1, 1)},
+			Programmes: []readmodel.Programme{
+				{Code: readmodel.ProgrammePKH, Name: "Program Keluarga Harapan", Active: true, Since: d(2019, 4, 1)},
+				{Code: readmodel.ProgrammeBPNT, Name: "Bantuan Pangan Non Tunai (Sembako)", Active: true, Since: d(2020, 1, 1)},
+				{Code: readmodel.ProgrammePBI, Name: "PBI Jaminan Kesehatan", Active: true, Since: d(2016, 1, 1)},
 			},
-			Disbursements: []sp.Disbursement{
-				{ID: "dsb-sri-pkh-3", Programme: sp.ProgrammePKH, Period: "Tahap 3", Amount: 225000, Date: rel(-80),
-					Status: sp.DisbursementPaid, Channel: "BANK BRI (KKS)"},
-				{ID: "dsb-sri-bpnt-3", Programme: sp.ProgrammeBPNT, Period: "Tahap 3", Amount: 600000, Date: rel(-85),
-					Status: sp.DisbursementPaid, Channel: "PT POS INDONESIA"},
-				{ID: "dsb-sri-bpnt-4", Programme: sp.ProgrammeBPNT, Period: "Tahap 4", Amount: 600000, Date: rel(5),
-					Status: sp.DisbursementScheduled, Channel: "PT POS INDONESIA"},
-				{ID: "dsb-sri-pkh-4", Programme: sp.ProgrammePKH, Period: "Tahap 4", Amount: 225000, Date: rel(10),
-					Status: sp.DisbursementScheduled, Channel: "BANK BRI (KKS)"},
+			Disbursements: []readmodel.Disbursement{
+				{ID: "dsb-sri-pkh-3", Programme: readmodel.ProgrammePKH, Period: "Tahap 3", Amount: 225000, Date: rel(-80),
+					Status: readmodel.DisbursementPaid, Channel: "BANK BRI (KKS)"},
+				{ID: "dsb-sri-bpnt-3", Programme: readmodel.ProgrammeBPNT, Period: "Tahap 3", Amount: 600000, Date: rel(-85),
+					Status: readmodel.DisbursementPaid, Channel: "PT POS INDONESIA"},
+				{ID: "dsb-sri-bpnt-4", Programme: readmodel.ProgrammeBPNT, Period: "Tahap 4", Amount: 600000, Date: rel(5),
+					Status: readmodel.DisbursementScheduled, Channel: "PT POS INDONESIA"},
+				{ID: "dsb-sri-pkh-4", Programme: readmodel.ProgrammePKH, Period: "Tahap 4", Amount: 225000, Date: rel(10),
+					Status: readmodel.DisbursementScheduled, Channel: "BANK BRI (KKS)"},
 			},
 		}
 	}
@@ -205,159 +206,159 @@ func New(now time.Time) *Seed {
 
 	people := []*Person{
 		{
-			Citizen: sp.Citizen{NIK: NIKBudi, KK: santoso, Name: "BUDI SANTOSO", BirthPlace: "JAKARTA",
-				BirthDate: d(1980, 5, 15), Sex: sp.SexMale, Religion: "ISLAM", MaritalStatus: "KAWIN",
+			Citizen: readmodel.Citizen{NIK: NIKBudi, KK: santoso, Name: "BUDI SANTOSO", BirthPlace: "JAKARTA",
+				BirthDate: d(1980, 5, 15), Sex: readmodel.SexMale, Religion: "ISLAM", MaritalStatus: "KAWIN",
 				Occupation: "KARYAWAN SWASTA", Address: tebet},
-			Relationship: sp.RelationshipHead,
+			Relationship: readmodel.RelationshipHead,
 			Note:         "family head, two school children; an ETLE ticket to confirm within 2 days",
 			BPJS:         member("0001234567801", class1, ppu, active, tebetClinic, 0, d(2014, 1, 1)),
-			SatuSehat: &SatuSehat{IHSNumber: "P02478375538", Immunizations: []sp.Immunization{
+			SatuSehat: &SatuSehat{IHSNumber: "P02478375538", Immunizations: []readmodel.Immunization{
 				imm("imm-budi-1", "93001302", "Vaksin COVID-19 (Sinovac)", further, d(2021, 7, 2), 1, "PUSKESMAS TEBET"),
 				imm("imm-budi-2", "93001302", "Vaksin COVID-19 (Sinovac)", further, d(2021, 7, 30), 2, "PUSKESMAS TEBET"),
 			}},
-			Police: &sp.PoliceRecord{
-				Licences: []sp.DrivingLicence{
+			Police: &readmodel.PoliceRecord{
+				Licences: []readmodel.DrivingLicence{
 					{Number: "8015-0512-000123", Class: "A", IssuedOn: rel(-900), ExpiresOn: rel(560), Office: "SATPAS DAAN MOGOT"},
 				},
-				Tickets: []sp.TrafficTicket{
+				Tickets: []readmodel.TrafficTicket{
 					{Number: "ETLE-MJ-000871", Plate: "B 1234 TBT", Violation: "Melanggar marka jalan (Pasal 287 ayat 1 UU LLAJ)",
 						Location: "JL. JEND. SUDIRMAN, JAKARTA PUSAT", OccurredAt: at(-6, 8), ConfirmBy: rel(2), Fine: 500000,
-						Status: sp.TicketUnconfirmed},
+						Status: readmodel.TicketUnconfirmed},
 				},
 			},
 			Welfare: santosoWelfare(),
 		},
 		{
-			Citizen: sp.Citizen{NIK: NIKSiti, KK: santoso, Name: "SITI AMINAH", BirthPlace: "BOGOR",
-				BirthDate: d(1983, 8, 7), Sex: sp.SexFemale, Religion: "ISLAM", MaritalStatus: "KAWIN",
+			Citizen: readmodel.Citizen{NIK: NIKSiti, KK: santoso, Name: "SITI AMINAH", BirthPlace: "BOGOR",
+				BirthDate: d(1983, 8, 7), Sex: readmodel.SexFemale, Religion: "ISLAM", MaritalStatus: "KAWIN",
 				Occupation: "MENGURUS RUMAH TANGGA", Address: tebet},
-			Relationship: sp.RelationshipSpouse,
+			Relationship: readmodel.RelationshipSpouse,
 			Note:         "spouse; sees both children's school records",
 			BPJS:         member("0001234567802", class1, ppu, active, tebetClinic, 0, d(2014, 1, 1)),
-			SatuSehat: &SatuSehat{IHSNumber: "P02478375539", Immunizations: []sp.Immunization{
+			SatuSehat: &SatuSehat{IHSNumber: "P02478375539", Immunizations: []readmodel.Immunization{
 				imm("imm-siti-1", "93000520", "Vaksin Td", further, d(2012, 1, 10), 1, "PUSKESMAS TEBET"),
 			}},
-			Police: &sp.PoliceRecord{Licences: []sp.DrivingLicence{
+			Police: &readmodel.PoliceRecord{Licences: []readmodel.DrivingLicence{
 				{Number: "8315-0883-000456", Class: "C", IssuedOn: rel(-400), ExpiresOn: rel(1060), Office: "SATPAS DAAN MOGOT"},
 			}},
 			Welfare: santosoWelfare(),
 		},
 		{
-			Citizen: sp.Citizen{NIK: NIKRizky, KK: santoso, Name: "RIZKY SANTOSO", BirthPlace: "JAKARTA",
-				BirthDate: rizkyBorn, Sex: sp.SexMale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
+			Citizen: readmodel.Citizen{NIK: NIKRizky, KK: santoso, Name: "RIZKY SANTOSO", BirthPlace: "JAKARTA",
+				BirthDate: rizkyBorn, Sex: readmodel.SexMale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
 				Occupation: "PELAJAR/MAHASISWA", Address: tebet},
-			Relationship: sp.RelationshipChild,
+			Relationship: readmodel.RelationshipChild,
 			Note:         "SMP pupil nominated for PIP: the account must be activated within 20 days",
 			BPJS:         member("0001234567803", class1, ppu, active, tebetClinic, 0, d(2014, 1, 1)),
 			SatuSehat:    &SatuSehat{IHSNumber: "P02478375540", Immunizations: childhood("imm-rizky", rizkyBorn, "PUSKESMAS TEBET")},
-			Student: &sp.StudentRecord{NISN: "0123456781", SchoolNPSN: "20102345", SchoolName: "SMP NEGERI 73 JAKARTA",
-				Level: sp.LevelSMP, Grade: 8, ClassName: "VIII-B",
-				PIP: &sp.PIPStatus{KIPNumber: "512734", Eligible: true, Stage: sp.PIPNominated, Deadline: rel(20),
+			Student: &readmodel.StudentRecord{NISN: "0123456781", SchoolNPSN: "20102345", SchoolName: "SMP NEGERI 73 JAKARTA",
+				Level: readmodel.LevelSMP, Grade: 8, ClassName: "VIII-B",
+				PIP: &readmodel.PIPStatus{KIPNumber: "512734", Eligible: true, Stage: readmodel.PIPNominated, Deadline: rel(20),
 					AnnualAmount: 750000, Bank: "BANK BNI"}},
 			Welfare: santosoWelfare(),
 		},
 		{
-			Citizen: sp.Citizen{NIK: NIKPutri, KK: santoso, Name: "PUTRI SANTOSO", BirthPlace: "JAKARTA",
-				BirthDate: putriBorn, Sex: sp.SexFemale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
+			Citizen: readmodel.Citizen{NIK: NIKPutri, KK: santoso, Name: "PUTRI SANTOSO", BirthPlace: "JAKARTA",
+				BirthDate: putriBorn, Sex: readmodel.SexFemale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
 				Occupation: "PELAJAR/MAHASISWA", Address: tebet},
-			Relationship: sp.RelationshipChild,
+			Relationship: readmodel.RelationshipChild,
 			Note:         "SD pupil",
 			BPJS:         member("0001234567804", class1, ppu, active, tebetClinic, 0, d(2016, 10, 1)),
 			SatuSehat:    &SatuSehat{IHSNumber: "P02478375541", Immunizations: childhood("imm-putri", putriBorn, "PUSKESMAS TEBET")},
-			Student: &sp.StudentRecord{NISN: "0161234567", SchoolNPSN: "20101234", SchoolName: "SD NEGERI TEBET BARAT 01",
-				Level: sp.LevelSD, Grade: 4, ClassName: "IV-A"},
+			Student: &readmodel.StudentRecord{NISN: "0161234567", SchoolNPSN: "20101234", SchoolName: "SD NEGERI TEBET BARAT 01",
+				Level: readmodel.LevelSD, Grade: 4, ClassName: "IV-A"},
 			Welfare: santosoWelfare(),
 		},
 		{
-			Citizen: sp.Citizen{NIK: NIKDewi, KK: "3273011206180011", Name: "DEWI LESTARI", BirthPlace: "BANDUNG",
-				BirthDate: d(1990, 2, 24), Sex: sp.SexFemale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
+			Citizen: readmodel.Citizen{NIK: NIKDewi, KK: "3273011206180011", Name: "DEWI LESTARI", BirthPlace: "BANDUNG",
+				BirthDate: d(1990, 2, 24), Sex: readmodel.SexFemale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
 				Occupation: "PEGAWAI NEGERI SIPIL", Address: bandung},
-			Relationship: sp.RelationshipHead,
+			Relationship: readmodel.RelationshipHead,
 			Note:         "SIM A and SIM C expire in 45 days; SKCK valid one more month",
-			BPJS:         member("0002345678901", class2, sp.Coded{Code: "11", Label: "PNS DAERAH"}, active, sp.Coded{Code: "0418B003", Label: "PUSKESMAS COBLONG"}, 0, d(2015, 3, 1)),
-			SatuSehat: &SatuSehat{IHSNumber: "P03145672201", Immunizations: []sp.Immunization{
+			BPJS:         member("0002345678901", class2, readmodel.Coded{Code: "11", Label: "PNS DAERAH"}, active, readmodel.Coded{Code: "0418B003", Label: "PUSKESMAS COBLONG"}, 0, d(2015, 3, 1)),
+			SatuSehat: &SatuSehat{IHSNumber: "P03145672201", Immunizations: []readmodel.Immunization{
 				imm("imm-dewi-1", "93001310", "Vaksin COVID-19 (AstraZeneca)", further, d(2021, 5, 12), 1, "PUSKESMAS COBLONG"),
 			}},
-			Police: &sp.PoliceRecord{
-				Licences: []sp.DrivingLicence{
+			Police: &readmodel.PoliceRecord{
+				Licences: []readmodel.DrivingLicence{
 					{Number: "9024-0290-000789", Class: "A", IssuedOn: rel(-1780), ExpiresOn: rel(45), Office: "SATPAS POLRESTABES BANDUNG"},
 					{Number: "9324-0290-000790", Class: "C", IssuedOn: rel(-1780), ExpiresOn: rel(45), Office: "SATPAS POLRESTABES BANDUNG"},
 				},
-				Certificates: []sp.PoliceCertificate{
+				Certificates: []readmodel.PoliceCertificate{
 					{Number: "SKCK/YANMAS/4812/X/2026/POLRESTABES", Purpose: "Melamar pekerjaan", Level: "POLRES",
 						IssuedOn: rel(-150), ValidUntil: rel(30)},
 				},
 			},
 		},
 		{
-			Citizen: sp.Citizen{NIK: NIKAgus, KK: "3578010905070014", Name: "AGUS WIJAYA", BirthPlace: "SURABAYA",
-				BirthDate: d(1975, 11, 3), Sex: sp.SexMale, Religion: "KRISTEN", MaritalStatus: "KAWIN",
+			Citizen: readmodel.Citizen{NIK: NIKAgus, KK: "3578010905070014", Name: "AGUS WIJAYA", BirthPlace: "SURABAYA",
+				BirthDate: d(1975, 11, 3), Sex: readmodel.SexMale, Religion: "KRISTEN", MaritalStatus: "KAWIN",
 				Occupation: "WIRASWASTA", Address: surabaya},
-			Relationship: sp.RelationshipHead,
+			Relationship: readmodel.RelationshipHead,
 			Note:         "BPJS self-paying member, inactive with Rp1.750.000 arrears",
-			BPJS:         member("0003456789012", class2, pbpu, inactive, sp.Coded{Code: "1302B005", Label: "PUSKESMAS SIMOKERTO"}, 1750000, d(2016, 6, 1)),
+			BPJS:         member("0003456789012", class2, pbpu, inactive, readmodel.Coded{Code: "1302B005", Label: "PUSKESMAS SIMOKERTO"}, 1750000, d(2016, 6, 1)),
 			SatuSehat:    &SatuSehat{IHSNumber: "P05571230011"},
-			Police: &sp.PoliceRecord{Licences: []sp.DrivingLicence{
+			Police: &readmodel.PoliceRecord{Licences: []readmodel.DrivingLicence{
 				{Number: "7512-1175-000321", Class: "C", IssuedOn: rel(-300), ExpiresOn: rel(1525), Office: "SATPAS COLOMBO SURABAYA"},
 				{Number: "7512-1175-000322", Class: "B1", IssuedOn: rel(-300), ExpiresOn: rel(1525), Office: "SATPAS COLOMBO SURABAYA"},
 			}},
 		},
 		{
-			Citizen: sp.Citizen{NIK: NIKSri, KK: sriFamily, Name: "SRI WAHYUNI", BirthPlace: "BOGOR",
-				BirthDate: d(1985, 7, 19), Sex: sp.SexFemale, Religion: "ISLAM", MaritalStatus: "CERAI MATI",
+			Citizen: readmodel.Citizen{NIK: NIKSri, KK: sriFamily, Name: "SRI WAHYUNI", BirthPlace: "BOGOR",
+				BirthDate: d(1985, 7, 19), Sex: readmodel.SexFemale, Religion: "ISLAM", MaritalStatus: "CERAI MATI",
 				Occupation: "BURUH HARIAN LEPAS", Address: wanaherang},
-			Relationship: sp.RelationshipHead,
+			Relationship: readmodel.RelationshipHead,
 			Note:         "PBI member in welfare decile 2; PKH and BPNT payments scheduled",
-			BPJS:         member("0004567890123", class3, pbi, active, sp.Coded{Code: "0101B021", Label: "PUSKESMAS GUNUNG PUTRI"}, 0, d(2016, 1, 1)),
-			SatuSehat: &SatuSehat{IHSNumber: "P01289034455", Immunizations: []sp.Immunization{
+			BPJS:         member("0004567890123", class3, pbi, active, readmodel.Coded{Code: "0101B021", Label: "PUSKESMAS GUNUNG PUTRI"}, 0, d(2016, 1, 1)),
+			SatuSehat: &SatuSehat{IHSNumber: "P01289034455", Immunizations: []readmodel.Immunization{
 				imm("imm-sri-1", "93000520", "Vaksin Td", further, d(2014, 9, 3), 1, "PUSKESMAS GUNUNG PUTRI"),
 			}},
-			Police:  &sp.PoliceRecord{},
+			Police:  &readmodel.PoliceRecord{},
 			Welfare: sriWelfare(),
 		},
 		{
-			Citizen: sp.Citizen{NIK: NIKBayu, KK: sriFamily, Name: "BAYU PRATAMA", BirthPlace: "BOGOR",
-				BirthDate: bayuBorn, Sex: sp.SexMale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
+			Citizen: readmodel.Citizen{NIK: NIKBayu, KK: sriFamily, Name: "BAYU PRATAMA", BirthPlace: "BOGOR",
+				BirthDate: bayuBorn, Sex: readmodel.SexMale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
 				Occupation: "PELAJAR/MAHASISWA", Address: wanaherang},
-			Relationship: sp.RelationshipChild,
+			Relationship: readmodel.RelationshipChild,
 			Note:         "SD pupil whose PIP has been paid",
-			BPJS:         member("0004567890124", class3, pbi, active, sp.Coded{Code: "0101B021", Label: "PUSKESMAS GUNUNG PUTRI"}, 0, d(2016, 1, 1)),
+			BPJS:         member("0004567890124", class3, pbi, active, readmodel.Coded{Code: "0101B021", Label: "PUSKESMAS GUNUNG PUTRI"}, 0, d(2016, 1, 1)),
 			SatuSehat:    &SatuSehat{IHSNumber: "P01289034456", Immunizations: childhood("imm-bayu", bayuBorn, "PUSKESMAS GUNUNG PUTRI")},
-			Student: &sp.StudentRecord{NISN: "0159876543", SchoolNPSN: "20200456", SchoolName: "SD NEGERI WANAHERANG 02",
-				Level: sp.LevelSD, Grade: 5, ClassName: "V",
-				PIP: &sp.PIPStatus{KIPNumber: "604218", Eligible: true, Stage: sp.PIPPaid, AnnualAmount: 450000, Bank: "BANK BRI"}},
+			Student: &readmodel.StudentRecord{NISN: "0159876543", SchoolNPSN: "20200456", SchoolName: "SD NEGERI WANAHERANG 02",
+				Level: readmodel.LevelSD, Grade: 5, ClassName: "V",
+				PIP: &readmodel.PIPStatus{KIPNumber: "604218", Eligible: true, Stage: readmodel.PIPPaid, AnnualAmount: 450000, Bank: "BANK BRI"}},
 			Welfare: sriWelfare(),
 		},
 		{
-			Citizen: sp.Citizen{NIK: NIKAndi, KK: "7371011107200019", Name: "ANDI SAPUTRA", BirthPlace: "MAKASSAR",
-				BirthDate: d(2001, 1, 9), Sex: sp.SexMale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
+			Citizen: readmodel.Citizen{NIK: NIKAndi, KK: "7371011107200019", Name: "ANDI SAPUTRA", BirthPlace: "MAKASSAR",
+				BirthDate: d(2001, 1, 9), Sex: readmodel.SexMale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
 				Occupation: "KARYAWAN SWASTA", Address: makassar},
-			Relationship: sp.RelationshipHead,
+			Relationship: readmodel.RelationshipHead,
 			Note:         "known only to Dukcapil and BPJS: the other agencies answer empty",
-			BPJS:         member("0005678901234", class2, ppu, active, sp.Coded{Code: "1707B011", Label: "PUSKESMAS TAMALANREA"}, 0, d(2023, 2, 1)),
+			BPJS:         member("0005678901234", class2, ppu, active, readmodel.Coded{Code: "1707B011", Label: "PUSKESMAS TAMALANREA"}, 0, d(2023, 2, 1)),
 		},
 		{
-			Citizen: sp.Citizen{NIK: NIKWayan, KK: "5171012204210003", Name: "I WAYAN SUDARMA", BirthPlace: "DENPASAR",
-				BirthDate: d(1995, 6, 30), Sex: sp.SexMale, Religion: "HINDU", MaritalStatus: "BELUM KAWIN",
+			Citizen: readmodel.Citizen{NIK: NIKWayan, KK: "5171012204210003", Name: "I WAYAN SUDARMA", BirthPlace: "DENPASAR",
+				BirthDate: d(1995, 6, 30), Sex: readmodel.SexMale, Religion: "HINDU", MaritalStatus: "BELUM KAWIN",
 				Occupation: "PEMANDU WISATA", Address: denpasar},
-			Relationship: sp.RelationshipHead,
+			Relationship: readmodel.RelationshipHead,
 			Note:         "ETLE ticket to confirm by tomorrow; valid SKCK",
-			BPJS:         member("0006789012345", class2, pbpu, active, sp.Coded{Code: "1703B002", Label: "PUSKESMAS I DENPASAR UTARA"}, 0, d(2018, 8, 1)),
-			SatuSehat: &SatuSehat{IHSNumber: "P06612098877", Immunizations: []sp.Immunization{
+			BPJS:         member("0006789012345", class2, pbpu, active, readmodel.Coded{Code: "1703B002", Label: "PUSKESMAS I DENPASAR UTARA"}, 0, d(2018, 8, 1)),
+			SatuSehat: &SatuSehat{IHSNumber: "P06612098877", Immunizations: []readmodel.Immunization{
 				imm("imm-wayan-1", "93001305", "Vaksin COVID-19 (Pfizer)", further, d(2021, 9, 14), 1, "RSUP PROF. NGOERAH"),
 			}},
-			Police: &sp.PoliceRecord{
-				Licences: []sp.DrivingLicence{
+			Police: &readmodel.PoliceRecord{
+				Licences: []readmodel.DrivingLicence{
 					{Number: "1225-0695-000654", Class: "C", IssuedOn: rel(-700), ExpiresOn: rel(1125), Office: "SATPAS POLRESTA DENPASAR"},
 				},
-				Certificates: []sp.PoliceCertificate{
+				Certificates: []readmodel.PoliceCertificate{
 					{Number: "SKCK/YANMAS/1198/IX/2026/POLDA BALI", Purpose: "Persyaratan kerja di kapal pesiar", Level: "POLDA",
 						IssuedOn: rel(-60), ValidUntil: rel(120)},
 				},
-				Tickets: []sp.TrafficTicket{
+				Tickets: []readmodel.TrafficTicket{
 					{Number: "ETLE-BALI-004512", Plate: "DK 4521 AB", Violation: "Tidak menggunakan helm SNI (Pasal 291 ayat 1 UU LLAJ)",
 						Location: "JL. GATOT SUBROTO, DENPASAR", OccurredAt: at(-7, 17), ConfirmBy: rel(1), Fine: 250000,
-						Status: sp.TicketUnconfirmed},
+						Status: readmodel.TicketUnconfirmed},
 				},
 			},
 		},

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/readmodel"
 )
 
 // The seed's identifiers must be what a real registry would hold: a valid
@@ -31,7 +32,7 @@ func TestSeedIdentifiersAreConsistent(t *testing.T) {
 		if !ok || born != p.BirthDate {
 			t.Errorf("%s: NIK encodes birth date %v, record says %v", p.Name, born, p.BirthDate)
 		}
-		if p.NIK.Female() != (p.Sex == sp.SexFemale) {
+		if p.NIK.Female() != (p.Sex == readmodel.SexFemale) {
 			t.Errorf("%s: NIK encodes female=%v, record says %s", p.Name, p.NIK.Female(), p.Sex)
 		}
 		if p.Student != nil {
@@ -39,7 +40,7 @@ func TestSeedIdentifiersAreConsistent(t *testing.T) {
 				t.Errorf("%s: %v", p.Name, err)
 			}
 		}
-		for _, r := range []sp.Region{p.Address.Village, p.Address.District, p.Address.Regency, p.Address.Province} {
+		for _, r := range []readmodel.Region{p.Address.Village, p.Address.District, p.Address.Regency, p.Address.Province} {
 			if _, err := sp.ParseRegionCode(string(r.Code)); err != nil {
 				t.Errorf("%s: region %q: %v", p.Name, r.Code, err)
 			}

@@ -1,4 +1,4 @@
-package records
+package readmodel
 
 import (
 	"context"
@@ -16,13 +16,13 @@ type Loader struct {
 	ports Agencies
 	nik   sp.NIK
 
-	citizen       result[*sp.Citizen]
-	family        result[*sp.Family]
-	membership    result[*sp.Membership]
-	immunizations result[[]sp.Immunization]
-	students      result[[]sp.StudentRecord]
-	police        result[*sp.PoliceRecord]
-	welfare       result[*sp.Welfare]
+	citizen       result[*Citizen]
+	family        result[*Family]
+	membership    result[*Membership]
+	immunizations result[[]Immunization]
+	students      result[[]StudentRecord]
+	police        result[*PoliceRecord]
+	welfare       result[*Welfare]
 
 	mu       sync.Mutex
 	reported map[sp.Agency]bool
@@ -61,16 +61,16 @@ func NewLoader(ports Agencies, nik sp.NIK) *Loader {
 // NIK is the citizen whose records this loader reads.
 func (l *Loader) NIK() sp.NIK { return l.nik }
 
-func (l *Loader) Citizen(ctx context.Context) (*sp.Citizen, error) {
-	return l.citizen.get(ctx, func(ctx context.Context) (*sp.Citizen, error) {
+func (l *Loader) Citizen(ctx context.Context) (*Citizen, error) {
+	return l.citizen.get(ctx, func(ctx context.Context) (*Citizen, error) {
 		return l.ports.Registry.Citizen(ctx, l.nik)
 	})
 }
 
 // Family reads the family card of the citizen (a second Dukcapil call,
 // made only when asked for).
-func (l *Loader) Family(ctx context.Context) (*sp.Family, error) {
-	return l.family.get(ctx, func(ctx context.Context) (*sp.Family, error) {
+func (l *Loader) Family(ctx context.Context) (*Family, error) {
+	return l.family.get(ctx, func(ctx context.Context) (*Family, error) {
 		c, err := l.Citizen(ctx)
 		if err != nil || c == nil {
 			return nil, err
@@ -79,32 +79,32 @@ func (l *Loader) Family(ctx context.Context) (*sp.Family, error) {
 	})
 }
 
-func (l *Loader) Membership(ctx context.Context) (*sp.Membership, error) {
-	return l.membership.get(ctx, func(ctx context.Context) (*sp.Membership, error) {
+func (l *Loader) Membership(ctx context.Context) (*Membership, error) {
+	return l.membership.get(ctx, func(ctx context.Context) (*Membership, error) {
 		return l.ports.Insurance.Membership(ctx, l.nik)
 	})
 }
 
-func (l *Loader) Immunizations(ctx context.Context) ([]sp.Immunization, error) {
-	return l.immunizations.get(ctx, func(ctx context.Context) ([]sp.Immunization, error) {
+func (l *Loader) Immunizations(ctx context.Context) ([]Immunization, error) {
+	return l.immunizations.get(ctx, func(ctx context.Context) ([]Immunization, error) {
 		return l.ports.Health.Immunizations(ctx, l.nik)
 	})
 }
 
-func (l *Loader) Students(ctx context.Context) ([]sp.StudentRecord, error) {
-	return l.students.get(ctx, func(ctx context.Context) ([]sp.StudentRecord, error) {
+func (l *Loader) Students(ctx context.Context) ([]StudentRecord, error) {
+	return l.students.get(ctx, func(ctx context.Context) ([]StudentRecord, error) {
 		return l.ports.Schools.Students(ctx, l.nik)
 	})
 }
 
-func (l *Loader) Police(ctx context.Context) (*sp.PoliceRecord, error) {
-	return l.police.get(ctx, func(ctx context.Context) (*sp.PoliceRecord, error) {
+func (l *Loader) Police(ctx context.Context) (*PoliceRecord, error) {
+	return l.police.get(ctx, func(ctx context.Context) (*PoliceRecord, error) {
 		return l.ports.Police.Record(ctx, l.nik)
 	})
 }
 
-func (l *Loader) Welfare(ctx context.Context) (*sp.Welfare, error) {
-	return l.welfare.get(ctx, func(ctx context.Context) (*sp.Welfare, error) {
+func (l *Loader) Welfare(ctx context.Context) (*Welfare, error) {
+	return l.welfare.get(ctx, func(ctx context.Context) (*Welfare, error) {
 		return l.ports.Social.Welfare(ctx, l.nik)
 	})
 }

@@ -1,4 +1,4 @@
-package records
+package readmodel
 
 import (
 	"cmp"
@@ -50,18 +50,17 @@ type Alert struct {
 
 // Windows within which a coming date becomes an alert.
 const (
-	SIMRenewalWindow   = sp.SIMRenewalWindow // days: online renewal opens 90 days before expiry
-	ETLEWarningWindow  = 3                   // days before the confirmation deadline
-	DisbursementWindow = 30                  // days ahead
+	ETLEWarningWindow  = 3  // days before the confirmation deadline
+	DisbursementWindow = 30 // days ahead
 )
 
 // Snapshot is what the agencies answered; a nil part is an agency that
 // failed or does not know the citizen, and yields no alert.
 type Snapshot struct {
-	Membership *sp.Membership
-	Students   []sp.StudentRecord
-	Police     *sp.PoliceRecord
-	Welfare    *sp.Welfare
+	Membership *Membership
+	Students   []StudentRecord
+	Police     *PoliceRecord
+	Welfare    *Welfare
 }
 
 // Alerts derives the home screen's alerts, most pressing first.
@@ -87,7 +86,7 @@ func Alerts(s Snapshot, today sp.Date) []Alert {
 	return out
 }
 
-func licenceAlerts(ls []sp.DrivingLicence, today sp.Date) []Alert {
+func licenceAlerts(ls []DrivingLicence, today sp.Date) []Alert {
 	var out []Alert
 	for _, l := range ls {
 		days := today.DaysUntil(l.ExpiresOn)
@@ -119,10 +118,10 @@ func licenceAlerts(ls []sp.DrivingLicence, today sp.Date) []Alert {
 	return out
 }
 
-func ticketAlerts(ts []sp.TrafficTicket, today sp.Date) []Alert {
+func ticketAlerts(ts []TrafficTicket, today sp.Date) []Alert {
 	var out []Alert
 	for _, t := range ts {
-		if t.Status != sp.TicketUnconfirmed {
+		if t.Status != TicketUnconfirmed {
 			continue
 		}
 		days := today.DaysUntil(t.ConfirmBy)
@@ -146,7 +145,7 @@ func ticketAlerts(ts []sp.TrafficTicket, today sp.Date) []Alert {
 	return out
 }
 
-func membershipAlerts(m sp.Membership) []Alert {
+func membershipAlerts(m Membership) []Alert {
 	base := Alert{Agency: sp.AgencyBPJS, DeepLink: "satupintu://health/bpjs"}
 	switch {
 	case !m.Active():
@@ -175,11 +174,11 @@ func membershipAlerts(m sp.Membership) []Alert {
 	return nil
 }
 
-func pipAlerts(ss []sp.StudentRecord, today sp.Date) []Alert {
+func pipAlerts(ss []StudentRecord, today sp.Date) []Alert {
 	var out []Alert
 	for _, s := range ss {
 		p := s.PIP
-		if p == nil || p.Stage != sp.PIPNominated || p.Deadline.IsZero() || today.DaysUntil(p.Deadline) < 0 {
+		if p == nil || p.Stage != PIPNominated || p.Deadline.IsZero() || today.DaysUntil(p.Deadline) < 0 {
 			continue
 		}
 		days := today.DaysUntil(p.Deadline)
@@ -201,11 +200,11 @@ func pipAlerts(ss []sp.StudentRecord, today sp.Date) []Alert {
 	return out
 }
 
-func disbursementAlerts(ds []sp.Disbursement, today sp.Date) []Alert {
+func disbursementAlerts(ds []Disbursement, today sp.Date) []Alert {
 	var out []Alert
 	for _, d := range ds {
 		days := today.DaysUntil(d.Date)
-		if d.Status != sp.DisbursementScheduled || days < 0 || days > DisbursementWindow {
+		if d.Status != DisbursementScheduled || days < 0 || days > DisbursementWindow {
 			continue
 		}
 		out = append(out, Alert{

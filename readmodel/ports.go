@@ -1,7 +1,8 @@
-// Package records assembles what the agencies know about one citizen for one
-// request: it declares the ports each agency adapter fills, fetches them in
-// parallel at most once per request, and derives the home screen's alerts.
-package records
+// Package readmodel is what the agencies know about one citizen, read for
+// one request: the record types, the ports each agency adapter fills, the
+// loader that reads each agency at most once per request, how fresh each
+// agency's part is, and the alerts the home screen derives from them.
+package readmodel
 
 import (
 	"context"
@@ -15,36 +16,36 @@ import (
 
 // CivilRegistry is Dukcapil.
 type CivilRegistry interface {
-	Citizen(ctx context.Context, nik sp.NIK) (*sp.Citizen, error)
+	Citizen(ctx context.Context, nik sp.NIK) (*Citizen, error)
 	// Family reads family card kk on behalf of citizen nik (who must be on
 	// it; nik also keys the cache).
-	Family(ctx context.Context, nik sp.NIK, kk sp.KK) (*sp.Family, error)
+	Family(ctx context.Context, nik sp.NIK, kk sp.KK) (*Family, error)
 }
 
 // Insurance is BPJS Kesehatan.
 type Insurance interface {
-	Membership(ctx context.Context, nik sp.NIK) (*sp.Membership, error)
+	Membership(ctx context.Context, nik sp.NIK) (*Membership, error)
 }
 
 // HealthRecords is SATUSEHAT.
 type HealthRecords interface {
-	Immunizations(ctx context.Context, nik sp.NIK) ([]sp.Immunization, error)
+	Immunizations(ctx context.Context, nik sp.NIK) ([]Immunization, error)
 }
 
 // Schools is the education registry (Dapodik and PIP): the citizen's own
 // student record and those of the children on their family card.
 type Schools interface {
-	Students(ctx context.Context, nik sp.NIK) ([]sp.StudentRecord, error)
+	Students(ctx context.Context, nik sp.NIK) ([]StudentRecord, error)
 }
 
 // Police is Polri: licences, SKCK certificates and unpaid ETLE tickets.
 type Police interface {
-	Record(ctx context.Context, nik sp.NIK) (*sp.PoliceRecord, error)
+	Record(ctx context.Context, nik sp.NIK) (*PoliceRecord, error)
 }
 
 // SocialRegister is Kemensos (DTSEN and aid programmes).
 type SocialRegister interface {
-	Welfare(ctx context.Context, nik sp.NIK) (*sp.Welfare, error)
+	Welfare(ctx context.Context, nik sp.NIK) (*Welfare, error)
 }
 
 // Agencies are the six ports together.

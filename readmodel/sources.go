@@ -1,6 +1,8 @@
-package satupintu
+package readmodel
 
 import (
+	sp "github.com/satupintu/satupintu"
+
 	"context"
 	"sync"
 	"time"
@@ -10,7 +12,7 @@ import (
 // the agency chain records every read, the home screen reports the result.
 type Observation struct {
 	mu      sync.Mutex
-	sources map[Agency]Source
+	sources map[sp.Agency]Source
 }
 
 type observationKey struct{}
@@ -18,12 +20,12 @@ type observationKey struct{}
 // Observe returns a context whose agency reads are recorded in the returned
 // Observation.
 func Observe(ctx context.Context) (context.Context, *Observation) {
-	o := &Observation{sources: map[Agency]Source{}}
+	o := &Observation{sources: map[sp.Agency]Source{}}
 	return context.WithValue(ctx, observationKey{}, o), o
 }
 
 // Source returns what was observed of agency a.
-func (o *Observation) Source(a Agency) (Source, bool) {
+func (o *Observation) Source(a sp.Agency) (Source, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	s, ok := o.sources[a]
@@ -34,7 +36,7 @@ var severity = map[SourceStatus]int{SourceOK: 0, SourceStale: 1, SourceUnavailab
 
 // RecordSource merges one read into the request's observation, if any: the
 // worst status and the oldest fetch time win.
-func RecordSource(ctx context.Context, a Agency, st SourceStatus, at time.Time) {
+func RecordSource(ctx context.Context, a sp.Agency, st SourceStatus, at time.Time) {
 	o := ObservationFrom(ctx)
 	if o == nil {
 		return

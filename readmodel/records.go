@@ -1,6 +1,10 @@
-package satupintu
+package readmodel
 
-import "time"
+import (
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+)
 
 // What each agency knows about a citizen, in satupintu's own terms. Adapters
 // translate each agency's wire format into these; resolvers map them to
@@ -17,7 +21,7 @@ const (
 
 // Region is a Kemendagri region with its name.
 type Region struct {
-	Code RegionCode
+	Code sp.RegionCode
 	Name string
 }
 
@@ -34,11 +38,11 @@ type Address struct {
 
 // Citizen is the civil-registry (Dukcapil) record of one person.
 type Citizen struct {
-	NIK           NIK
-	KK            KK
+	NIK           sp.NIK
+	KK            sp.KK
 	Name          string
 	BirthPlace    string
-	BirthDate     Date
+	BirthDate     sp.Date
 	Sex           Sex
 	Religion      string
 	MaritalStatus string
@@ -60,16 +64,16 @@ const (
 
 // FamilyMember is one row of a family card (Kartu Keluarga).
 type FamilyMember struct {
-	NIK          NIK
+	NIK          sp.NIK
 	Name         string
-	BirthDate    Date
+	BirthDate    sp.Date
 	Sex          Sex
 	Relationship Relationship
 }
 
 // Family is a family card and its members.
 type Family struct {
-	KK      KK
+	KK      sp.KK
 	Members []FamilyMember
 }
 
@@ -81,14 +85,14 @@ type Coded struct {
 
 // Membership is a BPJS Kesehatan (JKN) participation.
 type Membership struct {
-	CardNumber      string // noKartu, 13 digits
-	Class           Coded  // hakKelas: {"3","KELAS III"}
-	ParticipantType Coded  // jenisPeserta: {"21","PBI (APBN)"}
-	Status          Coded  // statusPeserta: {"0","AKTIF"}
-	PrimaryClinic   Coded  // provUmum: the assigned FKTP
-	Arrears         int64  // premium arrears in rupiah (PCare tunggakan)
-	CoverageStart   Date   // tglTMT
-	CoverageEnd     Date   // tglTAT
+	CardNumber      string  // noKartu, 13 digits
+	Class           Coded   // hakKelas: {"3","KELAS III"}
+	ParticipantType Coded   // jenisPeserta: {"21","PBI (APBN)"}
+	Status          Coded   // statusPeserta: {"0","AKTIF"}
+	PrimaryClinic   Coded   // provUmum: the assigned FKTP
+	Arrears         int64   // premium arrears in rupiah (PCare tunggakan)
+	CoverageStart   sp.Date // tglTMT
+	CoverageEnd     sp.Date // tglTAT
 }
 
 // Active reports whether the membership is active (statusPeserta "0").
@@ -115,7 +119,7 @@ type Immunization struct {
 	ID         string
 	Vaccine    Coding // KFA code
 	Reason     Coding // IM-Dasar, IM-Lanjutan, …
-	Date       Date
+	Date       sp.Date
 	DoseNumber int
 	Status     string // FHIR status, e.g. "completed"
 	Facility   string
@@ -153,8 +157,8 @@ type PIPStatus struct {
 	KIPNumber    string
 	Eligible     bool
 	Stage        PIPStage
-	Deadline     Date  // activation deadline while NOMINATED
-	AnnualAmount int64 // rupiah
+	Deadline     sp.Date // activation deadline while NOMINATED
+	AnnualAmount int64   // rupiah
 	Bank         string
 }
 
@@ -167,8 +171,8 @@ type School struct {
 
 // StudentRecord is a Dapodik student record.
 type StudentRecord struct {
-	NISN       NISN
-	NIK        NIK
+	NISN       sp.NISN
+	NIK        sp.NIK
 	Name       string
 	Relation   StudentRelation
 	SchoolNPSN string
@@ -183,8 +187,8 @@ type StudentRecord struct {
 type DrivingLicence struct {
 	Number    string
 	Class     string // A, B1, B2, C, CI, CII, D
-	IssuedOn  Date
-	ExpiresOn Date
+	IssuedOn  sp.Date
+	ExpiresOn sp.Date
 	Office    string
 }
 
@@ -193,8 +197,8 @@ type PoliceCertificate struct {
 	Number     string
 	Purpose    string
 	Level      string // MABES, POLDA, POLRES, POLSEK
-	IssuedOn   Date
-	ValidUntil Date
+	IssuedOn   sp.Date
+	ValidUntil sp.Date
 }
 
 // TicketStatus of an ETLE ticket.
@@ -213,7 +217,7 @@ type TrafficTicket struct {
 	Violation  string
 	Location   string
 	OccurredAt time.Time
-	ConfirmBy  Date // after this the vehicle registration is blocked
+	ConfirmBy  sp.Date // after this the vehicle registration is blocked
 	Fine       int64
 	Status     TicketStatus
 }
@@ -239,7 +243,7 @@ type Programme struct {
 	Code   ProgrammeCode
 	Name   string
 	Active bool
-	Since  Date
+	Since  sp.Date
 }
 
 // DisbursementStatus of one aid payment.
@@ -257,7 +261,7 @@ type Disbursement struct {
 	Programme ProgrammeCode
 	Period    string // e.g. "Tahap 4 2026"
 	Amount    int64
-	Date      Date // scheduled or paid on
+	Date      sp.Date // scheduled or paid on
 	Status    DisbursementStatus
 	Channel   string
 }
@@ -265,7 +269,7 @@ type Disbursement struct {
 // Welfare is the citizen's entry in the social register (DTSEN).
 type Welfare struct {
 	Decile        int // 1 (poorest) … 10
-	UpdatedOn     Date
+	UpdatedOn     sp.Date
 	Programmes    []Programme
 	Disbursements []Disbursement
 }
@@ -281,13 +285,13 @@ const (
 
 // Source is the freshness of one agency's data in an answer.
 type Source struct {
-	Agency    Agency
+	Agency    sp.Agency
 	Status    SourceStatus
 	FetchedAt time.Time // zero when unavailable
 }
 
 // Level is the administrative level the region's code names.
-func (r Region) Level() RegionLevel { return r.Code.Level() }
+func (r Region) Level() sp.RegionLevel { return r.Code.Level() }
 
 // School is the student's school.
 func (s StudentRecord) School() School {
@@ -301,7 +305,7 @@ const SIMRenewalWindow = 90
 // RenewableOnline reports whether the licence is within its online
 // renewal window today (WIB).
 func (l DrivingLicence) RenewableOnline() bool {
-	return DateOf(time.Now()).DaysUntil(l.ExpiresOn) <= SIMRenewalWindow
+	return sp.DateOf(time.Now()).DaysUntil(l.ExpiresOn) <= SIMRenewalWindow
 }
 
 // Registered reports whether the family is in the social register.

@@ -389,8 +389,15 @@ func (a *app) agencies(metrics *agency.Metrics) (readmodel.Agencies, error) {
 		}
 		a.clients[ag] = c
 	}
-	for _, err := range []error{a.cfg.Dukcapil.Validate(), a.cfg.BPJS.Validate(), a.cfg.SatuSehat.Validate(),
-		a.cfg.Education.Validate(), a.cfg.Police.Validate(), a.cfg.Social.Validate()} {
+	// The JSON agencies' configs are alike: the message names the variable.
+	apiKey := func(ag sp.Agency, c agency.JSONConfig) error {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("%s: %w", envName(ag, "API_KEY"), err)
+		}
+		return nil
+	}
+	for _, err := range []error{apiKey(sp.AgencyDukcapil, a.cfg.Dukcapil), a.cfg.BPJS.Validate(), a.cfg.SatuSehat.Validate(),
+		apiKey(sp.AgencyEducation, a.cfg.Education), apiKey(sp.AgencyPolice, a.cfg.Police), apiKey(sp.AgencySocial, a.cfg.Social)} {
 		if err != nil {
 			errs = append(errs, err)
 		}

@@ -73,8 +73,8 @@ func New(c *agency.Client, cfg Config) *Client {
 // When that second call fails the whole read fails (and a cached membership
 // may be served stale): showing an inactive member no arrears would mislead.
 func (c *Client) Membership(ctx context.Context, nik sp.NIK) (*readmodel.Membership, error) {
-	if _, err := sp.ParseNIK(string(nik)); err != nil {
-		return nil, sp.Errorf(sp.CodeInvalidInput, "%s", err.Error())
+	if err := agency.CheckNIK(nik); err != nil {
+		return nil, err
 	}
 	return agency.Read(ctx, c.api, agency.Key{Citizen: nik, Kind: "membership"}, func(ctx context.Context) (*readmodel.Membership, error) {
 		return c.fetch(ctx, nik)

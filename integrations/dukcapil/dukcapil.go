@@ -63,74 +63,43 @@ import (
 	"github.com/satupintu/satupintu/readmodel"
 )
 
-// Config is what the adapter needs beyond the agency client's settings.
-type Config struct {
-	APIKey string // secret: sent as X-Api-Key, never logged
-}
-
-// Validate reports a missing key.
-func (c Config) Validate() error {
-	if strings.TrimSpace(c.APIKey) == "" {
-		return errors.New("dukcapil: API key is required")
-	}
-	return nil
-}
+// Config is the key Dukcapil issued to satupintu.
+type Config = agency.JSONConfig
 
 // Client reads the civil registry.
-type Client struct {
-	c   *agency.Client
-	cfg Config
-}
+type Client struct{ api *agency.JSONAPI }
 
 var _ readmodel.CivilRegistry = (*Client)(nil)
 
 // New returns the adapter over c, the Dukcapil agency client. cfg must be valid.
-func New(c *agency.Client, cfg Config) *Client { return &Client{c: c, cfg: cfg} }
+func New(c *agency.Client, cfg Config) *Client { return &Client{api: agency.NewJSONAPI(c, cfg)} }
 
 // Citizen reads the civil record of nik; nil, nil when the registry does
 // not know it.
 func (cl *Client) Citizen(ctx context.Context, nik sp.NIK) (*readmodel.Citizen, error) {
-	if _, err := sp.ParseNIK(string(nik)); err != nil {
-		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid NIK: %v", err)
-	}
-	return agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "citizen"}, func(ctx context.Context) (*readmodel.Citizen, error) {
-		var w penduduk
-		found, err := cl.c.GetJSON(ctx, "api/v1/penduduk/"+string(nik), cl.cfg.APIKey, &w)
-		if err != nil || !found {
-			return nil, err
-		}
-		ct, err := w.citizen(nik)
-		if err != nil {
-			return nil, cl.c.BadResponse("citizen record", err)
-		}
-		return ct, nil
-	})
+	return agency.ReadJSON(ctx, cl.api, agency.JSONRead{Citizen: nik, Kind: "citizen",
+		Path: "api/v1/penduduk/" + string(nik), What: "citizen record"}, penduduk.citizen)
 }
 
 // Family reads family card kk on behalf of nik, who must be a member of it.
 // The cache holds the card under nik; the member check after the read
 // guarantees a card cached for nik is never returned for another kk.
 func (cl *Client) Family(ctx context.Context, nik sp.NIK, kk sp.KK) (*readmodel.Family, error) {
-	if _, err := sp.ParseNIK(string(nik)); err != nil {
-		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid NIK: %v", err)
+	if err := agency.CheckNIK(nik); err != nil {
+		return nil, err
 	}
 	if _, err := sp.ParseKK(string(kk)); err != nil {
 		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid family card number: %v", err)
 	}
-	fam, err := agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "family"}, func(ctx context.Context) (*readmodel.Family, error) {
-		var w kartuKeluarga
-		found, err := cl.c.GetJSON(ctx, "api/v1/kk/"+string(kk), cl.cfg.APIKey, &w)
-		if err != nil {
-			return nil, err
-		}
-		if !found {
-			// Not cached (an error): an unknown card must not displace the
-			// citizen's own card in the cache.
-			return nil, notMember()
-		}
+	fam, err := agency.ReadJSON(ctx, cl.api, agency.JSONRead{Citizen: nik, Kind: "family",
+		Path: "api/v1/kk/" + string(kk), What: "family card",
+		// Not cached (an error): an unknown card must not displace the
+		// citizen's own card in the cache.
+		NotFound: notMember,
+	}, func(w kartuKeluarga, nik sp.NIK) (*readmodel.Family, error) {
 		f, err := w.family(kk)
 		if err != nil {
-			return nil, cl.c.BadResponse("family card", err)
+			return nil, err
 		}
 		if !member(f, nik) {
 			return nil, notMember()

@@ -59,51 +59,25 @@ import (
 	"github.com/satupintu/satupintu/readmodel"
 )
 
-// Config is what the adapter needs beyond the agency client's settings.
-type Config struct {
-	APIKey string // secret: sent as X-Api-Key, never logged
-}
-
-// Validate reports a missing key.
-func (c Config) Validate() error {
-	if strings.TrimSpace(c.APIKey) == "" {
-		return errors.New("education: API key is required")
-	}
-	return nil
-}
+// Config is the key the education registry issued to satupintu.
+type Config = agency.JSONConfig
 
 // Client reads the education registry.
-type Client struct {
-	c   *agency.Client
-	cfg Config
-}
+type Client struct{ api *agency.JSONAPI }
 
 var _ readmodel.Schools = (*Client)(nil)
 
 // New returns the adapter over c, the education agency client. cfg must be valid.
-func New(c *agency.Client, cfg Config) *Client { return &Client{c: c, cfg: cfg} }
+func New(c *agency.Client, cfg Config) *Client { return &Client{api: agency.NewJSONAPI(c, cfg)} }
 
 // Students reads the student records of nik and of their children; an
 // empty list when there are none.
 func (cl *Client) Students(ctx context.Context, nik sp.NIK) ([]readmodel.StudentRecord, error) {
-	if _, err := sp.ParseNIK(string(nik)); err != nil {
-		return nil, sp.Errorf(sp.CodeInvalidInput, "invalid NIK: %v", err)
-	}
-	return agency.Read(ctx, cl.c, agency.Key{Citizen: nik, Kind: "students"}, func(ctx context.Context) ([]readmodel.StudentRecord, error) {
-		var w studentList
-		found, err := cl.c.GetJSON(ctx, "api/v1/students?nik="+url.QueryEscape(string(nik)), cl.cfg.APIKey, &w)
-		if err != nil {
-			return nil, err
-		}
-		if !found { // the registry answers [] for a citizen it does not know
-			return nil, cl.c.BadResponse("HTTP 404 from the students search", nil)
-		}
-		out, err := w.records(nik)
-		if err != nil {
-			return nil, cl.c.BadResponse("student records", err)
-		}
-		return out, nil
-	})
+	return agency.ReadJSON(ctx, cl.api, agency.JSONRead{Citizen: nik, Kind: "students",
+		Path: "api/v1/students?nik=" + url.QueryEscape(string(nik)), What: "student records",
+		// The registry answers [] for a citizen it does not know.
+		NotFound: func() error { return cl.api.BadResponse("HTTP 404 from the students search", nil) },
+	}, studentList.records)
 }
 
 // Wire shapes of contract v1.

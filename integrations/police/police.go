@@ -66,7 +66,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
@@ -78,56 +77,23 @@ import (
 // selects their TTL in agency.Config.TTL.
 const Kind = "police"
 
-// Config is what the police adapter needs beyond the agency chain.
-type Config struct {
-	// APIKey is sent as X-Api-Key. It is a secret: never serialised or logged.
-	APIKey string `json:"-"`
-}
-
-// Validate reports a missing key.
-func (c Config) Validate() error {
-	if strings.TrimSpace(c.APIKey) == "" {
-		return errors.New("police: API key is required")
-	}
-	return nil
-}
+// Config is the key Polri issued to satupintu.
+type Config = agency.JSONConfig
 
 // Client reads Polri records through the agency chain.
-type Client struct {
-	agency *agency.Client
-	cfg    Config
-}
+type Client struct{ api *agency.JSONAPI }
 
 var _ readmodel.Police = (*Client)(nil)
 
-// New returns the adapter over c, the agency client of Polri. cfg must be
-// valid (see Config.Validate).
-func New(c *agency.Client, cfg Config) *Client {
-	return &Client{agency: c, cfg: cfg}
-}
+// New returns the adapter over c, the agency client of Polri. cfg must
+// be valid (see Config.Validate).
+func New(c *agency.Client, cfg Config) *Client { return &Client{api: agency.NewJSONAPI(c, cfg)} }
 
 // Record returns what Polri holds about nik, or nil, nil when it holds
 // nothing. Reads go through the chain's cache and singleflight.
 func (c *Client) Record(ctx context.Context, nik sp.NIK) (*readmodel.PoliceRecord, error) {
-	if _, err := sp.ParseNIK(string(nik)); err != nil {
-		return nil, &sp.Error{Code: sp.CodeInvalidInput, Message: err.Error(), Err: err}
-	}
-	return agency.Read(ctx, c.agency, agency.Key{Citizen: nik, Kind: Kind}, func(ctx context.Context) (*readmodel.PoliceRecord, error) {
-		return c.fetch(ctx, nik)
-	})
-}
-
-func (c *Client) fetch(ctx context.Context, nik sp.NIK) (*readmodel.PoliceRecord, error) {
-	var w wireRecord
-	found, err := c.agency.GetJSON(ctx, "/api/v1/citizens/"+string(nik)+"/record", c.cfg.APIKey, &w)
-	if err != nil || !found {
-		return nil, err
-	}
-	rec, err := w.record(nik)
-	if err != nil {
-		return nil, c.agency.BadResponse(err.Error(), nil)
-	}
-	return rec, nil
+	return agency.ReadJSON(ctx, c.api, agency.JSONRead{Citizen: nik, Kind: Kind,
+		Path: "/api/v1/citizens/" + string(nik) + "/record", What: "police record"}, wireRecord.record)
 }
 
 // The wire shapes. Dates stay strings so that a bad one is reported with
@@ -171,7 +137,7 @@ var licenceClasses = map[string]bool{"A": true, "B1": true, "B2": true, "C": tru
 var ticketStatuses = map[readmodel.TicketStatus]bool{readmodel.TicketUnconfirmed: true, readmodel.TicketConfirmed: true, readmodel.TicketPaid: true}
 
 // record checks the answer and translates it. Error messages never quote
-// the NIK: they reach logs and clients.
+// the NIK: they reach the logs.
 func (w wireRecord) record(asked sp.NIK) (*readmodel.PoliceRecord, error) {
 	if w.NIK != string(asked) {
 		return nil, errors.New("the record is not about the citizen asked for")

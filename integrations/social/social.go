@@ -62,7 +62,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
@@ -73,56 +72,23 @@ import (
 // selects their TTL in agency.Config.TTL.
 const Kind = "welfare"
 
-// Config is what the social adapter needs beyond the agency chain.
-type Config struct {
-	// APIKey is sent as X-Api-Key. It is a secret: never serialised or logged.
-	APIKey string `json:"-"`
-}
-
-// Validate reports a missing key.
-func (c Config) Validate() error {
-	if strings.TrimSpace(c.APIKey) == "" {
-		return errors.New("social: API key is required")
-	}
-	return nil
-}
+// Config is the key Kemensos issued to satupintu.
+type Config = agency.JSONConfig
 
 // Client reads the DTSEN register through the agency chain.
-type Client struct {
-	agency *agency.Client
-	cfg    Config
-}
+type Client struct{ api *agency.JSONAPI }
 
 var _ readmodel.SocialRegister = (*Client)(nil)
 
 // New returns the adapter over c, the agency client of Kemensos. cfg must
 // be valid (see Config.Validate).
-func New(c *agency.Client, cfg Config) *Client {
-	return &Client{agency: c, cfg: cfg}
-}
+func New(c *agency.Client, cfg Config) *Client { return &Client{api: agency.NewJSONAPI(c, cfg)} }
 
 // Welfare returns the citizen's register entry, or nil, nil when they are
 // not in the register. Reads go through the chain's cache and singleflight.
 func (c *Client) Welfare(ctx context.Context, nik sp.NIK) (*readmodel.Welfare, error) {
-	if _, err := sp.ParseNIK(string(nik)); err != nil {
-		return nil, &sp.Error{Code: sp.CodeInvalidInput, Message: err.Error(), Err: err}
-	}
-	return agency.Read(ctx, c.agency, agency.Key{Citizen: nik, Kind: Kind}, func(ctx context.Context) (*readmodel.Welfare, error) {
-		return c.fetch(ctx, nik)
-	})
-}
-
-func (c *Client) fetch(ctx context.Context, nik sp.NIK) (*readmodel.Welfare, error) {
-	var w wireEntry
-	found, err := c.agency.GetJSON(ctx, "/api/v1/dtsen/"+string(nik), c.cfg.APIKey, &w)
-	if err != nil || !found {
-		return nil, err
-	}
-	entry, err := w.welfare(nik)
-	if err != nil {
-		return nil, c.agency.BadResponse(err.Error(), nil)
-	}
-	return entry, nil
+	return agency.ReadJSON(ctx, c.api, agency.JSONRead{Citizen: nik, Kind: Kind,
+		Path: "/api/v1/dtsen/" + string(nik), What: "register entry"}, wireEntry.welfare)
 }
 
 // The wire shapes. Dates stay strings so that a bad one is reported with
@@ -159,7 +125,7 @@ var statuses = map[readmodel.DisbursementStatus]bool{
 }
 
 // welfare checks the answer and translates it. Error messages never quote
-// the NIK: they reach logs and clients.
+// the NIK: they reach the logs.
 func (w wireEntry) welfare(asked sp.NIK) (*readmodel.Welfare, error) {
 	if w.NIK != string(asked) {
 		return nil, errors.New("the entry is not about the citizen asked for")

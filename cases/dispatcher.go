@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/satupintu/satupintu/backoff"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -94,7 +95,7 @@ func (d *Dispatcher) retry(ctx context.Context, j queue.Job, cause error) {
 		_ = d.Store.Changes().Bury(ctx, j, cause.Error())
 		return
 	}
-	wait := queue.Backoff(j.Attempts, 500*time.Millisecond, time.Minute)
+	wait := backoff.Wait(j.Attempts, 500*time.Millisecond, time.Minute, 0)
 	d.log().WarnContext(ctx, "case change failed; will retry", "case", j.ID, "attempts", j.Attempts, "error", cause)
 	_ = d.Store.Changes().Retry(ctx, j, d.now().Add(wait), cause.Error())
 }

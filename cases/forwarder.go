@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/backoff"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -174,11 +175,11 @@ func (f *Forwarder) retry(ctx context.Context, j queue.Job, c *Case, cause error
 		}
 		return
 	}
-	wait := queue.Backoff(j.Attempts, f.backoffBase(), f.backoffMax())
-	var ra *RetryAfter
-	if errors.As(cause, &ra) && ra.After > wait {
-		wait = ra.After
+	var after time.Duration
+	if ra, ok := errors.AsType[*RetryAfter](cause); ok {
+		after = ra.After
 	}
+	wait := backoff.Wait(j.Attempts, f.backoffBase(), f.backoffMax(), after)
 	if c != nil && string(j.Payload) != payloadCancel {
 		_, _ = f.Store.Update(ctx, c.ID, func(c *Case) error {
 			if c.Status != StatusSubmitted {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/backoff"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -63,7 +64,7 @@ func (p *Poller) poll(ctx context.Context, a sp.Agency, ag Agency, js []queue.Jo
 	if err != nil {
 		p.log().WarnContext(ctx, "polling failed; will poll again", "agency", a, "cases", len(ids), "error", err)
 		for _, j := range js {
-			_ = p.Queue.Retry(ctx, j, p.now().Add(queue.Backoff(j.Attempts, p.every(), 10*p.every())), err.Error())
+			_ = p.Queue.Retry(ctx, j, p.now().Add(backoff.Wait(j.Attempts, p.every(), 10*p.every(), 0)), err.Error())
 		}
 		return
 	}

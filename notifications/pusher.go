@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/satupintu/satupintu/backoff"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -248,7 +249,7 @@ func (p *Pusher) retry(ctx context.Context, j queue.Job, pj pushJob, held bool, 
 	if held {
 		_ = p.Deliveries.Set(ctx, pj.Notification, pj.Token, Delivery{State: DeliveryRetrying, Reason: reason, Attempts: j.Attempts, At: p.now()})
 	}
-	wait := max(queue.Backoff(j.Attempts, p.backoffBase(), p.backoffMax()), after)
+	wait := backoff.Wait(j.Attempts, p.backoffBase(), p.backoffMax(), after)
 	if err := p.Queue.Retry(ctx, j, p.now().Add(wait), reason); err != nil {
 		p.log().ErrorContext(ctx, "rescheduling a push failed; it will be claimed again", "job", j.ID, "error", err)
 	}

@@ -3,7 +3,6 @@ package queue
 import (
 	"context"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -136,19 +135,4 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
-}
-
-// Backoff is exponential backoff with full jitter: a random wait up to
-// base·2^(attempt-1), capped at max.
-func Backoff(attempt int, base, max time.Duration) time.Duration {
-	if attempt < 1 {
-		attempt = 1
-	}
-	ceiling := max
-	if attempt < 32 {
-		if d := base << (attempt - 1); d > 0 && d < max {
-			ceiling = d
-		}
-	}
-	return time.Duration(rand.Int64N(int64(ceiling) + 1))
 }

@@ -61,16 +61,3 @@ func TestWorkerKeepsTheOrderOfOneID(t *testing.T) {
 		}
 	}
 }
-
-func TestBackoffStaysWithinItsCeiling(t *testing.T) {
-	for attempt := 1; attempt < 70; attempt++ {
-		d := queue.Backoff(attempt, time.Second, time.Minute)
-		ceiling := time.Minute
-		if attempt <= 6 { // 2^6 s is past the minute
-			ceiling = min(time.Second<<(attempt-1), time.Minute)
-		}
-		if d < 0 || d > ceiling {
-			t.Fatalf("Backoff(%d) = %s, want within [0, %s]", attempt, d, ceiling)
-		}
-	}
-}

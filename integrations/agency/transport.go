@@ -12,6 +12,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/backoff"
 )
 
 // roundTripFunc lets a function be an http.RoundTripper.
@@ -87,7 +88,8 @@ func (c *Client) retry(next http.RoundTripper) http.RoundTripper {
 			if !idempotent || attempt >= c.cfg.Retries || !retryable(r.Context(), resp, err) {
 				return resp, err
 			}
-			wait := c.backoff(attempt, resp)
+			after, _ := retryAfter(resp)
+			wait := backoff.Wait(attempt+1, c.cfg.BackoffBase, c.cfg.BackoffMax, after)
 			if dl, ok := r.Context().Deadline(); ok && time.Until(dl) < wait+c.cfg.AttemptTimeout/4 {
 				return resp, err // no time left for a useful attempt
 			}
@@ -119,14 +121,6 @@ func retryable(ctx context.Context, resp *http.Response, err error) bool {
 		return !errors.As(err, &e)
 	}
 	return failed(resp)
-}
-
-func (c *Client) backoff(attempt int, resp *http.Response) time.Duration {
-	if d, ok := retryAfter(resp); ok {
-		return d
-	}
-	ceiling := min(c.cfg.BackoffBase<<attempt, c.cfg.BackoffMax)
-	return time.Duration(rand.Int64N(int64(ceiling) + 1))
 }
 
 // retryAfter reads a response's Retry-After, in seconds or as a date.

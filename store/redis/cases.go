@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/backoff"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/queue"
 )
@@ -118,7 +118,7 @@ func (s *CaseStore) Create(ctx context.Context, in *cases.Case) (*cases.Case, bo
 			return err
 		}, watched...)
 		if errors.Is(err, goredis.TxFailedErr) {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := waitToRetry(ctx, attempt); err != nil {
 				return nil, false, err
 			}
 			continue
@@ -157,11 +157,10 @@ func (s *CaseStore) checkSingleOpen(ctx context.Context, tx *goredis.Tx, open st
 	return nil
 }
 
-// backoff waits a little before retrying a conflicting transaction, longer
+// waitToRetry waits a little before retrying a conflicting transaction, longer
 // after each conflict, so that contenders spread out.
-func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
-	t := time.NewTimer(d)
+func waitToRetry(ctx context.Context, attempt int) error {
+	t := time.NewTimer(backoff.Wait(attempt+1, time.Millisecond, 64*time.Millisecond, 0))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -293,7 +292,7 @@ func (s *CaseStore) Update(ctx context.Context, id string, f func(*cases.Case) e
 		}, key)
 		switch {
 		case errors.Is(err, goredis.TxFailedErr):
-			if err := backoff(ctx, attempt); err != nil {
+			if err := waitToRetry(ctx, attempt); err != nil {
 				return nil, err
 			}
 			continue

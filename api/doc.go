@@ -1,7 +1,8 @@
 // Package api holds the documents of satupintu's HTTP contracts with other
 // systems. agency.yaml (OpenAPI 3.0) is the case contract with the agencies:
 // forwards, status events, polling and cancellations, and the signature
-// scheme (implemented by cases/signature).
+// scheme (implemented by cases/signature). wire.go holds the shapes that
+// both ends of the contract in this repository share.
 package api
 
 import _ "embed"

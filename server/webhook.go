@@ -8,9 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/api"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/signature"
 )
@@ -31,14 +31,6 @@ type Webhook struct {
 
 // maxEventBody bounds an agency event.
 const maxEventBody = 16 << 10
-
-type wireEvent struct {
-	EventID    string       `json:"eventId"`
-	Sequence   int          `json:"sequence"`
-	Status     cases.Status `json:"status"`
-	OccurredAt time.Time    `json:"occurredAt"`
-	Message    string       `json:"message"`
-}
 
 // handleAgencyEvents is POST /agency/v1/cases/{caseId}/events (api/agency.yaml):
 // a signed status event from the agency a case was routed to.
@@ -70,16 +62,14 @@ func handleAgencyEvents(wh *Webhook, log *slog.Logger) http.Handler {
 			agencyError(w, http.StatusUnauthorized, signatureCode(err), err.Error())
 			return
 		}
-		var we wireEvent
+		var we api.Event
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&we); err != nil {
 			agencyError(w, http.StatusBadRequest, "MALFORMED", "the body must be an event: "+err.Error())
 			return
 		}
-		e := cases.Event{ID: we.EventID, Sequence: we.Sequence, Status: we.Status, OccurredAt: we.OccurredAt,
-			Message: we.Message, Source: cases.SourceAgencyWebhook}
-		outcome, c, err := wh.Events.ApplyEvent(ctx, a, caseID, e)
+		outcome, c, err := wh.Events.ApplyEvent(ctx, a, caseID, we.CaseEvent(cases.SourceAgencyWebhook))
 		switch {
 		case errors.Is(err, cases.ErrNotFound):
 			agencyError(w, http.StatusNotFound, "UNKNOWN_CASE", "no case with this id")

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/api"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/signature"
 	"github.com/satupintu/satupintu/integrations/agency"
@@ -93,16 +94,8 @@ func (cl *Client) Cancel(ctx context.Context, c *cases.Case) error {
 type pollAnswer struct {
 	Cases []struct {
 		CaseID string      `json:"caseId"`
-		Events []wireEvent `json:"events"`
+		Events []api.Event `json:"events"`
 	} `json:"cases"`
-}
-
-type wireEvent struct {
-	EventID    string       `json:"eventId"`
-	Sequence   int          `json:"sequence"`
-	Status     cases.Status `json:"status"`
-	OccurredAt time.Time    `json:"occurredAt"`
-	Message    string       `json:"message"`
 }
 
 // Poll asks for the events of up to cases.MaxPollBatch cases.
@@ -117,8 +110,7 @@ func (cl *Client) Poll(ctx context.Context, ids []string) (map[string][]cases.Ev
 	out := make(map[string][]cases.Event, len(ans.Cases))
 	for _, c := range ans.Cases {
 		for _, e := range c.Events {
-			out[c.CaseID] = append(out[c.CaseID], cases.Event{ID: e.EventID, Sequence: e.Sequence, Status: e.Status,
-				OccurredAt: e.OccurredAt, Message: e.Message, Source: cases.SourcePoll})
+			out[c.CaseID] = append(out[c.CaseID], e.CaseEvent(cases.SourcePoll))
 		}
 	}
 	return out, nil

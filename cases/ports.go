@@ -49,7 +49,23 @@ type Store interface {
 type ListQuery struct {
 	Status Status // "" for all
 	After  string // cursor
-	First  int
+	First  int    // see Size
+}
+
+// A page of a citizen's cases holds DefaultPageSize cases unless the query
+// asks for another number, and never more than MaxPageSize.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// Size is how many cases the page holds at most: First, DefaultPageSize
+// when First is not positive, never more than MaxPageSize.
+func (q ListQuery) Size() int {
+	if q.First <= 0 {
+		return DefaultPageSize
+	}
+	return min(q.First, MaxPageSize)
 }
 
 var (

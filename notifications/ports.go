@@ -87,8 +87,24 @@ type Inbox interface {
 // ListQuery selects a page of an inbox.
 type ListQuery struct {
 	UnreadOnly bool
-	First      int
+	First      int    // see Size
 	After      string // opaque cursor from Page.Next
+}
+
+// A page of an inbox holds DefaultPageSize notifications unless the query
+// asks for another number, and never more than MaxPageSize.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// Size is how many notifications the page holds at most: First,
+// DefaultPageSize when First is not positive, never more than MaxPageSize.
+func (q ListQuery) Size() int {
+	if q.First <= 0 {
+		return DefaultPageSize
+	}
+	return min(q.First, MaxPageSize)
 }
 
 // Page is a page of an inbox and its counts.

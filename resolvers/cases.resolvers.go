@@ -123,13 +123,11 @@ func (r *queryResolver) Cases(ctx context.Context, status *cases.Status, first *
 	if err != nil {
 		return nil, err
 	}
-	q := cases.ListQuery{First: 20, After: deref(after)}
-	if first != nil {
-		if *first < 0 || *first > 100 {
-			return nil, sp.Errorf(sp.CodeInvalidInput, "first must be between 0 and 100")
-		}
-		q.First = *first
+	n, err := pageSize(first, cases.DefaultPageSize, cases.MaxPageSize)
+	if err != nil {
+		return nil, err
 	}
+	q := cases.ListQuery{First: n, After: deref(after)}
 	if status != nil {
 		q.Status = *status
 	}

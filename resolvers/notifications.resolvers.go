@@ -118,7 +118,7 @@ func (r *queryResolver) Notifications(ctx context.Context, unreadOnly *bool, fir
 	if err != nil {
 		return nil, stored(err)
 	}
-	n, err := pageSize(first, 100)
+	n, err := pageSize(first, notifications.DefaultPageSize, notifications.MaxPageSize)
 	if err != nil {
 		return nil, stored(err)
 	}

@@ -41,10 +41,11 @@ func parseOffsetCursor(s string) (int, bool) {
 	return i, err == nil && i >= 0
 }
 
-// pageSize reads a page size between 0 and most, 20 by default.
-func pageSize(first *int, most int) (int, error) {
+// pageSize reads a page size between 0 and most, def by default (the
+// limits the listing port declares).
+func pageSize(first *int, def, most int) (int, error) {
 	if first == nil {
-		return 20, nil
+		return def, nil
 	}
 	if *first < 0 || *first > most {
 		return 0, sp.Errorf(sp.CodeInvalidInput, "first must be between 0 and %d", most)

@@ -169,11 +169,7 @@ func parseCursor(s string) (sp.Position, bool, error) {
 
 // List returns a page of the citizen's cases, newest first.
 func (s *CaseStore) List(_ context.Context, citizen sp.NIK, q cases.ListQuery) ([]*cases.Case, string, error) {
-	first := q.First
-	if first <= 0 {
-		first = 20
-	}
-	first = min(first, 100)
+	first := q.Size()
 	after, paged, err := parseCursor(q.After)
 	if err != nil {
 		return nil, "", err

@@ -83,11 +83,7 @@ func (s *Inbox) Get(_ context.Context, citizen sp.NIK, id string) (notifications
 // CreatedAt (to the millisecond) and then ID. Total and Unread count the
 // whole inbox, whatever the filter.
 func (s *Inbox) List(_ context.Context, citizen sp.NIK, q notifications.ListQuery) (notifications.Page, error) {
-	first := q.First
-	if first <= 0 {
-		first = 20
-	}
-	first = min(first, 100)
+	first := q.Size()
 	after, paged, err := parseInboxCursor(q.After)
 	if err != nil {
 		return notifications.Page{}, err

@@ -308,11 +308,7 @@ func (s *CaseStore) Update(ctx context.Context, id string, f func(*cases.Case) e
 
 // List returns a page of the citizen's cases, newest first.
 func (s *CaseStore) List(ctx context.Context, citizen sp.NIK, q cases.ListQuery) ([]*cases.Case, string, error) {
-	first := q.First
-	if first <= 0 {
-		first = 20
-	}
-	first = min(first, 100)
+	first := q.Size()
 	after, err := parseCursor(q.After, false)
 	if err != nil {
 		return nil, "", err

@@ -171,11 +171,7 @@ func decodeNote(raw, readAt string) (notifications.Notification, error) {
 // CreatedAt (to the millisecond) and then ID. Total and Unread count the
 // whole inbox, whatever the filter.
 func (s *Inbox) List(ctx context.Context, citizen sp.NIK, q notifications.ListQuery) (notifications.Page, error) {
-	first := q.First
-	if first <= 0 {
-		first = 20
-	}
-	first = min(first, 100)
+	first := q.Size()
 	after, err := parseInboxCursor(q.After)
 	if err != nil {
 		return notifications.Page{}, err

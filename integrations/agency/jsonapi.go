@@ -97,6 +97,16 @@ func ReadJSON[W, T any](ctx context.Context, api *JSONAPI, r JSONRead, conv func
 	})
 }
 
+// ParseDate reads member, a date of the JSON contract (YYYY-MM-DD); the
+// error names the member.
+func ParseDate(member, s string) (sp.Date, error) {
+	d, err := sp.ParseDate(s)
+	if err != nil {
+		return sp.Date{}, fmt.Errorf("%s must be YYYY-MM-DD, got %q", member, s)
+	}
+	return d, nil
+}
+
 // CheckNIK refuses a NIK that is not structurally valid with INVALID_INPUT,
 // so that it never reaches an agency.
 func CheckNIK(nik sp.NIK) error {

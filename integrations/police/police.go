@@ -157,11 +157,11 @@ func (w wireRecord) record(asked sp.NIK) (*readmodel.PoliceRecord, error) {
 		if !licenceClasses[l.Class] {
 			return nil, fmt.Errorf("licence %d has unknown class %q", i+1, l.Class)
 		}
-		issued, err := date("issuedOn", l.IssuedOn)
+		issued, err := agency.ParseDate("issuedOn", l.IssuedOn)
 		if err != nil {
 			return nil, fmt.Errorf("licence %d: %w", i+1, err)
 		}
-		expires, err := date("expiresOn", l.ExpiresOn)
+		expires, err := agency.ParseDate("expiresOn", l.ExpiresOn)
 		if err != nil {
 			return nil, fmt.Errorf("licence %d: %w", i+1, err)
 		}
@@ -172,11 +172,11 @@ func (w wireRecord) record(asked sp.NIK) (*readmodel.PoliceRecord, error) {
 		if x.Number == "" {
 			return nil, fmt.Errorf("certificate %d has no number", i+1)
 		}
-		issued, err := date("issuedOn", x.IssuedOn)
+		issued, err := agency.ParseDate("issuedOn", x.IssuedOn)
 		if err != nil {
 			return nil, fmt.Errorf("certificate %d: %w", i+1, err)
 		}
-		valid, err := date("validUntil", x.ValidUntil)
+		valid, err := agency.ParseDate("validUntil", x.ValidUntil)
 		if err != nil {
 			return nil, fmt.Errorf("certificate %d: %w", i+1, err)
 		}
@@ -198,7 +198,7 @@ func (w wireRecord) record(asked sp.NIK) (*readmodel.PoliceRecord, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ticket %d: occurredAt must be RFC 3339, got %q", i+1, t.OccurredAt)
 		}
-		confirmBy, err := date("confirmBy", t.ConfirmBy)
+		confirmBy, err := agency.ParseDate("confirmBy", t.ConfirmBy)
 		if err != nil {
 			return nil, fmt.Errorf("ticket %d: %w", i+1, err)
 		}
@@ -209,12 +209,4 @@ func (w wireRecord) record(asked sp.NIK) (*readmodel.PoliceRecord, error) {
 			Location: t.Location, OccurredAt: occurred, ConfirmBy: confirmBy, Fine: t.Fine, Status: status})
 	}
 	return rec, nil
-}
-
-func date(field, s string) (sp.Date, error) {
-	d, err := sp.ParseDate(s)
-	if err != nil {
-		return sp.Date{}, fmt.Errorf("%s must be YYYY-MM-DD, got %q", field, s)
-	}
-	return d, nil
 }

@@ -136,7 +136,7 @@ func (w wireEntry) welfare(asked sp.NIK) (*readmodel.Welfare, error) {
 	if w.Programmes == nil || w.Disbursements == nil {
 		return nil, errors.New("programmes and disbursements must both be present")
 	}
-	updated, err := date("updatedOn", w.UpdatedOn)
+	updated, err := agency.ParseDate("updatedOn", w.UpdatedOn)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (w wireEntry) welfare(asked sp.NIK) (*readmodel.Welfare, error) {
 		if !programmes[code] {
 			return nil, fmt.Errorf("programme %d has unknown code %q", i+1, p.Code)
 		}
-		since, err := date("since", p.Since)
+		since, err := agency.ParseDate("since", p.Since)
 		if err != nil {
 			return nil, fmt.Errorf("programme %d: %w", i+1, err)
 		}
@@ -169,7 +169,7 @@ func (w wireEntry) welfare(asked sp.NIK) (*readmodel.Welfare, error) {
 		case d.Amount < 0:
 			return nil, fmt.Errorf("disbursement %d has a negative amount", i+1)
 		}
-		on, err := date("date", d.Date)
+		on, err := agency.ParseDate("date", d.Date)
 		if err != nil {
 			return nil, fmt.Errorf("disbursement %d: %w", i+1, err)
 		}
@@ -177,12 +177,4 @@ func (w wireEntry) welfare(asked sp.NIK) (*readmodel.Welfare, error) {
 			Amount: d.Amount, Date: on, Status: status, Channel: d.Channel})
 	}
 	return out, nil
-}
-
-func date(field, s string) (sp.Date, error) {
-	d, err := sp.ParseDate(s)
-	if err != nil {
-		return sp.Date{}, fmt.Errorf("%s must be YYYY-MM-DD, got %q", field, s)
-	}
-	return d, nil
 }

@@ -10,6 +10,20 @@ import (
 // The JSON agencies (dukcapil, education, police, social) share one error
 // shape and one credential: every request carries X-Api-Key.
 
+// routes are an agency's endpoints by http.ServeMux pattern.
+type routes map[string]http.HandlerFunc
+
+// mountJSON mounts the simulator of JSON agency a: every route behind its
+// X-Api-Key, and NO_ROUTE for any other method or path.
+func (s *Sandbox) mountJSON(a sp.Agency, key string, rs routes) {
+	mux := http.NewServeMux()
+	for pattern, h := range rs {
+		mux.HandleFunc(pattern, s.requireKey(key, h))
+	}
+	mux.HandleFunc("/", s.requireKey(key, noRoute))
+	s.mount(a, mux)
+}
+
 // apiError is the body of every error answer of the JSON agencies:
 // {"error":{"code":"...","message":"..."}}.
 type apiError struct {

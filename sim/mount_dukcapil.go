@@ -18,12 +18,10 @@ import (
 //
 // Every request needs X-Api-Key; errors are {"error":{"code","message"}}.
 func (s *Sandbox) mountDukcapil() {
-	key := s.Creds.DukcapilKey
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/penduduk/{nik}", s.requireKey(key, s.dukcapilCitizen))
-	mux.HandleFunc("GET /api/v1/kk/{kk}", s.requireKey(key, s.dukcapilFamily))
-	mux.HandleFunc("/", s.requireKey(key, noRoute))
-	s.mount(sp.AgencyDukcapil, mux)
+	s.mountJSON(sp.AgencyDukcapil, s.Creds.DukcapilKey, routes{
+		"GET /api/v1/penduduk/{nik}": s.dukcapilCitizen,
+		"GET /api/v1/kk/{kk}":        s.dukcapilFamily,
+	})
 }
 
 // Wire shapes of the Dukcapil contract, in the registry's Indonesian terms.

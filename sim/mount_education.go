@@ -17,11 +17,7 @@ import (
 //
 // Every request needs X-Api-Key; errors are {"error":{"code","message"}}.
 func (s *Sandbox) mountEducation() {
-	key := s.Creds.EducationKey
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/students", s.requireKey(key, s.educationStudents))
-	mux.HandleFunc("/", s.requireKey(key, noRoute))
-	s.mount(sp.AgencyEducation, mux)
+	s.mountJSON(sp.AgencyEducation, s.Creds.EducationKey, routes{"GET /api/v1/students": s.educationStudents})
 }
 
 type educationSchool struct {

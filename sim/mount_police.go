@@ -17,11 +17,7 @@ import (
 //
 // Every request needs X-Api-Key; errors are {"error":{"code","message"}}.
 func (s *Sandbox) mountPolice() {
-	key := s.Creds.PoliceKey
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/citizens/{nik}/record", s.requireKey(key, s.policeRecord))
-	mux.HandleFunc("/", s.requireKey(key, noRoute))
-	s.mount(sp.AgencyPolice, mux)
+	s.mountJSON(sp.AgencyPolice, s.Creds.PoliceKey, routes{"GET /api/v1/citizens/{nik}/record": s.policeRecord})
 }
 
 // Wire shapes of the police contract.

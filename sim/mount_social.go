@@ -17,11 +17,7 @@ import (
 //
 // Every request needs X-Api-Key; errors are {"error":{"code","message"}}.
 func (s *Sandbox) mountSocial() {
-	key := s.Creds.SocialKey
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/dtsen/{nik}", s.requireKey(key, s.socialEntry))
-	mux.HandleFunc("/", s.requireKey(key, noRoute))
-	s.mount(sp.AgencySocial, mux)
+	s.mountJSON(sp.AgencySocial, s.Creds.SocialKey, routes{"GET /api/v1/dtsen/{nik}": s.socialEntry})
 }
 
 // Wire shapes of the social contract.

@@ -120,7 +120,37 @@ type stage struct {
 	simProc  *proc
 	started  []*proc
 	citizens []sp.NIK
-	tokens   []string // tokens[i] is citizens[i]'s
+	tokens   []string     // tokens[i] is citizens[i]'s
+	load     *http.Client // the scenario's load client, nil before ready
+}
+
+// need is what a scenario needs of its stage.
+type need struct {
+	mode      bffMode
+	baseline  bool // a baseline to compare with
+	agencysim bool // the agencies' own simulator (stepping cases, the intake), not satupintu's /dev/* helpers
+	citizens  int  // signed in
+}
+
+// ready starts the stage a scenario needs, signs its citizens in and makes
+// a load client of one connection per worker; close ends it all.
+func (d *driver) ready(ctx context.Context, n need) (*stage, *http.Client, error) {
+	st, err := d.newStage(ctx, n.mode, n.baseline)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n.agencysim {
+		err = st.needsAgencysim()
+	}
+	if err == nil {
+		err = st.signIn(ctx, n.citizens)
+	}
+	if err != nil {
+		st.close()
+		return nil, nil, err
+	}
+	st.load = newLoadClient(d.o.concurrency)
+	return st, st.load, nil
 }
 
 // bffMode says how satupintu is started: with its read cache or without.
@@ -323,6 +353,9 @@ func (st *stage) restartBFF(ctx context.Context, mode bffMode) error {
 }
 
 func (st *stage) close() {
+	if st.load != nil {
+		st.load.CloseIdleConnections()
+	}
 	for i := len(st.started) - 1; i >= 0; i-- {
 		st.d.stop(st.started[i])
 	}

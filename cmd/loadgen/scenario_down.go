@@ -21,16 +21,11 @@ import (
 // (calls fail at once). The load runs without a pause across the three.
 func (d *driver) agencyDown(ctx context.Context) error {
 	o := d.o
-	st, err := d.newStage(ctx, bffUncached, false)
+	st, hc, err := d.ready(ctx, need{mode: bffUncached, citizens: o.citizens})
 	if err != nil {
 		return err
 	}
 	defer st.close()
-	if err := st.signIn(ctx, o.citizens); err != nil {
-		return err
-	}
-	hc := newLoadClient(o.concurrency)
-	defer hc.CloseIdleConnections()
 	do := homeBFF(ctx, hc, st.bff, st.tokens, o.downAgency)
 	measure(ctx, o.concurrency, min(2*time.Second, o.duration), do) // warm-up
 

@@ -40,16 +40,11 @@ func homeBaseline(ctx context.Context, hc *http.Client, base string, citizens []
 // one pass over the citizens has filled it.
 func (d *driver) home(ctx context.Context) error {
 	o := d.o
-	st, err := d.newStage(ctx, bffUncached, true)
+	st, hc, err := d.ready(ctx, need{mode: bffUncached, baseline: true, citizens: o.citizens})
 	if err != nil {
 		return err
 	}
 	defer st.close()
-	if err := st.signIn(ctx, o.citizens); err != nil {
-		return err
-	}
-	hc := newLoadClient(o.concurrency)
-	defer hc.CloseIdleConnections()
 	bff := homeBFF(ctx, hc, st.bff, st.tokens, "")
 	var base func(int64) outcome
 	if st.base != "" {

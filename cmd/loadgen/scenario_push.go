@@ -57,19 +57,11 @@ func waitPushes(ctx context.Context, hc *http.Client, bff string, want float64) 
 // of the citizen's devices.
 func (d *driver) push(ctx context.Context) error {
 	o := d.o
-	st, err := d.newStage(ctx, bffCached, false)
+	st, hc, err := d.ready(ctx, need{mode: bffCached, agencysim: true, citizens: min(o.citizens, o.devices)})
 	if err != nil {
 		return err
 	}
 	defer st.close()
-	if err := st.needsAgencysim(); err != nil {
-		return err
-	}
-	if err := st.signIn(ctx, min(o.citizens, o.devices)); err != nil {
-		return err
-	}
-	hc := newLoadClient(o.concurrency)
-	defer hc.CloseIdleConnections()
 	n := len(st.tokens)
 	prefix := "lg-push-" + runNonce + "-"
 

@@ -60,16 +60,11 @@ type intakePoll struct {
 // forwarder delivers them to the simulated agency's intake.
 func (d *driver) submit(ctx context.Context) error {
 	o := d.o
-	st, err := d.newStage(ctx, bffCached, false)
+	st, hc, err := d.ready(ctx, need{mode: bffCached, citizens: o.citizens})
 	if err != nil {
 		return err
 	}
 	defer st.close()
-	if err := st.signIn(ctx, o.citizens); err != nil {
-		return err
-	}
-	hc := newLoadClient(o.concurrency)
-	defer hc.CloseIdleConnections()
 	n := int64(len(st.tokens))
 	key := func(phase string, seq int64) string { return fmt.Sprintf("lg-%s-%s-%d", runNonce, phase, seq) }
 

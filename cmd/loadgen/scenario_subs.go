@@ -103,21 +103,12 @@ func (f *subscriptions) close() {
 // event. With k citizens, one step changes k cases, one event each.
 func (d *driver) subscriptions(ctx context.Context) error {
 	o := d.o
-	st, err := d.newStage(ctx, bffCached, false)
+	st, hc, err := d.ready(ctx, need{mode: bffCached, agencysim: true, citizens: min(o.subCitizens, o.subscribers, o.citizens)})
 	if err != nil {
 		return err
 	}
 	defer st.close()
-	if err := st.needsAgencysim(); err != nil {
-		return err
-	}
-	k := min(o.subCitizens, o.subscribers, o.citizens)
-	if err := st.signIn(ctx, k); err != nil {
-		return err
-	}
-	hc := newLoadClient(o.concurrency)
-	defer hc.CloseIdleConnections()
-	k = len(st.tokens)
+	k := len(st.tokens)
 
 	// A case per citizen, FORWARDED before anyone subscribes.
 	ids := make([]string, k)

@@ -50,3 +50,12 @@ func ParsePosition(s string) (p Position, ok bool, err error) {
 	}
 	return Position{}, false, ErrBadCursor
 }
+
+// PageSize is how many items a page of a listing holds at most when first
+// are asked for: def when first is not positive, never more than most.
+func PageSize(first, def, most int) int {
+	if first <= 0 {
+		return def
+	}
+	return min(first, most)
+}

@@ -158,16 +158,7 @@ func (f *Forwarder) retry(ctx context.Context, j queue.Job, c *Case, cause error
 	// replay, which starts a fresh window).
 	age := now.Sub(j.EnqueuedAt)
 	if age >= f.giveUpAfter() {
-		if c != nil && string(j.Payload) != payloadCancel {
-			_, _ = f.Store.Update(ctx, c.ID, func(c *Case) error {
-				if c.Status != StatusSubmitted {
-					return ErrNoChange
-				}
-				c.Delivery.State, c.Delivery.Attempts, c.Delivery.LastAttemptAt, c.Delivery.LastError =
-					DeliveryStalled, j.Attempts, now, cause.Error()
-				return nil
-			})
-		}
+		f.noteFailure(ctx, j, c, DeliveryStalled, now, cause)
 		f.log().ErrorContext(ctx, "forward parked after the give-up age; replay with: satupintu outbox replay", "job", j.ID,
 			"attempts", j.Attempts, "error", cause)
 		if err := q.Bury(ctx, j, cause.Error()); err != nil {
@@ -180,20 +171,28 @@ func (f *Forwarder) retry(ctx context.Context, j queue.Job, c *Case, cause error
 		after = ra.After
 	}
 	wait := backoff.Wait(j.Attempts, f.backoffBase(), f.backoffMax(), after)
-	if c != nil && string(j.Payload) != payloadCancel {
-		_, _ = f.Store.Update(ctx, c.ID, func(c *Case) error {
-			if c.Status != StatusSubmitted {
-				return ErrNoChange
-			}
-			c.Delivery.State, c.Delivery.Attempts, c.Delivery.LastAttemptAt, c.Delivery.LastError =
-				DeliveryRetrying, j.Attempts, now, cause.Error()
-			return nil
-		})
-	}
+	f.noteFailure(ctx, j, c, DeliveryRetrying, now, cause)
 	f.log().WarnContext(ctx, "forward failed; will retry", "job", j.ID, "attempts", j.Attempts, "retry_in", wait.String(), "error", cause)
 	if err := q.Retry(ctx, j, now.Add(wait), cause.Error()); err != nil {
 		f.log().ErrorContext(ctx, "rescheduling a forward failed; it will be claimed again", "job", j.ID, "error", err)
 	}
+}
+
+// noteFailure records on a case still waiting for its delivery that a
+// forward failed and what happens next (state). A cancellation notice, or
+// a failure before the case was read (c nil), leaves no mark.
+func (f *Forwarder) noteFailure(ctx context.Context, j queue.Job, c *Case, state DeliveryState, now time.Time, cause error) {
+	if c == nil || string(j.Payload) == payloadCancel {
+		return
+	}
+	_, _ = f.Store.Update(ctx, c.ID, func(c *Case) error {
+		if c.Status != StatusSubmitted {
+			return ErrNoChange
+		}
+		c.Delivery.State, c.Delivery.Attempts, c.Delivery.LastAttemptAt, c.Delivery.LastError =
+			state, j.Attempts, now, cause.Error()
+		return nil
+	})
 }
 
 func (f *Forwarder) cancel(ctx context.Context, j queue.Job, a Agency, c *Case) {

@@ -100,12 +100,7 @@ const (
 
 // Size is how many notifications the page holds at most: First,
 // DefaultPageSize when First is not positive, never more than MaxPageSize.
-func (q ListQuery) Size() int {
-	if q.First <= 0 {
-		return DefaultPageSize
-	}
-	return min(q.First, MaxPageSize)
-}
+func (q ListQuery) Size() int { return sp.PageSize(q.First, DefaultPageSize, MaxPageSize) }
 
 // Page is a page of an inbox and its counts.
 type Page struct {

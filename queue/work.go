@@ -41,6 +41,21 @@ func (w *Worker) Run(ctx context.Context) {
 	ln := &lanes{waiting: map[string][]Job{}}
 	var running sync.WaitGroup
 	defer running.Wait()
+	// start runs f once a slot is free; false when the worker is told to
+	// stop first. What f runs finishes even then: a job in hand is not
+	// dropped halfway.
+	start := func(f func(ctx context.Context)) bool {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		running.Go(func() {
+			defer func() { <-slots }()
+			f(context.WithoutCancel(ctx))
+		})
+		return true
+	}
 	pause := idle
 	for ctx.Err() == nil {
 		jobs, err := w.Queue.Claim(ctx, w.Consumer, batch)
@@ -57,36 +72,23 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 		pause = idle
 		if w.HandleBatch != nil {
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
+			if !start(func(ctx context.Context) { w.HandleBatch(ctx, jobs) }) {
 				return
 			}
-			running.Add(1)
-			go func() {
-				defer func() { <-slots; running.Done() }()
-				w.HandleBatch(context.WithoutCancel(ctx), jobs)
-			}()
 			continue
 		}
 		for _, j := range jobs {
 			if w.Ordered && ln.join(j) {
 				continue // the goroutine of an earlier job with this ID runs it next
 			}
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
+			if !start(func(ctx context.Context) {
+				for next, ok := j, true; ok; next, ok = ln.next(next.ID, w.Ordered) {
+					w.Handle(ctx, next)
+				}
+			}) {
 				// Unstarted jobs stay claimed; the visibility timeout returns them.
 				return
 			}
-			running.Add(1)
-			go func() {
-				defer func() { <-slots; running.Done() }()
-				// A job in hand finishes even when the worker is told to stop.
-				for next, ok := j, true; ok; next, ok = ln.next(next.ID, w.Ordered) {
-					w.Handle(context.WithoutCancel(ctx), next)
-				}
-			}()
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/integrations/agency/agencytest"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
@@ -37,22 +38,14 @@ func devConfig() Config {
 // sandbox serves the simulators on loopback with the clock at fixed.
 func sandbox(t testing.TB) (*sim.Sandbox, string) {
 	t.Helper()
-	sb := sim.New(sim.Options{Now: func() time.Time { return fixed }})
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
+	sb, srv := agencytest.Sandbox(t, fixed)
 	return sb, srv.URL + "/bpjs"
 }
 
 // client is the real adapter over a real agency client, signing at fixed.
 func client(t testing.TB, baseURL string, cfg Config) *Client {
 	t.Helper()
-	ac := agency.Defaults()
-	ac.BaseURL = baseURL
-	api, err := agency.New(sp.AgencyBPJS, ac, agency.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := New(api, cfg)
+	c := New(agencytest.Client(t, sp.AgencyBPJS, baseURL, agency.Options{}), cfg)
 	c.now = func() time.Time { return fixed }
 	return c
 }
@@ -146,14 +139,8 @@ func TestMembershipInvalidNIKIsNotSent(t *testing.T) {
 }
 
 func TestMembershipRealClock(t *testing.T) {
-	srv := httptest.NewServer(sim.New(sim.Options{}))
-	defer srv.Close()
-	ac := agency.Defaults()
-	ac.BaseURL = srv.URL + "/bpjs"
-	api, err := agency.New(sp.AgencyBPJS, ac, agency.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, srv := agencytest.Sandbox(t, time.Time{})
+	api := agencytest.Client(t, sp.AgencyBPJS, srv.URL+"/bpjs", agency.Options{})
 	m, err := New(api, devConfig()).Membership(context.Background(), seed.NIKBudi)
 	if err != nil || m == nil || m.CardNumber != "0001234567801" {
 		t.Fatalf("Membership = %+v, %v; want Budi's card", m, err)

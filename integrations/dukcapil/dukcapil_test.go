@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/integrations/agency/agencytest"
 	"github.com/satupintu/satupintu/integrations/dukcapil"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
@@ -29,22 +29,14 @@ const (
 // setup serves a fresh sandbox over loopback and returns it with its URL.
 func setup(t *testing.T) (*sim.Sandbox, string) {
 	t.Helper()
-	sb := sim.New(sim.Options{Now: func() time.Time { return now }})
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
+	sb, srv := agencytest.Sandbox(t, now)
 	return sb, srv.URL
 }
 
 // client is the real adapter over a real agency.Client to baseURL.
 func client(t *testing.T, baseURL, key string) *dukcapil.Client {
 	t.Helper()
-	cfg := agency.Defaults()
-	cfg.BaseURL = baseURL
-	c, err := agency.New(sp.AgencyDukcapil, cfg, agency.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dukcapil.New(c, dukcapil.Config{APIKey: key})
+	return dukcapil.New(agencytest.Client(t, sp.AgencyDukcapil, baseURL, agency.Options{}), dukcapil.Config{APIKey: key})
 }
 
 func devClient(t *testing.T, url string) *dukcapil.Client {
@@ -207,15 +199,10 @@ func TestCachedFamilyIsNotServedForAnotherCard(t *testing.T) {
 	sb, url := setup(t)
 	var clock atomic.Int64 // the adapter's clock, moved by the test
 	clock.Store(now.UnixNano())
-	cfg := agency.Defaults()
-	cfg.BaseURL = url + "/dukcapil"
-	c, err := agency.New(sp.AgencyDukcapil, cfg, agency.Options{
+	c := agencytest.Client(t, sp.AgencyDukcapil, url+"/dukcapil", agency.Options{
 		Cache: &memCache{m: map[string][]byte{}}, CacheKey: []byte("dukcapil-test-cache-key"),
 		Now: func() time.Time { return time.Unix(0, clock.Load()) },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cl := dukcapil.New(c, dukcapil.Config{APIKey: sim.DevCredentials().DukcapilKey})
 	ctx := context.Background()
 	forbidden := func(kk sp.KK) {
@@ -232,7 +219,7 @@ func TestCachedFamilyIsNotServedForAnotherCard(t *testing.T) {
 	}
 	forbidden(sriKK) // fresh cache entry: Budi's own card, not Sri's
 
-	clock.Add(int64(cfg.DefaultTTL + time.Minute)) // own card now stale: foreign reads reach the agency
+	clock.Add(int64(c.Config().DefaultTTL + time.Minute)) // own card now stale: foreign reads reach the agency
 	before := sb.Counts()[sp.AgencyDukcapil]
 	forbidden(sriKK)
 	forbidden("3174010101990001")

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/integrations/agency/agencytest"
 	"github.com/satupintu/satupintu/integrations/education"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
@@ -23,22 +23,14 @@ var now = time.Date(2026, 3, 10, 9, 30, 0, 0, sp.Jakarta)
 // setup serves a fresh sandbox over loopback and returns it with its URL.
 func setup(t *testing.T) (*sim.Sandbox, string) {
 	t.Helper()
-	sb := sim.New(sim.Options{Now: func() time.Time { return now }})
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
+	sb, srv := agencytest.Sandbox(t, now)
 	return sb, srv.URL
 }
 
 // client is the real adapter over a real agency.Client to baseURL.
 func client(t *testing.T, baseURL, key string) *education.Client {
 	t.Helper()
-	cfg := agency.Defaults()
-	cfg.BaseURL = baseURL
-	c, err := agency.New(sp.AgencyEducation, cfg, agency.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return education.New(c, education.Config{APIKey: key})
+	return education.New(agencytest.Client(t, sp.AgencyEducation, baseURL, agency.Options{}), education.Config{APIKey: key})
 }
 
 func devClient(t *testing.T, url string) *education.Client {

@@ -10,6 +10,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/integrations/agency/agencytest"
 	"github.com/satupintu/satupintu/integrations/social"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
@@ -21,22 +22,11 @@ var now = time.Date(2026, time.March, 10, 10, 0, 0, 0, sp.Jakarta)
 
 var today = sp.DateOf(now)
 
-func sandbox(t *testing.T) (*sim.Sandbox, *httptest.Server) {
-	t.Helper()
-	sb := sim.New(sim.Options{Now: func() time.Time { return now }})
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
-	return sb, srv
-}
+func sandbox(t *testing.T) (*sim.Sandbox, *httptest.Server) { return agencytest.Sandbox(t, now) }
 
 func newClient(t *testing.T, baseURL, key string) *social.Client {
 	t.Helper()
-	cfg := agency.Defaults()
-	cfg.BaseURL = baseURL
-	ac, err := agency.New(sp.AgencySocial, cfg, agency.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ac := agencytest.Client(t, sp.AgencySocial, baseURL, agency.Options{})
 	sc := social.Config{APIKey: key}
 	if err := sc.Validate(); err != nil {
 		t.Fatal(err)
@@ -50,12 +40,7 @@ func devClient(t *testing.T, srv *httptest.Server) *social.Client {
 
 func wantCode(t *testing.T, err error, code sp.ErrorCode) {
 	t.Helper()
-	if got := sp.ErrorCodeOf(err); got != code {
-		t.Fatalf("error = %v, want code %s", err, code)
-	}
-	if code != sp.CodeInvalidInput && sp.AgencyOf(err) != sp.AgencySocial {
-		t.Fatalf("error %v does not name the social ministry", err)
-	}
+	agencytest.WantCode(t, err, code, sp.AgencySocial)
 }
 
 func TestWelfareProgrammesAndScheduledPayments(t *testing.T) {

@@ -131,13 +131,7 @@ func post(ctx context.Context, hc *http.Client, url, token string, body []byte) 
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, raw, err
+	return exchange(hc, req)
 }
 
 func get(ctx context.Context, hc *http.Client, url string) (int, []byte, error) {
@@ -145,6 +139,11 @@ func get(ctx context.Context, hc *http.Client, url string) (int, []byte, error) 
 	if err != nil {
 		return 0, nil, err
 	}
+	return exchange(hc, req)
+}
+
+// exchange sends req and reads the whole answer.
+func exchange(hc *http.Client, req *http.Request) (int, []byte, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, nil, err

@@ -115,8 +115,15 @@ func New(cfg Config) (*Handler, error) {
 		}
 		clients[a] = c
 	}
-	for _, err := range []error{cfg.Dukcapil.Validate(), cfg.BPJS.Validate(), cfg.SatuSehat.Validate(),
-		cfg.Education.Validate(), cfg.Police.Validate(), cfg.Social.Validate()} {
+	for _, k := range []struct {
+		a   sp.Agency
+		cfg agency.JSONConfig
+	}{{sp.AgencyDukcapil, cfg.Dukcapil}, {sp.AgencyEducation, cfg.Education}, {sp.AgencyPolice, cfg.Police}, {sp.AgencySocial, cfg.Social}} {
+		if err := k.cfg.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", k.a, err))
+		}
+	}
+	for _, err := range []error{cfg.BPJS.Validate(), cfg.SatuSehat.Validate()} {
 		if err != nil {
 			errs = append(errs, err)
 		}

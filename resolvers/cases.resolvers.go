@@ -103,7 +103,7 @@ func (r *mutationResolver) CancelCase(ctx context.Context, id string) (*model.Ca
 	}
 	c, err := r.Casework.Cancel(ctx, p.NIK, id)
 	switch {
-	case errors.Is(err, cases.ErrNotFound):
+	case errors.Is(err, sp.ErrNotFound):
 		return &model.CancelCasePayload{UserErrors: []catalog.UserError{{Field: "id", Code: "NOT_FOUND",
 			Message: sp.Text{ID: "Permohonan tidak ditemukan.", EN: "No such request."}}}}, nil
 	case errors.Is(err, cases.ErrNotCancelable):
@@ -157,7 +157,7 @@ func (r *queryResolver) Case(ctx context.Context, id string) (*cases.Case, error
 		return nil, err
 	}
 	c, err := r.Casework.Get(ctx, p.NIK, id)
-	if errors.Is(err, cases.ErrNotFound) {
+	if errors.Is(err, sp.ErrNotFound) {
 		return nil, nil
 	}
 	return c, stored(err)
@@ -172,7 +172,7 @@ func (r *subscriptionResolver) CaseUpdated(ctx context.Context, caseID *string) 
 	}
 	if caseID != nil {
 		if _, err := r.Casework.Get(ctx, p.NIK, *caseID); err != nil {
-			if errors.Is(err, cases.ErrNotFound) {
+			if errors.Is(err, sp.ErrNotFound) {
 				return nil, sp.Errorf(sp.CodeNotFound, "no such case")
 			}
 			return nil, stored(err)

@@ -88,7 +88,7 @@ func (r *mutationResolver) DeleteNotification(ctx context.Context, id string) (*
 
 func (r *notificationResolver) Case(ctx context.Context, obj *notifications.Notification) (*cases.Case, error) {
 	c, err := r.Casework.Get(ctx, obj.Citizen, obj.CaseID)
-	if errors.Is(err, cases.ErrNotFound) {
+	if errors.Is(err, sp.ErrNotFound) {
 		return nil, nil
 	}
 	return c, err

@@ -82,6 +82,17 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// ErrNotFound is the one "no such thing" of every store and service: a
+// case, a job, a device, a notification. Match it with errors.Is; any
+// *Error with CodeNotFound is one, whatever its message.
+var ErrNotFound = &Error{Code: CodeNotFound, Message: "not found"}
+
+// Is matches every NOT_FOUND to ErrNotFound. Other errors match by
+// identity, so that two refusals of one code stay apart.
+func (e *Error) Is(target error) bool {
+	return target == error(ErrNotFound) && e.Code == CodeNotFound
+}
+
 // Errorf returns an *Error with a client-safe message.
 func Errorf(code ErrorCode, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

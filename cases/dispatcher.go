@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/backoff"
 	"github.com/satupintu/satupintu/queue"
 )
@@ -38,7 +39,7 @@ type Dispatcher struct {
 func (d *Dispatcher) Handle(ctx context.Context, j queue.Job) {
 	q := d.Store.Changes()
 	c, err := d.Store.Get(ctx, j.ID)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, sp.ErrNotFound) {
 		_ = q.Ack(ctx, j)
 		return
 	}

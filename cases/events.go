@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	sp "github.com/satupintu/satupintu"
 )
 
 // Outcome is what applying an agency event did.
@@ -15,13 +17,18 @@ const (
 	OutcomeHeld      Outcome = "held"      // an earlier event is missing; applied once it arrives
 )
 
-// Refusals of an agency event. The webhook maps them to HTTP statuses.
+// Refusals of an agency event. The webhook maps them to HTTP statuses (its
+// contract with the agencies); ErrImpossible and ErrInvalidEvent carry the
+// detail the agency reads.
 var (
-	ErrForeignCase   = errors.New("cases: the case belongs to another agency")
-	ErrImpossible    = errors.New("cases: impossible status transition")
-	ErrInvalidEvent  = errors.New("cases: invalid event")
-	ErrNotCancelable = errors.New("cases: the case can no longer be cancelled")
+	ErrForeignCase  = &sp.Error{Code: sp.CodeForbidden, Message: "the case belongs to another agency"}
+	ErrImpossible   = errors.New("cases: impossible status transition")
+	ErrInvalidEvent = errors.New("cases: invalid event")
 )
+
+// ErrNotCancelable refuses a citizen's cancellation once the agency has
+// started reviewing the case.
+var ErrNotCancelable = &sp.Error{Code: sp.CodeConflict, Message: "the case can no longer be cancelled"}
 
 // maxEventIDs bounds the event ids a case remembers; sequences guard the
 // older ones.

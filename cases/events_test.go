@@ -252,7 +252,7 @@ func TestApplyEventForeignAndUnknown(t *testing.T) {
 	if got := h.get(c.ID); got.Version != c.Version || got.Sequence != 0 {
 		t.Errorf("a foreign event changed the case")
 	}
-	if _, _, err := h.svc.ApplyEvent(h.ctx, sp.AgencyPolice, "no-such-case", h.event(1, cases.StatusReceived)); !errors.Is(err, cases.ErrNotFound) {
+	if _, _, err := h.svc.ApplyEvent(h.ctx, sp.AgencyPolice, "no-such-case", h.event(1, cases.StatusReceived)); !errors.Is(err, sp.ErrNotFound) {
 		t.Errorf("unknown case: %v", err)
 	}
 }

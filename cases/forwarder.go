@@ -63,7 +63,7 @@ type Forwarder struct {
 func (f *Forwarder) Handle(ctx context.Context, j queue.Job) {
 	q := f.Store.Forwards()
 	c, err := f.Store.Get(ctx, caseIDOf(j))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, sp.ErrNotFound) {
 		f.log().ErrorContext(ctx, "forward job for an unknown case dropped", "job", j.ID)
 		_ = q.Ack(ctx, j)
 		return

@@ -79,7 +79,7 @@ func (p *Poller) apply(ctx context.Context, a sp.Agency, j queue.Job, events []E
 		e.Source = SourcePoll
 		_, cur, err := p.Service.ApplyEvent(ctx, a, j.ID, e)
 		switch {
-		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, sp.ErrNotFound):
 			_ = p.Queue.Ack(ctx, j)
 			return
 		case err != nil:
@@ -91,7 +91,7 @@ func (p *Poller) apply(ctx context.Context, a sp.Agency, j queue.Job, events []E
 	if c == nil {
 		var err error
 		if c, err = p.Store.Get(ctx, j.ID); err != nil {
-			if errors.Is(err, ErrNotFound) {
+			if errors.Is(err, sp.ErrNotFound) {
 				_ = p.Queue.Ack(ctx, j)
 				return
 			}

@@ -21,10 +21,10 @@ type Store interface {
 	// with created false. If c.SingleOpen and the citizen has an open case
 	// of c.ServiceID, nothing is written and the error is an *InProgress.
 	Create(ctx context.Context, c *Case) (stored *Case, created bool, err error)
-	// Get returns the case, or ErrNotFound.
+	// Get returns the case, or sp.ErrNotFound.
 	Get(ctx context.Context, id string) (*Case, error)
 	// Find returns the citizen's case submitted with idempotency key key,
-	// or ErrNotFound.
+	// or sp.ErrNotFound.
 	Find(ctx context.Context, citizen sp.NIK, key string) (*Case, error)
 	// Update applies f to the latest version of the case and stores the
 	// result, retrying f on a concurrent change. If f returns ErrNoChange
@@ -63,19 +63,20 @@ const (
 // when First is not positive, never more than MaxPageSize.
 func (q ListQuery) Size() int { return sp.PageSize(q.First, DefaultPageSize, MaxPageSize) }
 
-var (
-	// ErrNotFound: no such case.
-	ErrNotFound = errors.New("cases: not found")
-	// ErrNoChange: an update function found nothing to change.
-	ErrNoChange = errors.New("cases: no change")
-)
+// ErrNoChange: an update function found nothing to change.
+var ErrNoChange = errors.New("cases: no change")
 
 // InProgress is the refusal of a second open case of a single-open service.
+// Its code is CONFLICT.
 type InProgress struct{ Case *Case }
 
 func (e *InProgress) Error() string {
 	return "cases: an open case of this service exists: " + e.Case.ID
 }
+
+func (e *InProgress) Unwrap() error { return errInProgress }
+
+var errInProgress = &sp.Error{Code: sp.CodeConflict, Message: "an open case of this service exists"}
 
 // Clock is time, injectable in tests.
 type Clock func() time.Time

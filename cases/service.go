@@ -81,7 +81,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 			return refuse(keyReused()), nil
 		}
 		return SubmitResult{Case: prev}, nil
-	} else if !errors.Is(err, ErrNotFound) {
+	} else if !errors.Is(err, sp.ErrNotFound) {
 		return SubmitResult{}, storeUnavailable(err)
 	}
 	svc, ok := s.catalog.Service(sub.ServiceID)
@@ -183,7 +183,7 @@ func (s *Service) Get(ctx context.Context, citizen sp.NIK, id string) (*Case, er
 		return nil, err
 	}
 	if c.Citizen != citizen {
-		return nil, ErrNotFound
+		return nil, sp.ErrNotFound
 	}
 	return c, nil
 }

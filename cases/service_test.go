@@ -247,13 +247,13 @@ func TestCancel(t *testing.T) {
 	c := h.forwardedSKCK()
 	h.apply(c.ID, h.event(1, cases.StatusReceived))
 
-	if _, err := h.svc.Cancel(h.ctx, budi, c.ID); !errors.Is(err, cases.ErrNotFound) {
+	if _, err := h.svc.Cancel(h.ctx, budi, c.ID); !errors.Is(err, sp.ErrNotFound) {
 		t.Errorf("Budi cancels Dewi's case: %v", err)
 	}
 	if got := h.get(c.ID); got.Status != cases.StatusReceived {
 		t.Fatalf("after Budi's attempt: %s", got.Status)
 	}
-	if _, err := h.svc.Cancel(h.ctx, dewi, "no-such-case"); !errors.Is(err, cases.ErrNotFound) {
+	if _, err := h.svc.Cancel(h.ctx, dewi, "no-such-case"); !errors.Is(err, sp.ErrNotFound) {
 		t.Errorf("unknown case: %v", err)
 	}
 
@@ -295,10 +295,10 @@ func TestGetAndList(t *testing.T) {
 	if got, err := h.svc.Get(h.ctx, dewi, a.ID); err != nil || got.ID != a.ID {
 		t.Errorf("Dewi reads her case: %v", err)
 	}
-	if got, err := h.svc.Get(h.ctx, dewi, other.ID); !errors.Is(err, cases.ErrNotFound) || got != nil {
+	if got, err := h.svc.Get(h.ctx, dewi, other.ID); !errors.Is(err, sp.ErrNotFound) || got != nil {
 		t.Errorf("Dewi reads Budi's case: %v %v", got, err)
 	}
-	if _, err := h.svc.Get(h.ctx, dewi, "no-such-case"); !errors.Is(err, cases.ErrNotFound) {
+	if _, err := h.svc.Get(h.ctx, dewi, "no-such-case"); !errors.Is(err, sp.ErrNotFound) {
 		t.Errorf("unknown case: %v", err)
 	}
 

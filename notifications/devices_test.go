@@ -58,7 +58,7 @@ func TestRegisterRefusesBadFields(t *testing.T) {
 				t.Errorf("device %+v returned with errors", d)
 			}
 			if r.Token != "" {
-				if _, err := e.devices.Get(e.ctx, r.Token); !errors.Is(err, notifications.ErrNotFound) {
+				if _, err := e.devices.Get(e.ctx, r.Token); !errors.Is(err, sp.ErrNotFound) {
 					t.Errorf("a refused device was stored: %v", err)
 				}
 			}

@@ -123,7 +123,7 @@ func TestOnChangeEnqueuesOnePushPerRecentDevice(t *testing.T) {
 			t.Errorf("job id %q holds the token", id)
 		}
 	}
-	if _, err := e.devices.Get(e.ctx, "tok-old"); !errors.Is(err, notifications.ErrNotFound) {
+	if _, err := e.devices.Get(e.ctx, "tok-old"); !errors.Is(err, sp.ErrNotFound) {
 		t.Errorf("a device unseen for 31 days: %v, want it pruned", err)
 	}
 	if _, err := e.devices.Get(e.ctx, "tok-budi"); err != nil {

@@ -6,7 +6,6 @@ package notifications
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
@@ -62,7 +61,7 @@ type Devices interface {
 	// OfCitizen lists the citizen's devices seen since notBefore; older
 	// ones are pruned on the way.
 	OfCitizen(ctx context.Context, citizen sp.NIK, notBefore time.Time) ([]Device, error)
-	// Get returns the device of a token, or ErrNotFound.
+	// Get returns the device of a token, or sp.ErrNotFound.
 	Get(ctx context.Context, token string) (Device, error)
 }
 
@@ -71,7 +70,7 @@ type Inbox interface {
 	// Add stores n unless a notification with its ID exists; created
 	// reports which.
 	Add(ctx context.Context, n Notification) (created bool, err error)
-	// Get returns one of the citizen's notifications, or ErrNotFound.
+	// Get returns one of the citizen's notifications, or sp.ErrNotFound.
 	Get(ctx context.Context, citizen sp.NIK, id string) (Notification, error)
 	// List pages through the citizen's notifications, newest first.
 	List(ctx context.Context, citizen sp.NIK, q ListQuery) (Page, error)
@@ -157,9 +156,6 @@ type Deliveries interface {
 	// job can therefore never both send it.
 	Claim(ctx context.Context, notificationID, token string, at time.Time, lease time.Duration) (d Delivery, ok bool, err error)
 }
-
-// ErrNotFound: no such device or notification.
-var ErrNotFound = errors.New("notifications: not found")
 
 // CursorAfter is the List cursor that resumes after n: inboxes are listed
 // newest first by sp.Position.

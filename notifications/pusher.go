@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/backoff"
 	"github.com/satupintu/satupintu/queue"
 )
@@ -118,7 +119,7 @@ func (p *Pusher) prepare(ctx context.Context, j queue.Job) (ready, bool) {
 	}
 	dev, err := p.Devices.Get(ctx, pj.Token)
 	switch {
-	case errors.Is(err, ErrNotFound) || (err == nil && dev.Citizen != pj.Citizen):
+	case errors.Is(err, sp.ErrNotFound) || (err == nil && dev.Citizen != pj.Citizen):
 		// Unregistered, pruned, or now another citizen's phone.
 		p.finish(ctx, j, pj, Delivery{State: DeliveryFailed, Reason: "device no longer registered to the citizen"})
 		return ready{}, false
@@ -128,7 +129,7 @@ func (p *Pusher) prepare(ctx context.Context, j queue.Job) (ready, bool) {
 	}
 	note, err := p.Inbox.Get(ctx, pj.Citizen, pj.Notification)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, sp.ErrNotFound):
 		p.finish(ctx, j, pj, Delivery{State: DeliveryFailed, Reason: "notification deleted by the citizen"})
 		return ready{}, false
 	case err != nil:

@@ -109,7 +109,7 @@ func TestDeadTokensAreDeleted(t *testing.T) {
 				}
 			}
 			e.pusher.HandleBatch(e.ctx, first)
-			if _, err := e.devices.Get(e.ctx, "tok-dead"); !errors.Is(err, notifications.ErrNotFound) {
+			if _, err := e.devices.Get(e.ctx, "tok-dead"); !errors.Is(err, sp.ErrNotFound) {
 				t.Errorf("dead token: %v, want it deleted", err)
 			}
 			if d := e.delivery(noteID("CASE-1", 1), "tok-dead"); d.State != notifications.DeliveryFailed || d.Reason != string(f) {

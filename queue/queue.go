@@ -10,7 +10,6 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -45,11 +44,9 @@ type Queue interface {
 	// Buried lists dead-lettered jobs, oldest first.
 	Buried(ctx context.Context, limit int) ([]Job, error)
 	// Revive moves the buried job id back to the queue, due now, with its
-	// attempts reset and EnqueuedAt now: a replay starts afresh.
+	// attempts reset and EnqueuedAt now: a replay starts afresh. An id
+	// that is not buried is satupintu.ErrNotFound.
 	Revive(ctx context.Context, id string) error
 	// Depth counts jobs waiting or in flight (not buried).
 	Depth(ctx context.Context) (int64, error)
 }
-
-// ErrNotFound is returned by Revive for an id that is not buried.
-var ErrNotFound = errors.New("queue: no such job")

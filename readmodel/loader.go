@@ -4,14 +4,13 @@ import (
 	"context"
 	"sync"
 
-	"github.com/vektah/gqlparser/v2/ast"
-
 	sp "github.com/satupintu/satupintu"
 )
 
-// Loader reads one citizen's records for one GraphQL operation: each agency
-// at most once, however many fields ask, and each agency's failure is
-// reported to the client once.
+// Loader reads one citizen's records for one request (one GraphQL
+// response): each agency at most once, however many fields ask; each
+// agency's failure is reported to the client once; and how fresh each
+// agency's data was is kept for home.sources.
 type Loader struct {
 	ports Agencies
 	nik   sp.NIK
@@ -23,10 +22,10 @@ type Loader struct {
 	students      result[[]StudentRecord]
 	police        result[*PoliceRecord]
 	welfare       result[*Welfare]
+	sources       Sources
 
 	mu       sync.Mutex
 	reported map[sp.Agency]bool
-	homePath ast.Path
 }
 
 type result[T any] struct {
@@ -61,9 +60,21 @@ func NewLoader(ports Agencies, nik sp.NIK) *Loader {
 // NIK is the citizen whose records this loader reads.
 func (l *Loader) NIK() sp.NIK { return l.nik }
 
+// Sources is how fresh each agency's data was in the reads so far, in
+// display order; an agency not read is UNAVAILABLE.
+func (l *Loader) Sources() []Source { return l.sources.List() }
+
+// watch has the agency reads made with ctx report to l.sources.
+func (l *Loader) watch(ctx context.Context) context.Context {
+	if l.ports.Watch == nil {
+		return ctx
+	}
+	return l.ports.Watch(ctx, l.sources.Observe)
+}
+
 func (l *Loader) Citizen(ctx context.Context) (*Citizen, error) {
 	return l.citizen.get(ctx, func(ctx context.Context) (*Citizen, error) {
-		return l.ports.Registry.Citizen(ctx, l.nik)
+		return l.ports.Registry.Citizen(l.watch(ctx), l.nik)
 	})
 }
 
@@ -75,56 +86,72 @@ func (l *Loader) Family(ctx context.Context) (*Family, error) {
 		if err != nil || c == nil {
 			return nil, err
 		}
-		return l.ports.Registry.Family(ctx, l.nik, c.KK)
+		return l.ports.Registry.Family(l.watch(ctx), l.nik, c.KK)
 	})
 }
 
 func (l *Loader) Membership(ctx context.Context) (*Membership, error) {
 	return l.membership.get(ctx, func(ctx context.Context) (*Membership, error) {
-		return l.ports.Insurance.Membership(ctx, l.nik)
+		return l.ports.Insurance.Membership(l.watch(ctx), l.nik)
 	})
 }
 
 func (l *Loader) Immunizations(ctx context.Context) ([]Immunization, error) {
 	return l.immunizations.get(ctx, func(ctx context.Context) ([]Immunization, error) {
-		return l.ports.Health.Immunizations(ctx, l.nik)
+		return l.ports.Health.Immunizations(l.watch(ctx), l.nik)
 	})
 }
 
 func (l *Loader) Students(ctx context.Context) ([]StudentRecord, error) {
 	return l.students.get(ctx, func(ctx context.Context) ([]StudentRecord, error) {
-		return l.ports.Schools.Students(ctx, l.nik)
+		return l.ports.Schools.Students(l.watch(ctx), l.nik)
 	})
 }
 
 func (l *Loader) Police(ctx context.Context) (*PoliceRecord, error) {
 	return l.police.get(ctx, func(ctx context.Context) (*PoliceRecord, error) {
-		return l.ports.Police.Record(ctx, l.nik)
+		return l.ports.Police.Record(l.watch(ctx), l.nik)
 	})
 }
 
 func (l *Loader) Welfare(ctx context.Context) (*Welfare, error) {
 	return l.welfare.get(ctx, func(ctx context.Context) (*Welfare, error) {
-		return l.ports.Social.Welfare(ctx, l.nik)
+		return l.ports.Social.Welfare(l.watch(ctx), l.nik)
 	})
 }
 
-// Prefetch starts every agency read the home screen needs, in parallel, and
-// waits for all of them. Each read is bounded by its agency's own timeout.
-func (l *Loader) Prefetch(ctx context.Context) {
-	fetches := []func(context.Context){
-		func(ctx context.Context) { _, _ = l.Citizen(ctx) },
-		func(ctx context.Context) { _, _ = l.Membership(ctx) },
-		func(ctx context.Context) { _, _ = l.Immunizations(ctx) },
-		func(ctx context.Context) { _, _ = l.Students(ctx) },
-		func(ctx context.Context) { _, _ = l.Police(ctx) },
-		func(ctx context.Context) { _, _ = l.Welfare(ctx) },
-	}
+// Prefetch reads the citizen's records at each of agencies, in parallel,
+// and waits for all of them, so that the fields that follow cost the
+// slowest agency, not the sum. Each read is bounded by its agency's own
+// timeout; failures wait in the loader for the fields that report them.
+func (l *Loader) Prefetch(ctx context.Context, agencies []sp.Agency) {
 	var wg sync.WaitGroup
-	for _, f := range fetches {
-		wg.Go(func() { f(ctx) })
+	for _, a := range agencies {
+		if read := l.read(a); read != nil {
+			wg.Go(func() { read(ctx) })
+		}
 	}
 	wg.Wait()
+}
+
+// read is the loader's read of agency a's main record (the family card,
+// read only when asked for, is not one).
+func (l *Loader) read(a sp.Agency) func(context.Context) {
+	switch a {
+	case sp.AgencyDukcapil:
+		return func(ctx context.Context) { _, _ = l.Citizen(ctx) }
+	case sp.AgencyBPJS:
+		return func(ctx context.Context) { _, _ = l.Membership(ctx) }
+	case sp.AgencySatuSehat:
+		return func(ctx context.Context) { _, _ = l.Immunizations(ctx) }
+	case sp.AgencyEducation:
+		return func(ctx context.Context) { _, _ = l.Students(ctx) }
+	case sp.AgencyPolice:
+		return func(ctx context.Context) { _, _ = l.Police(ctx) }
+	case sp.AgencySocial:
+		return func(ctx context.Context) { _, _ = l.Welfare(ctx) }
+	}
+	return nil
 }
 
 // Report returns err the first time an agency's failure is reported in this
@@ -145,7 +172,8 @@ func (l *Loader) Report(err error) error {
 }
 
 // Unreported returns the failures of agencies whose error no field has
-// reported yet (a home screen that did not select the failing part).
+// reported yet (a home screen that did not select the failing part), and
+// marks them reported.
 func (l *Loader) Unreported() []error {
 	errs := []error{
 		l.citizen.failure(), l.membership.failure(), l.immunizations.failure(),
@@ -158,33 +186,4 @@ func (l *Loader) Unreported() []error {
 		}
 	}
 	return out
-}
-
-type loaderKey struct{}
-
-// WithLoader puts the operation's loader in the context.
-func WithLoader(ctx context.Context, l *Loader) context.Context {
-	return context.WithValue(ctx, loaderKey{}, l)
-}
-
-// LoaderFrom returns the operation's loader, or nil when the request is
-// not a citizen's.
-func LoaderFrom(ctx context.Context) *Loader {
-	l, _ := ctx.Value(loaderKey{}).(*Loader)
-	return l
-}
-
-// SetHomePath remembers where home sits in the response, so that failures
-// no selected field reported can be reported there.
-func (l *Loader) SetHomePath(p ast.Path) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.homePath = p
-}
-
-// HomePath is where home sits in the response, nil when not asked.
-func (l *Loader) HomePath() ast.Path {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.homePath
 }

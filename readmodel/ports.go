@@ -6,6 +6,7 @@ package readmodel
 
 import (
 	"context"
+	"time"
 
 	sp "github.com/satupintu/satupintu"
 )
@@ -48,7 +49,7 @@ type SocialRegister interface {
 	Welfare(ctx context.Context, nik sp.NIK) (*Welfare, error)
 }
 
-// Agencies are the six ports together.
+// Agencies are the six ports together, and how their reads report freshness.
 type Agencies struct {
 	Registry  CivilRegistry
 	Insurance Insurance
@@ -56,4 +57,10 @@ type Agencies struct {
 	Schools   Schools
 	Police    Police
 	Social    SocialRegister
+
+	// Watch returns a context whose agency reads report to observe when
+	// the data they served was fetched and the agency's failure, if any
+	// (integrations/agency.WithObserver). Nil reports nothing: every
+	// source reads UNAVAILABLE.
+	Watch func(ctx context.Context, observe func(a sp.Agency, fetchedAt time.Time, err error)) context.Context
 }

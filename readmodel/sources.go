@@ -1,65 +1,71 @@
 package readmodel
 
 import (
-	sp "github.com/satupintu/satupintu"
-
-	"context"
 	"sync"
 	"time"
+
+	sp "github.com/satupintu/satupintu"
 )
 
-// Observation collects, for one request, how fresh each agency's data was:
-// the agency chain records every read, the home screen reports the result.
-type Observation struct {
-	mu      sync.Mutex
-	sources map[sp.Agency]Source
-}
-
-type observationKey struct{}
-
-// Observe returns a context whose agency reads are recorded in the returned
-// Observation.
-func Observe(ctx context.Context) (context.Context, *Observation) {
-	o := &Observation{sources: map[sp.Agency]Source{}}
-	return context.WithValue(ctx, observationKey{}, o), o
-}
-
-// Source returns what was observed of agency a.
-func (o *Observation) Source(a sp.Agency) (Source, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	s, ok := o.sources[a]
-	return s, ok
+// Sources keeps, for one request, how fresh each agency's data was: the
+// loader has every agency read report here (Agencies.Watch), home.sources
+// lists the result. The zero value is ready to use.
+type Sources struct {
+	mu sync.Mutex
+	m  map[sp.Agency]Source
 }
 
 var severity = map[SourceStatus]int{SourceOK: 0, SourceStale: 1, SourceUnavailable: 2}
 
-// RecordSource merges one read into the request's observation, if any: the
-// worst status and the oldest fetch time win.
-func RecordSource(ctx context.Context, a sp.Agency, st SourceStatus, at time.Time) {
-	o := ObservationFrom(ctx)
-	if o == nil {
-		return
+// Observe merges one read of agency a: data fetched at fetchedAt (zero when
+// none was served) and the agency's failure, if any. Data served despite a
+// failure is stale. The worst status and the oldest fetch time win.
+func (s *Sources) Observe(a sp.Agency, fetchedAt time.Time, err error) {
+	st := SourceOK
+	switch {
+	case err != nil && fetchedAt.IsZero():
+		st = SourceUnavailable
+	case err != nil:
+		st = SourceStale
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	cur, ok := o.sources[a]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[sp.Agency]Source{}
+	}
+	cur, ok := s.m[a]
 	if !ok {
-		cur = Source{Agency: a, Status: st, FetchedAt: at}
+		cur = Source{Agency: a, Status: st, FetchedAt: fetchedAt}
 	}
 	if severity[st] > severity[cur.Status] {
 		cur.Status = st
 	}
 	if cur.Status == SourceUnavailable {
 		cur.FetchedAt = time.Time{}
-	} else if !at.IsZero() && (cur.FetchedAt.IsZero() || at.Before(cur.FetchedAt)) {
-		cur.FetchedAt = at
+	} else if !fetchedAt.IsZero() && (cur.FetchedAt.IsZero() || fetchedAt.Before(cur.FetchedAt)) {
+		cur.FetchedAt = fetchedAt
 	}
-	o.sources[a] = cur
+	s.m[a] = cur
 }
 
-// ObservationFrom returns the request's observation, or nil.
-func ObservationFrom(ctx context.Context) *Observation {
-	o, _ := ctx.Value(observationKey{}).(*Observation)
-	return o
+// Source returns what was observed of agency a.
+func (s *Sources) Source(a sp.Agency) (Source, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src, ok := s.m[a]
+	return src, ok
+}
+
+// List is every agency's source in display order (sp.Agencies); an agency
+// not read is UNAVAILABLE.
+func (s *Sources) List() []Source {
+	out := make([]Source, 0, len(sp.Agencies))
+	for _, a := range sp.Agencies {
+		src, ok := s.Source(a)
+		if !ok {
+			src = Source{Agency: a, Status: SourceUnavailable}
+		}
+		out = append(out, src)
+	}
+	return out
 }

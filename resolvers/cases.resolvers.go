@@ -7,7 +7,6 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"sort"
 
 	sp "github.com/satupintu/satupintu"
@@ -102,18 +101,11 @@ func (r *mutationResolver) CancelCase(ctx context.Context, id string) (*model.Ca
 		return nil, err
 	}
 	c, err := r.Casework.Cancel(ctx, p.NIK, id)
-	switch {
-	case errors.Is(err, cases.ErrNotFound):
-		return &model.CancelCasePayload{UserErrors: []catalog.UserError{{Field: "id", Code: "NOT_FOUND",
-			Message: sp.Text{ID: "Permohonan tidak ditemukan.", EN: "No such request."}}}}, nil
-	case errors.Is(err, cases.ErrNotCancelable):
-		return &model.CancelCasePayload{UserErrors: []catalog.UserError{{Field: "id", Code: "NOT_CANCELLABLE",
-			Message: sp.Text{
-				ID: "Permohonan ini tidak bisa dibatalkan lagi: instansi sudah memeriksanya atau sudah selesai.",
-				EN: "This request can no longer be cancelled: the agency is reviewing it or it has ended.",
-			}}}}, nil
-	case err != nil:
-		return nil, stored(err)
+	if userErrors, ok := refused(err, "id"); ok {
+		return &model.CancelCasePayload{UserErrors: userErrors}, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	return &model.CancelCasePayload{Case: c, UserErrors: []catalog.UserError{}}, nil
 }
@@ -132,11 +124,8 @@ func (r *queryResolver) Cases(ctx context.Context, status *cases.Status, first *
 		q.Status = *status
 	}
 	page, next, err := r.Casework.List(ctx, p.NIK, q)
-	if errors.Is(err, cases.ErrBadCursor) {
-		return nil, sp.Errorf(sp.CodeInvalidInput, "after is not a cursor from this list")
-	}
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	conn := &model.CaseConnection{Edges: make([]model.CaseEdge, 0, len(page)), PageInfo: &model.PageInfo{}}
 	for _, c := range page {
@@ -154,11 +143,7 @@ func (r *queryResolver) Case(ctx context.Context, id string) (*cases.Case, error
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.Casework.Get(ctx, p.NIK, id)
-	if errors.Is(err, cases.ErrNotFound) {
-		return nil, nil
-	}
-	return c, stored(err)
+	return r.Casework.Get(ctx, p.NIK, id) // not found: null (fieldError)
 }
 
 // CaseUpdated streams the citizen's case changes. Subscribing to another
@@ -170,10 +155,7 @@ func (r *subscriptionResolver) CaseUpdated(ctx context.Context, caseID *string) 
 	}
 	if caseID != nil {
 		if _, err := r.Casework.Get(ctx, p.NIK, *caseID); err != nil {
-			if errors.Is(err, cases.ErrNotFound) {
-				return nil, sp.Errorf(sp.CodeNotFound, "no such case")
-			}
-			return nil, stored(err)
+			return nil, err
 		}
 	}
 	var only string
@@ -184,7 +166,7 @@ func (r *subscriptionResolver) CaseUpdated(ctx context.Context, caseID *string) 
 	// closes or the token expires): no goroutine of our own per subscriber.
 	updates, _, err := r.Broker.Subscribe(ctx, p.NIK, only)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	return updates, nil
 }

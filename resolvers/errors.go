@@ -1,17 +1,77 @@
 package resolvers
 
 import (
+	"context"
 	"errors"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/cases/catalog"
 )
 
-// stored marks a failure of the state store (Redis unreachable) as
-// UNAVAILABLE with a message to try again, rather than an internal error.
-func stored(err error) error {
-	var e *sp.Error
-	if err == nil || errors.As(err, &e) {
-		return err
+// This file is the one mapping from domain errors to what GraphQL clients
+// read. Resolvers return errors as they get them; every field's error goes
+// through fieldError (the Extension's field interceptor), and a mutation
+// whose payload has userErrors first asks refused. The server's error
+// presenter then writes an *sp.Error's code, message and agency out.
+
+// fieldError is what a field answers for err, the same for every field:
+//   - NOT_FOUND on a nullable field is null without an error: the schema
+//     documents null as "there is none" (case, notification.case);
+//   - a domain error (*sp.Error: an agency's failure, NOT_FOUND, a
+//     refusal, bad input, a store failure the domain classified) keeps its
+//     code and message; so does an error gqlgen already made client-safe;
+//   - anything else is a store the domain did not classify failing (Redis
+//     unreachable): UNAVAILABLE, to try again, rather than INTERNAL.
+func fieldError(ctx context.Context, err error) (any, error) {
+	var (
+		domain *sp.Error
+		gql    *gqlerror.Error
+	)
+	switch {
+	case errors.Is(err, sp.ErrNotFound) && nullable(ctx):
+		return nil, nil
+	case errors.As(err, &domain), errors.As(err, &gql):
+		return nil, err
 	}
-	return &sp.Error{Code: sp.CodeUnavailable, Err: err, Message: "saved data cannot be reached right now: try again shortly"}
+	return nil, &sp.Error{Code: sp.CodeUnavailable, Err: err, Message: "saved data cannot be reached right now: try again shortly"}
+}
+
+// nullable reports whether the field being resolved may be null.
+func nullable(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Field.Definition != nil && !fc.Field.Definition.Type.NonNull
+}
+
+// refusals are the domain errors a mutation answers with a userError on
+// the input field the citizen sent: they can act on them. Every other
+// error is the field's error (fieldError).
+var refusals = []struct {
+	err     error
+	code    string
+	message sp.Text
+}{
+	// Cases ("permohonan") are the only thing a mutation can miss today.
+	{sp.ErrNotFound, "NOT_FOUND", sp.Text{ID: "Permohonan tidak ditemukan.", EN: "No such request."}},
+	{cases.ErrNotCancelable, "NOT_CANCELLABLE", sp.Text{
+		ID: "Permohonan ini tidak bisa dibatalkan lagi: instansi sudah memeriksanya atau sudah selesai.",
+		EN: "This request can no longer be cancelled: the agency is reviewing it or it has ended.",
+	}},
+}
+
+// refused returns the userErrors of err on input field when err is a
+// refusal, and ok false otherwise (nil included).
+func refused(err error, field string) (userErrors []catalog.UserError, ok bool) {
+	if err == nil {
+		return nil, false
+	}
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			return []catalog.UserError{{Field: field, Code: r.code, Message: r.message}}, true
+		}
+	}
+	return nil, false
 }

@@ -8,7 +8,6 @@ package resolvers
 import (
 	"context"
 
-	"github.com/99designs/gqlgen/graphql"
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/exec"
 	"github.com/satupintu/satupintu/graph/model"
@@ -48,20 +47,13 @@ func (r *homeResolver) Alerts(ctx context.Context, obj *model.Home) ([]model.Ale
 	return out, nil
 }
 
+// Sources says, per agency, how fresh what home read of it is.
 func (r *homeResolver) Sources(ctx context.Context, obj *model.Home) ([]readmodel.Source, error) {
-	o := readmodel.ObservationFrom(ctx)
-	out := make([]readmodel.Source, 0, len(sp.Agencies))
-	for _, a := range sp.Agencies {
-		s, ok := readmodel.Source{}, false
-		if o != nil {
-			s, ok = o.Source(a)
-		}
-		if !ok {
-			s = readmodel.Source{Agency: a, Status: readmodel.SourceUnavailable}
-		}
-		out = append(out, s)
+	_, l, err := loader(ctx, "home")
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return l.Sources(), nil
 }
 
 func (r *homeResolver) Me(ctx context.Context, obj *model.Home) (*readmodel.Citizen, error) {
@@ -97,14 +89,16 @@ func (r *homeResolver) Social(ctx context.Context, obj *model.Home) (*readmodel.
 }
 
 // Home reads every agency in parallel before its fields resolve, so the
-// screen costs the slowest agency, not the sum of them.
+// screen costs the slowest agency, not the sum of them. Every one, whatever
+// the selection: home.sources reports on all six, and a failure no
+// selected field reports is reported at home.
 func (r *queryResolver) Home(ctx context.Context) (*model.Home, error) {
 	ctx, l, err := loader(ctx, "home")
 	if err != nil {
 		return nil, err
 	}
-	l.SetHomePath(graphql.GetFieldContext(ctx).Path())
-	l.Prefetch(ctx)
+	reportAtHome(ctx)
+	l.Prefetch(ctx, sp.Agencies)
 	return &model.Home{}, nil
 }
 

@@ -22,8 +22,8 @@ func (r *familyMemberResolver) Nik(ctx context.Context, obj *readmodel.FamilyMem
 }
 
 func (r *familyMemberResolver) IsSelf(ctx context.Context, obj *readmodel.FamilyMember) (bool, error) {
-	l := readmodel.LoaderFrom(ctx)
-	return l != nil && l.NIK() == obj.NIK, nil
+	_, l, err := loader(ctx, "me.family")
+	return err == nil && l.NIK() == obj.NIK, nil
 }
 
 func (r *meResolver) Nik(ctx context.Context, obj *readmodel.Citizen, masked *bool) (sp.NIK, error) {

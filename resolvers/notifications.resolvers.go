@@ -7,7 +7,6 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
@@ -25,13 +24,13 @@ func (r *deviceResolver) Locale(ctx context.Context, obj *notifications.Device) 
 func (r *mutationResolver) RegisterDevice(ctx context.Context, input model.RegisterDeviceInput) (*model.RegisterDevicePayload, error) {
 	p, err := citizen(ctx)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	d, ferrs, err := notifications.Register(ctx, r.DeviceStore, p.NIK, notifications.Registration{
 		Token: input.Token, Platform: input.Platform, Locale: input.Locale, AppVersion: input.AppVersion,
 	}, r.Now())
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	out := &model.RegisterDevicePayload{UserErrors: []catalog.UserError{}}
 	for _, e := range ferrs {
@@ -46,11 +45,11 @@ func (r *mutationResolver) RegisterDevice(ctx context.Context, input model.Regis
 func (r *mutationResolver) UnregisterDevice(ctx context.Context, token string) (*model.UnregisterDevicePayload, error) {
 	p, err := citizen(ctx)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	removed, err := r.DeviceStore.Unregister(ctx, p.NIK, token)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	return &model.UnregisterDevicePayload{Removed: removed}, nil
 }
@@ -58,18 +57,18 @@ func (r *mutationResolver) UnregisterDevice(ctx context.Context, token string) (
 func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []string) (*model.MarkNotificationsReadPayload, error) {
 	p, err := citizen(ctx)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	if len(ids) > 1000 {
 		return nil, sp.Errorf(sp.CodeInvalidInput, "mark at most 1000 notifications at once, or pass no ids for all")
 	}
 	n, err := r.InboxStore.MarkRead(ctx, p.NIK, ids, r.Now())
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	pg, err := r.InboxStore.List(ctx, p.NIK, notifications.ListQuery{First: 1})
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	return &model.MarkNotificationsReadPayload{Marked: n, UnreadCount: pg.Unread}, nil
 }
@@ -77,21 +76,17 @@ func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []stri
 func (r *mutationResolver) DeleteNotification(ctx context.Context, id string) (*model.DeleteNotificationPayload, error) {
 	p, err := citizen(ctx)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	deleted, err := r.InboxStore.Delete(ctx, p.NIK, id)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	return &model.DeleteNotificationPayload{Deleted: deleted}, nil
 }
 
 func (r *notificationResolver) Case(ctx context.Context, obj *notifications.Notification) (*cases.Case, error) {
-	c, err := r.Casework.Get(ctx, obj.Citizen, obj.CaseID)
-	if errors.Is(err, cases.ErrNotFound) {
-		return nil, nil
-	}
-	return c, err
+	return r.Casework.Get(ctx, obj.Citizen, obj.CaseID) // gone: null (fieldError)
 }
 
 func (r *notificationResolver) Status(ctx context.Context, obj *notifications.Notification) (cases.Status, error) {
@@ -116,16 +111,16 @@ func (r *notificationResolver) ReadAt(ctx context.Context, obj *notifications.No
 func (r *queryResolver) Notifications(ctx context.Context, unreadOnly *bool, first *int, after *string) (*model.NotificationConnection, error) {
 	p, err := citizen(ctx)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	n, err := pageSize(first, notifications.DefaultPageSize, notifications.MaxPageSize)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	q := notifications.ListQuery{First: n, After: deref(after), UnreadOnly: unreadOnly != nil && *unreadOnly}
 	pg, err := r.InboxStore.List(ctx, p.NIK, q)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	conn := &model.NotificationConnection{Edges: make([]model.NotificationEdge, 0, len(pg.Items)),
 		PageInfo: &model.PageInfo{HasNextPage: pg.Next != ""}, TotalCount: pg.Total, UnreadCount: pg.Unread}
@@ -141,7 +136,7 @@ func (r *queryResolver) Notifications(ctx context.Context, unreadOnly *bool, fir
 func (r *queryResolver) Devices(ctx context.Context) ([]notifications.Device, error) {
 	p, err := citizen(ctx)
 	if err != nil {
-		return nil, stored(err)
+		return nil, err
 	}
 	return r.DeviceStore.OfCitizen(ctx, p.NIK, r.Now().Add(-notifications.DefaultDeviceMaxAge))
 }

@@ -15,30 +15,33 @@ import (
 	"github.com/satupintu/satupintu/readmodel"
 )
 
-// Resolver holds what the resolvers need; built once in cmd/satupintu.
+// Resolver holds what the resolvers need; built once in cmd/satupintu,
+// which also gives the server its Extension.
 type Resolver struct {
 	Now      func() time.Time
 	Logger   *slog.Logger
 	Casework *cases.Service // "Cases" would clash with the resolver method of Query.cases
 	Broker   cases.Broker
+	// Agencies are read through a loader per response (see Extension).
+	Agencies readmodel.Agencies
 
 	// The inbox and devices (field names avoid the Query.devices method).
 	DeviceStore notifications.Devices
 	InboxStore  notifications.Inbox
 }
 
-// loader returns the operation's records loader, or UNAUTHENTICATED when
+// loader returns the response's records loader, or UNAUTHENTICATED when
 // the request carries no citizen. purpose is what the agency calls made for
 // this field are for (sent to the agency, as X-Road does).
 func loader(ctx context.Context, purpose string) (context.Context, *readmodel.Loader, error) {
-	l := readmodel.LoaderFrom(ctx)
-	if l == nil {
+	rs := responseFrom(ctx)
+	if rs == nil {
 		return ctx, nil, sp.Errorf(sp.CodeUnauthenticated, "sign in to read your records")
 	}
 	if sp.PurposeFrom(ctx) == "" {
 		ctx = sp.WithPurpose(ctx, "graphql:"+purpose)
 	}
-	return ctx, l, nil
+	return ctx, rs.loader, nil
 }
 
 func (r *Resolver) today() sp.Date { return sp.DateOf(r.Now()) }

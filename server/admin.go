@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -117,7 +118,7 @@ func handleOutboxReplay(a *Admin) http.Handler {
 		id := r.PathValue("id")
 		err := q.Revive(r.Context(), id)
 		switch {
-		case errors.Is(err, queue.ErrNotFound):
+		case errors.Is(err, sp.ErrNotFound):
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no parked job " + id})
 		case err != nil:
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "replay failed: " + err.Error()})

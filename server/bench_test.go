@@ -119,11 +119,13 @@ func BenchmarkParseQuery(b *testing.B) {
 func BenchmarkHomeInstantAgencies(b *testing.B) {
 	s := seed.New(time.Now())
 	ag := instant{s}
+	res := &resolvers.Resolver{Now: time.Now, Logger: slog.New(slog.DiscardHandler),
+		Agencies: readmodel.Agencies{Registry: ag, Insurance: ag, Health: ag, Schools: ag, Police: ag, Social: ag}}
 	h := server.NewServer(server.Deps{
-		Schema:   schema(),
-		Verifier: stubVerifier{},
-		Agencies: readmodel.Agencies{Registry: ag, Insurance: ag, Health: ag, Schools: ag, Police: ag, Social: ag},
-		Limits:   server.DefaultLimits(),
+		Schema:     exec.NewExecutableSchema(exec.Config{Resolvers: res}),
+		Extensions: []graphql.HandlerExtension{res.Extension()},
+		Verifier:   stubVerifier{},
+		Limits:     server.DefaultLimits(),
 	})
 	body, _ := json.Marshal(map[string]string{"query": benchHome})
 	b.ReportAllocs()

@@ -22,7 +22,6 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/auth"
-	"github.com/satupintu/satupintu/readmodel"
 )
 
 func init() {
@@ -62,56 +61,29 @@ func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: apqCache(d)})
 
-	present := presentError(d.Logger)
-	srv.SetErrorPresenter(present)
+	srv.SetErrorPresenter(presentError(d.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		d.Logger.ErrorContext(ctx, "panic in resolver", "request_id", sp.RequestIDFrom(ctx),
 			"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return sp.Errorf(sp.CodeInternal, "internal error")
 	})
-	srv.AroundOperations(citizenOperation(d.Agencies, present))
+	srv.AroundOperations(tokenLifetime)
+	for _, x := range d.Extensions {
+		srv.Use(x)
+	}
 	return srv
 }
 
-// citizenOperation gives each operation of a signed-in citizen its records
-// loader and source observation, and after execution reports the agency
-// failures no selected field reported (a home screen that skipped the
-// failing part still learns which agency failed).
-func citizenOperation(ports readmodel.Agencies, present graphql.ErrorPresenterFunc) graphql.OperationMiddleware {
-	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		p, ok := auth.PrincipalFrom(ctx)
-		if !ok {
-			return next(ctx)
-		}
-		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription && !endsBy(ctx, p.ExpiresAt) {
-			// A stream ends when the token that opened it expires (a
-			// websocket's context already does: see websocketInit).
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithDeadline(ctx, p.ExpiresAt)
-			context.AfterFunc(ctx, cancel)
-		}
-		respond := next(ctx)
-		// A loader per response, not per operation: a subscription answers
-		// many times over hours and must neither read stale records nor
-		// hold a loader while idle.
-		return func(ctx context.Context) *graphql.Response {
-			l := readmodel.NewLoader(ports, p.NIK)
-			ctx = readmodel.WithLoader(ctx, l)
-			ctx, _ = readmodel.Observe(ctx)
-			resp := respond(ctx)
-			if resp == nil {
-				return nil
-			}
-			if path := l.HomePath(); path != nil {
-				for _, err := range l.Unreported() {
-					e := present(ctx, err)
-					e.Path = path
-					resp.Errors = append(resp.Errors, e)
-				}
-			}
-			return resp
-		}
+// tokenLifetime ends a subscription when the token that opened it expires
+// (a websocket's context already does: see websocketInit).
+func tokenLifetime(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	p, ok := auth.PrincipalFrom(ctx)
+	if oc := graphql.GetOperationContext(ctx); ok && oc.Operation != nil && oc.Operation.Operation == ast.Subscription && !endsBy(ctx, p.ExpiresAt) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, p.ExpiresAt)
+		context.AfterFunc(ctx, cancel)
 	}
+	return next(ctx)
 }
 
 // endsBy reports whether ctx ends at t or earlier.
@@ -147,10 +119,10 @@ func websocketInit(v TokenVerifier, rl *rateLimiter) transport.WebsocketInitFunc
 	}
 }
 
-// presentError is the one mapping from errors to what clients read: a
-// domain error keeps its code, message and agency; gqlgen's own errors
-// (parse, validation) pass through; anything else is "internal error" with
-// the detail in the log.
+// presentError writes errors out as clients read them: an *sp.Error (the
+// resolvers map domain errors to one: resolvers/errors.go) keeps its code,
+// message and agency; gqlgen's own errors (parse, validation) pass
+// through; anything else is "internal error" with the detail in the log.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)

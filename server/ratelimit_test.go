@@ -70,7 +70,9 @@ func (c *clock) Advance(d time.Duration) {
 func serve(t *testing.T, d server.Deps) *httptest.Server {
 	t.Helper()
 	if d.Schema == nil {
-		d.Schema = exec.NewExecutableSchema(exec.Config{Resolvers: &resolvers.Resolver{Now: time.Now}})
+		res := &resolvers.Resolver{Now: time.Now}
+		d.Schema = exec.NewExecutableSchema(exec.Config{Resolvers: res})
+		d.Extensions = append(d.Extensions, res.Extension())
 	}
 	if d.Verifier == nil {
 		d.Verifier = stubVerifier{}

@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/satupintu/satupintu/auth"
-	"github.com/satupintu/satupintu/readmodel"
 )
 
 // TokenVerifier checks an access token and names the citizen it is for.
@@ -62,11 +61,13 @@ type DevTools struct {
 
 // Deps are the wired parts the server is built from.
 type Deps struct {
-	Logger   *slog.Logger
-	Schema   graphql.ExecutableSchema
-	Verifier TokenVerifier
-	Agencies readmodel.Agencies
-	Limits   Limits
+	Logger *slog.Logger
+	Schema graphql.ExecutableSchema
+	// Extensions are the schema's own around the executor (the resolvers'
+	// per-response loader and error mapping), after the edge's limits.
+	Extensions []graphql.HandlerExtension
+	Verifier   TokenVerifier
+	Limits     Limits
 	// WebsocketOrigins are browser origins allowed to open a websocket
 	// besides the server's own host (apps send no Origin).
 	WebsocketOrigins []string

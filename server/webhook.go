@@ -71,7 +71,7 @@ func handleAgencyEvents(wh *Webhook, log *slog.Logger) http.Handler {
 		}
 		outcome, c, err := wh.Events.ApplyEvent(ctx, a, caseID, we.CaseEvent(cases.SourceAgencyWebhook))
 		switch {
-		case errors.Is(err, cases.ErrNotFound):
+		case errors.Is(err, sp.ErrNotFound):
 			agencyError(w, http.StatusNotFound, "UNKNOWN_CASE", "no case with this id")
 		case errors.Is(err, cases.ErrForeignCase):
 			agencyError(w, http.StatusForbidden, "NOT_YOUR_CASE", "this case was not routed to "+string(a))

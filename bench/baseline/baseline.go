@@ -165,12 +165,13 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := sp.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
 	ctx := sp.WithPurpose(r.Context(), "graphql:home")
-	ctx, obs := readmodel.Observe(ctx)
+	var sources readmodel.Sources
+	ctx = agency.WithObserver(ctx, sources.Observe)
 	rd := h.read(ctx, nik)
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // gqlgen does not escape <, > and & either
-	_ = enc.Encode(render(rd, obs, lang, sp.DateOf(h.now())))
+	_ = enc.Encode(render(rd, &sources, lang, sp.DateOf(h.now())))
 }
 
 // read makes the six agency calls in parallel, as readmodel.Loader.Prefetch

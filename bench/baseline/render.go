@@ -164,7 +164,7 @@ type disbursement struct {
 
 // render builds the answer. Like satupintu, a failed agency makes its
 // fields null with one error naming it, and contributes no alert.
-func render(rd *reads, obs *readmodel.Observation, lang sp.Lang, today sp.Date) response {
+func render(rd *reads, sources *readmodel.Sources, lang sp.Lang, today sp.Date) response {
 	var out response
 	fail := func(i int, path ...string) bool {
 		err := rd.errs[i]
@@ -196,12 +196,8 @@ func render(rd *reads, obs *readmodel.Observation, lang sp.Lang, today sp.Date) 
 	}
 
 	h.Sources = make([]source, 0, len(sp.Agencies))
-	for _, a := range sp.Agencies {
-		s, ok := obs.Source(a)
-		if !ok {
-			s = readmodel.Source{Agency: a, Status: readmodel.SourceUnavailable}
-		}
-		h.Sources = append(h.Sources, source{Agency: enum(a), Status: string(s.Status), FetchedAt: dateTime(s.FetchedAt)})
+	for _, s := range sources.List() {
+		h.Sources = append(h.Sources, source{Agency: enum(s.Agency), Status: string(s.Status), FetchedAt: dateTime(s.FetchedAt)})
 	}
 
 	if !fail(1, "health", "membership") && rd.membership != nil {

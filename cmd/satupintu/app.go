@@ -160,15 +160,15 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		a.startWorkers(caseAPIs, cat, sender, pushMetrics)
 	}
 
-	schema := exec.NewExecutableSchema(exec.Config{Resolvers: &resolvers.Resolver{
-		Now: time.Now, Logger: log, Casework: a.casework, Broker: a.broker,
+	res := &resolvers.Resolver{
+		Now: time.Now, Logger: log, Casework: a.casework, Broker: a.broker, Agencies: ports,
 		DeviceStore: a.devices, InboxStore: a.inbox,
-	}})
+	}
 	deps := server.Deps{
 		Logger:           log,
-		Schema:           schema,
+		Schema:           exec.NewExecutableSchema(exec.Config{Resolvers: res}),
+		Extensions:       []graphql.HandlerExtension{res.Extension()},
 		Verifier:         verifier,
-		Agencies:         ports,
 		Limits:           a.cfg.Limits,
 		Introspection:    a.cfg.Mode == ModeDev,
 		WebsocketOrigins: a.cfg.WSOrigins,
@@ -412,6 +412,7 @@ func (a *app) agencies(metrics *agency.Metrics) (readmodel.Agencies, error) {
 		Schools:   education.New(a.clients[sp.AgencyEducation], a.cfg.Education),
 		Police:    police.New(a.clients[sp.AgencyPolice], a.cfg.Police),
 		Social:    social.New(a.clients[sp.AgencySocial], a.cfg.Social),
+		Watch:     agency.WithObserver,
 	}, nil
 }
 

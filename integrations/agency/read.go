@@ -16,7 +16,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	sp "github.com/satupintu/satupintu"
-	"github.com/satupintu/satupintu/readmodel"
 )
 
 // Cache is the store port the reads are cached in. Get returns nil, nil for a
@@ -39,7 +38,8 @@ type Key struct {
 //   - identical reads in flight (same citizen, same kind) share one fetch,
 //     and a read that races a flight's store finds the stored value;
 //   - when the fetch fails and a stale value is cached, the stale value is
-//     served and the read observed as STALE with its original fetch time.
+//     served and reported (WithObserver) with its original fetch time and
+//     the failure.
 //
 // T must survive a JSON round trip.
 func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Context) (T, error)) (T, error) {
@@ -53,7 +53,7 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 		var v T
 		if err := json.Unmarshal(cached, &v); err == nil {
 			c.opts.Metrics.cacheResult(c.agency, "hit")
-			readmodel.RecordSource(ctx, c.agency, readmodel.SourceOK, staleAt)
+			observe(ctx, c.agency, staleAt, nil)
 			return v, nil
 		}
 	}
@@ -90,7 +90,7 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 	}
 	if res.Err == nil {
 		f := res.Val.(fetched)
-		readmodel.RecordSource(ctx, c.agency, readmodel.SourceOK, f.at)
+		observe(ctx, c.agency, f.at, nil)
 		return f.val.(T), nil
 	}
 	// Failures are counted where they arise (the chain, BadResponse,
@@ -106,12 +106,29 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 			c.opts.Metrics.cacheResult(c.agency, "stale")
 			c.opts.Logger.WarnContext(ctx, "serving stale agency data", "agency", c.agency, "kind", key.Kind,
 				"fetched_at", staleAt, "error", sp.ErrorCodeOf(err))
-			readmodel.RecordSource(ctx, c.agency, readmodel.SourceStale, staleAt)
+			observe(ctx, c.agency, staleAt, err)
 			return v, nil
 		}
 	}
-	readmodel.RecordSource(ctx, c.agency, readmodel.SourceUnavailable, time.Time{})
+	observe(ctx, c.agency, time.Time{}, err)
 	return zero, err
+}
+
+type observerKey struct{}
+
+// WithObserver returns a context whose reads (Read) each report to f:
+// which agency, when the data served was fetched (zero when none was
+// served), and the agency's failure (nil when it or a fresh cached copy
+// answered). A failure with a fetch time is stale data served instead.
+// The read model keeps how fresh each agency's part of a request was.
+func WithObserver(ctx context.Context, f func(a sp.Agency, fetchedAt time.Time, err error)) context.Context {
+	return context.WithValue(ctx, observerKey{}, f)
+}
+
+func observe(ctx context.Context, a sp.Agency, fetchedAt time.Time, err error) {
+	if f, ok := ctx.Value(observerKey{}).(func(sp.Agency, time.Time, error)); ok {
+		f(a, fetchedAt, err)
+	}
 }
 
 type fetched struct {

@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	sp "github.com/satupintu/satupintu"
-	"github.com/satupintu/satupintu/readmodel"
 )
 
 // mapCache is an in-memory Cache that never expires anything by itself, so
@@ -130,17 +129,29 @@ func failing[T any](err error, calls *atomic.Int32) func(context.Context) (T, er
 	}
 }
 
-// observed runs read in a context with a fresh Observation and returns what
-// it recorded of the test agency.
-func observed(t *testing.T, read func(ctx context.Context)) readmodel.Source {
+// report is what one read told its observer (WithObserver). Fresh data is
+// no error; stale data is an error with a fetch time; none is an error
+// without one.
+type report struct {
+	FetchedAt time.Time
+	Err       error
+}
+
+// observed runs read in a context with an observer and returns the one
+// report it made of the test agency.
+func observed(t *testing.T, read func(ctx context.Context)) report {
 	t.Helper()
-	ctx, obs := readmodel.Observe(context.Background())
+	var got []report
+	ctx := WithObserver(context.Background(), func(a sp.Agency, at time.Time, err error) {
+		if a == testAgency {
+			got = append(got, report{at, err})
+		}
+	})
 	read(ctx)
-	s, ok := obs.Source(testAgency)
-	if !ok {
-		t.Fatal("the read recorded no source")
+	if len(got) != 1 {
+		t.Fatalf("the read reported %d times; want once", len(got))
 	}
-	return s
+	return got[0]
 }
 
 func TestReadFreshHit(t *testing.T) {
@@ -155,7 +166,7 @@ func TestReadFreshHit(t *testing.T) {
 			t.Fatalf("first read: %+v, %v", v, err)
 		}
 	})
-	if src.Status != readmodel.SourceOK || !src.FetchedAt.Equal(t0) {
+	if src.Err != nil || !src.FetchedAt.Equal(t0) {
 		t.Errorf("first read observed %+v; want OK at %s", src, t0)
 	}
 
@@ -169,7 +180,7 @@ func TestReadFreshHit(t *testing.T) {
 	if calls.Load() != 1 {
 		t.Errorf("fetch called %d times; a fresh entry is served from the cache", calls.Load())
 	}
-	if src.Status != readmodel.SourceOK || !src.FetchedAt.Equal(t0) {
+	if src.Err != nil || !src.FetchedAt.Equal(t0) {
 		t.Errorf("cached read observed %+v; want OK with the original fetch time %s", src, t0)
 	}
 	if e.cacheCount("hit") != 1 || e.cacheCount("miss") != 1 {
@@ -191,7 +202,7 @@ func TestReadRefetchesAfterTTL(t *testing.T) {
 			t.Fatalf("read after the TTL: %+v, %v; want the refetched value", v, err)
 		}
 	})
-	if calls.Load() != 2 || src.Status != readmodel.SourceOK || !src.FetchedAt.Equal(t1) {
+	if calls.Load() != 2 || src.Err != nil || !src.FetchedAt.Equal(t1) {
 		t.Errorf("%d fetches, observed %+v; want 2, OK at %s", calls.Load(), src, t1)
 	}
 	// The refetched value replaced the entry.
@@ -219,7 +230,7 @@ func TestReadStaleIfError(t *testing.T) {
 	if calls.Load() != 2 {
 		t.Errorf("%d fetches; a stale entry is refetched first", calls.Load())
 	}
-	if src.Status != readmodel.SourceStale || !src.FetchedAt.Equal(t0) {
+	if src.Err == nil || !src.FetchedAt.Equal(t0) {
 		t.Errorf("observed %+v; want STALE with the original fetch time %s", src, t0)
 	}
 	if e.cacheCount("stale") != 1 {
@@ -232,7 +243,7 @@ func TestReadStaleIfError(t *testing.T) {
 		_, err := Read(ctx, e.c, key, failing[person](down, &calls))
 		wantCode(t, err, sp.CodeAgencyUnavailable)
 	})
-	if src.Status != readmodel.SourceUnavailable {
+	if src.Err == nil || !src.FetchedAt.IsZero() {
 		t.Errorf("observed %+v past the stale allowance; want UNAVAILABLE", src)
 	}
 }
@@ -249,7 +260,7 @@ func TestReadNothingCachedFails(t *testing.T) {
 			t.Errorf("value %+v with an error", v)
 		}
 	})
-	if src.Status != readmodel.SourceUnavailable || !src.FetchedAt.IsZero() {
+	if src.Err == nil || !src.FetchedAt.IsZero() {
 		t.Errorf("observed %+v; want UNAVAILABLE without a fetch time", src)
 	}
 	// A plain error from fetch comes back as an agency error.
@@ -364,7 +375,7 @@ func TestReadWithoutCache(t *testing.T) {
 				t.Fatalf("read: %v, %v", v, err)
 			}
 		})
-		if src.Status != readmodel.SourceOK {
+		if src.Err != nil {
 			t.Errorf("observed %+v; want OK", src)
 		}
 	}

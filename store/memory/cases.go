@@ -63,7 +63,7 @@ func (s *CaseStore) Find(_ context.Context, citizen sp.NIK, key string) (*cases.
 	defer s.mu.Unlock()
 	id, ok := s.idem[citizenKey{citizen, key}]
 	if !ok || key == "" {
-		return nil, cases.ErrNotFound
+		return nil, sp.ErrNotFound
 	}
 	return s.cases[id].Clone(), nil
 }
@@ -109,13 +109,13 @@ func (s *CaseStore) Create(ctx context.Context, in *cases.Case) (*cases.Case, bo
 	return c.Clone(), true, nil
 }
 
-// Get returns the case, or cases.ErrNotFound.
+// Get returns the case, or sp.ErrNotFound.
 func (s *CaseStore) Get(_ context.Context, id string) (*cases.Case, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.cases[id]
 	if !ok {
-		return nil, cases.ErrNotFound
+		return nil, sp.ErrNotFound
 	}
 	return c.Clone(), nil
 }
@@ -126,7 +126,7 @@ func (s *CaseStore) Update(ctx context.Context, id string, f func(*cases.Case) e
 	defer s.mu.Unlock()
 	cur, ok := s.cases[id]
 	if !ok {
-		return nil, cases.ErrNotFound
+		return nil, sp.ErrNotFound
 	}
 	next := cur.Clone()
 	if err := f(next); errors.Is(err, cases.ErrNoChange) {

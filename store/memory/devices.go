@@ -103,13 +103,13 @@ func (s *Devices) OfCitizen(_ context.Context, citizen sp.NIK, notBefore time.Ti
 	return out, nil
 }
 
-// Get returns the device of a token, or notifications.ErrNotFound.
+// Get returns the device of a token, or sp.ErrNotFound.
 func (s *Devices) Get(_ context.Context, token string) (notifications.Device, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d, ok := s.byToken[token]
 	if !ok {
-		return notifications.Device{}, notifications.ErrNotFound
+		return notifications.Device{}, sp.ErrNotFound
 	}
 	return d, nil
 }

@@ -68,13 +68,13 @@ func (s *Inbox) Add(_ context.Context, n notifications.Notification) (bool, erro
 }
 
 // Get returns one of the citizen's notifications, or
-// notifications.ErrNotFound.
+// sp.ErrNotFound.
 func (s *Inbox) Get(_ context.Context, citizen sp.NIK, id string) (notifications.Notification, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, ok := s.byCitizen[citizen][id]
 	if !ok {
-		return notifications.Notification{}, notifications.ErrNotFound
+		return notifications.Notification{}, sp.ErrNotFound
 	}
 	return n, nil
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -218,7 +219,7 @@ func (q *Queue) Revive(_ context.Context, id string) error {
 	defer q.mu.Unlock()
 	dead, ok := q.dead[id]
 	if !ok {
-		return queue.ErrNotFound
+		return sp.ErrNotFound
 	}
 	delete(q.dead, id)
 	now := q.now()

@@ -147,7 +147,7 @@ func (s *CaseStore) checkSingleOpen(ctx context.Context, tx *goredis.Tx, open st
 	}
 	c, err := s.get(ctx, tx, id)
 	switch {
-	case errors.Is(err, cases.ErrNotFound):
+	case errors.Is(err, sp.ErrNotFound):
 		return nil
 	case err != nil:
 		return err
@@ -170,10 +170,10 @@ func waitToRetry(ctx context.Context, attempt int) error {
 	}
 }
 
-// Get returns the case, or cases.ErrNotFound for an unknown or malformed id.
+// Get returns the case, or sp.ErrNotFound for an unknown or malformed id.
 func (s *CaseStore) Get(ctx context.Context, id string) (*cases.Case, error) {
 	c, err := s.get(ctx, s.c, id)
-	if err != nil && !errors.Is(err, cases.ErrNotFound) {
+	if err != nil && !errors.Is(err, sp.ErrNotFound) {
 		return nil, fmt.Errorf("redis case store: get: %w", err)
 	}
 	return c, err
@@ -182,12 +182,12 @@ func (s *CaseStore) Get(ctx context.Context, id string) (*cases.Case, error) {
 // Find returns the citizen's case of an idempotency key.
 func (s *CaseStore) Find(ctx context.Context, citizen sp.NIK, key string) (*cases.Case, error) {
 	if key == "" {
-		return nil, cases.ErrNotFound
+		return nil, sp.ErrNotFound
 	}
 	c, shard := s.k.citizen(citizen)
 	id, err := s.c.Get(ctx, s.k.idemKey(shard, c, key)).Result()
 	if errors.Is(err, goredis.Nil) {
-		return nil, cases.ErrNotFound
+		return nil, sp.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("redis case store: find: %w", err)
@@ -198,11 +198,11 @@ func (s *CaseStore) Find(ctx context.Context, citizen sp.NIK, key string) (*case
 func (s *CaseStore) get(ctx context.Context, r goredis.Cmdable, id string) (*cases.Case, error) {
 	key, ok := s.k.caseKey(id)
 	if !ok {
-		return nil, cases.ErrNotFound
+		return nil, sp.ErrNotFound
 	}
 	b, err := r.Get(ctx, key).Bytes()
 	if errors.Is(err, goredis.Nil) {
-		return nil, cases.ErrNotFound
+		return nil, sp.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
@@ -229,7 +229,7 @@ func sameIdentity(a, b *cases.Case) bool {
 func (s *CaseStore) Update(ctx context.Context, id string, f func(*cases.Case) error) (*cases.Case, error) {
 	key, ok := s.k.caseKey(id)
 	if !ok {
-		return nil, cases.ErrNotFound
+		return nil, sp.ErrNotFound
 	}
 	for attempt := range maxTxAttempts {
 		var result *cases.Case
@@ -296,7 +296,7 @@ func (s *CaseStore) Update(ctx context.Context, id string, f func(*cases.Case) e
 				return nil, err
 			}
 			continue
-		case errors.Is(err, cases.ErrNotFound):
+		case errors.Is(err, sp.ErrNotFound):
 			return nil, err
 		case err != nil:
 			return nil, fmt.Errorf("redis case store: update %s: %w", id, err)

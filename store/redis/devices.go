@@ -219,10 +219,10 @@ func sortDevices(ds []notifications.Device) {
 	})
 }
 
-// Get returns the device of a token, or notifications.ErrNotFound.
+// Get returns the device of a token, or sp.ErrNotFound.
 func (s *Devices) Get(ctx context.Context, token string) (notifications.Device, error) {
 	if token == "" {
-		return notifications.Device{}, notifications.ErrNotFound
+		return notifications.Device{}, sp.ErrNotFound
 	}
 	fields, err := s.c.HGetAll(ctx, s.k.deviceKey(tokenName(token))).Result()
 	if err != nil {
@@ -230,7 +230,7 @@ func (s *Devices) Get(ctx context.Context, token string) (notifications.Device, 
 	}
 	d, ok := decodeDevice(fields)
 	if !ok {
-		return notifications.Device{}, notifications.ErrNotFound
+		return notifications.Device{}, sp.ErrNotFound
 	}
 	return d, nil
 }

@@ -134,7 +134,7 @@ func (s *Inbox) Add(ctx context.Context, n notifications.Notification) (bool, er
 }
 
 // Get returns one of the citizen's notifications, or
-// notifications.ErrNotFound.
+// sp.ErrNotFound.
 func (s *Inbox) Get(ctx context.Context, citizen sp.NIK, id string) (notifications.Notification, error) {
 	k := s.keys(citizen)
 	var item, read *goredis.StringCmd
@@ -147,7 +147,7 @@ func (s *Inbox) Get(ctx context.Context, citizen sp.NIK, id string) (notificatio
 		return notifications.Notification{}, fmt.Errorf("redis inbox: get: %w", err)
 	}
 	if errors.Is(item.Err(), goredis.Nil) {
-		return notifications.Notification{}, notifications.ErrNotFound
+		return notifications.Notification{}, sp.ErrNotFound
 	}
 	n, err := decodeNote(item.Val(), read.Val())
 	if err != nil {

@@ -145,7 +145,7 @@ func TestDeploymentsKeepApart(t *testing.T) {
 	if err != nil || !created || cb.ID == ca.ID {
 		t.Fatalf("Create in b = %v, created %v, %v; want a case of its own", cb, created, err)
 	}
-	if _, err := b.Get(ctx, ca.ID); !errors.Is(err, cases.ErrNotFound) {
+	if _, err := b.Get(ctx, ca.ID); !errors.Is(err, sp.ErrNotFound) {
 		t.Errorf("b.Get(a's case) = %v; want ErrNotFound", err)
 	}
 	if n, _ := a.Forwards().Depth(ctx); n != 1 {

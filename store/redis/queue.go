@@ -15,6 +15,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -412,7 +413,7 @@ func (q *Queue) Revive(ctx context.Context, id string) error {
 	for range 10 {
 		old, err := q.c.HGet(ctx, keys.dead, id).Result()
 		if errors.Is(err, goredis.Nil) {
-			return queue.ErrNotFound
+			return sp.ErrNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("redis queue %s: revive: %w", q.name, err)

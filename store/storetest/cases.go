@@ -147,8 +147,8 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 			}
 		}
 		for _, key := range []string{"key-unknown", ""} {
-			if _, err := s.Find(ctx, citizenA, key); !errors.Is(err, cases.ErrNotFound) {
-				t.Errorf("Find(%q) = %v; want cases.ErrNotFound", key, err)
+			if _, err := s.Find(ctx, citizenA, key); !errors.Is(err, sp.ErrNotFound) {
+				t.Errorf("Find(%q) = %v; want sp.ErrNotFound", key, err)
 			}
 		}
 	})
@@ -192,11 +192,11 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 		s := newStore(t)
 		elsewhere, _ := mustCreate(t, newStore(t), newCase(citizenA, "skck", "key-0001", t0))
 		for _, id := range []string{"", "nope", "00-", "99-aaaaaaaaaaaaaaaaaaaaaaaaaa", "../etc", elsewhere.ID} {
-			if c, err := s.Get(ctx, id); !errors.Is(err, cases.ErrNotFound) {
-				t.Errorf("Get(%q) = %v, %v; want cases.ErrNotFound", id, c, err)
+			if c, err := s.Get(ctx, id); !errors.Is(err, sp.ErrNotFound) {
+				t.Errorf("Get(%q) = %v, %v; want sp.ErrNotFound", id, c, err)
 			}
-			if _, err := s.Update(ctx, id, move(cases.StatusForwarded, t0)); !errors.Is(err, cases.ErrNotFound) {
-				t.Errorf("Update(%q) = %v; want cases.ErrNotFound", id, err)
+			if _, err := s.Update(ctx, id, move(cases.StatusForwarded, t0)); !errors.Is(err, sp.ErrNotFound) {
+				t.Errorf("Update(%q) = %v; want sp.ErrNotFound", id, err)
 			}
 		}
 	})

@@ -46,7 +46,7 @@ func TestDevices(t *testing.T, newDevices NewDevices) {
 		}
 		wantDevices(t, s, citizenA, always, d.Token)
 		for _, token := range []string{"", fcmToken("unknown")} {
-			if got, err := s.Get(ctx, token); !errors.Is(err, notifications.ErrNotFound) {
+			if got, err := s.Get(ctx, token); !errors.Is(err, sp.ErrNotFound) {
 				t.Errorf("Get(%q) = %+v, %v; want ErrNotFound", token, got, err)
 			}
 		}
@@ -100,7 +100,7 @@ func TestDevices(t *testing.T, newDevices NewDevices) {
 		mustRegister(t, s, device(theirs, citizenB, t0.Add(-90*24*time.Hour)))
 
 		wantDevices(t, s, citizenA, notBefore, fresh, edge)
-		if _, err := s.Get(ctx, stale); !errors.Is(err, notifications.ErrNotFound) {
+		if _, err := s.Get(ctx, stale); !errors.Is(err, sp.ErrNotFound) {
 			t.Errorf("Get(pruned) = %v; want ErrNotFound", err)
 		}
 		wantDevices(t, s, citizenA, always, fresh, edge)
@@ -125,7 +125,7 @@ func TestDevices(t *testing.T, newDevices NewDevices) {
 		if ok, err := s.Unregister(ctx, citizenA, token); err != nil || !ok {
 			t.Fatalf("Unregister by the owner = %v, %v; want true", ok, err)
 		}
-		if _, err := s.Get(ctx, token); !errors.Is(err, notifications.ErrNotFound) {
+		if _, err := s.Get(ctx, token); !errors.Is(err, sp.ErrNotFound) {
 			t.Errorf("Get after Unregister = %v; want ErrNotFound", err)
 		}
 		wantDevices(t, s, citizenA, always)
@@ -144,7 +144,7 @@ func TestDevices(t *testing.T, newDevices NewDevices) {
 		if err := s.Delete(ctx, mine); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Get(ctx, mine); !errors.Is(err, notifications.ErrNotFound) {
+		if _, err := s.Get(ctx, mine); !errors.Is(err, sp.ErrNotFound) {
 			t.Errorf("Get after Delete = %v; want ErrNotFound", err)
 		}
 		wantDevices(t, s, citizenA, always)

@@ -52,7 +52,7 @@ func TestInbox(t *testing.T, newInbox NewInbox) {
 			citizen sp.NIK
 			id      string
 		}{{citizenB, n.ID}, {citizenA, "07-case1-3"}, {citizenA, ""}} {
-			if got, err := s.Get(ctx, q.citizen, q.id); !errors.Is(err, notifications.ErrNotFound) {
+			if got, err := s.Get(ctx, q.citizen, q.id); !errors.Is(err, sp.ErrNotFound) {
 				t.Errorf("Get(%s, %q) = %+v, %v; want ErrNotFound", q.citizen.Masked(), q.id, got, err)
 			}
 		}
@@ -128,7 +128,7 @@ func TestInbox(t *testing.T, newInbox NewInbox) {
 		}
 		mustGetNote(t, s, citizenA, mine.ID)
 		// A store elsewhere (another prefix) shares nothing.
-		if _, err := newInbox(t).Get(ctx, citizenA, mine.ID); !errors.Is(err, notifications.ErrNotFound) {
+		if _, err := newInbox(t).Get(ctx, citizenA, mine.ID); !errors.Is(err, sp.ErrNotFound) {
 			t.Errorf("Get in another store = %v; want ErrNotFound", err)
 		}
 	})
@@ -313,7 +313,7 @@ func TestInbox(t *testing.T, newInbox NewInbox) {
 		if ok, err := s.Delete(ctx, citizenA, a3.ID); err != nil || !ok {
 			t.Fatalf("Delete(own read) = %v, %v; want true", ok, err)
 		}
-		if _, err := s.Get(ctx, citizenA, a1.ID); !errors.Is(err, notifications.ErrNotFound) {
+		if _, err := s.Get(ctx, citizenA, a1.ID); !errors.Is(err, sp.ErrNotFound) {
 			t.Errorf("Get after Delete = %v; want ErrNotFound", err)
 		}
 		p := mustList(t, s, citizenA, notifications.ListQuery{})
@@ -366,7 +366,7 @@ func TestInbox(t *testing.T, newInbox NewInbox) {
 				InboxLimit+5, p.Total, p.Unread, p.Items, InboxLimit, InboxLimit-2, id(InboxLimit+4))
 		}
 		for i := range 5 {
-			if _, err := s.Get(ctx, citizenA, id(i)); !errors.Is(err, notifications.ErrNotFound) {
+			if _, err := s.Get(ctx, citizenA, id(i)); !errors.Is(err, sp.ErrNotFound) {
 				t.Errorf("Get(%s), one of the oldest = %v; want ErrNotFound", id(i), err)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -211,11 +212,11 @@ func TestQueue(t *testing.T, newQueue NewQueue) {
 		if j.EnqueuedAt.Before(revived) && j.EnqueuedAt.Before(clk.Now().Add(-time.Second)) {
 			t.Errorf("revived job enqueued at %s; a replay starts afresh (enqueued at the revival)", j.EnqueuedAt)
 		}
-		if err := q.Revive(ctx, "b"); !errors.Is(err, queue.ErrNotFound) {
-			t.Errorf("second Revive(b) = %v; want queue.ErrNotFound", err)
+		if err := q.Revive(ctx, "b"); !errors.Is(err, sp.ErrNotFound) {
+			t.Errorf("second Revive(b) = %v; want sp.ErrNotFound", err)
 		}
-		if err := q.Revive(ctx, "never-buried"); !errors.Is(err, queue.ErrNotFound) {
-			t.Errorf("Revive(never-buried) = %v; want queue.ErrNotFound", err)
+		if err := q.Revive(ctx, "never-buried"); !errors.Is(err, sp.ErrNotFound) {
+			t.Errorf("Revive(never-buried) = %v; want sp.ErrNotFound", err)
 		}
 	})
 

@@ -1,0 +1,100 @@
+package resolvers
+
+import (
+	"context"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/satupintu/satupintu/auth"
+	"github.com/satupintu/satupintu/readmodel"
+)
+
+// Extension is what the resolvers need around the GraphQL executor; the
+// server installs it (server.Deps.Extensions). For each response of a
+// signed-in citizen it makes the records loader, and afterwards reports the
+// agency failures no selected field reported; around every field it maps
+// the field's error through the one table (errors.go).
+func (r *Resolver) Extension() graphql.HandlerExtension { return extension{r} }
+
+type extension struct{ r *Resolver }
+
+var (
+	_ graphql.ResponseInterceptor = extension{}
+	_ graphql.FieldInterceptor    = extension{}
+)
+
+func (extension) ExtensionName() string                   { return "SatupintuResolvers" }
+func (extension) Validate(graphql.ExecutableSchema) error { return nil }
+
+// citizenResponse is one response's state for a signed-in citizen.
+type citizenResponse struct {
+	loader *readmodel.Loader
+
+	mu   sync.Mutex
+	home ast.Path // where home sits in the response; nil when not asked
+}
+
+type responseKey struct{}
+
+// responseFrom returns the response's state, or nil when the request is
+// not a citizen's.
+func responseFrom(ctx context.Context) *citizenResponse {
+	rs, _ := ctx.Value(responseKey{}).(*citizenResponse)
+	return rs
+}
+
+// reportAtHome makes home's path the place of the agency failures no
+// selected field reports (a home screen that skipped the failing part
+// still learns which agency failed).
+func reportAtHome(ctx context.Context) {
+	if rs := responseFrom(ctx); rs != nil {
+		rs.mu.Lock()
+		defer rs.mu.Unlock()
+		rs.home = graphql.GetFieldContext(ctx).Path()
+	}
+}
+
+// InterceptResponse gives each response a loader of its own: not one per
+// operation, because a subscription answers many times over hours and must
+// neither read stale records nor hold a loader while idle.
+func (x extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok {
+		return next(ctx)
+	}
+	rs := &citizenResponse{loader: readmodel.NewLoader(x.r.Agencies, p.NIK)}
+	resp := next(context.WithValue(ctx, responseKey{}, rs))
+	if resp == nil {
+		return nil
+	}
+	rs.mu.Lock()
+	home := rs.home
+	rs.mu.Unlock()
+	if home == nil {
+		return resp
+	}
+	unreported := rs.loader.Unreported()
+	if len(unreported) == 0 {
+		return resp
+	}
+	// The fields' errors are already in resp; these go through the same
+	// error presenter and follow them.
+	before := len(graphql.GetErrors(ctx))
+	for _, err := range unreported {
+		graphql.AddError(ctx, gqlerror.WrapPath(home, err))
+	}
+	resp.Errors = append(resp.Errors, graphql.GetErrors(ctx)[before:]...)
+	return resp
+}
+
+// InterceptField maps every field's error the same way (fieldError).
+func (extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if err != nil {
+		return fieldError(ctx, err)
+	}
+	return res, nil
+}

@@ -38,6 +38,7 @@ import (
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/notifications/fcm"
 	"github.com/satupintu/satupintu/queue"
+	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/server"
@@ -63,7 +64,7 @@ type app struct {
 	fcmT     *http.Transport
 	redis    goredis.UniversalClient // nil: memory store
 	cache    agency.Cache
-	limiter  server.Limiter
+	limiter  ratelimit.Limiter
 	apq      graphql.Cache[string]
 
 	caseStore cases.Store

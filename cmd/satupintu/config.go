@@ -20,6 +20,7 @@ import (
 	"github.com/satupintu/satupintu/integrations/satusehat"
 	"github.com/satupintu/satupintu/integrations/social"
 	"github.com/satupintu/satupintu/notifications/fcm"
+	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/server"
 )
 
@@ -55,8 +56,8 @@ type Config struct {
 	Limits server.Limits
 
 	// Request rates of /graphql; a zero Limit is off.
-	RateCitizen       server.Limit
-	RateIP            server.Limit
+	RateCitizen       ratelimit.Limit
+	RateIP            ratelimit.Limit
 	TrustProxyHeaders bool
 
 	// Cases.
@@ -275,9 +276,9 @@ func variables() []variable {
 		{name: "SATUPINTU_GRAPHQL_MAX_TOKENS", def: "10000", help: "parser token limit", set: intVar(func(c *Config) *int { return &c.Limits.MaxTokens })},
 		{name: "SATUPINTU_GRAPHQL_QUERY_CACHE", def: "1000", help: "parsed queries kept (LRU); also the automatic persisted queries kept without Redis", set: intVar(func(c *Config) *int { return &c.Limits.QueryCacheSize })},
 		{name: "SATUPINTU_RATE_CITIZEN", def: "120/1m,burst=40 (off in dev)", help: "requests to /graphql per citizen: <n>/<duration>[,burst=<b>] (burst n if not given), or off; beyond it HTTP 429 RATE_LIMITED with Retry-After",
-			set: limitVar(func(c *Config) *server.Limit { return &c.RateCitizen })},
+			set: limitVar(func(c *Config) *ratelimit.Limit { return &c.RateCitizen })},
 		{name: "SATUPINTU_RATE_IP", def: "600/1m,burst=200 (off in dev)", help: "requests to /graphql per client IP (IPv6: per /64), counted before the token is checked; same form, or off",
-			set: limitVar(func(c *Config) *server.Limit { return &c.RateIP })},
+			set: limitVar(func(c *Config) *ratelimit.Limit { return &c.RateIP })},
 		{name: "SATUPINTU_TRUST_PROXY_HEADERS", def: "false", help: "take the client IP from X-Forwarded-For's left-most entry: only behind a proxy that sets it (clients could forge it otherwise)",
 			set: func(c *Config, v string) error {
 				b, err := strconv.ParseBool(v)
@@ -428,9 +429,9 @@ func int64Var(f func(c *Config) *int64) func(c *Config, v string) error {
 	}
 }
 
-func limitVar(f func(c *Config) *server.Limit) func(c *Config, v string) error {
+func limitVar(f func(c *Config) *ratelimit.Limit) func(c *Config, v string) error {
 	return func(c *Config, v string) error {
-		l, err := server.ParseLimit(v)
+		l, err := ratelimit.Parse(v)
 		if err != nil {
 			return err
 		}
@@ -459,8 +460,8 @@ func defaultConfig() Config {
 		ShutdownTimeout:    15 * time.Second,
 		Agencies:           map[sp.Agency]agency.Config{},
 		Limits:             server.DefaultLimits(),
-		RateCitizen:        server.Limit{Rate: 120, Period: time.Minute, Burst: 40},
-		RateIP:             server.Limit{Rate: 600, Period: time.Minute, Burst: 200},
+		RateCitizen:        ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 40},
+		RateIP:             ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 200},
 		DevAudience:        "satupintu-app",
 		RedisPrefix:        "satupintu:",
 		CacheMaxEntries:    100_000,
@@ -523,9 +524,9 @@ func loadConfig(getenv func(string) string, environ []string) (Config, []string,
 	if c.Mode == ModeDev {
 		// Dev traffic, load tests included, comes from one loopback
 		// address: rate limits only when asked for.
-		for name, l := range map[string]*server.Limit{"SATUPINTU_RATE_CITIZEN": &c.RateCitizen, "SATUPINTU_RATE_IP": &c.RateIP} {
+		for name, l := range map[string]*ratelimit.Limit{"SATUPINTU_RATE_CITIZEN": &c.RateCitizen, "SATUPINTU_RATE_IP": &c.RateIP} {
 			if strings.TrimSpace(getenv(name)) == "" {
-				*l = server.Limit{}
+				*l = ratelimit.Limit{}
 			}
 		}
 	}

@@ -262,7 +262,7 @@ func TestRateLimitExemptRoutes(t *testing.T) {
 			Citizen: ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1}},
 		Metrics: prometheus.NewRegistry(),
 		Dev:     &server.DevTools{Citizens: stub, Token: stub},
-		Webhook: &server.Webhook{Secrets: func(sp.Agency) [][]byte { return nil }, Verifier: signature.NewVerifier(time.Now)},
+		Webhook: &server.Webhook{Secrets: func(sp.Agency) [][]byte { return nil }, Verifier: signature.NewVerifier(time.Now, memory.NewReplayGuard(1<<10))},
 		Admin:   &server.Admin{},
 	})
 	wantOK(t, post(t, srv.URL, nikA, "{ __typename }"), "the one /graphql request allowed")

@@ -55,7 +55,8 @@ type app struct {
 // and starts serving.
 func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a := &app{cfg: cfg, log: log, workCtx: workCtx, cancel: cancel, failed: make(chan error, 2)}
+	// A copy of its own: dev mode fills in the sandbox's endpoints.
+	a := &app{cfg: cfg.clone(), log: log, workCtx: workCtx, cancel: cancel, failed: make(chan error, 2)}
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		cancel()

@@ -68,7 +68,9 @@ func startIdP(t testing.TB) *idpServer {
 	return s
 }
 
-func (s *idpServer) config() Config { return Config{Issuer: s.Issuer(), Audience: audience} }
+func (s *idpServer) config() Config {
+	return Config{Issuer: s.Issuer(), Audience: audience}.WithDefaults()
+}
 
 func newVerifier(t testing.TB, s *idpServer, cfg Config) *Verifier {
 	t.Helper()
@@ -482,7 +484,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	good := Config{Issuer: "https://sso.inapas.go.id", Audience: "satupintu"}
+	good := Config{Issuer: "https://sso.inapas.go.id", Audience: "satupintu"}.WithDefaults()
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}

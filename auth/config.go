@@ -17,22 +17,24 @@ type Config struct {
 	JWKSURL string
 	// Audience is satupintu's client id at the provider; "aud" must contain it.
 	Audience string
-	// Algorithms allowed in the token header; default ES256 and RS256. Only
+	// Algorithms allowed in the token header, at least one. Only
 	// asymmetric ones: with a shared-secret algorithm anyone holding the
 	// public key could sign.
 	Algorithms []string
-	// NIKClaim names the claim carrying the citizen's NIK; default "nik".
+	// NIKClaim names the claim carrying the citizen's NIK.
 	NIKClaim string
-	// Leeway tolerates clock skew on exp, nbf and iat; zero means 30s.
+	// Leeway tolerates clock skew on exp, nbf and iat; zero tolerates none.
 	Leeway time.Duration
 }
 
-// Defaults of the optional fields.
+// The recommended settings (WithDefaults).
 const (
 	DefaultNIKClaim = "nik"
 	DefaultLeeway   = 30 * time.Second
-	maxLeeway       = 5 * time.Minute
 )
+
+// maxLeeway is the most clock skew Validate accepts.
+const maxLeeway = 5 * time.Minute
 
 var defaultAlgorithms = []string{"ES256", "RS256"}
 
@@ -44,7 +46,10 @@ var asymmetric = []string{
 	"EdDSA",
 }
 
-// WithDefaults returns c with its empty optional fields filled in.
+// WithDefaults returns c with its empty fields but Issuer, JWKSURL and
+// Audience filled with the recommended settings: ES256 and RS256, the
+// claim "nik", 30s of leeway. Configuration applies it once; NewVerifier
+// does not.
 func (c Config) WithDefaults() Config {
 	if len(c.Algorithms) == 0 {
 		c.Algorithms = slices.Clone(defaultAlgorithms)
@@ -58,8 +63,7 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// Validate reports every problem of c at once. Empty optional fields are
-// fine: WithDefaults fills them.
+// Validate reports every problem of c at once. Only JWKSURL may be empty.
 func (c Config) Validate() error {
 	var errs []error
 	if c.Issuer == "" {
@@ -75,10 +79,16 @@ func (c Config) Validate() error {
 	if c.Audience == "" {
 		errs = append(errs, errors.New("auth: audience (satupintu's client id at the identity provider) is required"))
 	}
+	if len(c.Algorithms) == 0 {
+		errs = append(errs, errors.New("auth: at least one token algorithm is required"))
+	}
 	for _, a := range c.Algorithms {
 		if !slices.Contains(asymmetric, a) {
 			errs = append(errs, fmt.Errorf("auth: algorithm %q not allowed: use asymmetric ones only (%v)", a, asymmetric))
 		}
+	}
+	if c.NIKClaim == "" {
+		errs = append(errs, errors.New("auth: the NIK claim name is required"))
 	}
 	if c.Leeway < 0 || c.Leeway > maxLeeway {
 		errs = append(errs, fmt.Errorf("auth: leeway must be between 0 and %s, got %s", maxLeeway, c.Leeway))

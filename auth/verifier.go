@@ -70,12 +70,11 @@ type keySet struct {
 	stop context.CancelFunc // ends the background refresh; v.life's end does too
 }
 
-// NewVerifier validates cfg (after WithDefaults) and loads the provider's
+// NewVerifier validates cfg (it fills in nothing) and loads the provider's
 // keys. A provider that cannot be reached yet does not fail the start: the
 // load is retried on use, and Ready reports it. client nil means a plain
 // client with a timeout; logger nil discards.
 func NewVerifier(ctx context.Context, cfg Config, client *http.Client, logger *slog.Logger) (*Verifier, error) {
-	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -52,11 +52,34 @@ type Forwarder struct {
 	Agencies    map[sp.Agency]Agency
 	Polls       queue.Queue        // where cases of polled agencies are scheduled; nil when none
 	Polled      map[sp.Agency]bool // agencies without webhooks
-	GiveUpAfter time.Duration      // default 24h
-	BackoffBase time.Duration      // default 1s
-	BackoffMax  time.Duration      // default 5m
+	GiveUpAfter time.Duration      // a forward failing this long after submission is parked
+	BackoffBase time.Duration      // first wait between attempts (exponential, full jitter)
+	BackoffMax  time.Duration      // longest wait between attempts
 	Now         func() time.Time
 	Log         *slog.Logger
+}
+
+// Validate reports every missing dependency or setting of f at once: a
+// Forwarder takes its settings from configuration and has no defaults of
+// its own. Log and Now are optional.
+func (f *Forwarder) Validate() error {
+	var errs []error
+	if f.Store == nil || f.Agencies == nil {
+		errs = append(errs, errors.New("forwarder: Store and Agencies are required"))
+	}
+	for a, polled := range f.Polled {
+		if polled && f.Polls == nil {
+			errs = append(errs, fmt.Errorf("forwarder: %s is polled but there is no Polls queue", a))
+		}
+	}
+	if f.GiveUpAfter <= 0 {
+		errs = append(errs, fmt.Errorf("forwarder: GiveUpAfter must be positive, got %s", f.GiveUpAfter))
+	}
+	if f.BackoffBase <= 0 || f.BackoffMax < f.BackoffBase {
+		errs = append(errs, fmt.Errorf("forwarder: BackoffBase must be positive and BackoffMax at least BackoffBase, got %s and %s",
+			f.BackoffBase, f.BackoffMax))
+	}
+	return errors.Join(errs...)
 }
 
 // Handle processes one job of the Forwards queue.
@@ -157,7 +180,7 @@ func (f *Forwarder) retry(ctx context.Context, j queue.Job, c *Case, cause error
 	// Measured from the job's enqueueing (the submission, or an operator's
 	// replay, which starts a fresh window).
 	age := now.Sub(j.EnqueuedAt)
-	if age >= f.giveUpAfter() {
+	if age >= f.GiveUpAfter {
 		f.noteFailure(ctx, j, c, DeliveryStalled, now, cause)
 		f.log().ErrorContext(ctx, "forward parked after the give-up age; replay with: satupintu outbox replay", "job", j.ID,
 			"attempts", j.Attempts, "error", cause)
@@ -170,7 +193,7 @@ func (f *Forwarder) retry(ctx context.Context, j queue.Job, c *Case, cause error
 	if ra, ok := errors.AsType[*RetryAfter](cause); ok {
 		after = ra.After
 	}
-	wait := backoff.Wait(j.Attempts, f.backoffBase(), f.backoffMax(), after)
+	wait := backoff.Wait(j.Attempts, f.BackoffBase, f.BackoffMax, after)
 	f.noteFailure(ctx, j, c, DeliveryRetrying, now, cause)
 	f.log().WarnContext(ctx, "forward failed; will retry", "job", j.ID, "attempts", j.Attempts, "retry_in", wait.String(), "error", cause)
 	if err := q.Retry(ctx, j, now.Add(wait), cause.Error()); err != nil {
@@ -241,10 +264,6 @@ func (f *Forwarder) now() time.Time {
 
 func (f *Forwarder) log() *slog.Logger { return orDiscard(f.Log) }
 
-func (f *Forwarder) giveUpAfter() time.Duration { return orDefault(f.GiveUpAfter, 24*time.Hour) }
-func (f *Forwarder) backoffBase() time.Duration { return orDefault(f.BackoffBase, time.Second) }
-func (f *Forwarder) backoffMax() time.Duration  { return orDefault(f.BackoffMax, 5*time.Minute) }
-
 // orDiscard lets a worker built without a logger run silently rather
 // than panic on its first log line.
 func orDiscard(l *slog.Logger) *slog.Logger {
@@ -252,11 +271,4 @@ func orDiscard(l *slog.Logger) *slog.Logger {
 		return l
 	}
 	return slog.New(slog.DiscardHandler)
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }

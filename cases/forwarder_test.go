@@ -342,10 +342,24 @@ func TestForwardRacedByCancellation(t *testing.T) {
 	}
 }
 
-// A zero Forwarder (no clock, no logger, default backoff) works.
+// A Forwarder has no settings of its own: without them it is refused
+// before its first job. Without a clock or a logger it works.
 func TestForwarderDefaults(t *testing.T) {
 	h := newHarness(t)
-	fwd := &cases.Forwarder{Store: h.store, Agencies: map[sp.Agency]cases.Agency{}}
+	err := (&cases.Forwarder{Store: h.store, Agencies: map[sp.Agency]cases.Agency{}}).Validate()
+	for _, field := range []string{"GiveUpAfter", "BackoffBase"} {
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("a Forwarder without %s: %v", field, err)
+		}
+	}
+	if err := h.fwd.Validate(); err != nil {
+		t.Errorf("the harness's Forwarder was refused: %v", err)
+	}
+	fwd := &cases.Forwarder{Store: h.store, Agencies: map[sp.Agency]cases.Agency{},
+		GiveUpAfter: time.Hour, BackoffBase: time.Second, BackoffMax: time.Minute}
+	if err := fwd.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
 	fwd.Handle(h.ctx, h.claimOne(h.store.Forwards())) // no route: logged and buried
 	if buried, _ := h.store.Forwards().Buried(h.ctx, 10); len(buried) != 1 || buried[0].ID != c.ID {

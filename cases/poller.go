@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"time"
@@ -23,9 +24,23 @@ type Poller struct {
 	Store    Store
 	Queue    queue.Queue
 	Agencies map[sp.Agency]Agency
-	Every    time.Duration // between two polls of one case; default 30s
+	Every    time.Duration // between two polls of one case
 	Now      func() time.Time
 	Log      *slog.Logger
+}
+
+// Validate reports every missing dependency or setting of p at once: a
+// zero interval would poll the agencies in a tight loop. Log and Now are
+// optional.
+func (p *Poller) Validate() error {
+	var errs []error
+	if p.Service == nil || p.Store == nil || p.Queue == nil || p.Agencies == nil {
+		errs = append(errs, errors.New("poller: Service, Store, Queue and Agencies are required"))
+	}
+	if p.Every <= 0 {
+		errs = append(errs, fmt.Errorf("poller: Every must be positive, got %s", p.Every))
+	}
+	return errors.Join(errs...)
 }
 
 // MaxPollBatch is the most case ids in one poll request (the contract's limit).
@@ -64,7 +79,7 @@ func (p *Poller) poll(ctx context.Context, a sp.Agency, ag Agency, js []queue.Jo
 	if err != nil {
 		p.log().WarnContext(ctx, "polling failed; will poll again", "agency", a, "cases", len(ids), "error", err)
 		for _, j := range js {
-			_ = p.Queue.Retry(ctx, j, p.now().Add(backoff.Wait(j.Attempts, p.every(), 10*p.every(), 0)), err.Error())
+			_ = p.Queue.Retry(ctx, j, p.now().Add(backoff.Wait(j.Attempts, p.Every, 10*p.Every, 0)), err.Error())
 		}
 		return
 	}
@@ -95,7 +110,7 @@ func (p *Poller) apply(ctx context.Context, a sp.Agency, j queue.Job, events []E
 				_ = p.Queue.Ack(ctx, j)
 				return
 			}
-			_ = p.Queue.Retry(ctx, j, p.now().Add(p.every()), err.Error())
+			_ = p.Queue.Retry(ctx, j, p.now().Add(p.Every), err.Error())
 			return
 		}
 	}
@@ -103,13 +118,10 @@ func (p *Poller) apply(ctx context.Context, a sp.Agency, j queue.Job, events []E
 		_ = p.Queue.Ack(ctx, j)
 		return
 	}
-	_ = p.Queue.Retry(ctx, j, p.now().Add(p.every()), "")
+	_ = p.Queue.Retry(ctx, j, p.now().Add(p.Every), "")
 }
 
 func (p *Poller) log() *slog.Logger { return orDiscard(p.Log) }
-
-// every is the poll interval; zero would poll the agency in a tight loop.
-func (p *Poller) every() time.Duration { return orDefault(p.Every, 30*time.Second) }
 
 func (p *Poller) now() time.Time {
 	if p.Now != nil {

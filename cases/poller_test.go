@@ -3,6 +3,7 @@ package cases_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,21 +207,30 @@ func TestPollSplitsLargeBatches(t *testing.T) {
 	}
 }
 
-// A Poller without an interval or a logger polls every 30 seconds rather
-// than in a tight loop, and logs nowhere rather than panicking.
+// A Poller without an interval is refused rather than polling in a tight
+// loop; without a logger it logs nowhere rather than panicking, and it
+// polls at the interval it is given (30 seconds here, configuration's
+// default).
 func TestPollerDefaults(t *testing.T) {
 	h := newHarness(t)
+	if err := (&cases.Poller{Service: h.svc, Store: h.store, Queue: h.polls,
+		Agencies: map[sp.Agency]cases.Agency{}}).Validate(); err == nil || !strings.Contains(err.Error(), "Every") {
+		t.Errorf("a Poller without an interval: %v", err)
+	}
+	if err := h.poller.Validate(); err != nil {
+		t.Errorf("the harness's Poller was refused: %v", err)
+	}
 	c := h.forwardedSchool(1)[0]
 	h.education.poll = func([]string) (map[string][]cases.Event, error) { return nil, errAgencyDown }
 	p := &cases.Poller{Service: h.svc, Store: h.store, Queue: h.polls,
-		Agencies: map[sp.Agency]cases.Agency{sp.AgencyEducation: h.education}, Now: h.clock.Now}
+		Agencies: map[sp.Agency]cases.Agency{sp.AgencyEducation: h.education}, Every: 30 * time.Second, Now: h.clock.Now}
 	p.HandleBatch(h.ctx, h.claim(h.polls)) // fails: logged, retried
 	h.clock.Advance(30 * time.Second)
 	h.education.poll = nil
 	p.HandleBatch(h.ctx, []queue.Job{h.claimOne(h.polls)}) // nothing new: rescheduled
 	h.noneDue(h.polls, "right after a poll")
 	h.clock.Advance(30*time.Second - time.Nanosecond)
-	h.noneDue(h.polls, "before the default interval")
+	h.noneDue(h.polls, "before the interval")
 	h.clock.Advance(time.Nanosecond)
 	if j := h.claimOne(h.polls); j.ID != c.ID {
 		t.Errorf("job %s", j.ID)

@@ -151,7 +151,8 @@ func newEnv(t *testing.T) *env {
 		DeviceMaxAge: 30 * 24 * time.Hour, Now: e.clock.Now}
 	// Log left nil on purpose: the Pusher must not need one.
 	e.pusher = &notifications.Pusher{Queue: e.queue, Devices: e.devices, Inbox: e.inbox, Deliveries: e.deliveries,
-		Sender: e.sender, MaxAttempts: 4, BackoffBase: time.Second, BackoffMax: 8 * time.Second, Now: e.clock.Now}
+		Sender: e.sender, TTL: 72 * time.Hour, MaxAttempts: 4, SendLease: time.Minute, Wave: 50,
+		BackoffBase: time.Second, BackoffMax: 8 * time.Second, Now: e.clock.Now}
 	return e
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,9 +16,10 @@ import (
 	"github.com/satupintu/satupintu/queue"
 )
 
-// DefaultDeviceMaxAge is how long a device not seen is still pushed to:
-// Android tokens expire at 270 days, and FCM advises pruning after about
-// two months unseen.
+// DefaultDeviceMaxAge is how long a device not seen is still pushed to
+// (configuration's default, and the devices a citizen is shown): Android
+// tokens expire at 270 days, and FCM advises pruning after about two
+// months unseen.
 const DefaultDeviceMaxAge = 60 * 24 * time.Hour
 
 // Notifier turns each case change into inbox notifications and push jobs.
@@ -29,9 +31,22 @@ type Notifier struct {
 	Devices      Devices
 	Pushes       queue.Queue
 	Catalog      *catalog.Catalog
-	DeviceMaxAge time.Duration
+	DeviceMaxAge time.Duration // a device not seen this long gets no pushes
 	Now          func() time.Time
 	Log          *slog.Logger
+}
+
+// Validate reports every missing dependency or setting of n at once. Log
+// and Now are optional.
+func (n *Notifier) Validate() error {
+	var errs []error
+	if n.Inbox == nil || n.Devices == nil || n.Pushes == nil || n.Catalog == nil {
+		errs = append(errs, errors.New("notifier: Inbox, Devices, Pushes and Catalog are required"))
+	}
+	if n.DeviceMaxAge <= 0 {
+		errs = append(errs, fmt.Errorf("notifier: DeviceMaxAge must be positive, got %s", n.DeviceMaxAge))
+	}
+	return errors.Join(errs...)
 }
 
 // pushJob is the payload of a push job: which notification to which device.
@@ -61,7 +76,7 @@ func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change)
 		}
 		if !devicesRead {
 			var err error
-			if devs, err = n.Devices.OfCitizen(ctx, c.Citizen, n.now().Add(-n.maxAge())); err != nil {
+			if devs, err = n.Devices.OfCitizen(ctx, c.Citizen, n.now().Add(-n.DeviceMaxAge)); err != nil {
 				return fmt.Errorf("reading devices: %w", err)
 			}
 			devicesRead = true
@@ -115,11 +130,4 @@ func (n *Notifier) now() time.Time {
 		return n.Now()
 	}
 	return time.Now()
-}
-
-func (n *Notifier) maxAge() time.Duration {
-	if n.DeviceMaxAge > 0 {
-		return n.DeviceMaxAge
-	}
-	return DefaultDeviceMaxAge
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -34,25 +35,48 @@ type Pusher struct {
 	Inbox       Inbox
 	Deliveries  Deliveries
 	Sender      Sender
-	TTL         time.Duration // default 72h
-	MaxAttempts int           // default 8
+	TTL         time.Duration // how long FCM keeps a push for an offline device
+	MaxAttempts int           // attempts of a push before it is recorded as failed
 	// SendLease is how long a claim to send holds before another worker
 	// may take it over (its worker died mid-send). It must outlast the
-	// sending of one wave (the FCM request timeout); default 60s.
+	// sending of one wave (the FCM request timeout).
 	SendLease time.Duration
-	// Wave is how many pushes are claimed and sent together, default 50
-	// (the sender's concurrency).
+	// Wave is how many pushes are claimed and sent together (the sender's
+	// concurrency), at most MaxBatch.
 	Wave        int
-	BackoffBase time.Duration // default 1s
-	BackoffMax  time.Duration // default 32s
+	BackoffBase time.Duration // first wait before a retry (exponential, full jitter)
+	BackoffMax  time.Duration // longest wait before a retry
 	Metrics     *Metrics
 	Now         func() time.Time
 	Log         *slog.Logger
 }
 
-// DefaultTTL is how long FCM keeps a push for an offline device: a case
-// status is worth a few days.
-const DefaultTTL = 72 * time.Hour
+// Validate reports every missing dependency or setting of p at once: a
+// Pusher takes its settings from configuration and has no defaults of its
+// own. Log, Metrics and Now are optional.
+func (p *Pusher) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("pusher: "+format, a...)) }
+	if p.Queue == nil || p.Devices == nil || p.Inbox == nil || p.Deliveries == nil || p.Sender == nil {
+		bad("Queue, Devices, Inbox, Deliveries and Sender are required")
+	}
+	if p.TTL <= 0 {
+		bad("TTL must be positive, got %s", p.TTL)
+	}
+	if p.MaxAttempts < 1 {
+		bad("MaxAttempts must be at least 1, got %d", p.MaxAttempts)
+	}
+	if p.SendLease <= 0 {
+		bad("SendLease must be positive, got %s", p.SendLease)
+	}
+	if p.Wave < 1 || p.Wave > MaxBatch {
+		bad("Wave must be from 1 to %d, got %d", MaxBatch, p.Wave)
+	}
+	if p.BackoffBase <= 0 || p.BackoffMax < p.BackoffBase {
+		bad("BackoffBase must be positive and BackoffMax at least BackoffBase, got %s and %s", p.BackoffBase, p.BackoffMax)
+	}
+	return errors.Join(errs...)
+}
 
 // ready is a push job checked and built, waiting for FCM.
 type ready struct {
@@ -78,7 +102,7 @@ func (p *Pusher) HandleBatch(ctx context.Context, jobs []queue.Job) {
 	// Claimed a wave at a time, just before the wave is sent: a claim must
 	// not lapse (SendLease) while its push still waits for its turn.
 	for len(todo) > 0 {
-		n := min(len(todo), p.wave())
+		n := min(len(todo), p.Wave)
 		var wave []ready
 		for _, j := range todo[:n] {
 			if r, ok := p.prepare(ctx, j); ok {
@@ -103,7 +127,7 @@ func (p *Pusher) prepare(ctx context.Context, j queue.Job) (ready, bool) {
 	}
 	// Take the right to send, atomically: of two workers holding two
 	// copies of this job, one sends and the other learns it is done.
-	claim, ok, err := p.Deliveries.Claim(ctx, pj.Notification, pj.Token, p.now(), p.sendLease())
+	claim, ok, err := p.Deliveries.Claim(ctx, pj.Notification, pj.Token, p.now(), p.SendLease)
 	switch {
 	case err != nil:
 		p.retry(ctx, j, pj, false, FailureUnknown, 0, "claiming the push: "+err.Error())
@@ -155,7 +179,7 @@ func (p *Pusher) build(n Notification, d Device) Push {
 			"deepLink":       n.DeepLink,
 		},
 		CollapseKey: "case-" + n.CaseID,
-		TTL:         p.ttl(),
+		TTL:         p.TTL,
 	}
 }
 
@@ -236,7 +260,7 @@ func (p *Pusher) finish(ctx context.Context, j queue.Job, pj pushJob, d Delivery
 // held says this worker holds the push's claim: it is released, so the
 // retry can go as soon as it is due.
 func (p *Pusher) retry(ctx context.Context, j queue.Job, pj pushJob, held bool, f Failure, after time.Duration, reason string) {
-	if j.Attempts >= p.maxAttempts() {
+	if j.Attempts >= p.MaxAttempts {
 		p.Metrics.failed(f)
 		p.log().WarnContext(ctx, "push given up", "job", j.ID, "attempts", j.Attempts, "reason", reason)
 		if pj.Token != "" {
@@ -250,7 +274,7 @@ func (p *Pusher) retry(ctx context.Context, j queue.Job, pj pushJob, held bool, 
 	if held {
 		_ = p.Deliveries.Set(ctx, pj.Notification, pj.Token, Delivery{State: DeliveryRetrying, Reason: reason, Attempts: j.Attempts, At: p.now()})
 	}
-	wait := backoff.Wait(j.Attempts, p.backoffBase(), p.backoffMax(), after)
+	wait := backoff.Wait(j.Attempts, p.BackoffBase, p.BackoffMax, after)
 	if err := p.Queue.Retry(ctx, j, p.now().Add(wait), reason); err != nil {
 		p.log().ErrorContext(ctx, "rescheduling a push failed; it will be claimed again", "job", j.ID, "error", err)
 	}
@@ -268,30 +292,4 @@ func (p *Pusher) log() *slog.Logger {
 		return p.Log
 	}
 	return slog.New(slog.DiscardHandler)
-}
-
-func (p *Pusher) sendLease() time.Duration { return orDefault(p.SendLease, time.Minute) }
-
-func (p *Pusher) wave() int {
-	if p.Wave > 0 {
-		return min(p.Wave, MaxBatch)
-	}
-	return 50
-}
-
-func (p *Pusher) ttl() time.Duration         { return orDefault(p.TTL, DefaultTTL) }
-func (p *Pusher) backoffBase() time.Duration { return orDefault(p.BackoffBase, time.Second) }
-func (p *Pusher) backoffMax() time.Duration  { return orDefault(p.BackoffMax, 32*time.Second) }
-func (p *Pusher) maxAttempts() int {
-	if p.MaxAttempts > 0 {
-		return p.MaxAttempts
-	}
-	return 8
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }

@@ -76,14 +76,30 @@ func TestPushSucceeds(t *testing.T) {
 	}
 }
 
-func TestPushDefaultTTL(t *testing.T) {
+// A Pusher has no settings of its own: configuration gives every one
+// (its defaults are pinned in cmd/satupintu), and a missing one is refused
+// before the first push rather than silently replaced.
+func TestPusherValidate(t *testing.T) {
 	e := newEnv(t)
-	e.register(dewi, "tok", "id")
-	c := newCase("CASE-1", dewi)
-	e.onChange(c, move(c, entry(cases.StatusForwarded, cases.SourceSystem)))
-	e.work()
-	if sent := e.sender.sent(); len(sent) != 1 || sent[0].TTL != notifications.DefaultTTL {
-		t.Errorf("pushes %+v, want one with TTL %v", sent, notifications.DefaultTTL)
+	if err := e.pusher.Validate(); err != nil {
+		t.Fatalf("a complete Pusher was refused: %v", err)
+	}
+	if err := e.notifier.Validate(); err != nil {
+		t.Fatalf("a complete Notifier was refused: %v", err)
+	}
+	err := (&notifications.Pusher{}).Validate()
+	for _, field := range []string{"Queue", "TTL", "MaxAttempts", "SendLease", "Wave", "BackoffBase"} {
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("a Pusher without %s: %v", field, err)
+		}
+	}
+	p := *e.pusher
+	p.Wave = notifications.MaxBatch + 1
+	if err := p.Validate(); err == nil {
+		t.Error("a wave larger than a batch was accepted")
+	}
+	if err := (&notifications.Notifier{}).Validate(); err == nil || !strings.Contains(err.Error(), "DeviceMaxAge") {
+		t.Errorf("a Notifier without DeviceMaxAge: %v", err)
 	}
 }
 

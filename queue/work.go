@@ -2,6 +2,8 @@ package queue
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -9,6 +11,7 @@ import (
 
 // Worker claims jobs from a queue and hands each to Handle, which must Ack,
 // Retry or Bury it. Run stops when ctx ends, after the jobs in hand finish.
+// Every setting is given (Validate checks them); only Log is optional.
 type Worker struct {
 	Queue    Queue
 	Consumer string // this instance's name, for the engine's bookkeeping
@@ -27,12 +30,27 @@ type Worker struct {
 	Log     *slog.Logger
 }
 
-// Run works until ctx ends.
-func (w *Worker) Run(ctx context.Context) {
-	batch, conc, idle := max(w.Batch, 1), max(w.Concurrency, 1), w.Idle
-	if idle <= 0 {
-		idle = 100 * time.Millisecond
+// Validate reports every missing or invalid setting of w at once.
+func (w *Worker) Validate() error {
+	var errs []error
+	if w.Queue == nil {
+		errs = append(errs, errors.New("worker: Queue is required"))
 	}
+	if (w.Handle == nil) == (w.HandleBatch == nil) {
+		errs = append(errs, errors.New("worker: exactly one of Handle and HandleBatch is required"))
+	}
+	if w.Batch < 1 || w.Concurrency < 1 {
+		errs = append(errs, fmt.Errorf("worker: Batch and Concurrency must be at least 1, got %d and %d", w.Batch, w.Concurrency))
+	}
+	if w.Idle <= 0 {
+		errs = append(errs, fmt.Errorf("worker: Idle must be positive, got %s", w.Idle))
+	}
+	return errors.Join(errs...)
+}
+
+// Run works until ctx ends. w must be valid (see Validate).
+func (w *Worker) Run(ctx context.Context) {
+	batch, conc, idle := w.Batch, w.Concurrency, w.Idle
 	log := w.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -61,3 +61,26 @@ func TestWorkerKeepsTheOrderOfOneID(t *testing.T) {
 		}
 	}
 }
+
+// A Worker has no settings of its own: a missing one is refused, never
+// replaced (a zero Concurrency would block forever, a zero Idle spin).
+func TestWorkerValidate(t *testing.T) {
+	handle := func(context.Context, queue.Job) {}
+	ok := queue.Worker{Queue: memory.NewQueue(time.Minute, nil), Batch: 1, Concurrency: 1, Idle: time.Millisecond, Handle: handle}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("a complete worker was refused: %v", err)
+	}
+	for name, w := range map[string]queue.Worker{
+		"no queue":            {Batch: 1, Concurrency: 1, Idle: time.Millisecond, Handle: handle},
+		"no handler":          {Queue: ok.Queue, Batch: 1, Concurrency: 1, Idle: time.Millisecond},
+		"two handlers":        {Queue: ok.Queue, Batch: 1, Concurrency: 1, Idle: time.Millisecond, Handle: handle, HandleBatch: func(context.Context, []queue.Job) {}},
+		"no batch":            {Queue: ok.Queue, Concurrency: 1, Idle: time.Millisecond, Handle: handle},
+		"no concurrency":      {Queue: ok.Queue, Batch: 1, Idle: time.Millisecond, Handle: handle},
+		"no idle pause":       {Queue: ok.Queue, Batch: 1, Concurrency: 1, Handle: handle},
+		"negative idle pause": {Queue: ok.Queue, Batch: 1, Concurrency: 1, Idle: -time.Second, Handle: handle},
+	} {
+		if err := w.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

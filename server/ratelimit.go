@@ -21,83 +21,15 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/auth"
+	"github.com/satupintu/satupintu/ratelimit"
 )
-
-// Limit is a rate in the GCRA sense: Rate events per Period on average, up
-// to Burst at once. The zero Limit is no limit.
-type Limit struct {
-	Rate   int
-	Period time.Duration
-	Burst  int
-}
-
-// IsZero reports whether l is no limit ("off").
-func (l Limit) IsZero() bool { return l == Limit{} }
-
-// String is l as ParseLimit reads it.
-func (l Limit) String() string {
-	if l.IsZero() {
-		return "off"
-	}
-	return fmt.Sprintf("%d/%s,burst=%d", l.Rate, l.Period, l.Burst)
-}
-
-// ParseLimit reads "<n>/<duration>" with an optional ",burst=<b>" (the
-// burst is n when not given), or "off" for no limit: "120/1m,burst=40".
-func ParseLimit(s string) (Limit, error) {
-	s = strings.TrimSpace(s)
-	if strings.EqualFold(s, "off") {
-		return Limit{}, nil
-	}
-	const want = `want "<n>/<duration>[,burst=<b>]" such as 120/1m,burst=40, or off`
-	rate, rest, ok := strings.Cut(s, "/")
-	if !ok {
-		return Limit{}, fmt.Errorf("%s", want)
-	}
-	period, burst, hasBurst := strings.Cut(rest, ",")
-	var l Limit
-	var err error
-	if l.Rate, err = strconv.Atoi(strings.TrimSpace(rate)); err != nil || l.Rate <= 0 {
-		return Limit{}, fmt.Errorf("the rate must be a positive whole number: %s", want)
-	}
-	if l.Period, err = time.ParseDuration(strings.TrimSpace(period)); err != nil || l.Period <= 0 {
-		return Limit{}, fmt.Errorf("the period must be a positive duration: %s", want)
-	}
-	l.Burst = l.Rate
-	if hasBurst {
-		name, b, ok := strings.Cut(strings.TrimSpace(burst), "=")
-		if !ok || strings.TrimSpace(name) != "burst" {
-			return Limit{}, fmt.Errorf("%s", want)
-		}
-		if l.Burst, err = strconv.Atoi(strings.TrimSpace(b)); err != nil || l.Burst <= 0 {
-			return Limit{}, fmt.Errorf("the burst must be a positive whole number: %s", want)
-		}
-	}
-	return l, nil
-}
-
-// Decision is a limiter's answer to one request.
-type Decision struct {
-	Allowed bool
-	// RetryAfter is how long until one more request would be allowed; 0
-	// when this one was.
-	RetryAfter time.Duration
-	// Remaining is how many more requests would be allowed right now.
-	Remaining int
-}
-
-// Limiter counts requests per key against a Limit (GCRA). Engines: memory
-// (one process) and Redis (shared by every instance), in store/.
-type Limiter interface {
-	Allow(ctx context.Context, key string, l Limit) (Decision, error)
-}
 
 // RateLimits are the request rates /graphql admits: per client IP before
 // anything else, per citizen once the token is verified.
 type RateLimits struct {
-	Limiter Limiter // nil: no rate limits
-	Citizen Limit   // zero: off
-	IP      Limit   // zero: off
+	Limiter ratelimit.Limiter // nil: no rate limits
+	Citizen ratelimit.Limit   // zero: off
+	IP      ratelimit.Limit   // zero: off
 	// KeySecret names citizens and IPs in limiter keys by an HMAC. Instances
 	// sharing a Redis must share it; nil is a random one per process.
 	KeySecret []byte
@@ -188,16 +120,16 @@ func (rl *rateLimiter) perCitizen(next http.Handler) http.Handler {
 }
 
 // citizen checks p's limit; with no limiter or limit, everything passes.
-func (rl *rateLimiter) citizen(ctx context.Context, p auth.Principal) Decision {
+func (rl *rateLimiter) citizen(ctx context.Context, p auth.Principal) ratelimit.Decision {
 	if rl == nil || rl.Limiter == nil || rl.Citizen.IsZero() {
-		return Decision{Allowed: true}
+		return ratelimit.Decision{Allowed: true}
 	}
 	return rl.allow(ctx, "citizen", "citizen:"+rl.name(string(p.NIK)), rl.Citizen)
 }
 
 // allow asks the limiter; when its store fails the request passes (a
 // Redis outage must not take the API down with it).
-func (rl *rateLimiter) allow(ctx context.Context, kind, key string, l Limit) Decision {
+func (rl *rateLimiter) allow(ctx context.Context, kind, key string, l ratelimit.Limit) ratelimit.Decision {
 	ctx, cancel := context.WithTimeout(ctx, rl.Timeout)
 	defer cancel()
 	d, err := rl.Limiter.Allow(ctx, key, l)
@@ -205,7 +137,7 @@ func (rl *rateLimiter) allow(ctx context.Context, kind, key string, l Limit) Dec
 	case err != nil:
 		rl.Metrics.count(kind, "failed_open")
 		rl.warn(ctx, kind, err)
-		return Decision{Allowed: true}
+		return ratelimit.Decision{Allowed: true}
 	case d.Allowed:
 		rl.Metrics.count(kind, "allowed")
 	default:
@@ -270,7 +202,7 @@ func retryAfterSeconds(d time.Duration) int {
 }
 
 // writeRateLimited answers 429 with Retry-After and the GraphQL error shape.
-func writeRateLimited(w http.ResponseWriter, ctx context.Context, d Decision) {
+func writeRateLimited(w http.ResponseWriter, ctx context.Context, d ratelimit.Decision) {
 	secs := retryAfterSeconds(d.RetryAfter)
 	msg := sp.Text{
 		ID: fmt.Sprintf("Terlalu banyak permintaan; coba lagi dalam %d detik.", secs),

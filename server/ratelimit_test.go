@@ -23,6 +23,7 @@ import (
 	"github.com/satupintu/satupintu/auth"
 	"github.com/satupintu/satupintu/cases/signature"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/server"
 	"github.com/satupintu/satupintu/store/memory"
@@ -160,38 +161,13 @@ func wantLimited(t *testing.T, a answer, retryAfter int, what string) {
 	}
 }
 
-func TestParseLimit(t *testing.T) {
-	for in, want := range map[string]server.Limit{
-		"120/1m,burst=40":      {Rate: 120, Period: time.Minute, Burst: 40},
-		"600/1m":               {Rate: 600, Period: time.Minute, Burst: 600},
-		" 5 / 1s , burst = 2 ": {Rate: 5, Period: time.Second, Burst: 2},
-		"1/24h,burst=10":       {Rate: 1, Period: 24 * time.Hour, Burst: 10},
-		"off":                  {},
-		"OFF":                  {},
-	} {
-		got, err := server.ParseLimit(in)
-		if err != nil || got != want {
-			t.Errorf("ParseLimit(%q) = %+v, %v; want %+v", in, got, err, want)
-		}
-		if back, err := server.ParseLimit(got.String()); err != nil || back != got {
-			t.Errorf("ParseLimit(%q.String() = %q) = %+v, %v", in, got.String(), back, err)
-		}
-	}
-	for _, in := range []string{"", "120", "120/", "/1m", "0/1m", "-1/1m", "x/1m", "1/0s", "1/-1m", "1/1",
-		"1/1m,burst=0", "1/1m,burst=-2", "1/1m,burst=x", "1/1m,bust=2", "1/1m,2", "1/1m,"} {
-		if got, err := server.ParseLimit(in); err == nil {
-			t.Errorf("ParseLimit(%q) = %+v, nil; want an error", in, got)
-		}
-	}
-}
-
 // Per IP: over the limit, 429 with Retry-After in whole seconds rounded
 // up, counted before authentication; allowed again once refilled.
 func TestRateLimitPerIP(t *testing.T) {
 	clk := newClock()
 	srv := serve(t, server.Deps{RateLimits: server.RateLimits{
 		Limiter: memory.NewLimiter(100, memory.WithNow(clk.Now)),
-		IP:      server.Limit{Rate: 2, Period: time.Minute, Burst: 2}, // one every 30s
+		IP:      ratelimit.Limit{Rate: 2, Period: time.Minute, Burst: 2}, // one every 30s
 	}})
 	wantOK(t, post(t, srv.URL, nikA, "{ __typename }"), "request 1")
 	wantOK(t, post(t, srv.URL, nikB, "{ __typename }"), "request 2, another citizen")
@@ -216,7 +192,7 @@ func TestRateLimitPerIP(t *testing.T) {
 // X-Forwarded-For names the client only when the proxy in front is
 // trusted to set it.
 func TestRateLimitClientIP(t *testing.T) {
-	limit := server.Limit{Rate: 1, Period: time.Hour, Burst: 1}
+	limit := ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1}
 	t.Run("TrustProxyHeaders", func(t *testing.T) {
 		srv := serve(t, server.Deps{TrustProxyHeaders: true,
 			RateLimits: server.RateLimits{Limiter: memory.NewLimiter(100), IP: limit}})
@@ -238,12 +214,12 @@ func TestRateLimitClientIP(t *testing.T) {
 
 // recordingLimiter remembers the keys it was asked about.
 type recordingLimiter struct {
-	server.Limiter
+	ratelimit.Limiter
 	mu   sync.Mutex
 	keys []string
 }
 
-func (r *recordingLimiter) Allow(ctx context.Context, key string, l server.Limit) (server.Decision, error) {
+func (r *recordingLimiter) Allow(ctx context.Context, key string, l ratelimit.Limit) (ratelimit.Decision, error) {
 	r.mu.Lock()
 	r.keys = append(r.keys, key)
 	r.mu.Unlock()
@@ -257,8 +233,8 @@ func TestRateLimitPerCitizen(t *testing.T) {
 	rec := &recordingLimiter{Limiter: memory.NewLimiter(100)}
 	srv := serve(t, server.Deps{TrustProxyHeaders: true, RateLimits: server.RateLimits{
 		Limiter: rec,
-		Citizen: server.Limit{Rate: 1, Period: time.Minute, Burst: 3},
-		IP:      server.Limit{Rate: 100, Period: time.Minute, Burst: 100},
+		Citizen: ratelimit.Limit{Rate: 1, Period: time.Minute, Burst: 3},
+		IP:      ratelimit.Limit{Rate: 100, Period: time.Minute, Burst: 100},
 	}})
 	for i, ip := range []string{"203.0.113.1", "203.0.113.2", "203.0.113.3"} {
 		wantOK(t, post(t, srv.URL, nikA, "{ __typename }", "X-Forwarded-For", ip), "citizen A, request "+strconv.Itoa(i+1))
@@ -284,11 +260,11 @@ func TestRateLimitExemptRoutes(t *testing.T) {
 	stub := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("{}")) })
 	srv := serve(t, server.Deps{
 		RateLimits: server.RateLimits{Limiter: memory.NewLimiter(100),
-			IP:      server.Limit{Rate: 1, Period: time.Hour, Burst: 1},
-			Citizen: server.Limit{Rate: 1, Period: time.Hour, Burst: 1}},
+			IP:      ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1},
+			Citizen: ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1}},
 		Metrics: prometheus.NewRegistry(),
 		Dev:     &server.DevTools{Citizens: stub, Token: stub},
-		Webhook: &server.Webhook{Secrets: func(sp.Agency) [][]byte { return nil }, Verifier: signature.NewVerifier(time.Now)},
+		Webhook: &server.Webhook{Secrets: func(sp.Agency) [][]byte { return nil }, Verifier: signature.NewVerifier(time.Now, memory.NewReplayGuard(1<<10))},
 		Admin:   &server.Admin{},
 	})
 	wantOK(t, post(t, srv.URL, nikA, "{ __typename }"), "the one /graphql request allowed")
@@ -315,8 +291,8 @@ func TestRateLimitExemptRoutes(t *testing.T) {
 // failingLimiter is a limiter whose store is down.
 type failingLimiter struct{}
 
-func (failingLimiter) Allow(ctx context.Context, key string, l server.Limit) (server.Decision, error) {
-	return server.Decision{}, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+func (failingLimiter) Allow(ctx context.Context, key string, l ratelimit.Limit) (ratelimit.Decision, error) {
+	return ratelimit.Decision{}, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
 }
 
 // A failing limiter lets requests through, warns at most once per 10s and
@@ -330,8 +306,8 @@ func TestRateLimitFailsOpen(t *testing.T) {
 		Now:     clk.Now,
 		Metrics: reg,
 		RateLimits: server.RateLimits{Limiter: failingLimiter{}, Metrics: server.NewRateLimitMetrics(reg),
-			IP:      server.Limit{Rate: 1, Period: time.Hour, Burst: 1},
-			Citizen: server.Limit{Rate: 1, Period: time.Hour, Burst: 1}},
+			IP:      ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1},
+			Citizen: ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1}},
 	})
 	warnings := func() int { return strings.Count(logs.String(), "rate limiter failed") }
 	for i := range 5 {
@@ -368,15 +344,15 @@ func TestRateLimitFailsOpen(t *testing.T) {
 // hangingLimiter answers only when its caller gives up.
 type hangingLimiter struct{}
 
-func (hangingLimiter) Allow(ctx context.Context, key string, l server.Limit) (server.Decision, error) {
+func (hangingLimiter) Allow(ctx context.Context, key string, l ratelimit.Limit) (ratelimit.Decision, error) {
 	<-ctx.Done()
-	return server.Decision{}, ctx.Err()
+	return ratelimit.Decision{}, ctx.Err()
 }
 
 // A limiter that hangs costs a request its Timeout, not more.
 func TestRateLimitSlowLimiterFailsOpen(t *testing.T) {
 	srv := serve(t, server.Deps{RateLimits: server.RateLimits{Limiter: hangingLimiter{}, Timeout: 50 * time.Millisecond,
-		IP: server.Limit{Rate: 1, Period: time.Hour, Burst: 1}}})
+		IP: ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1}}})
 	start := time.Now()
 	wantOK(t, post(t, srv.URL, nikA, "{ __typename }"), "with the limiter hanging")
 	if d := time.Since(start); d > 2*time.Second {
@@ -388,8 +364,8 @@ func TestRateLimitSlowLimiterFailsOpen(t *testing.T) {
 // its citizen, at connection_init; the operations it carries do not count.
 func TestRateLimitWebsocket(t *testing.T) {
 	srv := serve(t, server.Deps{RateLimits: server.RateLimits{Limiter: memory.NewLimiter(100),
-		IP:      server.Limit{Rate: 1, Period: time.Hour, Burst: 2},
-		Citizen: server.Limit{Rate: 1, Period: time.Hour, Burst: 1}}})
+		IP:      ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 2},
+		Citizen: ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1}}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/graphql"

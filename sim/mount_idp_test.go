@@ -31,7 +31,7 @@ func TestSandboxIdP(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v, err := auth.NewVerifier(t.Context(), auth.Config{Issuer: p.Issuer(), Audience: "satupintu-dev"}, srv.Client(), nil)
+	v, err := auth.NewVerifier(t.Context(), auth.Config{Issuer: p.Issuer(), Audience: "satupintu-dev"}.WithDefaults(), srv.Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ var (
 	ErrStale     = errors.New("signature timestamp outside the tolerance")
 	ErrMismatch  = errors.New("signature does not match")
 	ErrReplayed  = errors.New("signature already used")
-	// ErrUnavailable is a replay store that could not answer: the request
+	// ErrUnavailable is a replay guard that could not answer: the request
 	// is refused (fail closed) but may be sent again.
 	ErrUnavailable = errors.New("signature replay check unavailable")
 )

@@ -15,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/satupintu/satupintu/api"
+	"github.com/satupintu/satupintu/store/memory"
 )
 
 var (
@@ -44,8 +45,20 @@ func (c *clock) Add(d time.Duration) {
 
 func fixed() *clock { return &clock{t: now} }
 
+// newVerifier is a Verifier on c with an in-process replay guard on c.
+func newVerifier(c *clock) *Verifier {
+	return NewVerifier(c.Now, memory.NewReplayGuard(1<<20, memory.WithNow(c.Now)))
+}
+
+// guardFunc is a function as a ReplayGuard.
+type guardFunc func(ctx context.Context, key string, ttl time.Duration) (bool, error)
+
+func (f guardFunc) First(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return f(ctx, key, ttl)
+}
+
 func TestRoundTrip(t *testing.T) {
-	v := NewVerifier(fixed().Now)
+	v := newVerifier(fixed())
 	h := Sign(secret, now, body)
 	if !strings.HasPrefix(h, fmt.Sprintf("t=%d,v1=", now.Unix())) || len(h) != len("t=1772417700,v1=")+64 {
 		t.Fatalf("header %q is not t=<unix>,v1=<64 hex>", h)
@@ -104,7 +117,7 @@ func TestWorkedExampleOfTheContract(t *testing.T) {
 	if got := op.RequestBody.Value.Content.Get("application/json").Examples["inReview"].Value.Value; !reflect.DeepEqual(got, exBody) {
 		t.Errorf("webhook example body %v differs from the worked example's %v", got, exBody)
 	}
-	if err := NewVerifier(func() time.Time { return at.Add(time.Minute) }).Verify(ex.Header, []byte(ex.Body), [][]byte{[]byte(ex.Secret)}); err != nil {
+	if err := newVerifier(&clock{t: at.Add(time.Minute)}).Verify(ex.Header, []byte(ex.Body), [][]byte{[]byte(ex.Secret)}); err != nil {
 		t.Errorf("the worked example does not verify: %v", err)
 	}
 }
@@ -130,7 +143,7 @@ func TestForwardExampleSignature(t *testing.T) {
 }
 
 func TestTamperedBodyAndWrongSecret(t *testing.T) {
-	v := NewVerifier(fixed().Now)
+	v := newVerifier(fixed())
 	h := Sign(secret, now, body)
 	tampered := []byte(strings.Replace(string(body), "RECEIVED", "COMPLETED", 1))
 	if err := v.Verify(h, tampered, [][]byte{secret}); !errors.Is(err, ErrMismatch) {
@@ -151,7 +164,7 @@ func TestTamperedBodyAndWrongSecret(t *testing.T) {
 // An empty secret (a missing configuration) never verifies, even a header
 // signed with the empty key.
 func TestEmptySecretNeverMatches(t *testing.T) {
-	v := NewVerifier(fixed().Now)
+	v := newVerifier(fixed())
 	if err := v.Verify(Sign(nil, now, body), body, [][]byte{{}, nil}); !errors.Is(err, ErrMismatch) {
 		t.Errorf("empty secret: %v, want ErrMismatch", err)
 	}
@@ -160,7 +173,7 @@ func TestEmptySecretNeverMatches(t *testing.T) {
 func TestRotation(t *testing.T) {
 	both := [][]byte{secret, secret2}
 	t.Run("receiver holds two secrets, sender signs with either", func(t *testing.T) {
-		v := NewVerifier(fixed().Now)
+		v := newVerifier(fixed())
 		if err := v.Verify(Sign(secret, now, body), body, both); err != nil {
 			t.Errorf("old secret: %v", err)
 		}
@@ -173,22 +186,22 @@ func TestRotation(t *testing.T) {
 		if n := strings.Count(h, ",v1="); n != 2 {
 			t.Fatalf("SignAll gave %d v1 values: %s", n, h)
 		}
-		if err := NewVerifier(fixed().Now).Verify(h, body, [][]byte{secret}); err != nil {
+		if err := newVerifier(fixed()).Verify(h, body, [][]byte{secret}); err != nil {
 			t.Errorf("receiver with the old secret: %v", err)
 		}
-		if err := NewVerifier(fixed().Now).Verify(h, body, [][]byte{secret2}); err != nil {
+		if err := newVerifier(fixed()).Verify(h, body, [][]byte{secret2}); err != nil {
 			t.Errorf("receiver with the new secret: %v", err)
 		}
 	})
 	t.Run("several v1, the matching one last", func(t *testing.T) {
 		other := Sign([]byte("retired-secret"), now, body)
 		h := other + ",v1=" + strings.TrimPrefix(Sign(secret, now, body), fmt.Sprintf("t=%d,v1=", now.Unix()))
-		if err := NewVerifier(fixed().Now).Verify(h, body, [][]byte{secret}); err != nil {
+		if err := newVerifier(fixed()).Verify(h, body, [][]byte{secret}); err != nil {
 			t.Errorf("%s: %v", h, err)
 		}
 	})
 	t.Run("the same v1 twice is one signature", func(t *testing.T) {
-		v := NewVerifier(fixed().Now)
+		v := newVerifier(fixed())
 		h := Sign(secret, now, body)
 		twice := h + h[strings.Index(h, ","):]
 		if err := v.Verify(twice, body, [][]byte{secret}); err != nil {
@@ -200,7 +213,7 @@ func TestRotation(t *testing.T) {
 	})
 	t.Run("spaces and unknown schemes are tolerated", func(t *testing.T) {
 		h := strings.ReplaceAll(Sign(secret, now, body), ",", " , ") + ",v0=legacy"
-		if err := NewVerifier(fixed().Now).Verify(h, body, [][]byte{secret}); err != nil {
+		if err := newVerifier(fixed()).Verify(h, body, [][]byte{secret}); err != nil {
 			t.Errorf("%s: %v", h, err)
 		}
 	})
@@ -228,14 +241,14 @@ func TestMalformedHeaders(t *testing.T) {
 		"json instead of kvs": `{"t":1772417700}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			err := NewVerifier(fixed().Now).Verify(h, body, [][]byte{secret})
+			err := newVerifier(fixed()).Verify(h, body, [][]byte{secret})
 			if !errors.Is(err, ErrMalformed) {
 				t.Errorf("Verify(%.60q) = %v, want ErrMalformed", h, err)
 			}
 		})
 	}
 	for _, h := range []string{"", "   "} {
-		if err := NewVerifier(fixed().Now).Verify(h, body, [][]byte{secret}); !errors.Is(err, ErrMissing) {
+		if err := newVerifier(fixed()).Verify(h, body, [][]byte{secret}); !errors.Is(err, ErrMissing) {
 			t.Errorf("Verify(%q) = %v, want ErrMissing", h, err)
 		}
 	}
@@ -255,7 +268,7 @@ func TestStale(t *testing.T) {
 		{"epoch", time.Unix(0, 0), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := NewVerifier(fixed().Now).Verify(Sign(secret, tc.signed, body), body, [][]byte{secret})
+			err := newVerifier(fixed()).Verify(Sign(secret, tc.signed, body), body, [][]byte{secret})
 			if tc.ok && err != nil {
 				t.Errorf("refused: %v", err)
 			}
@@ -268,7 +281,7 @@ func TestStale(t *testing.T) {
 
 func TestReplay(t *testing.T) {
 	c := fixed()
-	v := NewVerifier(c.Now)
+	v := newVerifier(c)
 	h := Sign(secret, now, body)
 	if err := v.Verify(h, body, [][]byte{secret}); err != nil {
 		t.Fatal(err)
@@ -294,7 +307,7 @@ func TestReplay(t *testing.T) {
 
 // Taking one v1 off a rotation header does not make a new signature.
 func TestReplayWithoutOneV1(t *testing.T) {
-	v := NewVerifier(fixed().Now)
+	v := newVerifier(fixed())
 	both := [][]byte{secret, secret2}
 	h := SignAll(both, now, body)
 	if err := v.Verify(h, body, both); err != nil {
@@ -308,35 +321,10 @@ func TestReplayWithoutOneV1(t *testing.T) {
 	}
 }
 
-func TestReplayCacheIsBounded(t *testing.T) {
-	c := fixed()
-	v := NewVerifier(c.Now, WithMaxEntries(3))
-	sign := func(i int) string { return Sign(secret, c.Now(), []byte(fmt.Sprint(i))) }
-	for i := range 10 {
-		if err := v.Verify(sign(i), []byte(fmt.Sprint(i)), [][]byte{secret}); err != nil {
-			t.Fatal(err)
-		}
-		if n := v.cache.len(); n > 3 {
-			t.Fatalf("%d entries, cap 3", n)
-		}
-	}
-	// Expired entries go: after the window only the new one is kept.
-	c.Add(Tolerance + time.Second)
-	if err := v.Verify(sign(99), []byte("99"), [][]byte{secret}); err != nil {
-		t.Fatal(err)
-	}
-	if n := v.cache.len(); n != 1 {
-		t.Errorf("%d entries after the window, want 1", n)
-	}
-	if n := len(v.cache.exp); n != 1 {
-		t.Errorf("%d expiries queued after the window, want 1", n)
-	}
-}
-
 // A full cache never forgets the signature it is asked about.
 func TestFullCacheStillRefusesTheReplay(t *testing.T) {
 	c := fixed()
-	v := NewVerifier(c.Now, WithMaxEntries(1))
+	v := NewVerifier(c.Now, memory.NewReplayGuard(1, memory.WithNow(c.Now)))
 	h := Sign(secret, now, body)
 	if err := v.Verify(h, body, [][]byte{secret}); err != nil {
 		t.Fatal(err)
@@ -351,7 +339,7 @@ func TestFullCacheStillRefusesTheReplay(t *testing.T) {
 func TestReplayStore(t *testing.T) {
 	var mu sync.Mutex
 	shared := map[string]time.Duration{}
-	store := func(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	store := guardFunc(func(_ context.Context, key string, ttl time.Duration) (bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if _, ok := shared[key]; ok {
@@ -359,9 +347,9 @@ func TestReplayStore(t *testing.T) {
 		}
 		shared[key] = ttl
 		return true, nil
-	}
-	a := NewVerifier(fixed().Now, WithReplayStore(store))
-	b := NewVerifier(fixed().Now, WithReplayStore(store))
+	})
+	a := NewVerifier(fixed().Now, store)
+	b := NewVerifier(fixed().Now, store)
 	signed := now.Add(-time.Minute)
 	h := Sign(secret, signed, body)
 	if err := a.Verify(h, body, [][]byte{secret}); err != nil {
@@ -374,11 +362,8 @@ func TestReplayStore(t *testing.T) {
 	if ttl, want := shared[key], Tolerance-time.Minute+time.Second; ttl != want {
 		t.Errorf("store got ttl %v for %s, want the rest of the window, %s", ttl, key, want)
 	}
-	if a.cache.len() != 0 {
-		t.Error("the in-process cache was used beside the store")
-	}
 
-	failing := NewVerifier(fixed().Now, WithReplayStore(func(context.Context, string, time.Duration) (bool, error) {
+	failing := NewVerifier(fixed().Now, guardFunc(func(context.Context, string, time.Duration) (bool, error) {
 		return false, errors.New("redis: connection refused")
 	}))
 	err := failing.Verify(Sign(secret, now, body), body, [][]byte{secret})
@@ -390,7 +375,7 @@ func TestReplayStore(t *testing.T) {
 	}
 	// Bad signatures never reach the store.
 	var calls atomic.Int32
-	counted := NewVerifier(fixed().Now, WithReplayStore(func(context.Context, string, time.Duration) (bool, error) {
+	counted := NewVerifier(fixed().Now, guardFunc(func(context.Context, string, time.Duration) (bool, error) {
 		calls.Add(1)
 		return true, nil
 	}))
@@ -403,7 +388,8 @@ func TestReplayStore(t *testing.T) {
 
 // Many goroutines verify at once; each signature passes exactly once.
 func TestConcurrentVerify(t *testing.T) {
-	v := NewVerifier(fixed().Now, WithMaxEntries(1<<12))
+	c := fixed()
+	v := NewVerifier(c.Now, memory.NewReplayGuard(1<<12, memory.WithNow(c.Now)))
 	const distinct, tries = 64, 8
 	headers := make([]string, distinct)
 	bodies := make([][]byte, distinct)
@@ -438,7 +424,7 @@ func BenchmarkVerify(b *testing.B) {
 	payload := []byte(strings.Repeat("x", 512))
 	secrets := [][]byte{secret2, secret}
 	b.Run("signature only", func(b *testing.B) {
-		v := NewVerifier(fixed().Now, WithReplayStore(func(context.Context, string, time.Duration) (bool, error) { return true, nil }))
+		v := NewVerifier(fixed().Now, guardFunc(func(context.Context, string, time.Duration) (bool, error) { return true, nil }))
 		h := Sign(secret, now, payload)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -449,7 +435,7 @@ func BenchmarkVerify(b *testing.B) {
 	})
 	b.Run("with replay cache", func(b *testing.B) {
 		c := fixed()
-		v := NewVerifier(c.Now, WithMaxEntries(1<<16))
+		v := NewVerifier(c.Now, memory.NewReplayGuard(1<<16, memory.WithNow(c.Now)))
 		// Distinct signatures, made ahead: one per second within the window
 		// for a ring of bodies.
 		const n = 1 << 14

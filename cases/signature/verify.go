@@ -1,69 +1,41 @@
 package signature
 
 import (
-	"container/heap"
 	"context"
 	"crypto/hmac"
 	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 )
 
-// ReplayStore records a signature for ttl. It answers true the first time it
-// sees key within ttl, false for a repeat. A shared store (a Redis
-// SET key 1 NX PX ttl, say) makes replay protection hold across instances.
-type ReplayStore func(ctx context.Context, key string, ttl time.Duration) (firstTime bool, err error)
-
-// Option configures a Verifier.
-type Option func(*Verifier)
-
-// WithReplayStore replaces the in-process replay cache with s (nil keeps
-// the in-process cache).
-func WithReplayStore(s ReplayStore) Option {
-	return func(v *Verifier) {
-		if s != nil {
-			v.seen = s
-		}
-	}
-}
-
-// WithMaxEntries caps the in-process replay cache (default 1<<20). When it
-// is full the entry closest to expiry goes first, so size it above the peak
-// rate of signed requests times twice the tolerance.
-func WithMaxEntries(n int) Option {
-	return func(v *Verifier) {
-		if n > 0 {
-			v.cache.max = n
-		}
-	}
+// ReplayGuard remembers the signatures already used. First reports whether
+// key is seen for the first time within ttl, and remembers it for ttl; a
+// repeat does not extend the ttl. Engines: store/memory (one process) and
+// store/redis (shared, so a replay seen by any instance is refused by every
+// instance).
+type ReplayGuard interface {
+	First(ctx context.Context, key string, ttl time.Duration) (bool, error)
 }
 
 // Verifier checks signatures and refuses replays.
-//
-// The default replay cache lives in this process: with several instances
-// behind a load balancer, a signature replayed within the tolerance window
-// could reach another instance and pass. Give every instance the same store
-// with WithReplayStore to close that gap.
 type Verifier struct {
 	now   func() time.Time
-	seen  ReplayStore
-	cache *memoryCache
+	guard ReplayGuard
 }
 
-// NewVerifier returns a Verifier reading the clock from now (nil: time.Now).
-func NewVerifier(now func() time.Time, opts ...Option) *Verifier {
+// NewVerifier returns a Verifier reading the clock from now (nil:
+// time.Now) that remembers signatures in guard. A nil guard is a
+// programming error: it panics.
+func NewVerifier(now func() time.Time, guard ReplayGuard) *Verifier {
+	if guard == nil {
+		panic("signature.NewVerifier: a replay guard is required")
+	}
 	if now == nil {
 		now = time.Now
 	}
-	v := &Verifier{now: now, cache: &memoryCache{max: 1 << 20, at: map[string]int64{}, now: now}}
-	v.seen = v.cache.seen
-	for _, o := range opts {
-		o(v)
-	}
-	return v
+	return &Verifier{now: now, guard: guard}
 }
 
 // Verify checks that header signs body with one of secrets, within the
@@ -112,7 +84,7 @@ func (v *Verifier) VerifyContext(ctx context.Context, header string, body []byte
 	ttl := time.Unix(p.ts, 0).Add(Tolerance + time.Second).Sub(now)
 	first := true
 	for _, m := range matched {
-		ok, err := v.seen(ctx, "sig:"+strconv.FormatInt(p.ts, 10)+":"+m, ttl)
+		ok, err := v.guard.First(ctx, "sig:"+strconv.FormatInt(p.ts, 10)+":"+m, ttl)
 		if err != nil {
 			return &storeError{err}
 		}
@@ -130,65 +102,3 @@ type storeError struct{ err error }
 
 func (e *storeError) Error() string   { return ErrUnavailable.Error() + "; send it again later" }
 func (e *storeError) Unwrap() []error { return []error{ErrUnavailable, e.err} }
-
-// memoryCache is the in-process replay cache: keys with their expiry, a
-// heap to drop the expired (and, when full, the soonest to expire).
-type memoryCache struct {
-	mu  sync.Mutex
-	max int
-	at  map[string]int64 // key → expiry, unix nanoseconds
-	exp expiries
-	now func() time.Time
-}
-
-func (c *memoryCache) seen(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.now().UnixNano()
-	for len(c.exp) > 0 && c.exp[0].at <= t {
-		c.drop()
-	}
-	if _, ok := c.at[key]; ok {
-		return false, nil
-	}
-	for len(c.at) >= c.max {
-		c.drop()
-	}
-	at := t + int64(ttl)
-	c.at[key] = at
-	heap.Push(&c.exp, expiry{key: key, at: at})
-	return true, nil
-}
-
-// drop forgets the entry that expires first.
-func (c *memoryCache) drop() {
-	e := heap.Pop(&c.exp).(expiry)
-	if c.at[e.key] == e.at {
-		delete(c.at, e.key)
-	}
-}
-
-func (c *memoryCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.at)
-}
-
-type expiry struct {
-	key string
-	at  int64
-}
-
-// expiries is a min-heap by expiry.
-type expiries []expiry
-
-func (h expiries) Len() int           { return len(h) }
-func (h expiries) Less(i, j int) bool { return h[i].at < h[j].at }
-func (h expiries) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiries) Push(x any)        { *h = append(*h, x.(expiry)) }
-func (h *expiries) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}

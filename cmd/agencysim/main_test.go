@@ -286,7 +286,7 @@ func TestTokenVerifiesWithTheRealVerifier(t *testing.T) {
 	}
 
 	verifier := func(audience string) *auth.Verifier {
-		v, err := auth.NewVerifier(t.Context(), auth.Config{Issuer: creds["SATUPINTU_AUTH_ISSUER"], Audience: audience}, nil, nil)
+		v, err := auth.NewVerifier(t.Context(), auth.Config{Issuer: creds["SATUPINTU_AUTH_ISSUER"], Audience: audience}.WithDefaults(), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

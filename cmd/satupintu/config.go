@@ -1,12 +1,15 @@
 package main
 
 import (
-	"encoding/hex"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,8 +22,13 @@ import (
 	"github.com/satupintu/satupintu/integrations/police"
 	"github.com/satupintu/satupintu/integrations/satusehat"
 	"github.com/satupintu/satupintu/integrations/social"
+	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/notifications/fcm"
+	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/server"
+	"github.com/satupintu/satupintu/sim"
+	simfcm "github.com/satupintu/satupintu/sim/fcm"
+	"github.com/satupintu/satupintu/store"
 )
 
 // Mode is dev (everything embedded) or production.
@@ -55,8 +63,8 @@ type Config struct {
 	Limits server.Limits
 
 	// Request rates of /graphql; a zero Limit is off.
-	RateCitizen       server.Limit
-	RateIP            server.Limit
+	RateCitizen       ratelimit.Limit
+	RateIP            ratelimit.Limit
 	TrustProxyHeaders bool
 
 	// Cases.
@@ -74,8 +82,11 @@ type Config struct {
 
 	// Push notifications.
 	FCMProject         string
-	FCMCredentials     string // path of a service-account file
-	FCMEndpoint        string // "" = Google
+	FCMCredentials     string        // path of a service-account file
+	FCMEndpoint        string        // "" = Google
+	FCMAccessToken     string        `json:"-"` // dev: the fake FCM's static token
+	FCMTimeout         time.Duration // bounds one FCM request, retries included
+	DeviceMaxAge       time.Duration // a device not seen this long gets no pushes
 	PushTTL            time.Duration
 	PushMaxAttempts    int
 	PushBackoff        [2]time.Duration
@@ -88,9 +99,14 @@ type Config struct {
 	RedisURL        string `json:"-"`
 	RedisPrefix     string
 	CacheMaxEntries int
+	// Bounds of the memory store: citizens and addresses rate-limited
+	// (about 100 bytes each; one pushed out starts again with a full
+	// burst), webhook signatures remembered against replays.
+	LimiterMaxKeys   int
+	ReplayMaxEntries int
 
 	// CacheKey seals cached agency data (AES-GCM) and names entries by an
-	// HMAC of the NIK. Empty in dev: a random key per process.
+	// HMAC of the NIK. Dev without one: a random key per process.
 	CacheKey []byte `json:"-"`
 }
 
@@ -111,345 +127,9 @@ func agencyDefaults(a sp.Agency) agency.Config {
 	return c
 }
 
-// variable is one environment variable: its default, what it means, and
-// whether production must set it.
-type variable struct {
-	name     string
-	pattern  string // the name as documented when one entry covers every agency
-	def      string
-	help     string
-	required bool // in production
-	secret   bool
-	set      func(c *Config, v string) error
-}
-
-func envName(a sp.Agency, suffix string) string {
-	return "SATUPINTU_" + strings.ToUpper(string(a)) + "_" + suffix
-}
-
-// documented is the name the README lists the variable under.
-func (v variable) documented() string {
-	if v.pattern != "" {
-		return v.pattern
-	}
-	return v.name
-}
-
-// variables lists every setting. The README's configuration table is
-// checked against it by a test.
-func variables() []variable {
-	vs := []variable{
-		{name: "SATUPINTU_MODE", def: "dev", help: "dev (embedded simulators, dev identity provider, /dev/* helpers, introspection) or production",
-			set: func(c *Config, v string) error {
-				switch Mode(v) {
-				case ModeDev, ModeProduction:
-					c.Mode = Mode(v)
-					return nil
-				}
-				return fmt.Errorf("must be dev or production")
-			}},
-		{name: "SATUPINTU_CONFIG_FILE", def: "none", help: "optional JSON file of per-agency settings (see README); variables override it",
-			set: func(c *Config, v string) error { return nil }}, // read first, in loadConfig
-		{name: "SATUPINTU_ADDR", def: ":8080", help: "address the HTTP server listens on", set: func(c *Config, v string) error { c.Addr = v; return nil }},
-		{name: "SATUPINTU_SIM_ADDR", def: "127.0.0.1:0", help: "dev: address of the embedded simulators (agencies, identity provider)", set: func(c *Config, v string) error { c.SimAddr = v; return nil }},
-		{name: "SATUPINTU_LOG_LEVEL", def: "info", help: "debug, info, warn or error", set: func(c *Config, v string) error {
-			return c.LogLevel.UnmarshalText([]byte(v))
-		}},
-		{name: "SATUPINTU_INSTANCE", def: "hostname", help: "this instance's name, sent to agencies as X-Road-Client", set: func(c *Config, v string) error { c.Instance = v; return nil }},
-		{name: "SATUPINTU_SHUTDOWN_TIMEOUT", def: "15s", help: "how long SIGTERM waits for requests in flight", set: duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
-
-		{name: "SATUPINTU_AUTH_ISSUER", def: "dev identity provider", required: true, help: "token issuer (iss), the identity provider's URL (INApas)", set: func(c *Config, v string) error { c.Auth.Issuer = v; return nil }},
-		{name: "SATUPINTU_AUTH_JWKS_URL", def: "discovered from the issuer", help: "JWKS URL; empty: from the issuer's /.well-known/openid-configuration", set: func(c *Config, v string) error { c.Auth.JWKSURL = v; return nil }},
-		{name: "SATUPINTU_AUTH_AUDIENCE", def: "satupintu-app (dev)", required: true, help: "audience (aud) the tokens must carry: satupintu's client id", set: func(c *Config, v string) error { c.Auth.Audience = v; return nil }},
-		{name: "SATUPINTU_AUTH_ALGORITHMS", def: "ES256,RS256", help: "accepted token algorithms, asymmetric only", set: func(c *Config, v string) error {
-			c.Auth.Algorithms = splitList(v)
-			return nil
-		}},
-		{name: "SATUPINTU_AUTH_NIK_CLAIM", def: "nik", help: "the token claim that carries the citizen's NIK", set: func(c *Config, v string) error { c.Auth.NIKClaim = v; return nil }},
-		{name: "SATUPINTU_AUTH_LEEWAY", def: "30s", help: "clock skew tolerated on exp/nbf", set: duration(func(c *Config) *time.Duration { return &c.Auth.Leeway })},
-
-		{name: "SATUPINTU_CACHE_KEY", def: "random per process (dev)", required: true, secret: true, help: "hex, 32 bytes: seals cached agency data; the same on every instance", set: func(c *Config, v string) error {
-			b, err := hex.DecodeString(v)
-			if err != nil || len(b) != 32 {
-				return fmt.Errorf("must be 64 hex digits (32 bytes)")
-			}
-			c.CacheKey = b
-			return nil
-		}},
-
-		{name: "REDIS_URL", def: "none: memory store", required: true, secret: true, help: "Redis for shared state: redis://[:password@]host:port/db, rediss:// (TLS), redis-sentinel://h1:p1,h2:p2/db?master=NAME, redis-cluster://h1:p1,h2:p2",
-			set: func(c *Config, v string) error { c.RedisURL = v; return nil }},
-		{name: "SATUPINTU_REDIS_PREFIX", def: "satupintu:", help: "prefix of every Redis key (several deployments may share a Redis)",
-			set: func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
-		{name: "SATUPINTU_CACHE_MAX_ENTRIES", def: "100000", help: "memory store: most cached agency reads kept (least recently used go first)",
-			set: intVar(func(c *Config) *int { return &c.CacheMaxEntries })},
-		{name: "SATUPINTU_PUBLIC_URL", def: "this server's URL (dev)", required: true, help: "the base URL agencies reach satupintu at (their webhook callbacks go to <url>/agency/v1/cases/{id}/events)",
-			set: func(c *Config, v string) error {
-				if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
-					return fmt.Errorf("must be an absolute http(s) URL")
-				}
-				c.PublicURL = strings.TrimRight(v, "/")
-				return nil
-			}},
-		{name: "SATUPINTU_FORWARD_GIVE_UP_AFTER", def: "24h", help: "a forward still failing this long after submission is parked for an operator (satupintu outbox)",
-			set: duration(func(c *Config) *time.Duration { return &c.ForwardGiveUp })},
-		{name: "SATUPINTU_FORWARD_BACKOFF_BASE", def: "1s", help: "first wait between forward attempts (exponential, full jitter)",
-			set: duration(func(c *Config) *time.Duration { return &c.ForwardBackoff[0] })},
-		{name: "SATUPINTU_FORWARD_BACKOFF_MAX", def: "5m", help: "longest wait between forward attempts",
-			set: duration(func(c *Config) *time.Duration { return &c.ForwardBackoff[1] })},
-		{name: "SATUPINTU_POLL_INTERVAL", def: "30s (2s in dev)", help: "how often an open case of a polled agency is polled",
-			set: duration(func(c *Config) *time.Duration { return &c.PollInterval })},
-		{name: "SATUPINTU_QUEUE_VISIBILITY", def: "30s", help: "a claimed job not finished within this (its instance died) is taken up by another",
-			set: duration(func(c *Config) *time.Duration { return &c.QueueVisibility })},
-		{name: "SATUPINTU_ADMIN_TOKEN", def: "none: loopback only (dev)", required: true, secret: true, help: "bearer token of the operator endpoints (/admin/outbox) and of `satupintu outbox`",
-			set: func(c *Config, v string) error { c.AdminToken = v; return nil }},
-		{name: "SATUPINTU_SIM_STEP", def: "2s", help: "dev: how often a simulated agency moves each case one step",
-			set: duration(func(c *Config) *time.Duration { return &c.SimStep })},
-		{name: "SATUPINTU_WS_ORIGINS", def: "none", help: "browser origins (host patterns) allowed to open a websocket besides this server's own",
-			set: func(c *Config, v string) error { c.WSOrigins = splitList(v); return nil }},
-		{name: "SATUPINTU_WS_PING_INTERVAL", def: "25s", help: "how often the server pings an idle websocket, closing it after two missed pongs; 0 leaves it to the app's pings and TCP keepalive, and saves about 4 KB per connection",
-			set: func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil || d < 0 {
-					return fmt.Errorf("must be a duration such as 25s, or 0 for no server pings")
-				}
-				c.WSPing = d
-				return nil
-			}},
-		{name: "GOOGLE_APPLICATION_CREDENTIALS", def: "none (dev: the fake FCM)", required: true, help: "service-account JSON file of the Firebase project that sends pushes",
-			set: func(c *Config, v string) error {
-				if _, err := os.Stat(v); err != nil {
-					return fmt.Errorf("cannot read the credentials file: %w", err)
-				}
-				c.FCMCredentials = v
-				return nil
-			}},
-		{name: "GOOGLE_CLOUD_PROJECT", def: "the credentials file's project_id", help: "Firebase project id",
-			set: func(c *Config, v string) error { c.FCMProject = v; return nil }},
-		{name: "SATUPINTU_FCM_ENDPOINT", def: "Google (dev: the fake FCM)", help: "FCM HTTP v1 base URL, for a test double; ends in /v1",
-			set: func(c *Config, v string) error { c.FCMEndpoint = strings.TrimRight(v, "/"); return nil }},
-		{name: "SATUPINTU_PUSH_TTL", def: "72h", help: "how long FCM keeps a push for an offline device",
-			set: duration(func(c *Config) *time.Duration { return &c.PushTTL })},
-		{name: "SATUPINTU_PUSH_MAX_ATTEMPTS", def: "8", help: "attempts of a push before it is recorded as failed",
-			set: intVar(func(c *Config) *int { return &c.PushMaxAttempts })},
-		{name: "SATUPINTU_PUSH_BACKOFF_BASE", def: "1s", help: "first wait before retrying a push (exponential, full jitter; Retry-After wins when longer)",
-			set: duration(func(c *Config) *time.Duration { return &c.PushBackoff[0] })},
-		{name: "SATUPINTU_PUSH_BACKOFF_MAX", def: "32s", help: "longest wait before retrying a push",
-			set: duration(func(c *Config) *time.Duration { return &c.PushBackoff[1] })},
-		{name: "SATUPINTU_PUSH_SEND_LEASE", def: "30s", help: "a push claimed by an instance that then dies is sent by another after this (it may then arrive twice, if the dead one had sent it)",
-			set: duration(func(c *Config) *time.Duration { return &c.PushSendLease })},
-		{name: "SATUPINTU_PPROF_ADDR", def: "none", help: "address of a separate listener serving net/http/pprof (keep it on loopback), for profiling",
-			set: func(c *Config, v string) error { c.PprofAddr = v; return nil }},
-		{name: "SATUPINTU_WORKERS", def: "true", help: "run the background workers here (forwarding, change dispatch, polling, pushes); false makes an API-only instance",
-			set: func(c *Config, v string) error {
-				b, err := strconv.ParseBool(v)
-				if err != nil {
-					return fmt.Errorf("must be true or false")
-				}
-				c.Workers = b
-				return nil
-			}},
-		{name: "SATUPINTU_FORWARD_CONCURRENCY", def: "16", help: "requests forwarded to agencies at once per instance: forwards per second are about this over the agencies' latency (16 at 20 ms: 800/s)",
-			set: func(c *Config, v string) error {
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 1 || n > 256 {
-					return fmt.Errorf("must be a whole number from 1 to 256 (an agency client lets 256 calls through at once)")
-				}
-				c.ForwardConcurrency = n
-				return nil
-			}},
-		{name: "SATUPINTU_PUSH_CONCURRENCY", def: "4", help: "push batches (up to 500 each) sent at once per instance; 0: this instance sends none (others do)",
-			set: func(c *Config, v string) error {
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 0 || n > 256 {
-					return fmt.Errorf("must be a whole number from 0 to 256")
-				}
-				c.PushConcurrency = n
-				return nil
-			}},
-		{name: "SATUPINTU_MAX_BODY_BYTES", def: "65536", help: "largest request body accepted", set: int64Var(func(c *Config) *int64 { return &c.Limits.MaxBodyBytes })},
-		{name: "SATUPINTU_GRAPHQL_MAX_DEPTH", def: "12", help: "deepest field nesting accepted", set: intVar(func(c *Config) *int { return &c.Limits.MaxDepth })},
-		{name: "SATUPINTU_GRAPHQL_MAX_ALIASES", def: "30", help: "most aliased fields in one operation", set: intVar(func(c *Config) *int { return &c.Limits.MaxAliases })},
-		{name: "SATUPINTU_GRAPHQL_MAX_FIELDS", def: "500", help: "most fields in one operation, fragments expanded", set: intVar(func(c *Config) *int { return &c.Limits.MaxFields })},
-		{name: "SATUPINTU_GRAPHQL_MAX_COMPLEXITY", def: "600", help: "gqlgen complexity limit", set: intVar(func(c *Config) *int { return &c.Limits.MaxComplexity })},
-		{name: "SATUPINTU_GRAPHQL_MAX_TOKENS", def: "10000", help: "parser token limit", set: intVar(func(c *Config) *int { return &c.Limits.MaxTokens })},
-		{name: "SATUPINTU_GRAPHQL_QUERY_CACHE", def: "1000", help: "parsed queries kept (LRU); also the automatic persisted queries kept without Redis", set: intVar(func(c *Config) *int { return &c.Limits.QueryCacheSize })},
-		{name: "SATUPINTU_RATE_CITIZEN", def: "120/1m,burst=40 (off in dev)", help: "requests to /graphql per citizen: <n>/<duration>[,burst=<b>] (burst n if not given), or off; beyond it HTTP 429 RATE_LIMITED with Retry-After",
-			set: limitVar(func(c *Config) *server.Limit { return &c.RateCitizen })},
-		{name: "SATUPINTU_RATE_IP", def: "600/1m,burst=200 (off in dev)", help: "requests to /graphql per client IP (IPv6: per /64), counted before the token is checked; same form, or off",
-			set: limitVar(func(c *Config) *server.Limit { return &c.RateIP })},
-		{name: "SATUPINTU_TRUST_PROXY_HEADERS", def: "false", help: "take the client IP from X-Forwarded-For's left-most entry: only behind a proxy that sets it (clients could forge it otherwise)",
-			set: func(c *Config, v string) error {
-				b, err := strconv.ParseBool(v)
-				if err != nil {
-					return fmt.Errorf("must be true or false")
-				}
-				c.TrustProxyHeaders = b
-				return nil
-			}},
-	}
-
-	secret := func(name, help string, field func(c *Config) *string) variable {
-		return variable{name: name, def: "sandbox value (dev)", required: true, secret: true, help: help,
-			set: func(c *Config, v string) error { *field(c) = v; return nil }}
-	}
-	vs = append(vs,
-		secret("SATUPINTU_DUKCAPIL_API_KEY", "Dukcapil X-Api-Key", func(c *Config) *string { return &c.Dukcapil.APIKey }),
-		secret("SATUPINTU_EDUCATION_API_KEY", "education registry X-Api-Key", func(c *Config) *string { return &c.Education.APIKey }),
-		secret("SATUPINTU_POLICE_API_KEY", "police X-Api-Key", func(c *Config) *string { return &c.Police.APIKey }),
-		secret("SATUPINTU_SOCIAL_API_KEY", "social register X-Api-Key", func(c *Config) *string { return &c.Social.APIKey }),
-		secret("SATUPINTU_BPJS_CONS_ID", "BPJS VClaim consumer id (X-cons-id)", func(c *Config) *string { return &c.BPJS.ConsID }),
-		secret("SATUPINTU_BPJS_SECRET", "BPJS consumer secret (signs requests, keys responses)", func(c *Config) *string { return &c.BPJS.Secret }),
-		secret("SATUPINTU_BPJS_USER_KEY", "BPJS user_key", func(c *Config) *string { return &c.BPJS.UserKey }),
-		secret("SATUPINTU_BPJS_PCARE_USER", "BPJS PCare user (X-authorization)", func(c *Config) *string { return &c.BPJS.PCareUser }),
-		secret("SATUPINTU_BPJS_PCARE_PASSWORD", "BPJS PCare password", func(c *Config) *string { return &c.BPJS.PCarePassword }),
-		secret("SATUPINTU_SATUSEHAT_CLIENT_ID", "SATUSEHAT OAuth2 client id", func(c *Config) *string { return &c.SatuSehat.ClientID }),
-		secret("SATUPINTU_SATUSEHAT_CLIENT_SECRET", "SATUSEHAT OAuth2 client secret", func(c *Config) *string { return &c.SatuSehat.ClientSecret }),
-	)
-
-	for _, a := range caseAgencies {
-		vs = append(vs,
-			variable{name: envName(a, "CASE_SECRET"), pattern: "SATUPINTU_<AGENCY>_CASE_SECRET", def: "sandbox value (dev)", required: true, secret: true,
-				help: "secret shared with bpjs, education, police and social for signed forwards and webhooks; several, comma-separated, during a rotation (the first signs)",
-				set: func(c *Config, v string) error {
-					var secrets [][]byte
-					for _, s := range splitList(v) {
-						if len(s) < 16 {
-							return fmt.Errorf("each secret must be at least 16 characters")
-						}
-						secrets = append(secrets, []byte(s))
-					}
-					c.CaseSecrets[a] = secrets
-					return nil
-				}},
-			variable{name: envName(a, "EVENTS"), pattern: "SATUPINTU_<AGENCY>_EVENTS", def: "poll for education, webhook for the others",
-				help: "how bpjs, education, police and social report case statuses: webhook or poll",
-				set: func(c *Config, v string) error {
-					switch v {
-					case "webhook":
-						c.Polled[a] = false
-					case "poll":
-						c.Polled[a] = true
-					default:
-						return fmt.Errorf("must be webhook or poll")
-					}
-					return nil
-				}},
-		)
-	}
-	for _, a := range sp.Agencies {
-		d := agencyDefaults(a)
-		vs = append(vs,
-			variable{name: envName(a, "URL"), pattern: "SATUPINTU_<AGENCY>_URL", def: "embedded simulator (dev)", required: true, help: string(a) + " base URL",
-				set: func(c *Config, v string) error {
-					return setAgency(c, a, func(ac *agency.Config) error { ac.BaseURL = v; return nil })
-				}},
-			agencyDuration(a, "TIMEOUT", d.Timeout, "whole call, retries included", func(ac *agency.Config) *time.Duration { return &ac.Timeout }),
-			agencyDuration(a, "ATTEMPT_TIMEOUT", d.AttemptTimeout, "one HTTP attempt", func(ac *agency.Config) *time.Duration { return &ac.AttemptTimeout }),
-			agencyInt(a, "RETRIES", d.Retries, "extra attempts of a read (never of a forward)", func(ac *agency.Config) *int { return &ac.Retries }),
-			agencyDuration(a, "BACKOFF_BASE", d.BackoffBase, "first retry backoff (exponential, full jitter)", func(ac *agency.Config) *time.Duration { return &ac.BackoffBase }),
-			agencyDuration(a, "BACKOFF_MAX", d.BackoffMax, "longest retry backoff", func(ac *agency.Config) *time.Duration { return &ac.BackoffMax }),
-			variable{name: envName(a, "BREAKER_FAILURES"), pattern: "SATUPINTU_<AGENCY>_BREAKER_FAILURES", def: strconv.Itoa(int(d.BreakerFailures)), help: "consecutive failures that open the breaker",
-				set: func(c *Config, v string) error {
-					n, err := strconv.ParseUint(v, 10, 32)
-					if err != nil {
-						return fmt.Errorf("must be a whole number")
-					}
-					return setAgency(c, a, func(ac *agency.Config) error { ac.BreakerFailures = uint32(n); return nil })
-				}},
-			agencyDuration(a, "BREAKER_OPEN_FOR", d.BreakerOpenFor, "how long an open breaker stops calls before one probe", func(ac *agency.Config) *time.Duration { return &ac.BreakerOpenFor }),
-			agencyInt(a, "MAX_CONCURRENT", d.MaxConcurrent, "calls in flight (bulkhead); more fail at once", func(ac *agency.Config) *int { return &ac.MaxConcurrent }),
-			agencyDuration(a, "CACHE_TTL", d.DefaultTTL, "how long a cached read is fresh (0 turns caching off)", func(ac *agency.Config) *time.Duration { return &ac.DefaultTTL }),
-			agencyDuration(a, "STALE_FOR", d.StaleFor, "how long past its TTL a cached read may be served when the agency fails", func(ac *agency.Config) *time.Duration { return &ac.StaleFor }),
-		)
-	}
-	return vs
-}
-
-func setAgency(c *Config, a sp.Agency, f func(*agency.Config) error) error {
-	ac := c.Agencies[a]
-	if err := f(&ac); err != nil {
-		return err
-	}
-	c.Agencies[a] = ac
-	return nil
-}
-
-func agencyDuration(a sp.Agency, suffix string, def time.Duration, help string, f func(*agency.Config) *time.Duration) variable {
-	return variable{name: envName(a, suffix), pattern: "SATUPINTU_<AGENCY>_" + suffix, def: def.String(), help: help, set: func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("must be a duration such as 2s or 500ms")
-		}
-		return setAgency(c, a, func(ac *agency.Config) error { *f(ac) = d; return nil })
-	}}
-}
-
-func agencyInt(a sp.Agency, suffix string, def int, help string, f func(*agency.Config) *int) variable {
-	return variable{name: envName(a, suffix), pattern: "SATUPINTU_<AGENCY>_" + suffix, def: strconv.Itoa(def), help: help, set: func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("must be a whole number")
-		}
-		return setAgency(c, a, func(ac *agency.Config) error { *f(ac) = n; return nil })
-	}}
-}
-
-func duration(f func(c *Config) *time.Duration) func(c *Config, v string) error {
-	return func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("must be a duration such as 15s")
-		}
-		*f(c) = d
-		return nil
-	}
-}
-
-func intVar(f func(c *Config) *int) func(c *Config, v string) error {
-	return func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("must be a positive whole number")
-		}
-		*f(c) = n
-		return nil
-	}
-}
-
-func int64Var(f func(c *Config) *int64) func(c *Config, v string) error {
-	return func(c *Config, v string) error {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("must be a positive whole number")
-		}
-		*f(c) = n
-		return nil
-	}
-}
-
-func limitVar(f func(c *Config) *server.Limit) func(c *Config, v string) error {
-	return func(c *Config, v string) error {
-		l, err := server.ParseLimit(v)
-		if err != nil {
-			return err
-		}
-		*f(c) = l
-		return nil
-	}
-}
-
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// defaultConfig is the configuration before the environment is read.
+// defaultConfig is the configuration before the environment is read: the
+// one place satupintu's defaults live. The workers and clients it
+// configures have none of their own; dev mode changes a few (devSettings).
 func defaultConfig() Config {
 	c := Config{
 		Mode:               ModeDev,
@@ -457,19 +137,25 @@ func defaultConfig() Config {
 		SimAddr:            "127.0.0.1:0",
 		LogLevel:           slog.LevelInfo,
 		ShutdownTimeout:    15 * time.Second,
+		Auth:               auth.Config{}.WithDefaults(),
 		Agencies:           map[sp.Agency]agency.Config{},
 		Limits:             server.DefaultLimits(),
-		RateCitizen:        server.Limit{Rate: 120, Period: time.Minute, Burst: 40},
-		RateIP:             server.Limit{Rate: 600, Period: time.Minute, Burst: 200},
+		RateCitizen:        ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 40},
+		RateIP:             ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 200},
 		DevAudience:        "satupintu-app",
 		RedisPrefix:        "satupintu:",
 		CacheMaxEntries:    100_000,
+		LimiterMaxKeys:     100_000,
+		ReplayMaxEntries:   1 << 20,
 		CaseSecrets:        map[sp.Agency][][]byte{},
 		Polled:             map[sp.Agency]bool{sp.AgencyEducation: true},
 		ForwardGiveUp:      24 * time.Hour,
 		ForwardBackoff:     [2]time.Duration{time.Second, 5 * time.Minute},
+		PollInterval:       30 * time.Second,
 		QueueVisibility:    30 * time.Second,
 		SimStep:            2 * time.Second,
+		FCMTimeout:         fcm.DefaultTimeout,
+		DeviceMaxAge:       notifications.DefaultDeviceMaxAge,
 		PushTTL:            72 * time.Hour,
 		PushMaxAttempts:    8,
 		PushBackoff:        [2]time.Duration{time.Second, 32 * time.Second},
@@ -488,9 +174,11 @@ func defaultConfig() Config {
 	return c
 }
 
-// loadConfig reads the environment. It reports every bad value at once,
-// each naming its variable, and warns about SATUPINTU_ variables it does
-// not know (a typo would otherwise be silently ignored).
+// loadConfig reads the environment (and the optional file), fills what dev
+// mode takes from the sandbox, and validates the result in one pass: it
+// reports every problem at once, each naming its variable, and warns about
+// SATUPINTU_ variables it does not know (a typo would otherwise be
+// silently ignored).
 func loadConfig(getenv func(string) string, environ []string) (Config, []string, error) {
 	c := defaultConfig()
 	var errs []error
@@ -520,32 +208,40 @@ func loadConfig(getenv func(string) string, environ []string) (Config, []string,
 			errs = append(errs, fmt.Errorf("%s=%q: %w", v.name, shown, err))
 		}
 	}
+	given := func(name string) bool { return strings.TrimSpace(getenv(name)) != "" || fromFile[name] }
 	if c.Mode == ModeDev {
-		// Dev traffic, load tests included, comes from one loopback
-		// address: rate limits only when asked for.
-		for name, l := range map[string]*server.Limit{"SATUPINTU_RATE_CITIZEN": &c.RateCitizen, "SATUPINTU_RATE_IP": &c.RateIP} {
-			if strings.TrimSpace(getenv(name)) == "" {
-				*l = server.Limit{}
-			}
+		c.devSettings(given)
+	}
+	if c.FCMCredentials != "" && c.FCMProject == "" {
+		project, err := projectOf(c.FCMCredentials)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GOOGLE_APPLICATION_CREDENTIALS: %w (or set GOOGLE_CLOUD_PROJECT)", err))
 		}
+		c.FCMProject = project
 	}
-	// A push claim must outlast one FCM request, or a slow request lets
-	// another instance send the same push again.
-	if minLease := fcm.DefaultTimeout + 5*time.Second; c.PushSendLease < minLease {
-		errs = append(errs, fmt.Errorf("SATUPINTU_PUSH_SEND_LEASE=%s: must be at least %s, longer than one FCM request (%s)",
-			c.PushSendLease, minLease, fcm.DefaultTimeout))
-	}
-	if c.Mode == ModeProduction {
-		var missing []string
+
+	// What is checked: in dev, the endpoints as devEndpoints will fill them
+	// once the sandbox listens (only the ports differ); in production, a
+	// missing setting is reported once, by name, and the checks see a
+	// well-formed stand-in for it, so they report only what else is wrong.
+	check := c.clone()
+	var missing []string
+	switch c.Mode {
+	case ModeDev:
+		check.devEndpoints("http://"+c.SimAddr, "http://"+c.Addr)
+	case ModeProduction:
 		for _, v := range vs {
-			if v.required && strings.TrimSpace(getenv(v.name)) == "" && !fromFile[v.name] {
+			if v.required && !given(v.name) {
 				missing = append(missing, v.name)
+				_ = v.set(&check, "https://unset.invalid/stand-in")
 			}
 		}
 		if len(missing) > 0 {
 			errs = append(errs, fmt.Errorf("production mode needs these settings: %s", strings.Join(missing, ", ")))
 		}
 	}
+	errs = append(errs, check.validate()...)
+
 	var warnings []string
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
@@ -554,6 +250,116 @@ func loadConfig(getenv func(string) string, environ []string) (Config, []string,
 		}
 	}
 	return c, warnings, errors.Join(errs...)
+}
+
+// devSettings fills what dev mode takes for every setting not given: the
+// sandbox's fixed credentials, the audience /dev/token mints for, a poll
+// every 2s, a random cache key, and no rate limits (dev traffic, load
+// tests included, comes from one loopback address).
+func (c *Config) devSettings(given func(name string) bool) {
+	for name, l := range map[string]*ratelimit.Limit{"SATUPINTU_RATE_CITIZEN": &c.RateCitizen, "SATUPINTU_RATE_IP": &c.RateIP} {
+		if !given(name) {
+			*l = ratelimit.Limit{}
+		}
+	}
+	if !given("SATUPINTU_POLL_INTERVAL") {
+		c.PollInterval = 2 * time.Second
+	}
+	if len(c.CacheKey) == 0 {
+		c.CacheKey = make([]byte, 32)
+		_, _ = rand.Read(c.CacheKey)
+	}
+	creds := sim.DevCredentials()
+	or := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	or(&c.Dukcapil.APIKey, creds.DukcapilKey)
+	or(&c.Education.APIKey, creds.EducationKey)
+	or(&c.Police.APIKey, creds.PoliceKey)
+	or(&c.Social.APIKey, creds.SocialKey)
+	or(&c.BPJS.ConsID, creds.BPJSConsID)
+	or(&c.BPJS.Secret, creds.BPJSSecret)
+	or(&c.BPJS.UserKey, creds.BPJSUserKey)
+	or(&c.BPJS.PCareUser, creds.BPJSPCareUser)
+	or(&c.BPJS.PCarePassword, creds.BPJSPCarePassword)
+	or(&c.SatuSehat.ClientID, creds.SatuSehatClientID)
+	or(&c.SatuSehat.ClientSecret, creds.SatuSehatClientSecret)
+	for ag, secret := range map[sp.Agency]string{sp.AgencyBPJS: creds.BPJSCaseSecret, sp.AgencyEducation: creds.EducationCaseSecret,
+		sp.AgencyPolice: creds.PoliceCaseSecret, sp.AgencySocial: creds.SocialCaseSecret} {
+		if c.CaseSecrets[ag] == nil {
+			c.CaseSecrets[ag] = [][]byte{[]byte(secret)}
+		}
+	}
+	or(&c.Auth.Audience, c.DevAudience)
+}
+
+// devEndpoints points every endpoint not given at the sandbox served at
+// sandboxURL (its identity provider at /idp, the fake FCM unless a
+// service-account file is given), and the agencies' callbacks at selfURL.
+func (c *Config) devEndpoints(sandboxURL, selfURL string) {
+	for _, ag := range sp.Agencies {
+		ac := c.Agencies[ag]
+		if ac.BaseURL == "" {
+			ac.BaseURL = sandboxURL + "/" + string(ag)
+		}
+		c.Agencies[ag] = ac
+	}
+	if c.Auth.Issuer == "" {
+		c.Auth.Issuer = sandboxURL + "/idp"
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = selfURL
+	}
+	if c.FCMCredentials == "" {
+		c.FCMProject, c.FCMEndpoint, c.FCMAccessToken = simfcm.DevProjectID, sandboxURL+"/fcm/v1", simfcm.DevAccessToken
+	}
+}
+
+// clone is c with maps of its own, so that filling it leaves c as it was.
+func (c Config) clone() Config {
+	c.Agencies = maps.Clone(c.Agencies)
+	c.CaseSecrets = maps.Clone(c.CaseSecrets)
+	c.Polled = maps.Clone(c.Polled)
+	return c
+}
+
+// storeConfig is the state's share of the configuration.
+func (c Config) storeConfig() store.Config {
+	return store.Config{
+		RedisURL: c.RedisURL,
+		Prefix:   c.RedisPrefix,
+		// Every instance derives the same secret from the shared cache key.
+		CitizenKeySecret: derive(c.CacheKey, "redis citizen keys"),
+		QueueVisibility:  c.QueueVisibility,
+		CacheMaxEntries:  c.CacheMaxEntries,
+		APQMaxEntries:    c.Limits.QueryCacheSize,
+		LimiterMaxKeys:   c.LimiterMaxKeys,
+		ReplayMaxEntries: c.ReplayMaxEntries,
+	}
+}
+
+// derive is a key for one purpose, derived from key.
+func derive(key []byte, label string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(label))
+	return m.Sum(nil)
+}
+
+// projectOf reads project_id from a service-account file.
+func projectOf(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var f struct {
+		ProjectID string `json:"project_id"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil || f.ProjectID == "" {
+		return "", fmt.Errorf("%s is not a service-account file with a project_id", path)
+	}
+	return f.ProjectID, nil
 }
 
 // ignoredEnv are SATUPINTU_ variables read elsewhere.

@@ -2,16 +2,37 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/server"
+	"github.com/satupintu/satupintu/sim"
 	simfcm "github.com/satupintu/satupintu/sim/fcm"
 )
 
 // devTokenTTL is the life of a /dev/token access token.
 const devTokenTTL = time.Hour
+
+// startSandbox serves every simulator on a loopback port of its own.
+func (a *app) startSandbox() error {
+	ln, err := net.Listen("tcp", a.cfg.SimAddr)
+	if err != nil {
+		return fmt.Errorf("listening for the simulators on %s (SATUPINTU_SIM_ADDR): %w", a.cfg.SimAddr, err)
+	}
+	a.simURL = "http://" + loopbackAddr(ln.Addr())
+	a.sandbox = sim.New(sim.Options{BaseURL: a.simURL, Logger: a.log.With("component", "sim"),
+		Credentials: sim.DevCredentials(), Step: a.cfg.SimStep, Polled: a.cfg.Polled})
+	a.simSrv = newHTTPServer(a.sandbox, a.log)
+	serve(a.simSrv, ln, a.failed)
+	if a.sandbox.IdP() == nil {
+		return errors.New("dev mode: the dev identity provider did not start (see the log)")
+	}
+	return nil
+}
 
 // devTools are the /dev/* helpers over the embedded sandbox.
 func (a *app) devTools() *server.DevTools {

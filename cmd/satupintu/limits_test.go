@@ -12,15 +12,15 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
-	"github.com/satupintu/satupintu/server"
+	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/sim/seed"
 	storeredis "github.com/satupintu/satupintu/store/redis"
 )
 
 func TestRateLimitSettings(t *testing.T) {
 	d := defaultConfig()
-	if d.RateCitizen != (server.Limit{Rate: 120, Period: time.Minute, Burst: 40}) ||
-		d.RateIP != (server.Limit{Rate: 600, Period: time.Minute, Burst: 200}) || d.TrustProxyHeaders {
+	if d.RateCitizen != (ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 40}) ||
+		d.RateIP != (ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 200}) || d.TrustProxyHeaders {
 		t.Errorf("defaults: citizen %v, IP %v, trust proxy %v", d.RateCitizen, d.RateIP, d.TrustProxyHeaders)
 	}
 	load := func(env map[string]string) (Config, error) {
@@ -33,7 +33,7 @@ func TestRateLimitSettings(t *testing.T) {
 	}
 	c, err = load(map[string]string{"SATUPINTU_RATE_CITIZEN": "10/1s,burst=5", "SATUPINTU_RATE_IP": "off",
 		"SATUPINTU_TRUST_PROXY_HEADERS": "true"})
-	if err != nil || c.RateCitizen != (server.Limit{Rate: 10, Period: time.Second, Burst: 5}) || !c.RateIP.IsZero() || !c.TrustProxyHeaders {
+	if err != nil || c.RateCitizen != (ratelimit.Limit{Rate: 10, Period: time.Second, Burst: 5}) || !c.RateIP.IsZero() || !c.TrustProxyHeaders {
 		t.Errorf("set: citizen %v, IP %v, trust %v, %v", c.RateCitizen, c.RateIP, c.TrustProxyHeaders, err)
 	}
 	_, err = load(map[string]string{"SATUPINTU_RATE_CITIZEN": "120 per minute", "SATUPINTU_RATE_IP": "1/1m,burst=0",

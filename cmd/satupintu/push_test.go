@@ -269,7 +269,12 @@ func TestPushDeliveredOnceAfterAWorkerDies(t *testing.T) {
 	})
 
 	// A worker claims the two pushes and dies before sending them.
-	pushes, err := storeredis.NewQueue(first.redis, env["SATUPINTU_REDIS_PREFIX"], "pushes", time.Minute)
+	rc, err := storeredis.Connect(context.Background(), env["REDIS_URL"], storeredis.ConnectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	pushes, err := storeredis.NewQueue(rc, env["SATUPINTU_REDIS_PREFIX"], "pushes", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -226,16 +226,13 @@ var errAgencyFailed = errors.New("agency failed")
 // sandbox), so one host may keep every agency's bulkhead worth of
 // connections idle: a smaller pool closes and redials under load. Only the
 // per-host bound applies, because the default total of 100 idle
-// connections is below one busy agency.
+// connections is below one busy agency. cfgs are the clients' settings,
+// valid (New refuses the others).
 func NewTransport(cfgs map[sp.Agency]Config) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 0
 	for _, c := range cfgs {
-		n := c.MaxConcurrent
-		if n <= 0 {
-			n = Defaults().MaxConcurrent
-		}
-		t.MaxIdleConnsPerHost += n
+		t.MaxIdleConnsPerHost += c.MaxConcurrent
 	}
 	t.MaxIdleConns = 0
 	return t

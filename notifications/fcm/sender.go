@@ -30,8 +30,8 @@ import (
 // messagingScope is the OAuth2 scope of the FCM v1 API.
 const messagingScope = "https://www.googleapis.com/auth/firebase.messaging"
 
-// DefaultTimeout bounds one SendEach: room for the SDK's own 503 retries
-// (about 7 s) and no more.
+// DefaultTimeout is the recommended bound of one SendEach (configuration's
+// default): room for the SDK's own 503 retries (about 7 s) and no more.
 const DefaultTimeout = 10 * time.Second
 
 // Config configures a Sender.
@@ -50,8 +50,8 @@ type Config struct {
 	// HTTPClient carries the FCM requests (credentials are added on top of
 	// its transport); nil means the SDK's own client.
 	HTTPClient *http.Client
-	// Timeout bounds each SendEach of at most 500 pushes; 0 means
-	// DefaultTimeout.
+	// Timeout bounds each SendEach of at most 500 pushes (DefaultTimeout
+	// is recommended).
 	Timeout time.Duration
 }
 
@@ -75,11 +75,8 @@ func New(ctx context.Context, cfg Config) (*Sender, error) {
 	if cfg.AccessToken != "" && cfg.CredentialsFile != "" {
 		return nil, errors.New("fcm: set AccessToken or CredentialsFile, not both")
 	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("fcm: Timeout must not be negative, got %v", cfg.Timeout)
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
+	if cfg.Timeout <= 0 {
+		return nil, fmt.Errorf("fcm: Timeout must be positive, got %v", cfg.Timeout)
 	}
 	var opts []option.ClientOption
 	if cfg.Endpoint != "" {

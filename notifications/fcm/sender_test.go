@@ -36,7 +36,7 @@ func fake(t testing.TB) (*fcmsim.Server, *httptest.Server) {
 // newSender is the real SDK pointed at srv with the static dev token.
 func newSender(t testing.TB, srv *httptest.Server, edit func(*Config)) *Sender {
 	t.Helper()
-	cfg := Config{ProjectID: project, Endpoint: srv.URL + "/v1", AccessToken: fcmsim.DevAccessToken}
+	cfg := Config{ProjectID: project, Endpoint: srv.URL + "/v1", AccessToken: fcmsim.DevAccessToken, Timeout: DefaultTimeout}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -455,6 +455,7 @@ func TestConfig(t *testing.T) {
 		{ProjectID: "p", AccessToken: "x", CredentialsFile: "/sa.json"},
 		{ProjectID: "p", AccessToken: "x", Endpoint: "localhost:9/v1"},
 		{ProjectID: "p", AccessToken: "x", Timeout: -time.Second},
+		{ProjectID: "p", AccessToken: "x"}, // no timeout: configuration gives one, New fills in nothing
 		{ProjectID: "p", CredentialsFile: filepath.Join(t.TempDir(), "missing.json"), HTTPClient: http.DefaultClient},
 	}
 	for _, c := range bad {
@@ -462,7 +463,7 @@ func TestConfig(t *testing.T) {
 			t.Errorf("New(%+v) accepted", c)
 		}
 	}
-	s, err := New(t.Context(), Config{ProjectID: "p", AccessToken: "x"})
+	s, err := New(t.Context(), Config{ProjectID: "p", AccessToken: "x", Timeout: DefaultTimeout})
 	if err != nil || s.timeout != DefaultTimeout {
 		t.Errorf("defaults: %v, %v", s, err)
 	}

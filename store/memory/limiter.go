@@ -8,10 +8,10 @@ import (
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 
-	"github.com/satupintu/satupintu/server"
+	"github.com/satupintu/satupintu/ratelimit"
 )
 
-var _ server.Limiter = (*Limiter)(nil)
+var _ ratelimit.Limiter = (*Limiter)(nil)
 
 // Limiter is the rate limiter in process memory: GCRA with the arithmetic
 // of go-redis/redis_rate's script (the Redis engine), so both engines
@@ -39,12 +39,12 @@ func NewLimiter(maxKeys int, opts ...Option) *Limiter {
 }
 
 // Allow admits one request under key if l allows it now.
-func (m *Limiter) Allow(ctx context.Context, key string, l server.Limit) (server.Decision, error) {
+func (m *Limiter) Allow(ctx context.Context, key string, l ratelimit.Limit) (ratelimit.Decision, error) {
 	if err := ctx.Err(); err != nil {
-		return server.Decision{}, err
+		return ratelimit.Decision{}, err
 	}
-	if l.Rate <= 0 || l.Period <= 0 || l.Burst <= 0 {
-		return server.Decision{}, fmt.Errorf("memory limiter: invalid limit %v", l)
+	if !l.Valid() {
+		return ratelimit.Decision{}, fmt.Errorf("memory limiter: invalid limit %v", l)
 	}
 	interval := l.Period / time.Duration(l.Rate) // one request's worth of time
 	now := m.now()
@@ -57,10 +57,10 @@ func (m *Limiter) Allow(ctx context.Context, key string, l server.Limit) (server
 	newTAT := tat.Add(interval)
 	allowAt := newTAT.Add(-time.Duration(l.Burst) * interval)
 	if now.Before(allowAt) {
-		return server.Decision{RetryAfter: allowAt.Sub(now)}, nil
+		return ratelimit.Decision{RetryAfter: allowAt.Sub(now)}, nil
 	}
 	m.tats.Add(key, newTAT)
-	return server.Decision{Allowed: true, Remaining: int(now.Sub(allowAt) / interval)}, nil
+	return ratelimit.Decision{Allowed: true, Remaining: int(now.Sub(allowAt) / interval)}, nil
 }
 
 // Len reports the number of keys tracked.

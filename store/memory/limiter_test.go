@@ -5,13 +5,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/satupintu/satupintu/server"
+	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/store/memory"
 	"github.com/satupintu/satupintu/store/storetest"
 )
 
 func TestLimiter(t *testing.T) {
-	storetest.TestLimiter(t, func(t *testing.T) (server.Limiter, storetest.Advance) {
+	storetest.TestLimiter(t, func(t *testing.T) (ratelimit.Limiter, storetest.Advance) {
 		clk := &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
 		return memory.NewLimiter(100, memory.WithNow(clk.Now)), clk.Advance
 	})
@@ -22,7 +22,7 @@ func TestLimiter(t *testing.T) {
 func TestLimiterForgetsLeastRecentlyUsed(t *testing.T) {
 	ctx := context.Background()
 	l := memory.NewLimiter(2)
-	lim := server.Limit{Rate: 1, Period: time.Hour, Burst: 1}
+	lim := ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1}
 	allow := func(k string) bool {
 		t.Helper()
 		d, err := l.Allow(ctx, k, lim)
@@ -49,7 +49,7 @@ func TestLimiterForgetsLeastRecentlyUsed(t *testing.T) {
 func TestLimiterSteadyRate(t *testing.T) {
 	clk := &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
 	l := memory.NewLimiter(10, memory.WithNow(clk.Now))
-	lim := server.Limit{Rate: 120, Period: time.Minute, Burst: 1}
+	lim := ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 1}
 	for i := range 1000 {
 		d, err := l.Allow(context.Background(), "k", lim)
 		if err != nil || !d.Allowed {

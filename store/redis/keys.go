@@ -37,6 +37,7 @@ import (
 //	{p sNN}inbox:<citizen>:items              HASH id -> notification JSON (no readAt)
 //	{p sNN}inbox:<citizen>:read               HASH id -> readAt (RFC 3339)
 //	{p sNN}delivery:<notificationID>:<token>  delivery JSON, 30-day TTL; shard of the id
+//	<p>webhook-seen:sig:<t>:<v1>              "1" while a webhook signature may not be used again
 //
 // In devices and deliveries, <token> is hex(SHA-256(FCM token))[:32]:
 // tokens are credentials and stay out of key names.

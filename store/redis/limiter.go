@@ -7,10 +7,10 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/satupintu/satupintu/server"
+	"github.com/satupintu/satupintu/ratelimit"
 )
 
-var _ server.Limiter = (*Limiter)(nil)
+var _ ratelimit.Limiter = (*Limiter)(nil)
 
 // Limiter is the rate limiter in Redis, shared by every instance: GCRA by
 // go-redis/redis_rate's script, one string key per limited key holding
@@ -33,15 +33,15 @@ func NewLimiter(c goredis.UniversalClient, prefix string) *Limiter {
 }
 
 // Allow admits one request under key if l allows it now.
-func (r *Limiter) Allow(ctx context.Context, key string, l server.Limit) (server.Decision, error) {
-	if l.Rate <= 0 || l.Period <= 0 || l.Burst <= 0 {
-		return server.Decision{}, fmt.Errorf("redis limiter: invalid limit %v", l)
+func (r *Limiter) Allow(ctx context.Context, key string, l ratelimit.Limit) (ratelimit.Decision, error) {
+	if !l.Valid() {
+		return ratelimit.Decision{}, fmt.Errorf("redis limiter: invalid limit %v", l)
 	}
 	res, err := r.rl.Allow(ctx, r.prefix+key, redis_rate.Limit{Rate: l.Rate, Period: l.Period, Burst: l.Burst})
 	if err != nil {
-		return server.Decision{}, fmt.Errorf("redis limiter: %w", err)
+		return ratelimit.Decision{}, fmt.Errorf("redis limiter: %w", err)
 	}
-	d := server.Decision{Allowed: res.Allowed > 0, Remaining: res.Remaining}
+	d := ratelimit.Decision{Allowed: res.Allowed > 0, Remaining: res.Remaining}
 	if !d.Allowed {
 		d.RetryAfter = max(res.RetryAfter, 0) // -1 means none
 	}

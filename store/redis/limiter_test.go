@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/satupintu/satupintu/server"
+	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/store/redis"
 	"github.com/satupintu/satupintu/store/storetest"
 )
@@ -18,7 +18,7 @@ func TestLimiterMiniredis(t *testing.T) {
 	mr, c := connectMini(t, 0)
 	advance := newMiniClock(mr).Advance // the script reads TIME
 	var n atomic.Int64
-	storetest.TestLimiter(t, func(t *testing.T) (server.Limiter, storetest.Advance) {
+	storetest.TestLimiter(t, func(t *testing.T) (ratelimit.Limiter, storetest.Advance) {
 		return redis.NewLimiter(c, fmt.Sprintf("test%d:", n.Add(1))), advance
 	})
 }
@@ -37,7 +37,7 @@ func TestLimiterRealRedis(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 	run := rand.Text()[:12]
 	var n atomic.Int64
-	storetest.TestLimiter(t, func(t *testing.T) (server.Limiter, storetest.Advance) {
+	storetest.TestLimiter(t, func(t *testing.T) (ratelimit.Limiter, storetest.Advance) {
 		prefix := fmt.Sprintf("satupintu-test:%s:%d:", run, n.Add(1))
 		t.Cleanup(func() { deletePrefix(t, c, "rate:"+prefix) })
 		// A real server's clock cannot be moved: wait it out.
@@ -50,7 +50,7 @@ func TestLimiterRealRedis(t *testing.T) {
 func TestLimiterKeyLayout(t *testing.T) {
 	mr, c := connectMini(t, 15)
 	l := redis.NewLimiter(c, "satupintu:")
-	lim := server.Limit{Rate: 1, Period: 10 * time.Second, Burst: 3}
+	lim := ratelimit.Limit{Rate: 1, Period: 10 * time.Second, Burst: 3}
 	for range 2 {
 		if _, err := l.Allow(context.Background(), "citizen:0a1b", lim); err != nil {
 			t.Fatal(err)
@@ -72,7 +72,7 @@ func TestLimiterKeyLayout(t *testing.T) {
 func TestLimiterRedisDown(t *testing.T) {
 	mr, c := connectMini(t, 0)
 	l := redis.NewLimiter(c, "t:")
-	lim := server.Limit{Rate: 1, Period: time.Hour, Burst: 1}
+	lim := ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1}
 	ctx := context.Background()
 	mr.Close()
 	start := time.Now()

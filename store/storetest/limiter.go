@@ -7,22 +7,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/satupintu/satupintu/server"
+	"github.com/satupintu/satupintu/ratelimit"
 )
 
 // NewLimiter returns a limiter under test and the means to advance its
 // clock. Limiters returned by calls within one test share their backend
 // but not their keys, as two deployments with different key prefixes on
 // one Redis would.
-type NewLimiter func(t *testing.T) (server.Limiter, Advance)
+type NewLimiter func(t *testing.T) (ratelimit.Limiter, Advance)
 
 // slow refills one request an hour: nothing comes back while a test runs,
 // even on a real server whose clock cannot be stopped.
-func slow(burst int) server.Limit {
-	return server.Limit{Rate: 1, Period: time.Hour, Burst: burst}
+func slow(burst int) ratelimit.Limit {
+	return ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: burst}
 }
 
-// TestLimiter runs the server.Limiter conformance suite: GCRA as
+// TestLimiter runs the ratelimit.Limiter conformance suite: GCRA as
 // go-redis/redis_rate computes it.
 func TestLimiter(t *testing.T, newLimiter NewLimiter) {
 	t.Run("WithinBurst", func(t *testing.T) {
@@ -45,7 +45,7 @@ func TestLimiter(t *testing.T, newLimiter NewLimiter) {
 
 	t.Run("RetryAfterIsOneInterval", func(t *testing.T) {
 		l, _ := newLimiter(t)
-		lim := server.Limit{Rate: 120, Period: time.Minute, Burst: 40} // one every 500ms
+		lim := ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 40} // one every 500ms
 		for i := range 40 {
 			if d := mustAllow(t, l, "k", lim); !d.Allowed {
 				t.Fatalf("request %d of a burst of 40 refused: %+v", i+1, d)
@@ -75,7 +75,7 @@ func TestLimiter(t *testing.T, newLimiter NewLimiter) {
 
 	t.Run("Refill", func(t *testing.T) {
 		l, advance := newLimiter(t)
-		lim := server.Limit{Rate: 4, Period: time.Second, Burst: 2} // one every 250ms
+		lim := ratelimit.Limit{Rate: 4, Period: time.Second, Burst: 2} // one every 250ms
 		exhaust(t, l, "k", lim, 2)
 		var wait time.Duration
 		for range 5 { // refusals consume nothing
@@ -98,7 +98,7 @@ func TestLimiter(t *testing.T, newLimiter NewLimiter) {
 
 	t.Run("InvalidLimit", func(t *testing.T) {
 		l, _ := newLimiter(t)
-		for _, lim := range []server.Limit{{}, {Rate: 0, Period: time.Second, Burst: 1},
+		for _, lim := range []ratelimit.Limit{{}, {Rate: 0, Period: time.Second, Burst: 1},
 			{Rate: 1, Period: 0, Burst: 1}, {Rate: 1, Period: time.Second, Burst: 0}} {
 			if d, err := l.Allow(context.Background(), "k", lim); err == nil {
 				t.Errorf("Allow(%+v) = %+v, nil; want an error", lim, d)
@@ -149,7 +149,7 @@ func TestLimiter(t *testing.T, newLimiter NewLimiter) {
 	})
 }
 
-func mustAllow(t *testing.T, l server.Limiter, key string, lim server.Limit) server.Decision {
+func mustAllow(t *testing.T, l ratelimit.Limiter, key string, lim ratelimit.Limit) ratelimit.Decision {
 	t.Helper()
 	d, err := l.Allow(context.Background(), key, lim)
 	if err != nil {
@@ -160,7 +160,7 @@ func mustAllow(t *testing.T, l server.Limiter, key string, lim server.Limit) ser
 
 // exhaust takes the n requests of a full burst and checks the next is
 // refused.
-func exhaust(t *testing.T, l server.Limiter, key string, lim server.Limit, n int) {
+func exhaust(t *testing.T, l ratelimit.Limiter, key string, lim ratelimit.Limit, n int) {
 	t.Helper()
 	for i := range n {
 		if d := mustAllow(t, l, key, lim); !d.Allowed {

@@ -6,3 +6,10 @@ func DeliveriesLen(s *Deliveries) int {
 	defer s.mu.Unlock()
 	return len(s.records)
 }
+
+// ReplayExpiries counts the expiries queued in g's heap, for tests.
+func ReplayExpiries(g *ReplayGuard) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.exp)
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+)
+
+// validate is the checks across settings and of the clients' settings,
+// each error naming the variables it is about. Each value was checked for
+// its form as it was read (see variables); what the workers and clients
+// are given here is what they run with, so they check nothing more than
+// that it is there.
+func (c Config) validate() []error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+
+	if err := c.Auth.Validate(); err != nil {
+		bad("%w (settings SATUPINTU_AUTH_*)", err)
+	}
+	for _, ag := range sp.Agencies {
+		if err := c.Agencies[ag].Validate(); err != nil {
+			bad("agency %s: %w (settings %s)", ag, err, envName(ag, "*"))
+		}
+	}
+	for _, a := range []struct {
+		err  error
+		vars []string
+	}{
+		{c.Dukcapil.Validate(), []string{"SATUPINTU_DUKCAPIL_API_KEY"}},
+		{c.Education.Validate(), []string{"SATUPINTU_EDUCATION_API_KEY"}},
+		{c.Police.Validate(), []string{"SATUPINTU_POLICE_API_KEY"}},
+		{c.Social.Validate(), []string{"SATUPINTU_SOCIAL_API_KEY"}},
+		{c.BPJS.Validate(), []string{"SATUPINTU_BPJS_CONS_ID", "SATUPINTU_BPJS_SECRET", "SATUPINTU_BPJS_USER_KEY",
+			"SATUPINTU_BPJS_PCARE_USER", "SATUPINTU_BPJS_PCARE_PASSWORD"}},
+		{c.SatuSehat.Validate(), []string{"SATUPINTU_SATUSEHAT_CLIENT_ID", "SATUPINTU_SATUSEHAT_CLIENT_SECRET"}},
+	} {
+		if a.err != nil {
+			bad("%w (settings %s)", a.err, strings.Join(a.vars, ", "))
+		}
+	}
+	for _, ag := range caseAgencies {
+		if len(c.CaseSecrets[ag]) == 0 {
+			bad("%s is not set", envName(ag, "CASE_SECRET"))
+		}
+	}
+
+	for _, b := range []struct {
+		name string
+		d    [2]time.Duration
+	}{{"SATUPINTU_FORWARD_BACKOFF", c.ForwardBackoff}, {"SATUPINTU_PUSH_BACKOFF", c.PushBackoff}} {
+		if b.d[1] < b.d[0] {
+			bad("%s_MAX=%s: must be at least %s_BASE (%s)", b.name, b.d[1], b.name, b.d[0])
+		}
+	}
+	// A push claim must outlast one FCM request, or a slow request lets
+	// another instance send the same push again.
+	if minLease := c.FCMTimeout + 5*time.Second; c.PushSendLease < minLease {
+		bad("SATUPINTU_PUSH_SEND_LEASE=%s: must be at least %s, longer than one FCM request (%s)",
+			c.PushSendLease, minLease, c.FCMTimeout)
+	}
+	return errs
+}

@@ -1,0 +1,379 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/ratelimit"
+)
+
+// variable is one environment variable: its default, what it means, and
+// whether production must set it.
+type variable struct {
+	name     string
+	pattern  string // the name as documented when one entry covers every agency
+	def      string
+	help     string
+	required bool // in production
+	secret   bool
+	set      func(c *Config, v string) error
+}
+
+func envName(a sp.Agency, suffix string) string {
+	return "SATUPINTU_" + strings.ToUpper(string(a)) + "_" + suffix
+}
+
+// documented is the name the README lists the variable under.
+func (v variable) documented() string {
+	if v.pattern != "" {
+		return v.pattern
+	}
+	return v.name
+}
+
+// variables lists every setting. The README's configuration table is
+// checked against it by a test.
+func variables() []variable {
+	vs := []variable{
+		{name: "SATUPINTU_MODE", def: "dev", help: "dev (embedded simulators, dev identity provider, /dev/* helpers, introspection) or production",
+			set: func(c *Config, v string) error {
+				switch Mode(v) {
+				case ModeDev, ModeProduction:
+					c.Mode = Mode(v)
+					return nil
+				}
+				return fmt.Errorf("must be dev or production")
+			}},
+		{name: "SATUPINTU_CONFIG_FILE", def: "none", help: "optional JSON file of per-agency settings (see README); variables override it",
+			set: func(c *Config, v string) error { return nil }}, // read first, in loadConfig
+		{name: "SATUPINTU_ADDR", def: ":8080", help: "address the HTTP server listens on", set: func(c *Config, v string) error { c.Addr = v; return nil }},
+		{name: "SATUPINTU_SIM_ADDR", def: "127.0.0.1:0", help: "dev: address of the embedded simulators (agencies, identity provider)", set: func(c *Config, v string) error { c.SimAddr = v; return nil }},
+		{name: "SATUPINTU_LOG_LEVEL", def: "info", help: "debug, info, warn or error", set: func(c *Config, v string) error {
+			return c.LogLevel.UnmarshalText([]byte(v))
+		}},
+		{name: "SATUPINTU_INSTANCE", def: "hostname", help: "this instance's name, sent to agencies as X-Road-Client", set: func(c *Config, v string) error { c.Instance = v; return nil }},
+		{name: "SATUPINTU_SHUTDOWN_TIMEOUT", def: "15s", help: "how long SIGTERM waits for requests in flight", set: duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+
+		{name: "SATUPINTU_AUTH_ISSUER", def: "dev identity provider", required: true, help: "token issuer (iss), the identity provider's URL (INApas)", set: func(c *Config, v string) error { c.Auth.Issuer = v; return nil }},
+		{name: "SATUPINTU_AUTH_JWKS_URL", def: "discovered from the issuer", help: "JWKS URL; empty: from the issuer's /.well-known/openid-configuration", set: func(c *Config, v string) error { c.Auth.JWKSURL = v; return nil }},
+		{name: "SATUPINTU_AUTH_AUDIENCE", def: "satupintu-app (dev)", required: true, help: "audience (aud) the tokens must carry: satupintu's client id", set: func(c *Config, v string) error { c.Auth.Audience = v; return nil }},
+		{name: "SATUPINTU_AUTH_ALGORITHMS", def: "ES256,RS256", help: "accepted token algorithms, asymmetric only", set: func(c *Config, v string) error {
+			c.Auth.Algorithms = splitList(v)
+			return nil
+		}},
+		{name: "SATUPINTU_AUTH_NIK_CLAIM", def: "nik", help: "the token claim that carries the citizen's NIK", set: func(c *Config, v string) error { c.Auth.NIKClaim = v; return nil }},
+		{name: "SATUPINTU_AUTH_LEEWAY", def: "30s", help: "clock skew tolerated on exp/nbf", set: duration(func(c *Config) *time.Duration { return &c.Auth.Leeway })},
+
+		{name: "SATUPINTU_CACHE_KEY", def: "random per process (dev)", required: true, secret: true, help: "hex, 32 bytes: seals cached agency data; the same on every instance", set: func(c *Config, v string) error {
+			b, err := hex.DecodeString(v)
+			if err != nil || len(b) != 32 {
+				return fmt.Errorf("must be 64 hex digits (32 bytes)")
+			}
+			c.CacheKey = b
+			return nil
+		}},
+
+		{name: "REDIS_URL", def: "none: memory store", required: true, secret: true, help: "Redis for shared state: redis://[:password@]host:port/db, rediss:// (TLS), redis-sentinel://h1:p1,h2:p2/db?master=NAME, redis-cluster://h1:p1,h2:p2",
+			set: func(c *Config, v string) error { c.RedisURL = v; return nil }},
+		{name: "SATUPINTU_REDIS_PREFIX", def: "satupintu:", help: "prefix of every Redis key (several deployments may share a Redis)",
+			set: func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
+		{name: "SATUPINTU_CACHE_MAX_ENTRIES", def: "100000", help: "memory store: most cached agency reads kept (least recently used go first)",
+			set: intVar(func(c *Config) *int { return &c.CacheMaxEntries })},
+		{name: "SATUPINTU_PUBLIC_URL", def: "this server's URL (dev)", required: true, help: "the base URL agencies reach satupintu at (their webhook callbacks go to <url>/agency/v1/cases/{id}/events)",
+			set: func(c *Config, v string) error {
+				if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+					return fmt.Errorf("must be an absolute http(s) URL")
+				}
+				c.PublicURL = strings.TrimRight(v, "/")
+				return nil
+			}},
+		{name: "SATUPINTU_FORWARD_GIVE_UP_AFTER", def: "24h", help: "a forward still failing this long after submission is parked for an operator (satupintu outbox)",
+			set: positive(func(c *Config) *time.Duration { return &c.ForwardGiveUp })},
+		{name: "SATUPINTU_FORWARD_BACKOFF_BASE", def: "1s", help: "first wait between forward attempts (exponential, full jitter)",
+			set: positive(func(c *Config) *time.Duration { return &c.ForwardBackoff[0] })},
+		{name: "SATUPINTU_FORWARD_BACKOFF_MAX", def: "5m", help: "longest wait between forward attempts",
+			set: positive(func(c *Config) *time.Duration { return &c.ForwardBackoff[1] })},
+		{name: "SATUPINTU_POLL_INTERVAL", def: "30s (2s in dev)", help: "how often an open case of a polled agency is polled",
+			set: positive(func(c *Config) *time.Duration { return &c.PollInterval })},
+		{name: "SATUPINTU_QUEUE_VISIBILITY", def: "30s", help: "a claimed job not finished within this (its instance died) is taken up by another",
+			set: atLeast(time.Millisecond, func(c *Config) *time.Duration { return &c.QueueVisibility })},
+		{name: "SATUPINTU_ADMIN_TOKEN", def: "none: loopback only (dev)", required: true, secret: true, help: "bearer token of the operator endpoints (/admin/outbox) and of `satupintu outbox`",
+			set: func(c *Config, v string) error { c.AdminToken = v; return nil }},
+		{name: "SATUPINTU_SIM_STEP", def: "2s", help: "dev: how often a simulated agency moves each case one step",
+			set: duration(func(c *Config) *time.Duration { return &c.SimStep })},
+		{name: "SATUPINTU_WS_ORIGINS", def: "none", help: "browser origins (host patterns) allowed to open a websocket besides this server's own",
+			set: func(c *Config, v string) error { c.WSOrigins = splitList(v); return nil }},
+		{name: "SATUPINTU_WS_PING_INTERVAL", def: "25s", help: "how often the server pings an idle websocket, closing it after two missed pongs; 0 leaves it to the app's pings and TCP keepalive, and saves about 4 KB per connection",
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 0 {
+					return fmt.Errorf("must be a duration such as 25s, or 0 for no server pings")
+				}
+				c.WSPing = d
+				return nil
+			}},
+		{name: "GOOGLE_APPLICATION_CREDENTIALS", def: "none (dev: the fake FCM)", required: true, help: "service-account JSON file of the Firebase project that sends pushes",
+			set: func(c *Config, v string) error {
+				if _, err := os.Stat(v); err != nil {
+					return fmt.Errorf("cannot read the credentials file: %w", err)
+				}
+				c.FCMCredentials = v
+				return nil
+			}},
+		{name: "GOOGLE_CLOUD_PROJECT", def: "the credentials file's project_id", help: "Firebase project id",
+			set: func(c *Config, v string) error { c.FCMProject = v; return nil }},
+		{name: "SATUPINTU_FCM_ENDPOINT", def: "Google (dev: the fake FCM)", help: "FCM HTTP v1 base URL, for a test double; ends in /v1",
+			set: func(c *Config, v string) error {
+				if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return fmt.Errorf("must be an absolute http(s) URL")
+				}
+				c.FCMEndpoint = strings.TrimRight(v, "/")
+				return nil
+			}},
+		{name: "SATUPINTU_PUSH_TTL", def: "72h", help: "how long FCM keeps a push for an offline device",
+			set: positive(func(c *Config) *time.Duration { return &c.PushTTL })},
+		{name: "SATUPINTU_PUSH_MAX_ATTEMPTS", def: "8", help: "attempts of a push before it is recorded as failed",
+			set: intVar(func(c *Config) *int { return &c.PushMaxAttempts })},
+		{name: "SATUPINTU_PUSH_BACKOFF_BASE", def: "1s", help: "first wait before retrying a push (exponential, full jitter; Retry-After wins when longer)",
+			set: positive(func(c *Config) *time.Duration { return &c.PushBackoff[0] })},
+		{name: "SATUPINTU_PUSH_BACKOFF_MAX", def: "32s", help: "longest wait before retrying a push",
+			set: positive(func(c *Config) *time.Duration { return &c.PushBackoff[1] })},
+		{name: "SATUPINTU_PUSH_SEND_LEASE", def: "30s", help: "a push claimed by an instance that then dies is sent by another after this (it may then arrive twice, if the dead one had sent it)",
+			set: positive(func(c *Config) *time.Duration { return &c.PushSendLease })},
+		{name: "SATUPINTU_PPROF_ADDR", def: "none", help: "address of a separate listener serving net/http/pprof (keep it on loopback), for profiling",
+			set: func(c *Config, v string) error { c.PprofAddr = v; return nil }},
+		{name: "SATUPINTU_WORKERS", def: "true", help: "run the background workers here (forwarding, change dispatch, polling, pushes); false makes an API-only instance",
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("must be true or false")
+				}
+				c.Workers = b
+				return nil
+			}},
+		{name: "SATUPINTU_FORWARD_CONCURRENCY", def: "16", help: "requests forwarded to agencies at once per instance: forwards per second are about this over the agencies' latency (16 at 20 ms: 800/s)",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > 256 {
+					return fmt.Errorf("must be a whole number from 1 to 256 (an agency client lets 256 calls through at once)")
+				}
+				c.ForwardConcurrency = n
+				return nil
+			}},
+		{name: "SATUPINTU_PUSH_CONCURRENCY", def: "4", help: "push batches (up to 500 each) sent at once per instance; 0: this instance sends none (others do)",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 || n > 256 {
+					return fmt.Errorf("must be a whole number from 0 to 256")
+				}
+				c.PushConcurrency = n
+				return nil
+			}},
+		{name: "SATUPINTU_MAX_BODY_BYTES", def: "65536", help: "largest request body accepted", set: int64Var(func(c *Config) *int64 { return &c.Limits.MaxBodyBytes })},
+		{name: "SATUPINTU_GRAPHQL_MAX_DEPTH", def: "12", help: "deepest field nesting accepted", set: intVar(func(c *Config) *int { return &c.Limits.MaxDepth })},
+		{name: "SATUPINTU_GRAPHQL_MAX_ALIASES", def: "30", help: "most aliased fields in one operation", set: intVar(func(c *Config) *int { return &c.Limits.MaxAliases })},
+		{name: "SATUPINTU_GRAPHQL_MAX_FIELDS", def: "500", help: "most fields in one operation, fragments expanded", set: intVar(func(c *Config) *int { return &c.Limits.MaxFields })},
+		{name: "SATUPINTU_GRAPHQL_MAX_COMPLEXITY", def: "600", help: "gqlgen complexity limit", set: intVar(func(c *Config) *int { return &c.Limits.MaxComplexity })},
+		{name: "SATUPINTU_GRAPHQL_MAX_TOKENS", def: "10000", help: "parser token limit", set: intVar(func(c *Config) *int { return &c.Limits.MaxTokens })},
+		{name: "SATUPINTU_GRAPHQL_QUERY_CACHE", def: "1000", help: "parsed queries kept (LRU); also the automatic persisted queries kept without Redis", set: intVar(func(c *Config) *int { return &c.Limits.QueryCacheSize })},
+		{name: "SATUPINTU_RATE_CITIZEN", def: "120/1m,burst=40 (off in dev)", help: "requests to /graphql per citizen: <n>/<duration>[,burst=<b>] (burst n if not given), or off; beyond it HTTP 429 RATE_LIMITED with Retry-After",
+			set: limitVar(func(c *Config) *ratelimit.Limit { return &c.RateCitizen })},
+		{name: "SATUPINTU_RATE_IP", def: "600/1m,burst=200 (off in dev)", help: "requests to /graphql per client IP (IPv6: per /64), counted before the token is checked; same form, or off",
+			set: limitVar(func(c *Config) *ratelimit.Limit { return &c.RateIP })},
+		{name: "SATUPINTU_TRUST_PROXY_HEADERS", def: "false", help: "take the client IP from X-Forwarded-For's left-most entry: only behind a proxy that sets it (clients could forge it otherwise)",
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("must be true or false")
+				}
+				c.TrustProxyHeaders = b
+				return nil
+			}},
+	}
+
+	secret := func(name, help string, field func(c *Config) *string) variable {
+		return variable{name: name, def: "sandbox value (dev)", required: true, secret: true, help: help,
+			set: func(c *Config, v string) error { *field(c) = v; return nil }}
+	}
+	vs = append(vs,
+		secret("SATUPINTU_DUKCAPIL_API_KEY", "Dukcapil X-Api-Key", func(c *Config) *string { return &c.Dukcapil.APIKey }),
+		secret("SATUPINTU_EDUCATION_API_KEY", "education registry X-Api-Key", func(c *Config) *string { return &c.Education.APIKey }),
+		secret("SATUPINTU_POLICE_API_KEY", "police X-Api-Key", func(c *Config) *string { return &c.Police.APIKey }),
+		secret("SATUPINTU_SOCIAL_API_KEY", "social register X-Api-Key", func(c *Config) *string { return &c.Social.APIKey }),
+		secret("SATUPINTU_BPJS_CONS_ID", "BPJS VClaim consumer id (X-cons-id)", func(c *Config) *string { return &c.BPJS.ConsID }),
+		secret("SATUPINTU_BPJS_SECRET", "BPJS consumer secret (signs requests, keys responses)", func(c *Config) *string { return &c.BPJS.Secret }),
+		secret("SATUPINTU_BPJS_USER_KEY", "BPJS user_key", func(c *Config) *string { return &c.BPJS.UserKey }),
+		secret("SATUPINTU_BPJS_PCARE_USER", "BPJS PCare user (X-authorization)", func(c *Config) *string { return &c.BPJS.PCareUser }),
+		secret("SATUPINTU_BPJS_PCARE_PASSWORD", "BPJS PCare password", func(c *Config) *string { return &c.BPJS.PCarePassword }),
+		secret("SATUPINTU_SATUSEHAT_CLIENT_ID", "SATUSEHAT OAuth2 client id", func(c *Config) *string { return &c.SatuSehat.ClientID }),
+		secret("SATUPINTU_SATUSEHAT_CLIENT_SECRET", "SATUSEHAT OAuth2 client secret", func(c *Config) *string { return &c.SatuSehat.ClientSecret }),
+	)
+
+	for _, a := range caseAgencies {
+		vs = append(vs,
+			variable{name: envName(a, "CASE_SECRET"), pattern: "SATUPINTU_<AGENCY>_CASE_SECRET", def: "sandbox value (dev)", required: true, secret: true,
+				help: "secret shared with bpjs, education, police and social for signed forwards and webhooks; several, comma-separated, during a rotation (the first signs)",
+				set: func(c *Config, v string) error {
+					var secrets [][]byte
+					for _, s := range splitList(v) {
+						if len(s) < 16 {
+							return fmt.Errorf("each secret must be at least 16 characters")
+						}
+						secrets = append(secrets, []byte(s))
+					}
+					c.CaseSecrets[a] = secrets
+					return nil
+				}},
+			variable{name: envName(a, "EVENTS"), pattern: "SATUPINTU_<AGENCY>_EVENTS", def: "poll for education, webhook for the others",
+				help: "how bpjs, education, police and social report case statuses: webhook or poll",
+				set: func(c *Config, v string) error {
+					switch v {
+					case "webhook":
+						c.Polled[a] = false
+					case "poll":
+						c.Polled[a] = true
+					default:
+						return fmt.Errorf("must be webhook or poll")
+					}
+					return nil
+				}},
+		)
+	}
+	for _, a := range sp.Agencies {
+		d := agencyDefaults(a)
+		vs = append(vs,
+			variable{name: envName(a, "URL"), pattern: "SATUPINTU_<AGENCY>_URL", def: "embedded simulator (dev)", required: true, help: string(a) + " base URL",
+				set: func(c *Config, v string) error {
+					return setAgency(c, a, func(ac *agency.Config) error { ac.BaseURL = v; return nil })
+				}},
+			agencyDuration(a, "TIMEOUT", d.Timeout, "whole call, retries included", func(ac *agency.Config) *time.Duration { return &ac.Timeout }),
+			agencyDuration(a, "ATTEMPT_TIMEOUT", d.AttemptTimeout, "one HTTP attempt", func(ac *agency.Config) *time.Duration { return &ac.AttemptTimeout }),
+			agencyInt(a, "RETRIES", d.Retries, "extra attempts of a read (never of a forward)", func(ac *agency.Config) *int { return &ac.Retries }),
+			agencyDuration(a, "BACKOFF_BASE", d.BackoffBase, "first retry backoff (exponential, full jitter)", func(ac *agency.Config) *time.Duration { return &ac.BackoffBase }),
+			agencyDuration(a, "BACKOFF_MAX", d.BackoffMax, "longest retry backoff", func(ac *agency.Config) *time.Duration { return &ac.BackoffMax }),
+			variable{name: envName(a, "BREAKER_FAILURES"), pattern: "SATUPINTU_<AGENCY>_BREAKER_FAILURES", def: strconv.Itoa(int(d.BreakerFailures)), help: "consecutive failures that open the breaker",
+				set: func(c *Config, v string) error {
+					n, err := strconv.ParseUint(v, 10, 32)
+					if err != nil {
+						return fmt.Errorf("must be a whole number")
+					}
+					return setAgency(c, a, func(ac *agency.Config) error { ac.BreakerFailures = uint32(n); return nil })
+				}},
+			agencyDuration(a, "BREAKER_OPEN_FOR", d.BreakerOpenFor, "how long an open breaker stops calls before one probe", func(ac *agency.Config) *time.Duration { return &ac.BreakerOpenFor }),
+			agencyInt(a, "MAX_CONCURRENT", d.MaxConcurrent, "calls in flight (bulkhead); more fail at once", func(ac *agency.Config) *int { return &ac.MaxConcurrent }),
+			agencyDuration(a, "CACHE_TTL", d.DefaultTTL, "how long a cached read is fresh (0 turns caching off)", func(ac *agency.Config) *time.Duration { return &ac.DefaultTTL }),
+			agencyDuration(a, "STALE_FOR", d.StaleFor, "how long past its TTL a cached read may be served when the agency fails", func(ac *agency.Config) *time.Duration { return &ac.StaleFor }),
+		)
+	}
+	return vs
+}
+
+func setAgency(c *Config, a sp.Agency, f func(*agency.Config) error) error {
+	ac := c.Agencies[a]
+	if err := f(&ac); err != nil {
+		return err
+	}
+	c.Agencies[a] = ac
+	return nil
+}
+
+func agencyDuration(a sp.Agency, suffix string, def time.Duration, help string, f func(*agency.Config) *time.Duration) variable {
+	return variable{name: envName(a, suffix), pattern: "SATUPINTU_<AGENCY>_" + suffix, def: def.String(), help: help, set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("must be a duration such as 2s or 500ms")
+		}
+		return setAgency(c, a, func(ac *agency.Config) error { *f(ac) = d; return nil })
+	}}
+}
+
+func agencyInt(a sp.Agency, suffix string, def int, help string, f func(*agency.Config) *int) variable {
+	return variable{name: envName(a, suffix), pattern: "SATUPINTU_<AGENCY>_" + suffix, def: strconv.Itoa(def), help: help, set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("must be a whole number")
+		}
+		return setAgency(c, a, func(ac *agency.Config) error { *f(ac) = n; return nil })
+	}}
+}
+
+func duration(f func(c *Config) *time.Duration) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("must be a duration such as 15s")
+		}
+		*f(c) = d
+		return nil
+	}
+}
+
+// positive is a duration the workers wait or keep something for: zero
+// would make them spin or forget at once.
+func positive(f func(c *Config) *time.Duration) func(c *Config, v string) error {
+	return atLeast(time.Nanosecond, f)
+}
+
+func atLeast(least time.Duration, f func(c *Config) *time.Duration) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil || d <= 0:
+			return fmt.Errorf("must be a positive duration such as 30s")
+		case d < least:
+			return fmt.Errorf("must be at least %s", least)
+		}
+		*f(c) = d
+		return nil
+	}
+}
+
+func intVar(f func(c *Config) *int) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("must be a positive whole number")
+		}
+		*f(c) = n
+		return nil
+	}
+}
+
+func int64Var(f func(c *Config) *int64) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("must be a positive whole number")
+		}
+		*f(c) = n
+		return nil
+	}
+}
+
+func limitVar(f func(c *Config) *ratelimit.Limit) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		l, err := ratelimit.Parse(v)
+		if err != nil {
+			return err
+		}
+		*f(c) = l
+		return nil
+	}
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

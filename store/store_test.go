@@ -1,0 +1,135 @@
+package store_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+
+	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/queue"
+	"github.com/satupintu/satupintu/ratelimit"
+	"github.com/satupintu/satupintu/store"
+	storeredis "github.com/satupintu/satupintu/store/redis"
+)
+
+func config() store.Config {
+	return store.Config{
+		Prefix:           "satupintu-store-test:",
+		CitizenKeySecret: []byte("0123456789abcdef0123456789abcdef"),
+		QueueVisibility:  30 * time.Second,
+		CacheMaxEntries:  10,
+		APQMaxEntries:    10,
+		LimiterMaxKeys:   10,
+		ReplayMaxEntries: 10,
+	}
+}
+
+var discard = slog.New(slog.DiscardHandler)
+
+// Each engine opens every port, and they work.
+func TestOpen(t *testing.T) {
+	redisURL := "redis://" + miniredis.RunT(t).Addr()
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		redisURL = u
+	}
+	for engine, url := range map[string]string{"memory": "", "redis": redisURL} {
+		t.Run(engine, func(t *testing.T) {
+			cfg := config()
+			cfg.RedisURL = url
+			cfg.Prefix += engine + ":" + time.Now().Format("150405.000000000") + ":"
+			s, err := store.Open(context.Background(), cfg, discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if url != "" {
+				t.Cleanup(func() { deleteKeys(t, url, cfg.Prefix) })
+			}
+			defer func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			}()
+			if s.Engine != engine {
+				t.Errorf("Engine = %q, want %q", s.Engine, engine)
+			}
+			if s.Cache == nil || s.Cases == nil || s.Polls == nil || s.Broker == nil || s.Devices == nil || s.Inbox == nil ||
+				s.Deliveries == nil || s.Pushes == nil || s.Limiter == nil || s.APQ == nil || s.Replays == nil {
+				t.Fatalf("a port is missing: %+v", s)
+			}
+			ctx := context.Background()
+			// The two queues are distinct.
+			if err := s.Polls.Enqueue(ctx, queue.Job{ID: "poll-1"}); err != nil {
+				t.Fatal(err)
+			}
+			if jobs, err := s.Pushes.Claim(ctx, "t", 10); err != nil || len(jobs) != 0 {
+				t.Errorf("pushes claimed %v, %v; want nothing: the poll went to another queue", jobs, err)
+			}
+			if first, err := s.Replays.First(ctx, "sig:1", time.Minute); err != nil || !first {
+				t.Errorf("replay guard: %v, %v", first, err)
+			}
+			if d, err := s.Limiter.Allow(ctx, "k", ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1}); err != nil || !d.Allowed {
+				t.Errorf("limiter: %+v, %v", d, err)
+			}
+			if _, err := s.Devices.OfCitizen(ctx, sp.NIK("3174011505800001"), time.Time{}); err != nil {
+				t.Errorf("devices: %v", err)
+			}
+			for _, c := range s.Ready {
+				if err := c.Check(ctx); err != nil {
+					t.Errorf("readiness %s: %v", c.Name, err)
+				}
+			}
+			if want := map[string]int{"memory": 0, "redis": 1}[engine]; len(s.Ready) != want {
+				t.Errorf("%d readiness checks, want %d", len(s.Ready), want)
+			}
+		})
+	}
+}
+
+// A bad configuration names every problem at once; an unreachable Redis
+// names REDIS_URL and never the password.
+func TestOpenRefuses(t *testing.T) {
+	cfg := config()
+	cfg.QueueVisibility, cfg.CacheMaxEntries, cfg.ReplayMaxEntries = 0, 0, -1
+	_, err := store.Open(context.Background(), cfg, discard)
+	if err == nil {
+		t.Fatal("a bad configuration was opened")
+	}
+	for _, want := range []string{"visibility", "cache", "webhook replay"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal does not mention %s: %v", want, err)
+		}
+	}
+
+	cfg = config()
+	cfg.RedisURL = "redis://:hunter2-secret@127.0.0.1:1"
+	cfg.CitizenKeySecret = []byte("short")
+	if _, err := store.Open(context.Background(), cfg, discard); err == nil || !strings.Contains(err.Error(), "citizen key secret") {
+		t.Errorf("a short citizen key secret: %v", err)
+	}
+	cfg.CitizenKeySecret = config().CitizenKeySecret
+	_, err = store.Open(context.Background(), cfg, discard)
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("unreachable Redis: %v", err)
+	}
+}
+
+// deleteKeys removes what a test wrote under prefix (rate-limit keys put
+// "rate:" in front of it).
+func deleteKeys(t *testing.T, url, prefix string) {
+	ctx := context.Background()
+	c, err := storeredis.Connect(ctx, url, storeredis.ConnectOptions{})
+	if err != nil {
+		t.Errorf("cleaning up Redis: %v", err)
+		return
+	}
+	defer c.Close()
+	iter := c.Scan(ctx, 0, "*"+prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		c.Del(ctx, iter.Val())
+	}
+}

@@ -7,13 +7,13 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/integrations/dukcapil"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
@@ -205,13 +205,12 @@ func (c *memCache) Set(_ context.Context, k string, v []byte, _ time.Duration) e
 // it from the cache.
 func TestCachedFamilyIsNotServedForAnotherCard(t *testing.T) {
 	sb, url := setup(t)
-	var clock atomic.Int64 // the adapter's clock, moved by the test
-	clock.Store(now.UnixNano())
+	clock := testkit.NewClock(now) // the adapter's clock, moved by the test
 	cfg := agency.Defaults()
 	cfg.BaseURL = url + "/dukcapil"
 	c, err := agency.New(sp.AgencyDukcapil, cfg, agency.Options{
 		Cache: &memCache{m: map[string][]byte{}}, CacheKey: []byte("dukcapil-test-cache-key"),
-		Now: func() time.Time { return time.Unix(0, clock.Load()) },
+		Now: clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +231,7 @@ func TestCachedFamilyIsNotServedForAnotherCard(t *testing.T) {
 	}
 	forbidden(sriKK) // fresh cache entry: Budi's own card, not Sri's
 
-	clock.Add(int64(cfg.DefaultTTL + time.Minute)) // own card now stale: foreign reads reach the agency
+	clock.Advance(cfg.DefaultTTL + time.Minute) // own card now stale: foreign reads reach the agency
 	before := sb.Counts()[sp.AgencyDukcapil]
 	forbidden(sriKK)
 	forbidden("3174010101990001")

@@ -50,6 +50,16 @@ func disbursement(status readmodel.DisbursementStatus, days int) readmodel.Snaps
 	}}}
 }
 
+// only is the one alert snap yields today.
+func only(t *testing.T, snap readmodel.Snapshot) readmodel.Alert {
+	t.Helper()
+	got := readmodel.Alerts(snap, today)
+	if len(got) != 1 {
+		t.Fatalf("%d alerts %+v, want 1", len(got), got)
+	}
+	return got[0]
+}
+
 // fires is the alert a row expects: its kind, severity and due date (dueIn
 // days from today; noDue for an alert without one).
 type fires struct {
@@ -129,17 +139,13 @@ func TestAlertRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := readmodel.Alerts(tt.snap, today)
 			if tt.want == nil {
-				if len(got) != 0 {
+				if got := readmodel.Alerts(tt.snap, today); len(got) != 0 {
 					t.Fatalf("alerts %+v, want none", got)
 				}
 				return
 			}
-			if len(got) != 1 {
-				t.Fatalf("%d alerts %+v, want one %s", len(got), got, tt.want.kind)
-			}
-			a := got[0]
+			a := only(t, tt.snap)
 			if a.Kind != tt.want.kind || a.Severity != tt.want.sev {
 				t.Errorf("alert %s %s, want %s %s", a.Kind, a.Severity, tt.want.kind, tt.want.sev)
 			}
@@ -174,11 +180,7 @@ func TestAlertsCarryWhatTheAppNeeds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
-			got := readmodel.Alerts(tt.snap, today)
-			if len(got) != 1 {
-				t.Fatalf("%d alerts, want 1", len(got))
-			}
-			a := got[0]
+			a := only(t, tt.snap)
 			if a.ID != tt.id || a.DeepLink != tt.deepLink || a.ServiceID != tt.service || a.Agency != tt.agency {
 				t.Errorf("alert id %q link %q service %q agency %s, want %q %q %q %s",
 					a.ID, a.DeepLink, a.ServiceID, a.Agency, tt.id, tt.deepLink, tt.service, tt.agency)
@@ -234,11 +236,7 @@ func TestAlertTexts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := readmodel.Alerts(tt.snap, today)
-			if len(got) != 1 {
-				t.Fatalf("%d alerts, want 1", len(got))
-			}
-			a := got[0]
+			a := only(t, tt.snap)
 			if a.Title != tt.title {
 				t.Errorf("title %+v\nwant  %+v", a.Title, tt.title)
 			}

@@ -13,6 +13,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/store/memory"
 )
@@ -28,24 +29,6 @@ var start = time.Date(2026, 3, 2, 9, 0, 0, 0, sp.Jakarta)
 
 // visibility is the lease of a claimed job in the test queues.
 const visibility = time.Minute
-
-// clock is the injectable time every component of a test reads.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // fakeAgency is the boundary of the case contract: what integrations/caseapi
 // does over HTTP, here in memory, with per-test behaviour.
@@ -119,7 +102,7 @@ func (a *fakeAgency) pollCalls() [][]string {
 type harness struct {
 	t         *testing.T
 	ctx       context.Context
-	clock     *clock
+	clock     *testkit.Clock
 	store     *memory.CaseStore
 	polls     *memory.Queue
 	broker    *memory.Broker
@@ -139,7 +122,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	h := &harness{
 		t: t, ctx: context.Background(), clock: clk,
 		store:  memory.NewCaseStore(clk.Now, visibility),

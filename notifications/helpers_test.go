@@ -12,6 +12,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/store/memory"
@@ -25,24 +26,6 @@ const (
 )
 
 var start = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
-
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // fakeSender is the FCM boundary: it answers each push by its token from a
 // script, and records every SendEach call.
@@ -126,7 +109,7 @@ func failWith(o notifications.Outcome, tokens ...string) func(string, int) notif
 type env struct {
 	t          *testing.T
 	ctx        context.Context
-	clock      *clock
+	clock      *testkit.Clock
 	cat        *catalog.Catalog
 	devices    *memory.Devices
 	inbox      *memory.Inbox
@@ -143,7 +126,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, ctx: context.Background(), clock: &clock{now: start}, cat: cat,
+	e := &env{t: t, ctx: context.Background(), clock: testkit.NewClock(start), cat: cat,
 		devices: memory.NewDevices(), inbox: memory.NewInbox(), sender: &fakeSender{}}
 	e.deliveries = memory.NewDeliveries(memory.WithNow(e.clock.Now))
 	e.queue = memory.NewQueue(time.Minute, e.clock.Now)

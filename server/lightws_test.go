@@ -10,13 +10,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/satupintu/satupintu/internal/testkit"
 )
 
 // A panic while serving a websocket never takes the process down: before
 // the upgrade it is answered like any request's; after it, it is logged
 // and the socket closed. The server keeps serving.
 func TestWebsocketPanicsAreContained(t *testing.T) {
-	logs := &SyncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	h := recoverPanics(log, lightWebsockets(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Has("after") {

@@ -23,6 +23,7 @@ import (
 	"github.com/satupintu/satupintu/auth"
 	"github.com/satupintu/satupintu/cases/signature"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/server"
@@ -46,24 +47,9 @@ const (
 	nikB = "3174000000000002"
 )
 
-// clock is a fake clock safe for concurrent use.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newClock is the rate limiter's clock, moved by the test.
+func newClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC))
 }
 
 // serve starts the whole HTTP surface over loopback with d's settings and
@@ -299,7 +285,7 @@ func (failingLimiter) Allow(ctx context.Context, key string, l ratelimit.Limit) 
 // counts each pass in the metrics.
 func TestRateLimitFailsOpen(t *testing.T) {
 	clk := newClock()
-	logs := &server.SyncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	reg := prometheus.NewRegistry()
 	srv := serve(t, server.Deps{
 		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),

@@ -6,37 +6,24 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
 
-// ssClock is a clock the test moves by hand.
-type ssClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *ssClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *ssClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type ssEnv struct {
-	clk *ssClock
+	clk *testkit.Clock
 	sb  *sim.Sandbox
 	url string // the SATUSEHAT root
 }
 
 func newSSEnv(t *testing.T) *ssEnv {
 	t.Helper()
-	clk := &ssClock{t: time.Date(2026, 5, 4, 10, 0, 0, 0, sp.Jakarta)}
+	clk := testkit.NewClock(time.Date(2026, 5, 4, 10, 0, 0, 0, sp.Jakarta))
 	sb := sim.New(sim.Options{Now: clk.Now})
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)

@@ -15,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/satupintu/satupintu/api"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/store/memory"
 )
 
@@ -25,28 +26,11 @@ var (
 	body    = []byte(`{"eventId":"evt-1","sequence":1,"status":"RECEIVED","occurredAt":"2026-03-02T09:14:30+07:00"}`)
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func fixed() *clock { return &clock{t: now} }
+// fixed is a clock at now, moved by the test.
+func fixed() *testkit.Clock { return testkit.NewClock(now) }
 
 // newVerifier is a Verifier on c with an in-process replay guard on c.
-func newVerifier(c *clock) *Verifier {
+func newVerifier(c *testkit.Clock) *Verifier {
 	return NewVerifier(c.Now, memory.NewReplayGuard(1<<20, memory.WithNow(c.Now)))
 }
 
@@ -117,7 +101,7 @@ func TestWorkedExampleOfTheContract(t *testing.T) {
 	if got := op.RequestBody.Value.Content.Get("application/json").Examples["inReview"].Value.Value; !reflect.DeepEqual(got, exBody) {
 		t.Errorf("webhook example body %v differs from the worked example's %v", got, exBody)
 	}
-	if err := newVerifier(&clock{t: at.Add(time.Minute)}).Verify(ex.Header, []byte(ex.Body), [][]byte{[]byte(ex.Secret)}); err != nil {
+	if err := newVerifier(testkit.NewClock(at.Add(time.Minute))).Verify(ex.Header, []byte(ex.Body), [][]byte{[]byte(ex.Secret)}); err != nil {
 		t.Errorf("the worked example does not verify: %v", err)
 	}
 }
@@ -290,16 +274,16 @@ func TestReplay(t *testing.T) {
 		t.Errorf("second use: %v, want ErrReplayed", err)
 	}
 	// The same body signed anew (another second) is a new delivery.
-	c.Add(time.Second)
+	c.Advance(time.Second)
 	if err := v.Verify(Sign(secret, c.Now(), body), body, [][]byte{secret}); err != nil {
 		t.Errorf("a fresh signature of the same body: %v", err)
 	}
 	// Still refused until it could no longer pass the timestamp check, then stale.
-	c.Add(Tolerance - time.Second)
+	c.Advance(Tolerance - time.Second)
 	if err := v.Verify(h, body, [][]byte{secret}); !errors.Is(err, ErrReplayed) {
 		t.Errorf("replay at the edge of the window: %v, want ErrReplayed", err)
 	}
-	c.Add(time.Second)
+	c.Advance(time.Second)
 	if err := v.Verify(h, body, [][]byte{secret}); !errors.Is(err, ErrStale) {
 		t.Errorf("replay after the window: %v, want ErrStale", err)
 	}
@@ -450,7 +434,7 @@ func BenchmarkVerify(b *testing.B) {
 		for b.Loop() {
 			if i == n { // every signature used: move on a window, sign the ring anew
 				b.StopTimer()
-				c.Add(Tolerance + time.Second)
+				c.Advance(Tolerance + time.Second)
 				for j := range n {
 					hs[j] = Sign(secret, c.Now(), bodies[j])
 				}

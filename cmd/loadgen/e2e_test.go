@@ -19,6 +19,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim/seed"
 )
 
@@ -62,23 +63,6 @@ func binaries(t *testing.T) string {
 	return binDir
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // dumpLogs shows the end of every server log of a failed test.
 func dumpLogs(t *testing.T, dir string) {
 	if !t.Failed() {
@@ -96,7 +80,7 @@ func TestEveryScenarioSmoke(t *testing.T) {
 	bin := binaries(t)
 	logs := t.TempDir()
 	t.Cleanup(func() { dumpLogs(t, logs) })
-	out := &syncBuffer{}
+	out := &testkit.SyncBuffer{}
 	err := run(t.Context(), []string{"loadgen", "-duration", "200ms", "-concurrency", "4", "-rounds", "2",
 		"-citizens", "10", "-devices", "20", "-subscribers", "20", "-bin-dir", bin, "-log-dir", logs}, os.Getenv, out, out)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim/seed"
 )
 
@@ -88,7 +89,7 @@ func (ta *testApp) caseOf(tok, id string) map[string]any {
 func (ta *testApp) waitStatus(tok, id, status string) map[string]any {
 	ta.t.Helper()
 	var c map[string]any
-	waitFor(ta.t, func() bool {
+	testkit.WaitFor(ta.t, "case "+id+" to be "+status, func() bool {
 		c = ta.caseOf(tok, id)
 		return get(c, "status") == status
 	})
@@ -164,6 +165,7 @@ func TestCaseThroughAWebhookAgency(t *testing.T) {
 	if !slices.Equal(heard, want[1:]) {
 		t.Errorf("subscriber heard %v, want %v", heard, want[1:])
 	}
+	ta.waitQuiet() // no forward is still on its way
 	if n, distinct := ta.sandbox.CaseIntake(sp.AgencyPolice); n != 1 || distinct != 1 {
 		t.Errorf("police saw %d forwards of %d cases, want 1 of 1", n, distinct)
 	}
@@ -228,6 +230,7 @@ func TestSameIdempotencyKeyTwiceConcurrently(t *testing.T) {
 		}
 	}
 	ta.waitStatus(tok, ids[0], "FORWARDED")
+	ta.waitQuiet() // no forward is still on its way
 	if n, distinct := ta.sandbox.CaseIntake(sp.AgencyPolice); n != 1 || distinct != 1 {
 		t.Errorf("police saw %d forwards of %d cases, want 1 of 1", n, distinct)
 	}
@@ -242,7 +245,7 @@ func TestForwardRetriedUntilTheAgencyIsBack(t *testing.T) {
 	tok := ta.token(seed.NIKDewi)
 	ta.fault(`{"agency":"police","down":true}`)
 	id := ta.submitOK(tok, "skck-application", "dewi-skck-down-1", skck)
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, "the forward to be retried three times", func() bool {
 		c := ta.caseOf(tok, id)
 		n, _ := get(c, "delivery", "attempts").(float64)
 		return get(c, "delivery", "state") == "RETRYING" && n >= 3
@@ -252,6 +255,7 @@ func TestForwardRetriedUntilTheAgencyIsBack(t *testing.T) {
 	}
 	ta.fault(`{"agency":"police"}`)
 	ta.waitStatus(tok, id, "FORWARDED")
+	ta.waitQuiet() // no forward is still on its way
 	if n, distinct := ta.sandbox.CaseIntake(sp.AgencyPolice); n != 1 || distinct != 1 {
 		t.Errorf("police saw %d forwards of %d cases, want exactly 1", n, distinct)
 	}
@@ -309,6 +313,7 @@ func TestSubmissionRefusalsStoreNothing(t *testing.T) {
 			t.Errorf("%s has %d cases after refusals", nik.Masked(), n)
 		}
 	}
+	ta.waitQuiet() // no forward is still on its way
 	for _, a := range []sp.Agency{sp.AgencyPolice, sp.AgencySocial, sp.AgencyBPJS} {
 		if n, _ := ta.sandbox.CaseIntake(a); n != 0 {
 			t.Errorf("%s received %d forwards for refused submissions", a, n)
@@ -341,7 +346,7 @@ func TestCancelBeforeReview(t *testing.T) {
 		t.Fatalf("cancel: %+v %v", r.Errors, r.Data)
 	}
 	// The police learn of it and stop: stepping moves nothing.
-	waitFor(t, func() bool { return ta.sandbox.CaseCancelled(sp.AgencyPolice, id) })
+	testkit.WaitFor(t, "the police to learn of the cancellation", func() bool { return ta.sandbox.CaseCancelled(sp.AgencyPolice, id) })
 	for range 3 {
 		ta.sandbox.StepCases(context.Background())
 	}
@@ -395,17 +400,33 @@ func TestCasesArePrivate(t *testing.T) {
 		t.Error("subscribing to another citizen's case was neither refused nor answered")
 	}
 	// And a subscription to all of Budi's cases hears nothing of Dewi's.
+	// Budi's own cases bracket Dewi's changes: hearing his first shows the
+	// subscription is live before them; his second is published after all
+	// of them, and a subscription delivers in order, so whatever it heard
+	// of Dewi's would come before it.
 	all, err := ta.subscribeWS(budi, `subscription { caseUpdated { caseId } }`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	hearUntil := func(caseID string) {
+		t.Helper()
+		for {
+			u := get(all.await(t), "caseUpdated", "caseId")
+			if u == id {
+				t.Fatalf("Budi hears Dewi's case: %v", u)
+			}
+			if u == caseID {
+				return
+			}
+		}
+	}
+	before := ta.submitOK(budi, "skck-application", "budi-private-before", skck)
+	hearUntil(before)
 	ta.waitStatus(dewi, id, "FORWARDED")
 	ta.stepUntil(dewi, id, "IN_REVIEW")
-	select {
-	case u := <-all.next:
-		t.Errorf("Budi hears Dewi's case: %v", u)
-	case <-time.After(300 * time.Millisecond):
-	}
+	ta.waitQuiet() // every change of Dewi's is published
+	hearUntil(ta.submitOK(budi, "lost-item-report", "budi-private-after", map[string]string{
+		"itemType": "KTP", "lostOn": ta.sandbox.Seed.Today.String(), "location": "Stasiun Manggarai"}))
 }
 
 func TestOutboxParksAndReplays(t *testing.T) {
@@ -413,7 +434,7 @@ func TestOutboxParksAndReplays(t *testing.T) {
 	tok := ta.token(seed.NIKDewi)
 	ta.fault(`{"agency":"police","down":true}`)
 	id := ta.submitOK(tok, "skck-application", "dewi-skck-parked", skck)
-	waitFor(t, func() bool { return get(ta.caseOf(tok, id), "delivery", "state") == "STALLED" })
+	testkit.WaitFor(t, "the forward to stall", func() bool { return get(ta.caseOf(tok, id), "delivery", "state") == "STALLED" })
 
 	var out strings.Builder
 	env := func(string) string { return "" }
@@ -428,6 +449,7 @@ func TestOutboxParksAndReplays(t *testing.T) {
 		t.Fatalf("outbox replay: %v", err)
 	}
 	ta.waitStatus(tok, id, "FORWARDED")
+	ta.waitQuiet() // no forward is still on its way
 	if n, _ := ta.sandbox.CaseIntake(sp.AgencyPolice); n != 1 {
 		t.Errorf("police saw %d forwards, want 1", n)
 	}

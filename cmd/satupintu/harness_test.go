@@ -8,11 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
+	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
@@ -22,26 +23,9 @@ import (
 type testApp struct {
 	*app
 	t    *testing.T
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 	// sandboxExt is the sandbox of a production-mode test (outside the app).
 	sandboxExt *sim.Sandbox
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startApp starts satupintu with env on top of dev defaults.
@@ -53,7 +37,7 @@ func startApp(t *testing.T, env map[string]string) *testApp {
 		t.Fatalf("config: %v", err)
 	}
 	cfg.Addr = "127.0.0.1:0"
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	a, err := start(context.Background(), cfg, newLogger(logs, slog.LevelDebug))
 	if err != nil {
 		t.Fatalf("start: %v", err)
@@ -69,6 +53,37 @@ func startApp(t *testing.T, env map[string]string) *testApp {
 		ta.assertLogsClean()
 	})
 	return ta
+}
+
+// waitQuiet waits until the forward, change and push queues hold no job,
+// waiting or in flight: every change is published and notified, and every
+// push is sent, given up or dead-lettered. Until the next change nothing
+// more is forwarded or pushed, so a test may then count what arrived and
+// know that no duplicate is still on its way.
+func (ta *testApp) waitQuiet() {
+	ta.t.Helper()
+	waitDrained(ta.t, testkit.Timeout, map[string]queue.Queue{
+		"forwards": ta.app.stores.Cases.Forwards(), "changes": ta.app.stores.Cases.Changes(), "pushes": ta.app.stores.Pushes,
+	})
+}
+
+// waitDrained waits until every queue holds no job, waiting or in flight,
+// whichever instance enqueued or claimed it. (The poll queue is never
+// drained: a polled case is looked at again and again.)
+func waitDrained(t testing.TB, within time.Duration, queues map[string]queue.Queue) {
+	t.Helper()
+	testkit.WaitWithin(t, within, "the work queues to drain", func() bool {
+		for name, q := range queues {
+			n, err := q.Depth(context.Background())
+			if err != nil {
+				t.Fatalf("depth of the %s queue: %v", name, err)
+			}
+			if n > 0 {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // assertLogsClean fails the test if any seeded NIK or KK reached the log.

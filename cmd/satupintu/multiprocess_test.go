@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,7 +20,10 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
+	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/sim/seed"
+	storeredis "github.com/satupintu/satupintu/store/redis"
 )
 
 // process is a real satupintu or agencysim process.
@@ -27,7 +31,7 @@ type process struct {
 	name string
 	url  string
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 }
 
 func freeAddr(t *testing.T) string {
@@ -56,7 +60,7 @@ func buildBinaries(t *testing.T) (satupintu, agencysim string) {
 func startProcess(t *testing.T, name, bin string, env map[string]string) *process {
 	t.Helper()
 	addr := freeAddr(t)
-	p := &process{name: name, url: "http://" + addr, logs: &syncBuffer{}}
+	p := &process{name: name, url: "http://" + addr, logs: &testkit.SyncBuffer{}}
 	p.cmd = exec.Command(bin)
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for k, v := range env {
@@ -94,7 +98,7 @@ func startProcess(t *testing.T, name, bin string, env map[string]string) *proces
 	if name == "agencysim" {
 		health = "/sim/stats"
 	}
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, name+" to answer "+health, func() bool {
 		resp, err := http.Get(p.url + health)
 		if err == nil {
 			resp.Body.Close()
@@ -102,6 +106,26 @@ func startProcess(t *testing.T, name, bin string, env map[string]string) *proces
 		return err == nil && resp.StatusCode == http.StatusOK
 	})
 	return p
+}
+
+// redisQueues are the forward, change and push queues of the instances
+// sharing prefix on the Redis at url.
+func redisQueues(t *testing.T, url, prefix string) map[string]queue.Queue {
+	t.Helper()
+	rc, err := storeredis.Connect(context.Background(), url, storeredis.ConnectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rc.Close() })
+	qs := map[string]queue.Queue{}
+	for _, name := range []string{"forwards", "changes", "pushes"} {
+		q, err := storeredis.NewQueue(rc, prefix, name, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs[name] = q
+	}
+	return qs
 }
 
 func tail(s string, n int) string {
@@ -265,21 +289,50 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 		t.Fatalf("%d cases accepted for %d submissions", len(accepted), total)
 	}
 
-	// Every case forwarded, each exactly once as far as the agency can tell.
+	// Every case forwarded, each exactly once as far as the agency can tell,
+	// and every status change pushed to every device, none twice. The
+	// counts are taken once the queues in Redis are empty: every forward
+	// answered, every change notified, every push sent (a claim of the
+	// killed instance lapses and another takes it over first), so nothing
+	// is still on its way.
 	type intake struct {
 		Requests int      `json:"requests"`
 		Distinct int      `json:"distinct"`
 		Cases    []string `json:"cases"`
 	}
-	var in map[string]intake
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		getJSON(t, simProc.url+"/sim/intake", &in)
-		if in["police"].Distinct >= total || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
+	want := 5 * total // FORWARDED, RECEIVED, IN_REVIEW, APPROVED, COMPLETED
+	type push struct {
+		Token string            `json:"token"`
+		Data  map[string]string `json:"data"`
+		At    time.Time         `json:"at"`
 	}
+	var (
+		in     map[string]intake
+		pushes []push
+		seen   = map[string]int{}
+	)
+	readPushes := func() {
+		getJSON(t, simProc.url+"/sim/push", &pushes)
+		clear(seen)
+		for _, p := range pushes {
+			seen[p.Data["notificationId"]+"|"+p.Token]++
+		}
+	}
+	// Thousands of pushes to fetch and decode: look a few times a second.
+	arrived := testkit.PollEvery(4*time.Minute, 250*time.Millisecond, func() bool {
+		getJSON(t, simProc.url+"/sim/intake", &in)
+		if in["police"].Distinct < total {
+			return false
+		}
+		readPushes()
+		return len(seen) >= want
+	})
+	if arrived {
+		waitDrained(t, 3*time.Minute, redisQueues(t, redisURL, prefix))
+		getJSON(t, simProc.url+"/sim/intake", &in)
+		readPushes()
+	}
+
 	if in["police"].Distinct != total {
 		t.Fatalf("the police received %d distinct cases of %d", in["police"].Distinct, total)
 	}
@@ -289,28 +342,6 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 		}
 	}
 	t.Logf("police: %d forward requests for %d cases (repeats are answered from the Idempotency-Key)", in["police"].Requests, in["police"].Distinct)
-
-	// Every status change pushed to every device, none twice.
-	want := 5 * total // FORWARDED, RECEIVED, IN_REVIEW, APPROVED, COMPLETED
-	type push struct {
-		Token string            `json:"token"`
-		Data  map[string]string `json:"data"`
-		At    time.Time         `json:"at"`
-	}
-	var pushes []push
-	seen := map[string]int{}
-	deadline = time.Now().Add(3 * time.Minute)
-	for {
-		getJSON(t, simProc.url+"/sim/push", &pushes)
-		clear(seen)
-		for _, p := range pushes {
-			seen[p.Data["notificationId"]+"|"+p.Token]++
-		}
-		if len(seen) >= want || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
 	if len(seen) != want {
 		t.Errorf("%d distinct pushes of %d status changes reached the devices", len(seen), want)
 	}

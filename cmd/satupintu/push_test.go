@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/satupintu/satupintu/internal/testkit"
+	"github.com/satupintu/satupintu/notifications"
 	simfcm "github.com/satupintu/satupintu/sim/fcm"
 	"github.com/satupintu/satupintu/sim/seed"
 	storeredis "github.com/satupintu/satupintu/store/redis"
@@ -41,6 +43,22 @@ func (ta *testApp) pushes() []simfcm.Listed {
 	return out
 }
 
+// buriedPushes counts the dead-lettered push jobs to token.
+func (ta *testApp) buriedPushes(token string) int {
+	ta.t.Helper()
+	jobs, err := ta.app.stores.Pushes.Buried(context.Background(), 1000)
+	if err != nil {
+		ta.t.Fatalf("listing the dead-lettered pushes: %v", err)
+	}
+	n := 0
+	for _, j := range jobs {
+		if strings.HasSuffix(j.ID, ":"+notifications.TokenKey(token)) {
+			n++
+		}
+	}
+	return n
+}
+
 func pushesTo(all []simfcm.Listed, token string) []simfcm.Listed {
 	var out []simfcm.Listed
 	for _, p := range all {
@@ -64,8 +82,10 @@ func TestStatusChangesReachEveryDeviceInItsLanguage(t *testing.T) {
 	ta.waitStatus(tok, id, "FORWARDED")
 	ta.stepUntil(tok, id, "COMPLETED")
 	changes := []string{"FORWARDED", "RECEIVED", "IN_REVIEW", "APPROVED", "COMPLETED"}
-	waitFor(t, func() bool { return len(ta.pushes()) >= 2*len(changes) })
-	time.Sleep(50 * time.Millisecond) // nothing more may arrive: give a duplicate the chance to show
+	testkit.WaitFor(t, "a push of each change to each device", func() bool { return len(ta.pushes()) >= 2*len(changes) })
+	// Once every change is notified and every push job done, nothing more
+	// can be sent: a duplicate would be among what FCM holds now.
+	ta.waitQuiet()
 	all := ta.pushes()
 
 	for _, dev := range []struct{ token, lang, approved string }{
@@ -149,12 +169,12 @@ func TestPushFailuresFollowThePolicy(t *testing.T) {
 	ta.waitStatus(tok, id, "FORWARDED")
 
 	// The good and the flaky token are delivered (the SDK rides out two 503s).
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, "the good and the flaky token's pushes", func() bool {
 		all := ta.pushes()
 		return len(pushesTo(all, tokens["good"])) == 1 && len(pushesTo(all, tokens["flaky"])) == 1
 	})
 	// quota-: retried after its Retry-After (1s), MAX_ATTEMPTS in all.
-	waitFor(t, func() bool { return fake.Requests(tokens["quota"]) >= 2 })
+	testkit.WaitFor(t, "the quota- token's retry", func() bool { return fake.Requests(tokens["quota"]) >= 2 })
 	if gap := fake.LastGap(tokens["quota"]); gap < time.Second {
 		t.Errorf("quota- retried %s after the 429; Retry-After said 1s", gap)
 	}
@@ -167,23 +187,22 @@ func TestPushFailuresFollowThePolicy(t *testing.T) {
 		}
 		return out
 	}
-	waitFor(t, func() bool { return len(devices()) == 4 })
+	testkit.WaitFor(t, "the two dead tokens to be deleted", func() bool { return len(devices()) == 4 })
 	// The next change is not sent to the dead tokens again.
 	ta.stepUntil(tok, id, "RECEIVED")
-	waitFor(t, func() bool { return len(pushesTo(ta.pushes(), tokens["good"])) == 2 })
+	testkit.WaitFor(t, "the second push to the good token", func() bool { return len(pushesTo(ta.pushes(), tokens["good"])) == 2 })
 	for _, dead := range []string{"unregistered", "badtoken"} {
 		if n := fake.Requests(tokens[dead]); n != 1 {
 			t.Errorf("%s- token tried %d times, want once and never again", dead, n)
 		}
 	}
 	// invalid-: the message is at fault: failed, dead-lettered, not retried.
-	// Its second push goes out alongside the good token's, not before it;
-	// a retry would follow within the 40 ms backoff ceiling.
-	waitFor(t, func() bool {
-		return fake.Requests(tokens["invalid"]) >= 2 &&
+	// Once both of its jobs are dead letters, no retry of them can follow:
+	// what FCM has seen of the token by then is all it will ever see.
+	testkit.WaitFor(t, "both invalid- pushes to be dead-lettered", func() bool {
+		return ta.buriedPushes(tokens["invalid"]) >= 2 &&
 			strings.Contains(scrape(t, ta.url), `satupintu_pushes_total{result="INVALID_MESSAGE"} 2`)
 	})
-	time.Sleep(200 * time.Millisecond)
 	if n := fake.Requests(tokens["invalid"]); n != 2 { // once per notification
 		t.Errorf("invalid- token tried %d times for two notifications, want 2", n)
 	}
@@ -207,7 +226,7 @@ func TestNotificationsAndDevicesArePrivate(t *testing.T) {
 	id := ta.submitOK(dewi, "skck-application", "dewi-private-push", skck)
 	ta.waitStatus(dewi, id, "FORWARDED")
 	var note any
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, "Dewi's first notification", func() bool {
 		r := ta.post(dewi, inboxQuery, nil)
 		note = get(r.Data, "notifications", "edges", 0, "node", "id")
 		return note != nil
@@ -234,15 +253,15 @@ func TestNotificationsAndDevicesArePrivate(t *testing.T) {
 
 	// The phone passes to Budi, once the push of FORWARDED has reached it
 	// (it was Dewi's phone then): Dewi's next change is not pushed to it.
-	waitFor(t, func() bool { return len(pushesTo(ta.pushes(), "shared-phone-token-1")) == 1 })
+	testkit.WaitFor(t, "the push of FORWARDED to Dewi's phone", func() bool { return len(pushesTo(ta.pushes(), "shared-phone-token-1")) == 1 })
 	ta.register(budi, "shared-phone-token-1", "ANDROID", "id")
 	before := len(pushesTo(ta.pushes(), "shared-phone-token-1"))
 	ta.stepUntil(dewi, id, "RECEIVED")
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, "Dewi's second notification", func() bool {
 		r := ta.post(dewi, inboxQuery, nil)
 		return get(r.Data, "notifications", "totalCount") == float64(2)
 	})
-	time.Sleep(100 * time.Millisecond) // a push to the moved token would have left by now
+	ta.waitQuiet() // the change's pushes, if any, are all done: none is still to leave
 	if n := len(pushesTo(ta.pushes(), "shared-phone-token-1")); n != before {
 		t.Errorf("Dewi's case was pushed to the phone now registered to Budi")
 	}
@@ -263,7 +282,7 @@ func TestPushDeliveredOnceAfterAWorkerDies(t *testing.T) {
 	first.register(tok, "fcm-dewi-phone-1", "IOS", "en")
 	id := first.submitOK(tok, "skck-application", "dewi-push-crash-1", skck)
 	first.waitStatus(tok, id, "FORWARDED")
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, "Dewi's notification", func() bool {
 		r := first.post(tok, inboxQuery, nil)
 		return get(r.Data, "notifications", "totalCount") == float64(1)
 	})
@@ -281,7 +300,7 @@ func TestPushDeliveredOnceAfterAWorkerDies(t *testing.T) {
 	// The inbox entry is written before its pushes are enqueued, so the
 	// worker keeps claiming until both are in its hands.
 	claimed := 0
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, "the doomed worker to claim both pushes", func() bool {
 		jobs, err := pushes.Claim(context.Background(), "doomed-instance", 10)
 		if err != nil {
 			t.Fatalf("the doomed worker could not claim: %v", err)
@@ -299,8 +318,11 @@ func TestPushDeliveredOnceAfterAWorkerDies(t *testing.T) {
 	env["SATUPINTU_PUSH_CONCURRENCY"] = "4"
 	second := startProduction(t, env)
 	defer second.stop()
-	waitFor(t, func() bool { return len(sb.FCM().Accepted()) >= 2 })
-	time.Sleep(700 * time.Millisecond) // past another visibility timeout: a duplicate would show
+	testkit.WaitFor(t, "the second instance to deliver both pushes", func() bool { return len(sb.FCM().Accepted()) >= 2 })
+	// The dead worker's claims lapse, the second instance takes them over,
+	// sends, and acks: once the push queue is empty nothing can be sent
+	// again, so a duplicate would be among what FCM holds now.
+	second.waitQuiet()
 	for _, token := range []string{"fcm-dewi-tablet-1", "fcm-dewi-phone-1"} {
 		n := 0
 		for _, m := range sb.FCM().Accepted() {

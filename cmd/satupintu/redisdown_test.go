@@ -13,6 +13,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim/seed"
 )
 
@@ -49,7 +50,7 @@ func (r *privateRedis) start() {
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatalf("redis-server (install it, e.g. apt-get install redis-server): %v", err)
 	}
-	waitFor(r.t, func() bool {
+	testkit.WaitFor(r.t, "redis-server to accept connections", func() bool {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
 		if err == nil {
 			c.Close()
@@ -128,7 +129,7 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	redis.start()
 	// Recovery needs no restart: readiness comes back by itself (go-redis
 	// retries dialling about once a second after a run of failures).
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, "/readyz to be OK once Redis is back", func() bool {
 		resp, err := http.Get(ta.url + "/readyz")
 		if err != nil {
 			return false
@@ -146,11 +147,13 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	if refused != refusedWhileDown {
 		t.Errorf("%d submissions refused after Redis came back and readiness said so", refused-refusedWhileDown)
 	}
-	// Every accepted case reaches the agency, once, by itself.
-	waitFor(t, func() bool {
+	// Every accepted case reaches the agency, once, by itself. Once the
+	// queues are empty no forward is still on its way, so the count is final.
+	testkit.WaitFor(t, "every accepted case to reach the police", func() bool {
 		_, distinct := sb.CaseIntake(sp.AgencyPolice)
 		return distinct >= len(accepted)
 	})
+	ta.waitQuiet()
 	_, distinct := sb.CaseIntake(sp.AgencyPolice)
 	if distinct != len(accepted) {
 		t.Errorf("the police received %d distinct cases; %d were accepted", distinct, len(accepted))

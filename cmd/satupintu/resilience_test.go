@@ -9,6 +9,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim/seed"
 )
 
@@ -98,7 +99,7 @@ func TestBreakerHalfOpensAndTheSourceRecovers(t *testing.T) {
 	ta.fault(`{"agency":"police"}`)
 	// No restart: the breaker lets a probe through after 200ms, and the
 	// probe's success closes it.
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, "the breaker to close and the police to be served OK", func() bool {
 		r := ta.post(tok, policeHome, nil)
 		return get(source(r.Data, "POLICE"), "status") == "OK" && len(r.Errors) == 0
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
@@ -20,7 +21,7 @@ func startProduction(t *testing.T, env map[string]string) *testApp {
 		t.Fatal(err)
 	}
 	cfg.Addr = "127.0.0.1:0"
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	a, err := start(context.Background(), cfg, newLogger(logs, slog.LevelDebug))
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +46,7 @@ func TestForwardSurvivesARestart(t *testing.T) {
 	}
 	first := startProduction(t, env)
 	id := first.submitOK(tok, "skck-application", "dewi-restart-0001", skck)
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, "two failed forward attempts", func() bool {
 		n, _ := get(first.caseOf(tok, id), "delivery", "attempts").(float64)
 		return n >= 2
 	})
@@ -57,6 +58,7 @@ func TestForwardSurvivesARestart(t *testing.T) {
 	second := startProduction(t, env)
 	defer second.stop()
 	c := second.waitStatus(tok, id, "FORWARDED")
+	second.waitQuiet() // no forward is still on its way
 	if n, distinct := sb.CaseIntake(sp.AgencyPolice); n != 1 || distinct != 1 {
 		t.Errorf("police saw %d forwards of %d cases across the restart, want exactly 1", n, distinct)
 	}

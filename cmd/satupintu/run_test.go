@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim/seed"
 )
 
@@ -60,7 +61,7 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	<-started
 	// Let the request reach the server before the stop, without sleeping
 	// on a guess: wait until the police simulator has seen it.
-	waitFor(t, func() bool { return policeCalls(t, url) > 0 })
+	testkit.WaitFor(t, "the request to reach the police simulator", func() bool { return policeCalls(t, url) > 0 })
 	cancel()
 
 	r := <-inFlight
@@ -84,17 +85,6 @@ func policeCalls(t *testing.T, url string) int {
 	var s struct{ Requests map[string]int }
 	_ = json.NewDecoder(resp.Body).Decode(&s)
 	return s.Requests["police"]
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func TestProductionRefusesToStartWithoutSettings(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 )
 
 // testAgency is the agency every test client calls.
@@ -116,25 +116,8 @@ func wantCode(t *testing.T, err error, code sp.ErrorCode) *sp.Error {
 	return e
 }
 
-// clock is a controllable Options.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newClock is a controllable Options.Now.
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)) }
 
 // metricValue is the value of the one counter or gauge c holds. (It does
 // what prometheus/testutil.ToFloat64 does: testutil needs a module go.mod

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 )
 
 // mapCache is an in-memory Cache that never expires anything by itself, so
@@ -91,7 +92,7 @@ type readEnv struct {
 	t     *testing.T
 	c     *Client
 	cache *mapCache
-	clock *clock
+	clock *testkit.Clock
 	m     *Metrics
 }
 
@@ -170,7 +171,7 @@ func TestReadFreshHit(t *testing.T) {
 		t.Errorf("first read observed %+v; want OK at %s", src, t0)
 	}
 
-	e.clock.Add(4 * time.Minute)
+	e.clock.Advance(4 * time.Minute)
 	src = observed(t, func(ctx context.Context) {
 		v, err := Read(ctx, e.c, key, failing[person](errors.New("must not be called"), &calls))
 		if err != nil || v != budi {
@@ -194,7 +195,7 @@ func TestReadRefetchesAfterTTL(t *testing.T) {
 	var calls atomic.Int32
 	Read(context.Background(), e.c, key, fetcher(person{testNIK, "Budi"}, &calls))
 
-	e.clock.Add(5 * time.Minute)
+	e.clock.Advance(5 * time.Minute)
 	t1 := e.clock.Now()
 	renamed := person{testNIK, "Budi Santoso"}
 	src := observed(t, func(ctx context.Context) {
@@ -220,7 +221,7 @@ func TestReadStaleIfError(t *testing.T) {
 	Read(context.Background(), e.c, key, fetcher(budi, &calls))
 
 	down := sp.AgencyError(testAgency, sp.CodeAgencyUnavailable, "down", nil)
-	e.clock.Add(30 * time.Minute)
+	e.clock.Advance(30 * time.Minute)
 	src := observed(t, func(ctx context.Context) {
 		v, err := Read(ctx, e.c, key, failing[person](down, &calls))
 		if err != nil || v != budi {
@@ -238,7 +239,7 @@ func TestReadStaleIfError(t *testing.T) {
 	}
 
 	// Past TTL + StaleFor the entry is too old to serve, whatever the store kept.
-	e.clock.Add(time.Hour)
+	e.clock.Advance(time.Hour)
 	src = observed(t, func(ctx context.Context) {
 		_, err := Read(ctx, e.c, key, failing[person](down, &calls))
 		wantCode(t, err, sp.CodeAgencyUnavailable)
@@ -324,7 +325,7 @@ func TestReadOtherCacheKey(t *testing.T) {
 	e.cache.mu.Lock()
 	e.cache.m[other.reads.key(key)] = bytes.Clone(e.cache.m[e.c.reads.key(key)])
 	e.cache.mu.Unlock()
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	if v, _ := Read(context.Background(), other, key, fetcher(person{testNIK, "fetched again"}, &calls)); v.Name != "fetched again" {
 		t.Errorf("a client with another cache key opened %+v", v)
 	}
@@ -569,7 +570,7 @@ func TestReadMetricsMissAndStale(t *testing.T) {
 	key := Key{Citizen: testNIK, Kind: "citizen"}
 	Read(context.Background(), e.c, key, fetcher(1, &calls))                       // miss
 	Read(context.Background(), e.c, key, fetcher(2, &calls))                       // hit
-	e.clock.Add(10 * time.Minute)                                                  //
+	e.clock.Advance(10 * time.Minute)                                              //
 	Read(context.Background(), e.c, key, failing[int](errors.New("down"), &calls)) // miss, stale
 	for result, want := range map[string]float64{"hit": 1, "miss": 2, "stale": 1} {
 		if got := e.cacheCount(result); got != want {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"reflect"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/integrations/agency/agencytest"
 	"github.com/satupintu/satupintu/integrations/dukcapil"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
@@ -197,11 +197,10 @@ func (c *memCache) Set(_ context.Context, k string, v []byte, _ time.Duration) e
 // it from the cache.
 func TestCachedFamilyIsNotServedForAnotherCard(t *testing.T) {
 	sb, url := setup(t)
-	var clock atomic.Int64 // the adapter's clock, moved by the test
-	clock.Store(now.UnixNano())
+	clock := testkit.NewClock(now) // the adapter's clock, moved by the test
 	c := agencytest.Client(t, sp.AgencyDukcapil, url+"/dukcapil", agency.Options{
 		Cache: &memCache{m: map[string][]byte{}}, CacheKey: []byte("dukcapil-test-cache-key"),
-		Now: func() time.Time { return time.Unix(0, clock.Load()) },
+		Now: clock.Now,
 	})
 	cl := dukcapil.New(c, dukcapil.Config{APIKey: sim.DevCredentials().DukcapilKey})
 	ctx := context.Background()
@@ -219,7 +218,7 @@ func TestCachedFamilyIsNotServedForAnotherCard(t *testing.T) {
 	}
 	forbidden(sriKK) // fresh cache entry: Budi's own card, not Sri's
 
-	clock.Add(int64(c.Config().DefaultTTL + time.Minute)) // own card now stale: foreign reads reach the agency
+	clock.Advance(c.Config().DefaultTTL + time.Minute) // own card now stale: foreign reads reach the agency
 	before := sb.Counts()[sp.AgencyDukcapil]
 	forbidden(sriKK)
 	forbidden("3174010101990001")

@@ -14,23 +14,11 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
-
-// clock is a clock the test moves by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 var start = time.Date(2026, 5, 4, 10, 0, 0, 0, sp.Jakarta)
 
@@ -38,7 +26,7 @@ var start = time.Date(2026, 5, 4, 10, 0, 0, 0, sp.Jakarta)
 // and the adapter have clocks of their own, so a test can make them
 // disagree about whether a token has expired.
 type env struct {
-	simClock, appClock *clock
+	simClock, appClock *testkit.Clock
 	sb                 *sim.Sandbox
 	srv                *httptest.Server
 	logins             atomic.Int64 // login requests that reached the server
@@ -48,7 +36,7 @@ type env struct {
 
 func newEnv(t *testing.T, secret string) *env {
 	t.Helper()
-	e := &env{simClock: &clock{t: start}, appClock: &clock{t: start}}
+	e := &env{simClock: testkit.NewClock(start), appClock: testkit.NewClock(start)}
 	e.sb = sim.New(sim.Options{Now: e.simClock.Now})
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/oauth2/v1/accesstoken") {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim/fcm"
 )
 
@@ -25,23 +26,11 @@ const project = "demo-project"
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-// clock is a settable now for token expiry.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newFake(t *testing.T) (*fcm.Server, *httptest.Server, *clock) {
+// newFake serves a fake FCM whose clock (for token expiry) the test moves.
+func newFake(t *testing.T) (*fcm.Server, *httptest.Server, *testkit.Clock) {
 	t.Helper()
-	c := &clock{t: t0}
-	f := fcm.New(project, c.now)
+	c := testkit.NewClock(t0)
+	f := fcm.New(project, c.Now)
 	srv := httptest.NewServer(f.Handler())
 	t.Cleanup(srv.Close)
 	return f, srv, c
@@ -447,7 +436,7 @@ func TestTokenEndpoint(t *testing.T) {
 	if a := post(t, srv, sendPath, tok, "application/json", message("tok-1")); a.code != 200 {
 		t.Errorf("send with an issued token: %d %s", a.code, a.Error.Message)
 	}
-	clk.add(time.Hour)
+	clk.Advance(time.Hour)
 	if a := post(t, srv, sendPath, tok, "application/json", message("tok-1")); a.code != 401 {
 		t.Errorf("send with an expired token: %d", a.code)
 	}

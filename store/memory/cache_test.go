@@ -2,36 +2,23 @@ package memory_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/store/memory"
 	"github.com/satupintu/satupintu/store/storetest"
 )
 
-// clock is a fake clock safe for concurrent use.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newClock is the engines' clock, moved by the test.
+func newClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC))
 }
 
 func TestCache(t *testing.T) {
 	storetest.TestCache(t, func(t *testing.T) (agency.Cache, storetest.Advance) {
-		clk := &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
+		clk := newClock()
 		return memory.NewCache(100, memory.WithNow(clk.Now)), clk.Advance
 	})
 }
@@ -67,7 +54,7 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 
 func TestCacheRemovesExpiredOnGet(t *testing.T) {
 	ctx := context.Background()
-	clk := &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
+	clk := newClock()
 	c := memory.NewCache(10, memory.WithNow(clk.Now))
 	if err := c.Set(ctx, "k", []byte("v"), time.Minute); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package memory_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/store/memory"
@@ -11,7 +10,7 @@ import (
 
 func TestCaseStore(t *testing.T) {
 	storetest.TestCaseStore(t, func(t *testing.T) cases.Store {
-		clk := &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
+		clk := newClock()
 		return memory.NewCaseStore(clk.Now, storetest.Visibility)
 	})
 }

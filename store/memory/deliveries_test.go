@@ -19,7 +19,7 @@ func TestDeliveries(t *testing.T) {
 // the expired ones are swept as the map grows.
 func TestDeliveriesExpire(t *testing.T) {
 	ctx := context.Background()
-	clk := &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
+	clk := newClock()
 	s := memory.NewDeliveries(memory.WithNow(clk.Now))
 	d := notifications.Delivery{State: notifications.DeliveryDelivered, Name: "projects/p/messages/1", Attempts: 1, At: clk.Now()}
 	if err := s.Set(ctx, "n-1", "token", d); err != nil {

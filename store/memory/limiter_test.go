@@ -12,7 +12,7 @@ import (
 
 func TestLimiter(t *testing.T) {
 	storetest.TestLimiter(t, func(t *testing.T) (ratelimit.Limiter, storetest.Advance) {
-		clk := &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
+		clk := newClock()
 		return memory.NewLimiter(100, memory.WithNow(clk.Now)), clk.Advance
 	})
 }
@@ -47,7 +47,7 @@ func TestLimiterForgetsLeastRecentlyUsed(t *testing.T) {
 // TestLimiterSteadyRate: at exactly the rate, with the clock moving one
 // interval per request, every request passes however long it goes on.
 func TestLimiterSteadyRate(t *testing.T) {
-	clk := &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
+	clk := newClock()
 	l := memory.NewLimiter(10, memory.WithNow(clk.Now))
 	lim := ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 1}
 	for i := range 1000 {

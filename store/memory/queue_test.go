@@ -2,7 +2,6 @@ package memory_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/store/memory"
@@ -11,7 +10,7 @@ import (
 
 func TestQueue(t *testing.T) {
 	storetest.TestQueue(t, func(t *testing.T) (queue.Queue, storetest.Clock) {
-		clk := &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
+		clk := newClock()
 		return memory.NewQueue(storetest.Visibility, clk.Now), storetest.Clock{Now: clk.Now, Advance: clk.Advance}
 	})
 }

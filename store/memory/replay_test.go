@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/satupintu/satupintu/cases/signature"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/store/memory"
 	"github.com/satupintu/satupintu/store/storetest"
 )
@@ -15,7 +16,7 @@ var _ signature.ReplayGuard = (*memory.ReplayGuard)(nil)
 
 func TestReplayGuard(t *testing.T) {
 	storetest.TestReplayGuard(t, func(t *testing.T) (signature.ReplayGuard, storetest.Advance) {
-		clk := &clock{now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
+		clk := newClock()
 		return memory.NewReplayGuard(100, memory.WithNow(clk.Now)), clk.Advance
 	})
 }
@@ -23,7 +24,7 @@ func TestReplayGuard(t *testing.T) {
 // The guard is bounded: full, it drops the entry closest to expiry; past
 // the signature window only the newest signature is held.
 func TestReplayGuardIsBounded(t *testing.T) {
-	c := &clock{now: time.Date(2026, 3, 2, 2, 15, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 3, 2, 2, 15, 0, 0, time.UTC))
 	g := memory.NewReplayGuard(3, memory.WithNow(c.Now))
 	v := signature.NewVerifier(c.Now, g)
 	secret := []byte("police-sandbox-secret")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/store/redis"
 	"github.com/satupintu/satupintu/store/storetest"
 )
@@ -113,14 +114,8 @@ func TestAPQCacheRedisDown(t *testing.T) {
 	if err := mr.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if got, ok := cache.Get(context.Background(), sha(q)); ok && got == q {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("Get after Redis came back: still a miss")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.WaitWithin(t, 5*time.Second, "Get to hit once Redis is back", func() bool {
+		got, ok := cache.Get(context.Background(), sha(q))
+		return ok && got == q
+	})
 }

@@ -13,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/store/redis"
 	"github.com/satupintu/satupintu/store/storetest"
 )
@@ -120,15 +121,14 @@ func TestCacheRedisDown(t *testing.T) {
 	if err := mr.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		v, err := cache.Get(ctx, "k")
-		if err == nil && string(v) == "v" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Get after Redis came back = %q, %v; want %q", v, err, "v")
-		}
-		time.Sleep(50 * time.Millisecond)
+	var (
+		v   []byte
+		err error
+	)
+	if !testkit.Poll(5*time.Second, func() bool {
+		v, err = cache.Get(ctx, "k")
+		return err == nil && string(v) == "v"
+	}) {
+		t.Fatalf("Get after Redis came back = %q, %v; want %q", v, err, "v")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/store/redis"
 	"github.com/satupintu/satupintu/store/storetest"
@@ -85,19 +86,16 @@ func TestLimiterRedisDown(t *testing.T) {
 	if err := mr.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		d, err := l.Allow(ctx, "k", lim)
-		if err == nil {
-			if !d.Allowed {
-				t.Fatalf("first request after Redis came back = %+v; want allowed", d)
-			}
-			break
+	var err error
+	if !testkit.Poll(5*time.Second, func() bool {
+		d, e := l.Allow(ctx, "k", lim)
+		if e == nil && !d.Allowed {
+			t.Fatalf("first request after Redis came back = %+v; want allowed", d)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Allow after Redis came back: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+		err = e
+		return e == nil
+	}) {
+		t.Fatalf("Allow after Redis came back: %v", err)
 	}
 	if d, err := l.Allow(ctx, "k", lim); err != nil || d.Allowed {
 		t.Errorf("second request of a burst of 1 = %+v, %v; want refused", d, err)

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,36 +12,21 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/store/redis"
 	"github.com/satupintu/satupintu/store/storetest"
 )
 
-// miniClock is a miniredis server's clock: the engines read time from the
-// server (TIME, stream ids, idle times), and SetTime moves all of it.
-type miniClock struct {
-	mu  sync.Mutex
-	mr  *miniredis.Miniredis
-	now time.Time
-}
-
+// newMiniClock is a miniredis server's clock: the engines read time from
+// the server (TIME, stream ids, idle times), and Advance moves all of it.
 func newMiniClock(mr *miniredis.Miniredis) storetest.Clock {
-	c := &miniClock{mr: mr, now: time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC)}
-	mr.SetTime(c.now)
-	return storetest.Clock{Now: c.Now, Advance: c.Advance}
-}
-
-func (c *miniClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *miniClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.mr.SetTime(c.now)
+	c := testkit.NewClock(time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC))
+	mr.SetTime(c.Now())
+	return storetest.Clock{Now: c.Now, Advance: func(d time.Duration) {
+		c.Advance(d)
+		mr.SetTime(c.Now())
+	}}
 }
 
 func TestQueueMiniredis(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/internal/testkit"
 )
 
 // NewCache returns a cache under test and the means to advance its clock.
@@ -203,19 +204,15 @@ func wantMissing(t *testing.T, c agency.Cache, key string) {
 // trail the wait by a clock tick.
 func waitGone(t *testing.T, c agency.Cache, key string) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		got, err := c.Get(context.Background(), key)
-		if err != nil {
+	var got []byte
+	if !testkit.Poll(2*time.Second, func() bool {
+		var err error
+		if got, err = c.Get(context.Background(), key); err != nil {
 			t.Fatalf("Get(%s): %v", key, err)
 		}
-		if got == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Get(%s) = %q after its ttl; want nil, nil", key, got)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return got == nil
+	}) {
+		t.Fatalf("Get(%s) = %q after its ttl; want nil, nil", key, got)
 	}
 }
 

@@ -1,12 +1,12 @@
-package server
+package testkit
 
 import (
 	"bytes"
 	"sync"
 )
 
-// SyncBuffer collects log output the server writes while a test reads it
-// (for the internal and the external tests).
+// SyncBuffer collects what a server or process writes (its log) while the
+// test reads it.
 type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -18,6 +18,7 @@ func (s *SyncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
+// String is everything written so far.
 func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -25,13 +25,17 @@ type Config struct {
 	NIKClaim string
 	// Leeway tolerates clock skew on exp, nbf and iat; zero means 30s.
 	Leeway time.Duration
+	// MaxLifetime is the longest exp − iat accepted; zero means 24h. Every
+	// token must carry iat.
+	MaxLifetime time.Duration
 }
 
 // Defaults of the optional fields.
 const (
-	DefaultNIKClaim = "nik"
-	DefaultLeeway   = 30 * time.Second
-	maxLeeway       = 5 * time.Minute
+	DefaultNIKClaim    = "nik"
+	DefaultLeeway      = 30 * time.Second
+	DefaultMaxLifetime = 24 * time.Hour
+	maxLeeway          = 5 * time.Minute
 )
 
 var defaultAlgorithms = []string{"ES256", "RS256"}
@@ -54,6 +58,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Leeway == 0 {
 		c.Leeway = DefaultLeeway
+	}
+	if c.MaxLifetime == 0 {
+		c.MaxLifetime = DefaultMaxLifetime
 	}
 	return c
 }
@@ -82,6 +89,9 @@ func (c Config) Validate() error {
 	}
 	if c.Leeway < 0 || c.Leeway > maxLeeway {
 		errs = append(errs, fmt.Errorf("auth: leeway must be between 0 and %s, got %s", maxLeeway, c.Leeway))
+	}
+	if c.MaxLifetime < 0 {
+		errs = append(errs, fmt.Errorf("auth: maximum token lifetime must be positive, got %s", c.MaxLifetime))
 	}
 	return errors.Join(errs...)
 }

@@ -81,6 +81,16 @@ func newVerifier(t testing.TB, s *idpServer, cfg Config) *Verifier {
 	return v
 }
 
+// newClockedVerifier is newVerifier on clk, a clock only the test moves.
+func newClockedVerifier(t testing.TB, s *idpServer, cfg Config, clk *fakeClock) *Verifier {
+	t.Helper()
+	v, err := newVerifierAt(t.Context(), cfg, s.srv.Client(), nil, clk.Now, clk.After)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func mint(t testing.TB, s *idpServer) string {
 	t.Helper()
 	tok, _, err := s.Mint(citizen, audience, time.Hour)
@@ -173,7 +183,8 @@ func TestVerifyAccepts(t *testing.T) {
 func TestVerifyRejects(t *testing.T) {
 	s := startIdP(t)
 	other := startIdP(t) // an unrelated provider
-	v := newVerifier(t, s, s.config())
+	clk := newFakeClock()
+	v := newClockedVerifier(t, s, s.config(), clk)
 	hour := time.Hour
 
 	// The IdP's public key, as an attacker fetches it.
@@ -223,6 +234,10 @@ func TestVerifyRejects(t *testing.T) {
 	good := mint(t, s)
 	parts := strings.Split(good, ".")
 	fetched := s.jwks.Load() // the verifier's start and the attacker's look
+	// A second after the keys were loaded, the clock stands still for the
+	// cases: the fetch the first unknown kid causes answers for every token
+	// presented at that instant.
+	clk.advance(time.Second)
 
 	cases := []struct {
 		name, token, want string
@@ -255,6 +270,13 @@ func TestVerifyRejects(t *testing.T) {
 		{"malformed NIK", sign(t, s, func(c map[string]any) { c["nik"] = "31740157089" }), "no valid NIK"},
 		{"NIK with a bad month", sign(t, s, func(c map[string]any) { c["nik"] = "3174015713900001" }), "no valid NIK"},
 		{"NIK as a number", sign(t, s, func(c map[string]any) { c["nik"] = 3174015708900001 }), "no valid NIK"},
+		{"no iat", sign(t, s, func(c map[string]any) { delete(c, "iat") }), "no issue time"},
+		{"iat not a number", sign(t, s, func(c map[string]any) { c["iat"] = "yesterday" }), "malformed"},
+		{"lifetime a second over 24h", sign(t, s, func(c map[string]any) {
+			now := time.Now()
+			c["iat"], c["exp"] = now.Add(-hour).Unix(), now.Add(23*hour+time.Second).Unix()
+		}), "lifetime"},
+		{"lifetime of a year", sign(t, s, func(c map[string]any) { c["exp"] = time.Now().AddDate(1, 0, 0).Unix() }), "lifetime"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -279,9 +301,9 @@ func TestVerifyRejects(t *testing.T) {
 	})
 
 	// Tokens for other audiences or issuers were turned away before any key
-	// lookup; unknown kids made at most one refresh (rate limited).
+	// lookup; unknown kids made at most one refresh (it answers them all).
 	if n := s.jwks.Load() - fetched; n != 1 {
-		t.Errorf("JWKS fetched %d times by the cases, want 1 (one unknown-kid refresh, then rate limited)", n)
+		t.Errorf("JWKS fetched %d times by the cases, want 1 (one unknown-kid refresh for all)", n)
 	}
 	if n := other.jwks.Load() + other.discovery.Load(); n != 0 {
 		t.Errorf("the other provider was asked %d times", n)
@@ -290,11 +312,13 @@ func TestVerifyRejects(t *testing.T) {
 
 func TestRotationRefreshesOnUnknownKID(t *testing.T) {
 	s := startIdP(t)
-	v := newVerifier(t, s, s.config())
+	clk := newFakeClock()
+	v := newClockedVerifier(t, s, s.config(), clk)
 	old := mint(t, s)
 	if _, err := v.Verify(t.Context(), old); err != nil {
 		t.Fatal(err)
 	}
+	clk.advance(time.Second)
 	if err := s.Rotate(); err != nil {
 		t.Fatal(err)
 	}
@@ -308,16 +332,44 @@ func TestRotationRefreshesOnUnknownKID(t *testing.T) {
 	if n := s.jwks.Load(); n != 2 {
 		t.Errorf("JWKS fetched %d times, want 2 (start, unknown kid)", n)
 	}
+	refreshed := clk.Now()
 
-	// Another rotation within the limiter's interval is not fetched again:
-	// the refresh is rate limited, so junk kids cannot hammer the IdP.
+	// Another rotation a second later is not fetched at once: fetches start
+	// at least refreshGap apart, so junk kids cannot hammer the IdP. The
+	// new key's token waits for the next fetch instead of being refused.
+	clk.advance(time.Second)
 	if err := s.Rotate(); err != nil {
 		t.Fatal(err)
 	}
-	_, err := v.Verify(t.Context(), mint(t, s))
-	wantRejected(t, err, "signature not accepted")
+	rotated := mint(t, s)
+	var verr error
+	answered := make(chan struct{})
+	go func() {
+		_, verr = v.Verify(t.Context(), rotated)
+		close(answered)
+	}()
+	due, ok := clk.awaitTimer(refreshGap, answered)
+	if !ok {
+		t.Fatalf("answered without waiting for the next fetch: %v", verr)
+	}
+	if want := refreshed.Add(refreshGap); !due.Equal(want) {
+		t.Errorf("next fetch due %s after the last, want %s", due.Sub(refreshed), refreshGap)
+	}
 	if n := s.jwks.Load(); n != 2 {
-		t.Errorf("JWKS fetched %d times, want still 2", n)
+		t.Errorf("JWKS fetched %d times within %s of the last fetch, want still 2", n, refreshGap)
+	}
+	select {
+	case <-answered:
+		t.Fatalf("answered before the next fetch: %v", verr)
+	default:
+	}
+	clk.advance(due.Sub(clk.Now()))
+	<-answered
+	if verr != nil {
+		t.Fatalf("token of the key rotated within %s: %v", refreshGap, verr)
+	}
+	if n := s.jwks.Load(); n != 3 {
+		t.Errorf("JWKS fetched %d times, want 3", n)
 	}
 }
 
@@ -488,12 +540,12 @@ func TestConfigValidate(t *testing.T) {
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}
-	bad := Config{Algorithms: []string{"ES256", "HS256", "none"}, JWKSURL: "keys.json", Leeway: -time.Second}
+	bad := Config{Algorithms: []string{"ES256", "HS256", "none"}, JWKSURL: "keys.json", Leeway: -time.Second, MaxLifetime: -time.Hour}
 	err := bad.Validate()
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, want := range []string{"issuer is required", "audience", `"HS256" not allowed`, `"none" not allowed`, "JWKS URL", "leeway"} {
+	for _, want := range []string{"issuer is required", "audience", `"HS256" not allowed`, `"none" not allowed`, "JWKS URL", "leeway", "lifetime"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
 		}
@@ -512,7 +564,7 @@ func TestConfigValidate(t *testing.T) {
 
 func TestConfigDefaults(t *testing.T) {
 	c := Config{Issuer: "https://sso.inapas.go.id", Audience: "satupintu"}.WithDefaults()
-	if strings.Join(c.Algorithms, ",") != "ES256,RS256" || c.NIKClaim != "nik" || c.Leeway != 30*time.Second || c.JWKSURL != "" {
+	if strings.Join(c.Algorithms, ",") != "ES256,RS256" || c.NIKClaim != "nik" || c.Leeway != 30*time.Second || c.JWKSURL != "" || c.MaxLifetime != 24*time.Hour {
 		t.Errorf("defaults = %+v", c)
 	}
 	c.Algorithms[0] = "RS512" // must not change the next caller's defaults

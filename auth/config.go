@@ -25,12 +25,16 @@ type Config struct {
 	NIKClaim string
 	// Leeway tolerates clock skew on exp, nbf and iat; zero tolerates none.
 	Leeway time.Duration
+	// MaxLifetime is the longest exp − iat accepted (WithDefaults: 24h). Every
+	// token must carry iat.
+	MaxLifetime time.Duration
 }
 
 // The recommended settings (WithDefaults).
 const (
-	DefaultNIKClaim = "nik"
-	DefaultLeeway   = 30 * time.Second
+	DefaultNIKClaim    = "nik"
+	DefaultLeeway      = 30 * time.Second
+	DefaultMaxLifetime = 24 * time.Hour
 )
 
 // maxLeeway is the most clock skew Validate accepts.
@@ -59,6 +63,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Leeway == 0 {
 		c.Leeway = DefaultLeeway
+	}
+	if c.MaxLifetime == 0 {
+		c.MaxLifetime = DefaultMaxLifetime
 	}
 	return c
 }
@@ -92,6 +99,9 @@ func (c Config) Validate() error {
 	}
 	if c.Leeway < 0 || c.Leeway > maxLeeway {
 		errs = append(errs, fmt.Errorf("auth: leeway must be between 0 and %s, got %s", maxLeeway, c.Leeway))
+	}
+	if c.MaxLifetime <= 0 {
+		errs = append(errs, fmt.Errorf("auth: maximum token lifetime must be positive, got %s", c.MaxLifetime))
 	}
 	return errors.Join(errs...)
 }

@@ -2,9 +2,10 @@
 // INApas, or the dev provider in sim/idp) and carries the verified citizen,
 // the Principal, in the request context.
 //
-// Keys come from the provider's JWKS through keyfunc/jwkset: refreshed in the
-// background, and again (rate limited) when a token names an unknown kid, so
-// a key rotation at the provider needs no restart here.
+// Keys come from the provider's JWKS (parsed by jwkset, looked up by
+// keyfunc), fetched again every hour and when a token names a kid the keys
+// lack, so a key rotation at the provider needs no restart here; fetches
+// start at least refreshGap apart, whatever tokens arrive.
 //
 // A token that verified is remembered (by its SHA-256, never the token
 // itself) for up to a minute and never past its expiry: an app sends the
@@ -26,23 +27,18 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/hashicorp/golang-lru/v2/expirable"
-	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
 
 	sp "github.com/satupintu/satupintu"
 )
 
 const (
-	fetchTimeout    = 10 * time.Second // one discovery or JWKS request
-	refreshEvery    = time.Hour        // background JWKS refresh
-	unknownKIDEvery = time.Minute      // at most one refresh for unknown kids per minute
-	loadRetryEvery  = 5 * time.Second  // while no keys are loaded, at most one attempt per 5s
-	maxTokenBytes   = 16 << 10         // larger is not a token; do not parse it
-	verifiedFor     = time.Minute      // how long a verified token is remembered
-	verifiedMax     = 50_000           // tokens remembered at most (about 150 bytes each)
+	fetchTimeout   = 10 * time.Second // one discovery or JWKS request
+	loadRetryEvery = 5 * time.Second  // while no keys are loaded, at most one attempt per 5s
+	maxTokenBytes  = 16 << 10         // larger is not a token; do not parse it
+	verifiedFor    = time.Minute      // how long a verified token is remembered
+	verifiedMax    = 50_000           // tokens remembered at most (about 150 bytes each)
 )
 
 // Verifier checks tokens. It is safe for concurrent use; its background
@@ -55,9 +51,9 @@ type Verifier struct {
 	parser *jwt.Parser
 
 	keys     atomic.Pointer[keySet] // nil until the first JWKS fetch succeeds
-	lookups  singleflight.Group     // by alg and kid
 	verified *expirable.LRU[[sha256.Size]byte, verifiedToken]
 	now      func() time.Time
+	after    func(time.Duration) <-chan time.Time
 
 	loading    chan struct{} // one load attempt at a time; guards lastTry, lastErr
 	retryEvery time.Duration
@@ -65,16 +61,17 @@ type Verifier struct {
 	lastErr    error
 }
 
-type keySet struct {
-	kf   keyfunc.Keyfunc
-	stop context.CancelFunc // ends the background refresh; v.life's end does too
-}
-
 // NewVerifier validates cfg (it fills in nothing) and loads the provider's
 // keys. A provider that cannot be reached yet does not fail the start: the
 // load is retried on use, and Ready reports it. client nil means a plain
 // client with a timeout; logger nil discards.
 func NewVerifier(ctx context.Context, cfg Config, client *http.Client, logger *slog.Logger) (*Verifier, error) {
+	return newVerifierAt(ctx, cfg, client, logger, time.Now, time.After)
+}
+
+// newVerifierAt is NewVerifier on the clock now/after (tests control it).
+func newVerifierAt(ctx context.Context, cfg Config, client *http.Client, logger *slog.Logger,
+	now func() time.Time, after func(time.Duration) <-chan time.Time) (*Verifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -92,7 +89,8 @@ func NewVerifier(ctx context.Context, cfg Config, client *http.Client, logger *s
 		loading:    make(chan struct{}, 1),
 		retryEvery: loadRetryEvery,
 		verified:   expirable.NewLRU[[sha256.Size]byte, verifiedToken](verifiedMax, nil, verifiedFor),
-		now:        time.Now,
+		now:        now,
+		after:      after,
 	}
 	v.parser = jwt.NewParser(
 		jwt.WithValidMethods(cfg.Algorithms),
@@ -116,7 +114,7 @@ func (v *Verifier) Ready(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	all, err := ks.kf.Storage().KeyReadAll(ctx)
+	all, err := ks.store.KeyReadAll(ctx)
 	if err != nil {
 		return fmt.Errorf("auth: read keys: %w", err)
 	}
@@ -171,36 +169,75 @@ var (
 	errIssuer      = errors.New("issuer not accepted")
 	errAudience    = errors.New("audience not accepted")
 	errUnavailable = errors.New("identity provider keys unavailable")
+	errCritical    = errors.New("critical header extensions not supported")
+	errNoIssuedAt  = errors.New("no issued-at (iat) claim")
+	errLifetime    = errors.New("lifetime over the maximum")
 )
 
-// keyfunc checks issuer and audience before looking up a key, so a token
-// meant for someone else never makes us fetch the JWKS; the parser checks
-// them again with the other claims.
+// keyfunc refuses what it can see is wrong before looking up a key, so such
+// a token never makes us fetch the JWKS: a critical extension, a token meant
+// for someone else, no iat, a lifetime over the maximum. The parser checks
+// issuer and audience again with the other claims, after the signature.
 func (v *Verifier) keyfunc(ctx context.Context) jwt.Keyfunc {
 	return func(t *jwt.Token) (any, error) {
+		if err := critical(t.Header); err != nil {
+			return nil, err
+		}
 		if iss, _ := t.Claims.GetIssuer(); iss != v.cfg.Issuer {
 			return nil, errIssuer
 		}
 		if aud, _ := t.Claims.GetAudience(); !slices.Contains(aud, v.cfg.Audience) {
 			return nil, errAudience
 		}
+		if err := v.lifetime(t.Claims); err != nil {
+			return nil, err
+		}
 		ks, err := v.keySet(ctx)
 		if err != nil {
 			return nil, errors.Join(errUnavailable, err)
 		}
-		// Requests naming the same new kid share the one refresh it causes,
-		// rather than failing while it is in flight. The lookup outlives a
-		// cancelled caller (others may wait on it); the library bounds it.
-		alg, _ := t.Header["alg"].(string)
-		kid, ok := t.Header["kid"].(string)
-		if !ok {
-			return ks.kf.KeyfuncCtx(ctx)(t)
-		}
-		key, err, _ := v.lookups.Do(alg+" "+kid, func() (any, error) {
-			return ks.kf.KeyfuncCtx(context.WithoutCancel(ctx))(t)
-		})
-		return key, err
+		return v.key(ctx, ks, t)
 	}
+}
+
+// critical refuses a header with "crit": its names are extensions the
+// recipient must understand or reject the token (RFC 7515 §4.1.11), and
+// this verifier understands none. A malformed "crit" is refused too.
+func critical(header map[string]any) error {
+	c, ok := header["crit"]
+	if !ok {
+		return nil
+	}
+	names, ok := c.([]any)
+	if !ok || len(names) == 0 {
+		return fmt.Errorf("%w: malformed crit (%T)", errCritical, c)
+	}
+	return fmt.Errorf("%w: crit names %d", errCritical, len(names))
+}
+
+// lifetime requires iat (OpenID Connect Core §2 makes it mandatory in an ID
+// token) and refuses exp − iat over MaxLifetime: a token minted to last for
+// weeks is a stolen signing key's or a misconfigured provider's, and one
+// leaked would be usable that long. A missing exp is left to the parser.
+func (v *Verifier) lifetime(c jwt.Claims) error {
+	iat, err := c.GetIssuedAt()
+	if err != nil {
+		return fmt.Errorf("%w: %w", jwt.ErrTokenMalformed, err)
+	}
+	if iat == nil {
+		return errNoIssuedAt
+	}
+	exp, err := c.GetExpirationTime()
+	if err != nil {
+		return fmt.Errorf("%w: %w", jwt.ErrTokenMalformed, err)
+	}
+	if exp == nil {
+		return nil
+	}
+	if life := exp.Sub(iat.Time); life > v.cfg.MaxLifetime {
+		return fmt.Errorf("%w: %s, at most %s", errLifetime, life, v.cfg.MaxLifetime)
+	}
+	return nil
 }
 
 // rejected maps a parser error to what the client is told.
@@ -210,10 +247,16 @@ func rejected(err error) *sp.Error {
 		return &sp.Error{Code: sp.CodeUnavailable, Message: "sign-in service unreachable: try again shortly", Err: err}
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return unauthenticated("token is malformed: sign in again", err)
+	case errors.Is(err, errCritical):
+		return unauthenticated("token requires header extensions (crit) this service does not support: sign in again", err)
 	case errors.Is(err, errIssuer), errors.Is(err, jwt.ErrTokenInvalidIssuer):
 		return unauthenticated("token is not from the accepted sign-in service (issuer): sign in again", err)
 	case errors.Is(err, errAudience), errors.Is(err, jwt.ErrTokenInvalidAudience):
 		return unauthenticated("token is not for this service (audience): sign in again", err)
+	case errors.Is(err, errNoIssuedAt):
+		return unauthenticated("token has no issue time (iat): sign in again", err)
+	case errors.Is(err, errLifetime):
+		return unauthenticated("token lifetime (exp − iat) is longer than this service accepts: sign in again", err)
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
 		return unauthenticated("token signature not accepted: sign in again", err)
 	case errors.Is(err, jwt.ErrTokenExpired):
@@ -248,57 +291,45 @@ func (v *Verifier) keySet(ctx context.Context) (*keySet, error) {
 	if ks := v.keys.Load(); ks != nil {
 		return ks, nil
 	}
-	if v.lastErr != nil && time.Since(v.lastTry) < v.retryEvery {
+	if v.lastErr != nil && v.now().Sub(v.lastTry) < v.retryEvery {
 		return nil, v.lastErr
 	}
-	v.lastTry = time.Now()
-	kf, stop, err := v.load(ctx)
+	v.lastTry = v.now()
+	ks, err := v.load(ctx)
 	if err != nil {
 		v.lastErr = err
 		return nil, err
 	}
-	ks := &keySet{kf: kf, stop: stop}
 	v.keys.Store(ks)
+	go v.refreshEveryHour(ks)
 	v.log.InfoContext(ctx, "auth: identity provider keys loaded", "issuer", v.cfg.Issuer)
 	return ks, nil
 }
 
-// load finds the JWKS URL and builds the keyfunc over it; the first fetch
-// must succeed, so "loaded" means keys were seen at least once.
-func (v *Verifier) load(ctx context.Context) (keyfunc.Keyfunc, context.CancelFunc, error) {
+// load finds the JWKS URL and fetches the keys; the first fetch must
+// succeed, so "loaded" means keys were seen at least once.
+func (v *Verifier) load(ctx context.Context) (*keySet, error) {
 	if err := v.life.Err(); err != nil {
-		return nil, nil, fmt.Errorf("auth: verifier stopped: %w", err)
+		return nil, fmt.Errorf("auth: verifier stopped: %w", err)
 	}
 	jwksURL := v.cfg.JWKSURL
 	if jwksURL == "" {
 		u, err := v.discover(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		jwksURL = u
 	}
-	life, cancel := context.WithCancel(v.life)
-	failFirst := false
-	kf, err := keyfunc.NewDefaultOverrideCtx(life, []string{jwksURL}, keyfunc.Override{
-		Client:                    v.client,
-		HTTPTimeout:               fetchTimeout,
-		NoErrorReturnFirstHTTPReq: &failFirst,
-		RefreshInterval:           refreshEvery,
-		RefreshUnknownKID:         rate.NewLimiter(rate.Every(unknownKIDEvery), 1),
-		// Bounds both the wait for the limiter and the refresh itself: an
-		// unknown kid early in the interval fails at once, not after a minute.
-		RateLimitWaitMax: fetchTimeout,
-		RefreshErrorHandlerFunc: func(u string) func(context.Context, error) {
-			return func(ctx context.Context, err error) {
-				v.log.WarnContext(ctx, "auth: refreshing the identity provider's keys failed", "url", u, "error", err)
-			}
-		},
-	})
+	ks, err := newKeySet(v, jwksURL)
 	if err != nil {
-		cancel() // stops the refresh goroutine the library already started
-		return nil, nil, fmt.Errorf("auth: fetch JWKS %s: %w", jwksURL, err)
+		return nil, err
 	}
-	return kf, cancel, nil
+	started := v.now()
+	if err := ks.fetch(ctx); err != nil {
+		return nil, err
+	}
+	ks.fresh = started // no fetch runs yet: no lock needed
+	return ks, nil
 }
 
 // discover reads the JWKS URL from the OpenID discovery document.

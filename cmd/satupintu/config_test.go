@@ -30,7 +30,7 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 	want := Config{
 		Mode: ModeDev, Addr: ":8080", SimAddr: "127.0.0.1:0", LogLevel: slog.LevelInfo, Instance: hostname,
 		ShutdownTimeout: 15 * time.Second,
-		Auth:            auth.Config{Algorithms: []string{"ES256", "RS256"}, NIKClaim: "nik", Leeway: 30 * time.Second},
+		Auth:            auth.Config{Algorithms: []string{"ES256", "RS256"}, NIKClaim: "nik", Leeway: 30 * time.Second, MaxLifetime: 24 * time.Hour},
 		DevAudience:     "satupintu-app",
 		Agencies:        agencies,
 		Limits: server.Limits{MaxBodyBytes: 64 << 10, MaxDepth: 12, MaxAliases: 30, MaxFields: 500, MaxComplexity: 600,

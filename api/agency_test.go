@@ -47,7 +47,9 @@ func TestAgencySpecExampleValidationIsLive(t *testing.T) {
 		{"held without waitingFor", "                result: held\n                waitingFor: 2\n", "                result: held\n"},
 		{"error without code", "                  code: NOT_YOUR_CASE\n", "                  kode: NOT_YOUR_CASE\n"},
 		{"occurredAt not a time", "occurredAt: '2026-03-02T09:14:30+07:00'\n                  message: Berkas", "occurredAt: yesterday\n                  message: Berkas"},
-		{"signature header not hex", "example: t=1772417700,v1=e0d5", "example: t=1772417700,v1=x0d5"},
+		{"signature header not hex", "example: t=1772417700,v1=dec5", "example: t=1772417700,v1=xec5"},
+		{"event without caseId", "                  caseId: 07-kq3vx7hm2npw5rtz4ybdcfgj6e\n                  eventId: evt-01JNQ2ZK8M4T\n", "                  eventId: evt-01JNQ2ZK8M4T\n"},
+		{"waitingFor below 1", "                      waitingFor: 2\n", "                      waitingFor: 0\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if bytes.Count(AgencySpec, []byte(tc.from)) != 1 {
@@ -243,6 +245,19 @@ func TestAgencySpecMatchesCode(t *testing.T) {
 	if got := schemas["Event"].Value.Properties["message"].Value.MaxLength; got == nil || *got != 500 {
 		t.Errorf("message maxLength = %v, want 500", got)
 	}
+	if !slices.Contains(schemas["Event"].Value.Required, "caseId") {
+		t.Errorf("Event requires %v; caseId binds an event to its case", schemas["Event"].Value.Required)
+	}
+	d := doc.Info.Description
+	for _, want := range []string{
+		fmt.Sprintf("at most **%d** ahead", cases.MaxAhead),
+		fmt.Sprintf("at most **%d** events wait", cases.MaxAhead-1),
+		fmt.Sprintf("at most %d past the last applied", cases.MaxAhead),
+	} {
+		if !strings.Contains(d, want) {
+			t.Errorf("info.description does not say %q (cases.MaxAhead is %d)", want, cases.MaxAhead)
+		}
+	}
 }
 
 // The introduction covers what an agency's developer needs.
@@ -255,6 +270,9 @@ func TestAgencySpecIntroduction(t *testing.T) {
 		"exponential backoff", "jitter", "Retry-After", "Give-up age", "parked", "## Limits", "500 characters",
 		"16 KiB", "## Sandbox", "go run ./cmd/satupintu", "POST /dev/sim/faults", "/dev/sim/faults",
 		"SATUPINTU_SIM_ADDR", "constant time",
+		"What a signature binds", "CASE_MISMATCH", "SEQUENCE_CONFLICT", "SEQUENCE_TOO_FAR_AHEAD",
+		"A refused event does not use up its sequence number", "What to send after each answer",
+		"Skipped events", "**Times**", "+07:00",
 	} {
 		if !strings.Contains(d, want) {
 			t.Errorf("info.description does not mention %q", want)

@@ -24,6 +24,33 @@ type Entry struct {
 	Message  string    `json:"message,omitempty"`  // the agency's message to the citizen, as sent
 	EventID  string    `json:"eventId,omitempty"`  // the agency's event id
 	Sequence int       `json:"sequence,omitempty"` // the agency's sequence number
+	// Skipped is set on the entry of an agency event that was held for an
+	// earlier one and could not follow the status the case had reached
+	// when its turn came: it is the status the event reported, and Status
+	// is the case's, unchanged. The sequence number is used up all the same.
+	Skipped Status `json:"skipped,omitempty"`
+}
+
+// Reported is the status the agency's event reported: Status, or Skipped
+// for an event that was skipped.
+func (e Entry) Reported() Status {
+	if e.Skipped != "" {
+		return e.Skipped
+	}
+	return e.Status
+}
+
+// Label is the entry as the citizen reads it: the status, or for a skipped
+// agency event what it reported and why it changed nothing.
+func (e Entry) Label() sp.Text {
+	if e.Skipped == "" {
+		return e.Status.Label()
+	}
+	reported, current := e.Skipped.Label(), e.Status.Label()
+	return sp.Text{
+		ID: "Pembaruan dari instansi dilewati: «" + reported.ID + "» tidak dapat mengikuti «" + current.ID + "»",
+		EN: "Agency update skipped: “" + reported.EN + "” cannot follow “" + current.EN + "”",
+	}
 }
 
 // DeliveryState is how forwarding the case to its agency is going.
@@ -77,9 +104,10 @@ type Case struct {
 	Delivery  Delivery `json:"delivery"`
 	History   []Entry  `json:"history"`
 
-	// Sequence is the last agency event sequence applied; Held are events
-	// that arrived before an earlier one and wait for it; EventIDs are the
-	// agency event ids already applied (duplicates change nothing).
+	// Sequence is the last agency event sequence applied (or skipped); Held
+	// are events that arrived before an earlier one and wait for it, at most
+	// one per sequence and never more than MaxAhead ahead; EventIDs are the
+	// latest agency event ids applied or skipped (a repeat changes nothing).
 	Sequence int      `json:"sequence"`
 	Held     []Event  `json:"held,omitempty"`
 	EventIDs []string `json:"eventIds,omitempty"`

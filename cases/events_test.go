@@ -1,6 +1,7 @@
 package cases_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -52,11 +53,10 @@ func TestApplyEventDuplicates(t *testing.T) {
 	_, before := h.apply(c.ID, h.event(2, cases.StatusInReview))
 
 	for name, e := range map[string]cases.Event{
-		"same event again":               h.event(2, cases.StatusInReview),
-		"same id, later sequence":        {ID: "evt-2", Sequence: 3, Status: cases.StatusApproved, OccurredAt: start, Source: cases.SourcePoll},
-		"new id, sequence already past":  {ID: "evt-new", Sequence: 1, Status: cases.StatusReceived, OccurredAt: start},
-		"new id, current sequence":       {ID: "evt-other", Sequence: 2, Status: cases.StatusApproved, OccurredAt: start},
-		"an earlier event, other status": {ID: "evt-1", Sequence: 1, Status: cases.StatusRejected, OccurredAt: start},
+		"same event again":                                h.event(2, cases.StatusInReview),
+		"same id, later sequence":                         {ID: "evt-2", Sequence: 3, Status: cases.StatusApproved, OccurredAt: start, Source: cases.SourcePoll},
+		"new id, same sequence and content, another time": {ID: "evt-new", Sequence: 1, Status: cases.StatusReceived, OccurredAt: start},
+		"an earlier event, other status":                  {ID: "evt-1", Sequence: 1, Status: cases.StatusRejected, OccurredAt: start},
 	} {
 		h.clock.Advance(time.Minute)
 		out, got := h.apply(c.ID, e)
@@ -94,9 +94,15 @@ func TestApplyEventOutOfOrder(t *testing.T) {
 	if out, again := h.apply(c.ID, e3); out != cases.OutcomeDuplicate || len(again.Held) != 1 || again.Version != held.Version {
 		t.Errorf("held event again: %s, held %v, version %d→%d", out, again.Held, held.Version, again.Version)
 	}
-	// Another event for the same held sequence is a duplicate too.
-	if out, _ := h.apply(c.ID, cases.Event{ID: "evt-3b", Sequence: 3, Status: cases.StatusApproved, OccurredAt: start}); out != cases.OutcomeDuplicate {
-		t.Errorf("a second event with a held sequence: %s", out)
+	// The same event under another id is a duplicate; another event for
+	// the held sequence is a conflict, and the held one stays.
+	same := e3
+	same.ID = "evt-3-again"
+	if out, _ := h.apply(c.ID, same); out != cases.OutcomeDuplicate {
+		t.Errorf("the held event under a new id: %s", out)
+	}
+	if _, _, err := h.svc.ApplyEvent(h.ctx, sp.AgencyPolice, c.ID, cases.Event{ID: "evt-3b", Sequence: 3, Status: cases.StatusApproved, OccurredAt: start}); !errors.Is(err, cases.ErrSequenceConflict) {
+		t.Errorf("another event with a held sequence: %v, want ErrSequenceConflict", err)
 	}
 
 	h.clock.Advance(time.Minute)
@@ -121,6 +127,109 @@ func TestApplyEventOutOfOrder(t *testing.T) {
 	from, to, version, ok := cases.ParseChange(jobs[len(jobs)-1].Payload)
 	if !ok || from != 3 || to != 5 || version != got.Version {
 		t.Errorf("change payload %q", jobs[len(jobs)-1].Payload)
+	}
+}
+
+// The same sequence with other content is another event: refused, never
+// taken for a duplicate, and nothing changes.
+func TestApplyEventSequenceConflict(t *testing.T) {
+	h := newHarness(t)
+	c := h.forwardedSKCK()
+	h.apply(c.ID, h.event(1, cases.StatusReceived))
+	e2 := h.event(2, cases.StatusInReview)
+	e2.Message = "Berkas diperiksa"
+	_, before := h.apply(c.ID, e2)
+	for name, e := range map[string]cases.Event{
+		"new id, current sequence, other status":  {ID: "evt-other", Sequence: 2, Status: cases.StatusApproved, OccurredAt: start},
+		"new id, current sequence, other message": {ID: "evt-other", Sequence: 2, Status: cases.StatusInReview, OccurredAt: start, Message: "Lain"},
+		"new id, earlier sequence, other status":  {ID: "evt-other", Sequence: 1, Status: cases.StatusRejected, OccurredAt: start},
+	} {
+		h.clock.Advance(time.Minute)
+		out, got, err := h.svc.ApplyEvent(h.ctx, sp.AgencyPolice, c.ID, e)
+		var ee *cases.EventError
+		if !errors.Is(err, cases.ErrSequenceConflict) || !errors.As(err, &ee) || out != "" || got != nil {
+			t.Errorf("%s: %s, %v; want ErrSequenceConflict", name, out, err)
+			continue
+		}
+		if ee.WaitingFor != 3 || !strings.Contains(ee.Detail, fmt.Sprintf("sequence %d already carries another event", e.Sequence)) {
+			t.Errorf("%s: waiting for %d, %q", name, ee.WaitingFor, ee.Detail)
+		}
+	}
+	if after := h.get(c.ID); after.Version != before.Version {
+		t.Errorf("conflicting events changed the case: version %d→%d", before.Version, after.Version)
+	}
+}
+
+// The agency's sequence of issue 12: 1 RECEIVED; 2 APPROVED refused; 3
+// IN_REVIEW held; 2 IN_REVIEW applied, and the held 3 skipped (IN_REVIEW
+// cannot follow IN_REVIEW); then 3 APPROVED under a new id. That was
+// acknowledged as a duplicate and the approval lost: it is a conflict, and
+// the approval under the next number applies.
+func TestApplyEventConflictAfterASkipIsNotLost(t *testing.T) {
+	h := newHarness(t)
+	c := h.forwardedSKCK()
+	h.apply(c.ID, h.event(1, cases.StatusReceived))
+	if _, _, err := h.svc.ApplyEvent(h.ctx, sp.AgencyPolice, c.ID, h.event(2, cases.StatusApproved)); !errors.Is(err, cases.ErrImpossible) {
+		t.Fatalf("2 APPROVED after RECEIVED: %v", err)
+	}
+	if out, _ := h.apply(c.ID, h.event(3, cases.StatusInReview)); out != cases.OutcomeHeld {
+		t.Fatalf("3 IN_REVIEW: %s", out)
+	}
+	if out, got := h.apply(c.ID, cases.Event{ID: "evt-2b", Sequence: 2, Status: cases.StatusInReview, OccurredAt: start}); out != cases.OutcomeApplied || got.Sequence != 3 {
+		t.Fatalf("2 IN_REVIEW: %s, sequence %d", out, got.Sequence)
+	}
+	_, _, err := h.svc.ApplyEvent(h.ctx, sp.AgencyPolice, c.ID, cases.Event{ID: "evt-3b", Sequence: 3, Status: cases.StatusApproved, OccurredAt: start})
+	var ee *cases.EventError
+	if !errors.As(err, &ee) || !errors.Is(err, cases.ErrSequenceConflict) || ee.WaitingFor != 4 {
+		t.Fatalf("3 APPROVED under a new id: %v, want a conflict waiting for 4", err)
+	}
+	if !strings.Contains(ee.Detail, `eventId "evt-3", IN_REVIEW`) {
+		t.Errorf("the conflict does not name the event that took sequence 3: %q", ee.Detail)
+	}
+	out, got := h.apply(c.ID, cases.Event{ID: "evt-4", Sequence: 4, Status: cases.StatusApproved, OccurredAt: start})
+	if out != cases.OutcomeApplied || got.Status != cases.StatusApproved {
+		t.Fatalf("4 APPROVED: %s, %s", out, got.Status)
+	}
+}
+
+// An event at most MaxAhead past the last applied is held; further is
+// refused. A flood of early events holds at most MaxAhead-1 of them, so
+// the case stays small however many arrive.
+func TestApplyEventSequenceTooFarAhead(t *testing.T) {
+	h := newHarness(t)
+	c := h.forwardedSKCK()
+	h.apply(c.ID, h.event(1, cases.StatusReceived))
+	_, _, err := h.svc.ApplyEvent(h.ctx, sp.AgencyPolice, c.ID, h.event(1+cases.MaxAhead+1, cases.StatusInReview))
+	var ee *cases.EventError
+	if !errors.Is(err, cases.ErrTooFarAhead) || !errors.As(err, &ee) || ee.WaitingFor != 2 {
+		t.Fatalf("sequence %d with 1 applied: %v, want ErrTooFarAhead waiting for 2", 1+cases.MaxAhead+1, err)
+	}
+	if out, _ := h.apply(c.ID, h.event(1+cases.MaxAhead, cases.StatusInReview)); out != cases.OutcomeHeld {
+		t.Fatalf("sequence %d with 1 applied: %s, want held", 1+cases.MaxAhead, out)
+	}
+
+	long := strings.Repeat("é", 500)
+	refused := 0
+	for seq := 3; seq < 2003; seq++ {
+		e := h.event(seq, cases.StatusActionRequired)
+		e.Message = long
+		if _, _, err := h.svc.ApplyEvent(h.ctx, sp.AgencyPolice, c.ID, e); errors.Is(err, cases.ErrTooFarAhead) {
+			refused++
+		} else if err != nil && !errors.Is(err, cases.ErrSequenceConflict) {
+			t.Fatalf("event %d: %v", seq, err)
+		}
+	}
+	got := h.get(c.ID)
+	if len(got.Held) != cases.MaxAhead-1 || refused != 2000-(cases.MaxAhead-1) {
+		t.Errorf("%d held, %d refused of 2,000; want %d held, %d refused (one more conflicts with the held %d)", len(got.Held), refused, cases.MaxAhead-1, 2000-(cases.MaxAhead-1), 1+cases.MaxAhead)
+	}
+	if b, _ := json.Marshal(got); len(b) > 64<<10 {
+		t.Errorf("the case is %d bytes after 2,000 early events", len(b))
+	}
+	// Once the gap fills, what was held applies in order.
+	out, got := h.apply(c.ID, h.event(2, cases.StatusInReview))
+	if out != cases.OutcomeApplied || got.Sequence != 1+cases.MaxAhead || len(got.Held) != 0 {
+		t.Errorf("gap filled: %s, sequence %d, %d held", out, got.Sequence, len(got.Held))
 	}
 }
 
@@ -281,9 +390,10 @@ func TestApplyEventIDsBounded(t *testing.T) {
 }
 
 // A held event that proves impossible once the gap fills cannot be
-// refused any more (the agency was told "held"); it is skipped (and logged
-// for the operators, not shown to the citizen) and the sequence moves past
-// it, so later events still apply.
+// refused any more (the agency was told "held"); it is skipped: the history
+// says so (status unchanged, the agency's event id, sequence and message,
+// the status it reported) and the sequence moves past it, so later events
+// still apply.
 func TestApplyEventHeldThenImpossible(t *testing.T) {
 	h := newHarness(t)
 	c := h.forwardedSKCK()
@@ -295,9 +405,19 @@ func TestApplyEventHeldThenImpossible(t *testing.T) {
 	if out != cases.OutcomeApplied || got.Status != cases.StatusInReview || got.Sequence != 3 || len(got.Held) != 0 {
 		t.Fatalf("gap filled: %s, %s, sequence %d, held %v", out, got.Status, got.Sequence, got.Held)
 	}
-	last := got.History[len(got.History)-1]
-	if last.Source != cases.SourceAgencyWebhook || last.Status != cases.StatusInReview || last.Sequence != 2 {
-		t.Errorf("the last entry is %+v; want event 2 itself, the impossible event 3 left out", last)
+	n := len(got.History)
+	if e2 := got.History[n-2]; e2.Status != cases.StatusInReview || e2.Sequence != 2 || e2.Skipped != "" {
+		t.Errorf("event 2's entry is %+v", e2)
+	}
+	want := cases.Entry{At: start, Status: cases.StatusInReview, Source: cases.SourceAgencyWebhook, EventID: "evt-3", Sequence: 3,
+		Skipped: cases.StatusCompleted}
+	if last := got.History[n-1]; last != want || last.Reported() != cases.StatusCompleted {
+		t.Errorf("the skipped event's entry is %+v, want %+v", last, want)
+	}
+	// One change job carries both entries.
+	jobs := h.claim(h.store.Changes())
+	if from, to, _, ok := cases.ParseChange(jobs[len(jobs)-1].Payload); !ok || from != n-2 || to != n {
+		t.Errorf("change payload %q, want %d:%d", jobs[len(jobs)-1].Payload, n-2, n)
 	}
 	// Its redelivery is a duplicate; the next event applies.
 	if out, _ := h.apply(c.ID, h.event(3, cases.StatusCompleted)); out != cases.OutcomeDuplicate {

@@ -92,9 +92,10 @@ func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change)
 	return nil
 }
 
-// notifiable: every status change but the citizen's own doing.
+// notifiable: every status change but the citizen's own doing. A skipped
+// agency event changed nothing: it is in the history, not in the inbox.
 func notifiable(e cases.Entry) bool {
-	if e.Source == cases.SourceCitizen {
+	if e.Source == cases.SourceCitizen || e.Skipped != "" {
 		return false
 	}
 	_, ok := bodies[e.Status]

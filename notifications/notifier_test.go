@@ -65,6 +65,23 @@ func TestOnChangeAddsOneNotificationPerAgencyEntry(t *testing.T) {
 	}
 }
 
+// A held agency event skipped when its turn came changed nothing for the
+// citizen: no notification, no push.
+func TestOnChangeIgnoresASkippedEvent(t *testing.T) {
+	e := newEnv(t)
+	e.register(dewi, "tok-dewi", "id")
+	c := newCase("CASE-1", dewi)
+	skipped := entry(cases.StatusSubmitted, cases.SourceAgencyWebhook)
+	skipped.Skipped = cases.StatusCompleted
+	e.onChange(c, move(c, skipped))
+	if page, _ := e.inbox.List(e.ctx, dewi, notifications.ListQuery{}); page.Total != 0 {
+		t.Errorf("a skipped event made %d notifications", page.Total)
+	}
+	if d := e.depth(); d != 0 {
+		t.Errorf("push jobs %d, want none", d)
+	}
+}
+
 func TestOnChangeIgnoresTheCitizensOwnDoing(t *testing.T) {
 	e := newEnv(t)
 	e.register(dewi, "tok-dewi", "id")

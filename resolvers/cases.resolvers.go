@@ -55,11 +55,22 @@ func (r *caseResolver) Cancellable(ctx context.Context, obj *cases.Case) (bool, 
 }
 
 func (r *caseHistoryEntryResolver) Label(ctx context.Context, obj *cases.Entry) (string, error) {
-	return obj.Status.Label().In(sp.LangFrom(ctx)), nil
+	return obj.Label().In(sp.LangFrom(ctx)), nil
 }
 
 func (r *caseHistoryEntryResolver) Message(ctx context.Context, obj *cases.Entry) (*string, error) {
 	return optional(obj.Message), nil
+}
+
+func (r *caseHistoryEntryResolver) Skipped(ctx context.Context, obj *cases.Entry) (bool, error) {
+	return obj.Skipped != "", nil
+}
+
+func (r *caseHistoryEntryResolver) SkippedStatus(ctx context.Context, obj *cases.Entry) (*cases.Status, error) {
+	if obj.Skipped == "" {
+		return nil, nil
+	}
+	return &obj.Skipped, nil
 }
 
 func (r *caseUpdateResolver) Case(ctx context.Context, obj *cases.Update) (*cases.Case, error) {

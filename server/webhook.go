@@ -1,9 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -32,6 +30,55 @@ type Webhook struct {
 // maxEventBody bounds an agency event.
 const maxEventBody = 16 << 10
 
+// refusal is one of the webhook's error answers (api/agency.yaml,
+// "Errors"): a code, its HTTP status and the message an agency's developer
+// reads when nothing more precise is said. Nothing else is ever written
+// to an agency: internal detail goes to the log only.
+type refusal struct {
+	code    string
+	status  int
+	message string
+}
+
+var (
+	refUnknownAgency = refusal{"UNKNOWN_AGENCY", http.StatusUnauthorized, "name the sending agency in " + signature.AgencyHeader}
+	refTooLarge      = refusal{"TOO_LARGE", http.StatusRequestEntityTooLarge, "an event body is at most 16 KiB"}
+	refMalformed     = refusal{"MALFORMED", http.StatusBadRequest, "the body must be an event"}
+	refCaseMismatch  = refusal{"CASE_MISMATCH", http.StatusBadRequest,
+		"the body's caseId is not the case of the URL: post each event to the callbackUrl of its own case"}
+	refInvalid      = refusal{"INVALID_EVENT", http.StatusBadRequest, "the event is not valid"}
+	refNoCaseID     = refusal{"INVALID_EVENT", http.StatusBadRequest, "caseId is required: the id of the case the event is about, as in the URL"}
+	refNotYours     = refusal{"NOT_YOUR_CASE", http.StatusForbidden, "this case was not routed to your agency"}
+	refUnknownCase  = refusal{"UNKNOWN_CASE", http.StatusNotFound, "no case with this id"}
+	refImpossible   = refusal{"IMPOSSIBLE_TRANSITION", http.StatusConflict, "the status cannot follow the case's"}
+	refConflict     = refusal{"SEQUENCE_CONFLICT", http.StatusConflict, "the sequence already carries another event of this case"}
+	refTooFarAhead  = refusal{"SEQUENCE_TOO_FAR_AHEAD", http.StatusConflict, "the sequence is too far ahead of the last applied"}
+	refSigMissing   = refusal{"SIGNATURE_MISSING", http.StatusUnauthorized, "sign the event: " + signature.Header + " is missing"}
+	refSigMalformed = refusal{"SIGNATURE_MALFORMED", http.StatusUnauthorized, `expected "t=<unix seconds>,v1=<hex HMAC-SHA256>"`}
+	refSigStale     = refusal{"SIGNATURE_STALE", http.StatusUnauthorized, "the signature's timestamp is more than 5 minutes away from satupintu's clock"}
+	refSigMismatch  = refusal{"SIGNATURE_MISMATCH", http.StatusUnauthorized, `no v1 is HMAC-SHA256 of "<t>.<raw body>" with a current secret`}
+	refSigReplayed  = refusal{"SIGNATURE_REPLAYED", http.StatusUnauthorized, "signature already used: sign every delivery anew (a fresh t)"}
+	refCheckLater   = refusal{"TRY_AGAIN", http.StatusServiceUnavailable, "the event could not be checked now; send it again, signed anew"}
+	refRecordLater  = refusal{"TRY_AGAIN", http.StatusServiceUnavailable, "the event could not be recorded now; send it again, signed anew"}
+)
+
+// webhookRefusals are every answer above, for the test that holds them to
+// the contract.
+var webhookRefusals = []refusal{refUnknownAgency, refTooLarge, refMalformed, refCaseMismatch, refInvalid, refNoCaseID,
+	refNotYours, refUnknownCase, refImpossible, refConflict, refTooFarAhead, refSigMissing, refSigMalformed, refSigStale,
+	refSigMismatch, refSigReplayed, refCheckLater, refRecordLater}
+
+// eventRefusals map the status machine's refusals to their answers.
+var eventRefusals = []struct {
+	reason error
+	ref    refusal
+}{
+	{cases.ErrInvalidEvent, refInvalid},
+	{cases.ErrImpossible, refImpossible},
+	{cases.ErrSequenceConflict, refConflict},
+	{cases.ErrTooFarAhead, refTooFarAhead},
+}
+
 // handleAgencyEvents is POST /agency/v1/cases/{caseId}/events (api/agency.yaml):
 // a signed status event from the agency a case was routed to.
 func handleAgencyEvents(wh *Webhook, log *slog.Logger) http.Handler {
@@ -44,44 +91,65 @@ func handleAgencyEvents(wh *Webhook, log *slog.Logger) http.Handler {
 			secrets = wh.Secrets(a)
 		}
 		if secrets == nil {
-			agencyError(w, http.StatusUnauthorized, "UNKNOWN_AGENCY", "name the sending agency in "+signature.AgencyHeader)
+			refuse(w, refUnknownAgency, "", 0)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxEventBody))
 		if err != nil {
-			agencyError(w, http.StatusRequestEntityTooLarge, "TOO_LARGE", "an event body is at most 16 KiB")
+			refuse(w, refTooLarge, "", 0)
+			return
+		}
+		// An event for another case is refused before its signature is
+		// recorded: a copy posted to the wrong case must not make the
+		// genuine delivery to its own case look like a replay.
+		we, malformed := api.DecodeEvent(body)
+		if malformed == nil && we.CaseID != "" && we.CaseID != caseID {
+			log.WarnContext(ctx, "agency event for another case", "agency", a, "case", caseID)
+			refuse(w, refCaseMismatch, "", 0)
 			return
 		}
 		if err := wh.Verifier.VerifyContext(ctx, r.Header.Get(signature.Header), body, secrets); err != nil {
-			if errors.Is(err, signature.ErrUnavailable) {
-				log.ErrorContext(ctx, "webhook replay store unavailable", "agency", a, "error", err)
-				agencyError(w, http.StatusServiceUnavailable, "TRY_AGAIN", "the event could not be checked now; send it again, signed anew")
+			ref, known := signatureRefusal(err)
+			if !known {
+				log.ErrorContext(ctx, "webhook signature check failed", "agency", a, "case", caseID, "error", err)
+				refuse(w, refCheckLater, "", 0)
 				return
 			}
 			log.WarnContext(ctx, "agency webhook refused", "agency", a, "case", caseID, "reason", err.Error())
-			agencyError(w, http.StatusUnauthorized, signatureCode(err), err.Error())
+			// The signature package writes its refusals for the sender.
+			refuse(w, ref, err.Error(), 0)
 			return
 		}
-		var we api.Event
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&we); err != nil {
-			agencyError(w, http.StatusBadRequest, "MALFORMED", "the body must be an event: "+err.Error())
+		var bad api.Malformed
+		switch {
+		case errors.As(malformed, &bad):
+			refuse(w, refMalformed, string(bad), 0)
+			return
+		case malformed != nil:
+			refuse(w, refMalformed, "", 0)
+			return
+		case we.CaseID == "":
+			refuse(w, refNoCaseID, "", 0)
 			return
 		}
 		outcome, c, err := wh.Events.ApplyEvent(ctx, a, caseID, we.CaseEvent(cases.SourceAgencyWebhook))
+		var refused *cases.EventError
 		switch {
 		case errors.Is(err, sp.ErrNotFound):
-			agencyError(w, http.StatusNotFound, "UNKNOWN_CASE", "no case with this id")
+			refuse(w, refUnknownCase, "", 0)
 		case errors.Is(err, cases.ErrForeignCase):
-			agencyError(w, http.StatusForbidden, "NOT_YOUR_CASE", "this case was not routed to "+string(a))
-		case errors.Is(err, cases.ErrImpossible):
-			agencyError(w, http.StatusConflict, "IMPOSSIBLE_TRANSITION", err.Error())
-		case errors.Is(err, cases.ErrInvalidEvent):
-			agencyError(w, http.StatusBadRequest, "INVALID_EVENT", err.Error())
+			refuse(w, refNotYours, "this case was not routed to "+string(a), 0)
+		case errors.As(err, &refused):
+			ref := refRecordLater
+			for _, m := range eventRefusals {
+				if errors.Is(refused.Reason, m.reason) {
+					ref = m.ref
+				}
+			}
+			refuse(w, ref, refused.Detail, refused.WaitingFor)
 		case err != nil:
 			log.ErrorContext(ctx, "applying an agency event failed", "agency", a, "case", caseID, "error", err)
-			agencyError(w, http.StatusServiceUnavailable, "TRY_AGAIN", "the event could not be recorded now; send it again")
+			refuse(w, refRecordLater, "", 0)
 		case outcome == cases.OutcomeHeld:
 			writeJSON(w, http.StatusAccepted, map[string]any{"result": outcome, "waitingFor": c.Sequence + 1})
 		case outcome == cases.OutcomeDuplicate:
@@ -92,21 +160,41 @@ func handleAgencyEvents(wh *Webhook, log *slog.Logger) http.Handler {
 	})
 }
 
-func signatureCode(err error) string {
+// signatureRefusal is the answer to a signature the Verifier refused;
+// known is false for a failure that is not the sender's (the replay
+// guard unavailable).
+func signatureRefusal(err error) (ref refusal, known bool) {
 	switch {
+	case errors.Is(err, signature.ErrUnavailable):
+		return refCheckLater, false
 	case errors.Is(err, signature.ErrMissing):
-		return "SIGNATURE_MISSING"
+		return refSigMissing, true
 	case errors.Is(err, signature.ErrStale):
-		return "SIGNATURE_STALE"
+		return refSigStale, true
 	case errors.Is(err, signature.ErrReplayed):
-		return "SIGNATURE_REPLAYED"
+		return refSigReplayed, true
 	case errors.Is(err, signature.ErrMalformed):
-		return "SIGNATURE_MALFORMED"
+		return refSigMalformed, true
+	case errors.Is(err, signature.ErrMismatch):
+		return refSigMismatch, true
 	}
-	return "SIGNATURE_MISMATCH"
+	return refCheckLater, false
 }
 
-// agencyError answers an agency in the contract's error shape.
-func agencyError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": message}})
+// agencyError is the contract's error shape.
+type agencyError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// WaitingFor is the sequence the case needs next, on refusals of the
+	// status machine.
+	WaitingFor int `json:"waitingFor,omitempty"`
+}
+
+// refuse answers an agency with ref, saying message when it is more
+// precise than ref's own.
+func refuse(w http.ResponseWriter, ref refusal, message string, waitingFor int) {
+	if message == "" {
+		message = ref.message
+	}
+	writeJSON(w, ref.status, map[string]agencyError{"error": {Code: ref.code, Message: message, WaitingFor: waitingFor}})
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/satupintu/satupintu/sim/simctx"
 )
 
-// The agency side of satupintu's case contract (notes/contract.md): every
+// The agency side of satupintu's case contract (api/agency.yaml): every
 // agency that accepts cases serves, under its own mount and so behind its
 // fault switch,
 //
@@ -117,8 +117,10 @@ type simCase struct {
 	lastSignedSeq int
 }
 
-// caseEvent is an event in wire form (webhook body and poll answer).
+// caseEvent is an event in wire form (webhook body and poll answer). It
+// names its case, so its signature binds it to that case.
 type caseEvent struct {
+	CaseID     string `json:"caseId"`
 	EventID    string `json:"eventId"`
 	Sequence   int    `json:"sequence"`
 	Status     string `json:"status"`

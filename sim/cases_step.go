@@ -77,7 +77,7 @@ func (s *Sandbox) StepCases(ctx context.Context) {
 func (c *simCase) advance(now time.Time) caseEvent {
 	seq := len(c.events) + 1
 	st := c.script[seq-1]
-	ev := caseEvent{EventID: fmt.Sprintf("evt-%s-%d", c.agencyRef, seq), Sequence: seq, Status: st.status,
+	ev := caseEvent{CaseID: c.id, EventID: fmt.Sprintf("evt-%s-%d", c.agencyRef, seq), Sequence: seq, Status: st.status,
 		OccurredAt: now.Format(time.RFC3339), Message: st.message}
 	c.events = append(c.events, ev)
 	return ev
@@ -104,8 +104,10 @@ func (s *Sandbox) prepareDelivery(c *simCase, ev caseEvent) delivery {
 }
 
 // deliver posts one event to the case's callback and reports whether it
-// counts as delivered: a 2xx, or a 409 (satupintu refuses the transition;
-// sending it again would not change that).
+// counts as delivered: a 2xx, or a 409 that refuses the event for good
+// (an impossible transition or a sequence conflict: sending it again would
+// not change that). A 409 SEQUENCE_TOO_FAR_AHEAD is retried: it passes
+// once the events before it are in.
 func (s *Sandbox) deliver(ctx context.Context, d delivery) bool {
 	log := s.log.With("agency", d.c.agency, "case", d.c.id, "sequence", d.sequence)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(d.body))
@@ -128,14 +130,24 @@ func (s *Sandbox) deliver(ctx context.Context, d delivery) bool {
 	case resp.StatusCode/100 == 2:
 		log.Debug("case event delivered", "status", resp.StatusCode)
 		return true
-	case resp.StatusCode == http.StatusConflict:
-		log.Warn("case event refused as an impossible transition; not sent again",
-			"answer", strings.TrimSpace(string(answer)))
+	case resp.StatusCode == http.StatusConflict && errorCodeOf(answer) != "SEQUENCE_TOO_FAR_AHEAD":
+		log.Warn("case event refused for good; not sent again", "answer", strings.TrimSpace(string(answer)))
 		return true
 	}
 	log.Warn("case event refused; retried at the next step", "status", resp.StatusCode,
 		"answer", strings.TrimSpace(string(answer)))
 	return false
+}
+
+// errorCodeOf reads the code of an error answer, "" if there is none.
+func errorCodeOf(answer []byte) string {
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(answer, &e)
+	return e.Error.Code
 }
 
 // startStepping steps every case on a ticker until Close.

@@ -74,6 +74,7 @@ func verify(header string, body []byte, secret string) error {
 
 // event is a webhook body; the receiver decodes it strictly, as satupintu does.
 type event struct {
+	CaseID     string `json:"caseId"`
 	EventID    string `json:"eventId"`
 	Sequence   int    `json:"sequence"`
 	Status     string `json:"status"`
@@ -104,6 +105,10 @@ type receiver struct {
 	seen     map[string]bool // signatures already presented
 	changed  chan struct{}   // closed and replaced at each attempt
 }
+
+// answerTooFarAhead, from receiver.answer, is a 409 with satupintu's
+// SEQUENCE_TOO_FAR_AHEAD error body.
+const answerTooFarAhead = -409
 
 func newReceiver(t *testing.T) *receiver {
 	rc := &receiver{t: t, attempts: map[string]int{}, seen: map[string]bool{}, changed: make(chan struct{})}
@@ -144,8 +149,19 @@ func (rc *receiver) handle(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
+	if ev.CaseID != caseID {
+		rc.t.Errorf("case %s: the signed body names case %q", caseID, ev.CaseID)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
 	if rc.answer != nil {
-		if st := rc.answer(caseID, rc.attempts[caseID]); st/100 != 2 {
+		switch st := rc.answer(caseID, rc.attempts[caseID]); {
+		case st == answerTooFarAhead:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusConflict)
+			fmt.Fprint(w, `{"error":{"code":"SEQUENCE_TOO_FAR_AHEAD","message":"send 1 first","waitingFor":1}}`)
+			return
+		case st/100 != 2:
 			w.WriteHeader(st)
 			return
 		}
@@ -519,6 +535,24 @@ func TestCaseDeliveryConflictCountsAsDelivered(t *testing.T) {
 	}
 }
 
+// SEQUENCE_TOO_FAR_AHEAD is the one 409 that passes later: the event is
+// sent again, not counted as delivered.
+func TestCaseDeliveryTooFarAheadIsRetried(t *testing.T) {
+	e := newCaseEnv(t, sim.Options{})
+	e.recv.answer = func(_ string, attempt int) int {
+		if attempt == 1 {
+			return answerTooFarAhead
+		}
+		return http.StatusOK
+	}
+	e.forward(sp.AgencyPolice, "07-F2", "skck-application", map[string]string{"purpose": "Kerja"})
+	e.steps(2)
+	got := e.recv.events("07-F2")
+	if len(got) != 1 || got[0].event.Sequence != 1 || e.recv.attemptsOf("07-F2") != 2 {
+		t.Errorf("after SEQUENCE_TOO_FAR_AHEAD on event 1: accepted %+v in %d attempts, want event 1 again", got, e.recv.attemptsOf("07-F2"))
+	}
+}
+
 func TestCaseUnreachableReceiverIsRetried(t *testing.T) {
 	e := newCaseEnv(t, sim.Options{})
 	dead := httptest.NewServer(http.NotFoundHandler())
@@ -606,7 +640,7 @@ func TestCasePolledAgency(t *testing.T) {
 	var got []string
 	for i, ev := range evs {
 		m := ev.(map[string]any)
-		if m["sequence"] != float64(i+1) || m["eventId"] == "" || m["message"] == "" {
+		if m["sequence"] != float64(i+1) || m["eventId"] == "" || m["message"] == "" || m["caseId"] != "07-I1" {
 			t.Errorf("event %d: %v", i, m)
 		}
 		got = append(got, m["status"].(string))

@@ -33,6 +33,8 @@ type CaseHistoryEntryResolver interface {
 	Label(ctx context.Context, obj *cases.Entry) (string, error)
 
 	Message(ctx context.Context, obj *cases.Entry) (*string, error)
+	Skipped(ctx context.Context, obj *cases.Entry) (bool, error)
+	SkippedStatus(ctx context.Context, obj *cases.Entry) (*cases.Status, error)
 }
 type CaseUpdateResolver interface {
 	Case(ctx context.Context, obj *cases.Update) (*cases.Case, error)
@@ -855,6 +857,52 @@ func (ec *executionContext) _CaseHistoryEntry_message(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_CaseHistoryEntry_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseHistoryEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _CaseHistoryEntry_skipped(ctx context.Context, field graphql.CollectedField, obj *cases.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseHistoryEntry_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CaseHistoryEntry().Skipped(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseHistoryEntry_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseHistoryEntry", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _CaseHistoryEntry_skippedStatus(ctx context.Context, field graphql.CollectedField, obj *cases.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseHistoryEntry_skippedStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CaseHistoryEntry().SkippedStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *cases.Status) graphql.Marshaler {
+			return ec.marshalOCaseStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseHistoryEntry_skippedStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseHistoryEntry", field, true, true, "CaseStatus")
 }
 
 func (ec *executionContext) _CaseUpdate_caseId(ctx context.Context, field graphql.CollectedField, obj *cases.Update) (ret graphql.Marshaler) {
@@ -1817,6 +1865,18 @@ func (ec *executionContext) _CaseHistoryEntry(ctx context.Context, sel ast.Selec
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CaseHistoryEntry_message(ctx, field, obj)
+				})
+		case "skipped":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CaseHistoryEntry_skipped(ctx, field, obj)
+				})
+		case "skippedStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CaseHistoryEntry_skippedStatus(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -119,11 +119,13 @@ type ComplexityRoot struct {
 	}
 
 	CaseHistoryEntry struct {
-		At      func(childComplexity int) int
-		Label   func(childComplexity int) int
-		Message func(childComplexity int) int
-		Source  func(childComplexity int) int
-		Status  func(childComplexity int) int
+		At            func(childComplexity int) int
+		Label         func(childComplexity int) int
+		Message       func(childComplexity int) int
+		Skipped       func(childComplexity int) int
+		SkippedStatus func(childComplexity int) int
+		Source        func(childComplexity int) int
+		Status        func(childComplexity int) int
 	}
 
 	CaseUpdate struct {
@@ -768,6 +770,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseHistoryEntry.Message(childComplexity), true
+	case "CaseHistoryEntry.skipped":
+		if e.ComplexityRoot.CaseHistoryEntry.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseHistoryEntry.Skipped(childComplexity), true
+	case "CaseHistoryEntry.skippedStatus":
+		if e.ComplexityRoot.CaseHistoryEntry.SkippedStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseHistoryEntry.SkippedStatus(childComplexity), true
 	case "CaseHistoryEntry.source":
 		if e.ComplexityRoot.CaseHistoryEntry.Source == nil {
 			break
@@ -2369,11 +2383,25 @@ type FieldValue {
 
 type CaseHistoryEntry {
   at: DateTime!
+  "The case's status after this entry (unchanged by a skipped agency update)."
   status: CaseStatus!
+  """
+  The entry in the request's language: the status, or for a skipped agency
+  update a sentence saying what the agency reported and why it changed nothing.
+  """
   label: String!
   source: CaseEventSource!
   "The agency's message to the citizen, as sent."
   message: String
+  """
+  True for an agency update that changed nothing: it arrived before an earlier
+  one and, when its turn came, its status could not follow the case's. status
+  is then the case's, unchanged, and skippedStatus what the agency reported.
+  Show it muted, or not at all; no notification was sent for it.
+  """
+  skipped: Boolean!
+  "For a skipped agency update, the status the agency reported; null otherwise."
+  skippedStatus: CaseStatus
 }
 
 type CaseDelivery {
@@ -3243,6 +3271,10 @@ func (ec *executionContext) childFields_CaseHistoryEntry(ctx context.Context, fi
 		return ec.fieldContext_CaseHistoryEntry_source(ctx, field)
 	case "message":
 		return ec.fieldContext_CaseHistoryEntry_message(ctx, field)
+	case "skipped":
+		return ec.fieldContext_CaseHistoryEntry_skipped(ctx, field)
+	case "skippedStatus":
+		return ec.fieldContext_CaseHistoryEntry_skippedStatus(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CaseHistoryEntry", field.Name)
 }

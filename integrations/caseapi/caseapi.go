@@ -44,7 +44,7 @@ func New(c *agency.Client, secrets [][]byte, callbackBase string) *Client {
 type forwardBody struct {
 	CaseID      string            `json:"caseId"`
 	ServiceID   string            `json:"serviceId"`
-	SubmittedAt time.Time         `json:"submittedAt"`
+	SubmittedAt api.Time          `json:"submittedAt"`
 	Citizen     citizen           `json:"citizen"`
 	Fields      map[string]string `json:"fields"`
 	CallbackURL string            `json:"callbackUrl,omitempty"`
@@ -58,7 +58,7 @@ type citizen struct {
 // the agency's reference; 400 and 409 are the agency's permanent refusal;
 // anything else is worth retrying.
 func (cl *Client) Forward(ctx context.Context, c *cases.Case) (string, error) {
-	body := forwardBody{CaseID: c.ID, ServiceID: c.ServiceID, SubmittedAt: c.CreatedAt,
+	body := forwardBody{CaseID: c.ID, ServiceID: c.ServiceID, SubmittedAt: api.TimeOf(c.CreatedAt),
 		Citizen: citizen{NIK: c.Citizen}, Fields: c.Fields}
 	if cl.callback != "" {
 		body.CallbackURL = cl.callback + "/agency/v1/cases/" + url.PathEscape(c.ID) + "/events"
@@ -82,7 +82,7 @@ func (cl *Client) Forward(ctx context.Context, c *cases.Case) (string, error) {
 // Cancel tells the agency the citizen withdrew c; an agency that does not
 // know the case has nothing to stop.
 func (cl *Client) Cancel(ctx context.Context, c *cases.Case) error {
-	body := map[string]any{"caseId": c.ID, "cancelledAt": cl.now().UTC(), "reason": "CITIZEN_WITHDREW"}
+	body := map[string]any{"caseId": c.ID, "cancelledAt": api.TimeOf(cl.now()), "reason": "CITIZEN_WITHDREW"}
 	_, err := cl.post(ctx, "satupintu/v1/cases/"+url.PathEscape(c.ID)+"/cancellation", c.ID+":cancel", body, nil)
 	var nf *notFound
 	if errors.As(err, &nf) {
@@ -98,7 +98,10 @@ type pollAnswer struct {
 	} `json:"cases"`
 }
 
-// Poll asks for the events of up to cases.MaxPollBatch cases.
+// Poll asks for the events of up to cases.MaxPollBatch cases. Every event
+// names its case, as on the webhook; an answer with an event under
+// another case's entry is refused whole, as a bad response: which case it
+// meant cannot be told.
 func (cl *Client) Poll(ctx context.Context, ids []string) (map[string][]cases.Event, error) {
 	if len(ids) > cases.MaxPollBatch {
 		return nil, fmt.Errorf("poll of %d cases: at most %d per request", len(ids), cases.MaxPollBatch)
@@ -110,6 +113,9 @@ func (cl *Client) Poll(ctx context.Context, ids []string) (map[string][]cases.Ev
 	out := make(map[string][]cases.Event, len(ans.Cases))
 	for _, c := range ans.Cases {
 		for _, e := range c.Events {
+			if e.CaseID != c.CaseID {
+				return nil, cl.api.BadResponse(fmt.Sprintf("event %q listed under case %s names case %q", e.EventID, c.CaseID, e.CaseID), nil)
+			}
 			out[c.CaseID] = append(out[c.CaseID], e.CaseEvent(cases.SourcePoll))
 		}
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/satupintu/satupintu/integrations/social"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/notifications/fcm"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/resolvers"
@@ -149,7 +150,8 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		ln.Close()
 		return nil, fmt.Errorf("service catalog: %w", err)
 	}
-	a.casework = cases.NewService(a.caseStore, cat, time.Now, log.With("component", "cases"))
+	// Who may apply, and for whom, from Dukcapil through its agency chain.
+	a.casework = cases.NewService(a.caseStore, cat, policy.New(ports.Registry, time.Now), time.Now, log.With("component", "cases"))
 	sender, err := a.pushSender(workCtx)
 	if err != nil {
 		ln.Close()

@@ -73,8 +73,8 @@ func TestSubmitAsksThePolicyForEveryPerson(t *testing.T) {
 		code    string
 		words   string // in the English message
 	}{
-		"no one's NIK":        {seed.NIKHadi, "school-admission", schoolFor("0000000000000000"), "childNik", catalog.CodePersonNotAllowed, "only apply for yourself or for a child"},
-		"another family's":    {seed.NIKHadi, "school-admission", schoolFor(seed.NIKPutri), "childNik", catalog.CodePersonNotAllowed, "only apply for yourself or for a child"},
+		"no one's NIK":        {seed.NIKHadi, "school-admission", schoolFor("0000000000000000"), "childNik", catalog.CodePersonNotAllowed, "only apply for a child of yours who is a minor"},
+		"another family's":    {seed.NIKHadi, "school-admission", schoolFor(seed.NIKPutri), "childNik", catalog.CodePersonNotAllowed, "only apply for a child of yours who is a minor"},
 		"own NIK as a child":  {seed.NIKHadi, "school-admission", schoolFor(seed.NIKHadi), "childNik", catalog.CodePersonNotAllowed, "not your own"},
 		"a 17-year-old":       {seed.NIKHadi, "school-admission", schoolFor(kids.Fajar), "childNik", catalog.CodePersonNotAllowed, "17 or older"},
 		"a married child":     {seed.NIKRatna, "school-admission", schoolFor(kids.Laras), "childNik", catalog.CodePersonNotAllowed, "married"},

@@ -68,14 +68,17 @@ type SubmitResult struct {
 	UserErrors []catalog.UserError
 }
 
-// FactsFunc reads the agency data a service's eligibility rules need.
+// FactsFunc reads the agency data a service's eligibility rules need, and
+// the education records its NISN person fields are resolved through.
 type FactsFunc func(ctx context.Context, needs catalog.Needs) (catalog.Facts, error)
 
 var idempotencyKeyPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
 
-// Submit validates a submission and stores it with its forward job. It
-// answers without waiting for the agency. The same idempotency key from the
-// same citizen returns the first case and stores nothing again.
+// Submit validates a submission, asks the policy whether the citizen may
+// apply (the service's minimum age) and may act for every person the form
+// names, checks eligibility, and stores it with its forward job. It answers
+// without waiting for the agency. The same idempotency key from the same
+// citizen returns the first case and stores nothing again.
 func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (SubmitResult, error) {
 	if !idempotencyKeyPattern.MatchString(sub.IdempotencyKey) {
 		return refuse(userError("idempotencyKey", "INVALID_IDEMPOTENCY_KEY",

@@ -134,13 +134,12 @@ type Decision struct {
 	Reason Reason
 	// MinAge is the minimum age that was not met (UnderAge).
 	MinAge int
-	// self: the subject is the actor (for the wording of Message).
-	self bool
+	// For the wording of Message: the subject is the actor; the action
+	// could have been for the actor themselves.
+	self, selfAccepted bool
 }
 
 func allow(r Relation) Decision { return Decision{Allowed: true, Relation: r, self: r == Self} }
-
-func refuse(r Reason) Decision { return Decision{Reason: r} }
 
 // Message tells the actor, in both languages, why they were refused and
 // what to do instead. It is empty for an allowed action.
@@ -150,8 +149,8 @@ func (d Decision) Message() sp.Text {
 		return sp.Text{}
 	case SelfNotAccepted:
 		return sp.Text{
-			ID: "Isi dengan NIK anak Anda, bukan NIK Anda sendiri.",
-			EN: "Enter your child's NIK, not your own.",
+			ID: "Ini untuk anak Anda: isi dengan nomor anak Anda, bukan nomor Anda sendiri.",
+			EN: "This is for your child: enter your child's number, not your own.",
 		}
 	case Adult:
 		return sp.Text{
@@ -180,10 +179,17 @@ func (d Decision) Message() sp.Text {
 			EN: "The civil registry (Dukcapil) has no record to check the age this service requires. Contact your regency or city civil registry office.",
 		}
 	}
-	return sp.Text{
-		ID: "Anda hanya dapat mengajukan untuk diri sendiri atau untuk anak Anda yang belum dewasa (di bawah 17 tahun dan belum pernah menikah) yang tercatat di Kartu Keluarga yang sama dengan Anda sebagai kepala keluarga atau istri/suami.",
-		EN: "You can only apply for yourself or for a child of yours who is a minor (under 17 and never married) on the family card (KK) on which you are the head of the family or the spouse.",
+	const (
+		childID = "anak Anda yang belum dewasa (di bawah 17 tahun dan belum pernah menikah) yang tercatat di Kartu Keluarga yang sama dengan Anda sebagai kepala keluarga atau istri/suami."
+		childEN = "a child of yours who is a minor (under 17 and never married) on the family card (KK) on which you are the head of the family or the spouse."
+	)
+	if d.selfAccepted {
+		return sp.Text{
+			ID: "Anda hanya dapat mengajukan untuk diri sendiri atau untuk " + childID,
+			EN: "You can only apply for yourself or for " + childEN,
+		}
 	}
+	return sp.Text{ID: "Anda hanya dapat mengajukan untuk " + childID, EN: "You can only apply for " + childEN}
 }
 
 // Policy decides from the civil registry. It is safe for concurrent use.
@@ -209,6 +215,7 @@ func (p *Policy) May(ctx context.Context, actor, subject sp.NIK, action Action) 
 	if err := action.check(); err != nil {
 		return Decision{}, err
 	}
+	refuse := func(r Reason) Decision { return Decision{Reason: r, selfAccepted: action.accepts(Self)} }
 	if _, err := sp.ParseNIK(string(subject)); err != nil {
 		return refuse(NotRelated), nil
 	}
@@ -237,8 +244,11 @@ func (p *Policy) May(ctx context.Context, actor, subject sp.NIK, action Action) 
 		return refuse(NotRelated), nil
 	}
 	child, reason, err := p.child(ctx, actor, subject)
-	if err != nil || reason != "" {
-		return refuse(reason), err
+	if err != nil {
+		return Decision{}, err
+	}
+	if reason != "" {
+		return refuse(reason), nil
 	}
 	age := child.BirthDate.AgeOn(today)
 	switch {
@@ -265,6 +275,9 @@ func (p *Policy) child(ctx context.Context, actor, subject sp.NIK) (readmodel.Fa
 	fam, err := p.registry.Family(ctx, actor, c.KK)
 	if err != nil {
 		return readmodel.FamilyMember{}, "", fmt.Errorf("policy: the actor's family card: %w", err)
+	}
+	if fam == nil {
+		return readmodel.FamilyMember{}, NotRelated, nil
 	}
 	var me, them *readmodel.FamilyMember
 	for i := range fam.Members {

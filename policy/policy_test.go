@@ -90,6 +90,9 @@ func TestApplyActorsBySubjects(t *testing.T) {
 				if d.Allowed != (d.Message() == sp.Text{}) {
 					t.Errorf("%s for %q: allowed %v with message %+v", row.actor, subject, d.Allowed, d.Message())
 				}
+				if d.Reason == policy.NotRelated && (!strings.Contains(d.Message().EN, "yourself") || !strings.Contains(d.Message().ID, "diri sendiri")) {
+					t.Errorf("%s for %q: the refusal does not say they may apply for themselves: %+v", row.actor, subject, d.Message())
+				}
 			}
 		}
 	}
@@ -108,6 +111,9 @@ func TestApplyActorsBySubjects(t *testing.T) {
 			}
 			if got := outcome(d); got != want {
 				t.Errorf("school admission, %s for %q: %s, want %s", row.actor, subject, got, want)
+			}
+			if m := d.Message(); d.Reason == policy.NotRelated && (strings.Contains(m.EN, "yourself") || !strings.Contains(m.EN, "a child of yours who is a minor")) {
+				t.Errorf("school admission, %s for %q: the refusal speaks of oneself: %+v", row.actor, subject, m)
 			}
 		}
 	}

@@ -59,11 +59,11 @@ func TestSchoolAdmissionOnlyForOwnMinorChild(t *testing.T) {
 		lang  string
 		words string
 	}{
-		{"a NIK that names nobody", "0000000000000000", "en", "only apply for yourself or for a child of yours who is a minor"},
+		{"a NIK that names nobody", "0000000000000000", "en", "You can only apply for a child of yours who is a minor"},
 		{"another family's child", seed.NIKPutri, "id", "anak Anda yang belum dewasa"},
 		{"their child who turned 17", kids.Fajar, "en", "17 or older"},
 		{"their married 16-year-old", kids.Laras, "en", "married"},
-		{"themselves", seed.NIKHadi, "id", "bukan NIK Anda sendiri"},
+		{"themselves", seed.NIKHadi, "id", "bukan nomor Anda sendiri"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := ta.refused(t, hadi, "school-admission", "hadi-school-refused", school(tt.child), tt.lang)

@@ -52,6 +52,17 @@ func (d Date) DaysUntil(e Date) int {
 // Before reports whether d is before e.
 func (d Date) Before(e Date) bool { return d.DaysUntil(e) > 0 }
 
+// AgeOn is how old, in whole years, someone born on d is on day on. A year
+// is added on each birthday itself; someone born on 29 February adds it on
+// 1 March in a common year.
+func (d Date) AgeOn(on Date) int {
+	age := on.Year - d.Year
+	if on.Month < d.Month || on.Month == d.Month && on.Day < d.Day {
+		age--
+	}
+	return age
+}
+
 func (d Date) String() string {
 	if d.IsZero() {
 		return ""

@@ -14,6 +14,7 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/internal/testkit"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/store/memory"
 )
@@ -131,7 +132,7 @@ func newHarness(t *testing.T) *harness {
 		police: &fakeAgency{}, education: &fakeAgency{maxPolled: cases.MaxPollBatch},
 	}
 	log := slog.New(slog.DiscardHandler)
-	h.svc = cases.NewService(h.store, cat, clk.Now, log)
+	h.svc = cases.NewService(h.store, cat, allowAll{}, clk.Now, log)
 	agencies := map[sp.Agency]cases.Agency{sp.AgencyPolice: h.police, sp.AgencyEducation: h.education}
 	h.fwd = &cases.Forwarder{
 		Store: h.store, Agencies: agencies, Polls: h.polls, Polled: map[sp.Agency]bool{sp.AgencyEducation: true},
@@ -142,6 +143,16 @@ func newHarness(t *testing.T) *harness {
 	h.poller = &cases.Poller{Service: h.svc, Store: h.store, Queue: h.polls, Agencies: agencies,
 		Every: pollEvery, Now: clk.Now, Log: log}
 	return h
+}
+
+// allowAll lets every citizen apply for anyone: the harness's citizens are
+// not in any civil registry, and these tests are about the case machinery.
+// Who may apply is decided by the real policy over the Dukcapil simulator
+// in authorize_test.go.
+type allowAll struct{}
+
+func (allowAll) May(context.Context, sp.NIK, sp.NIK, policy.Action) (policy.Decision, error) {
+	return policy.Decision{Allowed: true}, nil
 }
 
 // Sample submissions of the real catalog.

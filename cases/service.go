@@ -18,25 +18,36 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/policy"
 )
 
 // Service handles citizens' cases and agencies' events.
 type Service struct {
 	store   Store
 	catalog *catalog.Catalog
+	policy  Policy
 	now     func() time.Time
 	log     *slog.Logger
 }
 
-// NewService returns the case service over store.
-func NewService(store Store, cat *catalog.Catalog, now func() time.Time, log *slog.Logger) *Service {
+// Policy decides whether a citizen may apply, and for whom: the applicant
+// against the service's minimum age, every person a form names against who
+// the citizen may act for. *policy.Policy is the one implementation.
+type Policy interface {
+	May(ctx context.Context, actor, subject sp.NIK, action policy.Action) (policy.Decision, error)
+}
+
+// NewService returns the case service over store. Without a policy every
+// submission fails (nothing decides who may apply); reads and agency
+// events work.
+func NewService(store Store, cat *catalog.Catalog, pol Policy, now func() time.Time, log *slog.Logger) *Service {
 	if now == nil {
 		now = time.Now
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, catalog: cat, now: now, log: log}
+	return &Service{store: store, catalog: cat, policy: pol, now: now, log: log}
 }
 
 // Catalog is the service catalog cases are checked against.
@@ -57,14 +68,17 @@ type SubmitResult struct {
 	UserErrors []catalog.UserError
 }
 
-// FactsFunc reads the agency data a service's eligibility rules need.
+// FactsFunc reads the agency data a service's eligibility rules need, and
+// the education records its NISN person fields are resolved through.
 type FactsFunc func(ctx context.Context, needs catalog.Needs) (catalog.Facts, error)
 
 var idempotencyKeyPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
 
-// Submit validates a submission and stores it with its forward job. It
-// answers without waiting for the agency. The same idempotency key from the
-// same citizen returns the first case and stores nothing again.
+// Submit validates a submission, asks the policy whether the citizen may
+// apply (the service's minimum age) and may act for every person the form
+// names, checks eligibility, and stores it with its forward job. It answers
+// without waiting for the agency. The same idempotency key from the same
+// citizen returns the first case and stores nothing again.
 func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (SubmitResult, error) {
 	if !idempotencyKeyPattern.MatchString(sub.IdempotencyKey) {
 		return refuse(userError("idempotencyKey", "INVALID_IDEMPOTENCY_KEY",
@@ -99,13 +113,39 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 		return refuse(errs...), nil
 	}
 	fields := svc.Normalize(sub.Fields)
+	if s.policy == nil {
+		return SubmitResult{}, errors.New("cases: no policy decides who may apply")
+	}
+	// May the citizen have the service at all (its minimum age)? Asked
+	// before any agency is read for it.
+	apply := policy.ApplyFor(svc.ID, policy.Self)
+	apply.MinAge = svc.MinAge
+	d, err := s.policy.May(ctx, sub.Citizen, sub.Citizen, apply)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	if !d.Allowed {
+		return refuse(refusal("serviceId", d)), nil
+	}
 
+	var f catalog.Facts
 	if needs := svc.Needs(); needs != (catalog.Needs{}) {
-		f, err := facts(ctx, needs)
-		if err != nil {
+		if f, err = facts(ctx, needs); err != nil {
 			return SubmitResult{}, err
 		}
 		f.Today = today
+	}
+	// Who the form names before what the agencies say about them: the
+	// eligibility of a person the citizen may not act for is none of their
+	// business.
+	errs, err := s.persons(ctx, sub.Citizen, svc, fields, f)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	if len(errs) > 0 {
+		return refuse(errs...), nil
+	}
+	if len(svc.Eligibility) > 0 {
 		if errs := svc.CheckEligibility(fields, f); len(errs) > 0 {
 			return refuse(errs...), nil
 		}
@@ -137,6 +177,36 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 			"request_id", sp.RequestIDFrom(ctx))
 	}
 	return SubmitResult{Case: stored, Created: created}, nil
+}
+
+// persons asks the policy whether the citizen may act for each person the
+// form names; each refusal is a user error on its field.
+func (s *Service) persons(ctx context.Context, citizen sp.NIK, svc *catalog.Service, fields map[string]string, f catalog.Facts) ([]catalog.UserError, error) {
+	var errs []catalog.UserError
+	for _, fl := range svc.PersonFields() {
+		v := fields[fl.Name]
+		if v == "" { // an optional person field left empty names nobody
+			continue
+		}
+		d, err := s.policy.May(ctx, citizen, fl.Person.Subject(v, f), policy.ApplyFor(svc.ID, fl.Person.Relations...))
+		if err != nil {
+			return nil, err
+		}
+		if !d.Allowed {
+			errs = append(errs, refusal(fl.Name, d))
+		}
+	}
+	return errs, nil
+}
+
+// refusal is the user error of a refused decision about field: the
+// applicant's age, or a person they may not act for.
+func refusal(field string, d policy.Decision) catalog.UserError {
+	code := catalog.CodePersonNotAllowed
+	if d.Reason == policy.UnderAge || d.Reason == policy.AgeUnknown {
+		code = catalog.CodeAgeRequirement
+	}
+	return catalog.UserError{Field: field, Code: code, Message: d.Message()}
 }
 
 func refuse(errs ...catalog.UserError) SubmitResult { return SubmitResult{UserErrors: errs} }

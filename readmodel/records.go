@@ -69,6 +69,9 @@ type FamilyMember struct {
 	BirthDate    sp.Date
 	Sex          Sex
 	Relationship Relationship
+	// MaritalStatus as Dukcapil writes it (BELUM KAWIN, KAWIN, CERAI
+	// HIDUP, CERAI MATI); "" when the card's answer does not carry it.
+	MaritalStatus string
 }
 
 // Family is a family card and its members.

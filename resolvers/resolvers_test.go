@@ -64,7 +64,7 @@ func newClient(t *testing.T, r *resolvers.Resolver) *client.Client {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.Casework = cases.NewService(memory.NewCaseStore(time.Now, time.Minute), cat, time.Now, nil)
+		r.Casework = cases.NewService(memory.NewCaseStore(time.Now, time.Minute), cat, nil, time.Now, nil)
 	}
 	h := server.NewServer(server.Deps{
 		Schema:     exec.NewExecutableSchema(exec.Config{Resolvers: r}),
@@ -306,7 +306,7 @@ func TestCaseNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newClient(t, &resolvers.Resolver{Casework: cases.NewService(store, cat, time.Now, nil), Broker: memory.NewBroker()})
+	c := newClient(t, &resolvers.Resolver{Casework: cases.NewService(store, cat, nil, time.Now, nil), Broker: memory.NewBroker()})
 	dewis := caseOf(t, store, seed.NIKDewi, cases.StatusForwarded)
 
 	for _, id := range []string{"no-such-case", dewis} {
@@ -373,7 +373,7 @@ func TestCancelRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newClient(t, &resolvers.Resolver{Casework: cases.NewService(store, cat, time.Now, nil)})
+	c := newClient(t, &resolvers.Resolver{Casework: cases.NewService(store, cat, nil, time.Now, nil)})
 	reviewed := caseOf(t, store, seed.NIKDewi, cases.StatusInReview)
 	open := caseOf(t, store, seed.NIKDewi, cases.StatusForwarded)
 

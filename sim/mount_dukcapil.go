@@ -55,11 +55,12 @@ type dukcapilPenduduk struct {
 }
 
 type dukcapilAnggota struct {
-	NIK          string `json:"nik"`
-	Nama         string `json:"nama"`
-	TanggalLahir string `json:"tanggal_lahir"`
-	JenisKelamin string `json:"jenis_kelamin"`
-	Hubungan     string `json:"hubungan"`
+	NIK              string `json:"nik"`
+	Nama             string `json:"nama"`
+	TanggalLahir     string `json:"tanggal_lahir"`
+	JenisKelamin     string `json:"jenis_kelamin"`
+	Hubungan         string `json:"hubungan"`
+	StatusPerkawinan string `json:"status_perkawinan"`
 }
 
 type dukcapilKK struct {
@@ -118,7 +119,7 @@ func (s *Sandbox) dukcapilFamily(w http.ResponseWriter, r *http.Request) {
 	for _, m := range members {
 		card.Anggota = append(card.Anggota, dukcapilAnggota{
 			NIK: string(m.NIK), Nama: m.Name, TanggalLahir: m.BirthDate.String(),
-			JenisKelamin: jenisKelamin(m.Sex), Hubungan: hubungan(m),
+			JenisKelamin: jenisKelamin(m.Sex), Hubungan: hubungan(m), StatusPerkawinan: m.MaritalStatus,
 		})
 	}
 	writeJSON(w, http.StatusOK, card)

@@ -7,6 +7,33 @@
 // The catalog is data (catalog.json, embedded and reviewed like code) that
 // Load checks as a whole at start: a catalog with a mistake stops the
 // process with a message naming the service and field.
+//
+// # Who a request is for
+//
+// Two declarations say who may ask; package policy evaluates both, and is
+// the only place that decides (the case service asks it on every
+// submission):
+//
+//   - "minAge" on a service is the age, in whole years on the day of the
+//     request (WIB), the law requires of the applicant (17 for an SKCK and a
+//     driving licence). Below it, or with no civil record to tell, the
+//     request is refused with AGE_REQUIREMENT on serviceId.
+//
+//   - "person" on a field marks a value that names a person, and says who
+//     that person may be to the citizen applying:
+//
+//     "person": {"identifier": "NIK", "relations": ["MINOR_CHILD"]}
+//
+//     identifier is how the value names them: NIK (the value is the NIK;
+//     the field must be TEXT with pattern ^[0-9]{16}$) or NISN (a student
+//     number, resolved to the student's NIK through the education records
+//     the citizen can see, which a NISN field therefore reads; pattern
+//     ^[0-9]{10}$). relations are policy.Relations: SELF (the citizen
+//     themselves) and MINOR_CHILD (their child on the family card on which
+//     they are head or spouse, under 17 and never married). A person the
+//     citizen may not act for is refused with PERSON_NOT_ALLOWED on the
+//     field, and nothing is stored or forwarded. Load refuses a field named
+//     like a person's identifier (nik, childNik, nisn, …) without "person".
 package catalog
 
 import (
@@ -21,6 +48,7 @@ import (
 	"strings"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/policy"
 )
 
 //go:embed catalog.json
@@ -92,6 +120,9 @@ type Service struct {
 	Fee            int64    `json:"fee"`            // rupiah; 0 when free
 	ProcessingDays int      `json:"processingDays"` // typical
 	Offline        *Offline `json:"offline"`        // set exactly for OFFLINE services
+	// MinAge is the applicant's minimum age in whole years where the law
+	// sets one (0: none); package policy checks it against Dukcapil.
+	MinAge int `json:"minAge"`
 
 	fieldIndex map[string]*Field
 	haystack   string // folded text Search looks in
@@ -115,9 +146,53 @@ type Field struct {
 	// "today", "+90" (at most 90 days ahead), "-365" (at most a year ago).
 	MinDate string `json:"minDate"`
 	MaxDate string `json:"maxDate"`
+	// Person is set when the value names a person: who they may be to the
+	// citizen applying (see the package documentation).
+	Person *Person `json:"person"`
 
 	re               *regexp.Regexp
 	minDays, maxDays *int
+}
+
+// Identifier is how a person field's value names the person.
+type Identifier string
+
+const (
+	IdentifierNIK  Identifier = "NIK"  // the value is the person's NIK
+	IdentifierNISN Identifier = "NISN" // a student number, resolved through the citizen's education records
+)
+
+// identifierPatterns are the patterns a person field of each identifier
+// must carry, so every value reaching the policy has the identifier's form.
+var identifierPatterns = map[Identifier]string{
+	IdentifierNIK:  `^[0-9]{16}$`,
+	IdentifierNISN: `^[0-9]{10}$`,
+}
+
+// Person says who a field's value names and who they may be to the citizen
+// applying.
+type Person struct {
+	Identifier Identifier        `json:"identifier"`
+	Relations  []policy.Relation `json:"relations"`
+}
+
+// Subject is the NIK of the person value names, as far as the citizen can
+// see: for a NISN, the student's NIK among the education records in f
+// (which the service's Needs asked for); "" when value names nobody the
+// citizen can see, which the policy refuses like any invalid NIK.
+func (p *Person) Subject(value string, f Facts) sp.NIK {
+	value = strings.TrimSpace(value)
+	switch p.Identifier {
+	case IdentifierNIK:
+		return sp.NIK(value)
+	case IdentifierNISN:
+		for _, st := range f.Students {
+			if string(st.NISN) == value {
+				return st.NIK
+			}
+		}
+	}
+	return ""
 }
 
 // Option is one choice of an ENUM field.
@@ -216,6 +291,17 @@ func (c *Catalog) Search(query, lifeEvent string) []*Service {
 		}
 		if all(words, func(w string) bool { return strings.Contains(s.haystack, w) }) {
 			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// PersonFields lists, in form order, the fields whose value names a person.
+func (s *Service) PersonFields() []*Field {
+	var out []*Field
+	for i := range s.Fields {
+		if s.Fields[i].Person != nil {
+			out = append(out, &s.Fields[i])
 		}
 	}
 	return out

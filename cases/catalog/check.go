@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/policy"
 )
 
 var (
@@ -17,7 +18,14 @@ var (
 	lifeEventIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$`)
 	fieldNamePattern   = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
 	relativeDayPattern = regexp.MustCompile(`^[+-][0-9]{1,5}$`)
+	// personFieldName matches the names of fields that hold a person's
+	// identifier (nik, childNik, motherNik, nisn, studentNisn): each must be
+	// declared a person field, so that the policy checks it.
+	personFieldName = regexp.MustCompile(`^(nik|nisn|[a-z][A-Za-z0-9]*(Nik|Nisn))$`)
 )
+
+// maxAge bounds a service's minAge: a larger one is a typo.
+const maxAge = 100
 
 // problems collects everything wrong with a catalog, so one run shows all.
 type problems []error
@@ -113,6 +121,9 @@ func checkService(p *problems, s *Service, events map[string]bool) {
 	if s.ProcessingDays < 0 {
 		p.add("%s: negative processingDays", at)
 	}
+	if s.MinAge < 0 || s.MinAge > maxAge {
+		p.add("%s: minAge %d must be between 0 (none) and %d", at, s.MinAge, maxAge)
+	}
 
 	switch s.Channel {
 	case ChannelOnline:
@@ -128,8 +139,8 @@ func checkService(p *problems, s *Service, events map[string]bool) {
 		} else {
 			checkOffline(p, s.Offline, at+": offline")
 		}
-		if len(s.Fields) > 0 || len(s.Eligibility) > 0 || s.SingleOpen {
-			p.add("%s: OFFLINE services cannot be submitted, so take no fields, eligibility or singleOpen", at)
+		if len(s.Fields) > 0 || len(s.Eligibility) > 0 || s.SingleOpen || s.MinAge != 0 {
+			p.add("%s: OFFLINE services cannot be submitted, so take no fields, eligibility, singleOpen or minAge", at)
 		}
 	default:
 		p.add("%s: channel %q must be ONLINE or OFFLINE", at, s.Channel)
@@ -249,6 +260,8 @@ func checkField(p *problems, f *Field, at string) {
 		p.add("%s: options are for ENUM fields", at)
 	}
 
+	checkPerson(p, f, at)
+
 	if f.Type == TypeDate {
 		f.minDays = relativeDays(p, f.MinDate, at+": minDate")
 		f.maxDays = relativeDays(p, f.MaxDate, at+": maxDate")
@@ -275,4 +288,40 @@ func relativeDays(p *problems, s, at string) *int {
 	}
 	p.add(`%s: %q must be "today" or a signed day count such as "+90" or "-365"`, at, s)
 	return nil
+}
+
+// checkPerson checks a person field's declaration, and that a field named
+// like a person's identifier has one.
+func checkPerson(p *problems, f *Field, at string) {
+	if f.Person == nil {
+		if personFieldName.MatchString(f.Name) {
+			p.add(`%s: the name says it holds a person's NIK or NISN: declare it a person field ("person": {"identifier", "relations"}) so the policy checks who it names`, at)
+		}
+		return
+	}
+	want, ok := identifierPatterns[f.Person.Identifier]
+	if !ok {
+		p.add("%s: person: unknown identifier %q (NIK or NISN)", at, f.Person.Identifier)
+	} else if f.Type != TypeText || f.Pattern != want {
+		p.add("%s: person: a %s field must be TEXT with pattern %s", at, f.Person.Identifier, want)
+	}
+	if len(f.Person.Relations) == 0 {
+		p.add("%s: person: relations: say who the person may be to the applicant (%s)", at, relationList())
+	}
+	for i, r := range f.Person.Relations {
+		if !r.Valid() {
+			p.add("%s: person: unknown relation %q (known: %s)", at, r, relationList())
+		}
+		if slices.Contains(f.Person.Relations[:i], r) {
+			p.add("%s: person: relation %q listed twice", at, r)
+		}
+	}
+}
+
+func relationList() string {
+	var names []string
+	for _, r := range policy.Relations() {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
 }

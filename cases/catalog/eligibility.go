@@ -116,11 +116,17 @@ func (s *Service) EligibleForSome(f Facts) []UserError {
 
 func ruleNames() []string { return slices.Sorted(maps.Keys(rules)) }
 
-// Needs returns the agency data the service's rules read.
+// Needs returns the agency data the service's rules read, and the
+// education records its NISN person fields are resolved through.
 func (s *Service) Needs() Needs {
 	var n Needs
 	for _, name := range s.Eligibility {
 		n = n.or(rules[name].needs)
+	}
+	for _, f := range s.PersonFields() {
+		if f.Person.Identifier == IdentifierNISN {
+			n.Education = true
+		}
 	}
 	return n
 }

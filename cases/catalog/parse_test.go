@@ -96,6 +96,31 @@ func TestParseRefusesBrokenCatalogs(t *testing.T) {
 			[]string{`service "hospital-queue": field "visitDate": maxDate`}},
 		{"unbounded text", func(_ map[string]any, s svc) { delete(field(s("skck-application"), "purpose"), "maxLength") },
 			[]string{`service "skck-application": field "purpose": TEXT needs a maxLength`}},
+		{"person identifier not declared", func(_ map[string]any, s svc) {
+			sa := s("school-admission")
+			sa["fields"] = append(sa["fields"].([]any), map[string]any{"name": "motherNik", "type": "TEXT",
+				"label": map[string]any{"id": "NIK ibu", "en": "Mother's NIK"}, "pattern": "^[0-9]{16}$",
+				"patternHint": map[string]any{"id": "16 digit angka", "en": "16 digits"}})
+		}, []string{`service "school-admission": field "motherNik": the name says it holds a person's NIK`, "declare it a person field"}},
+		{"unknown relation", func(_ map[string]any, s svc) {
+			field(s("school-admission"), "childNik")["person"] = map[string]any{"identifier": "NIK", "relations": []any{"GRANDCHILD"}}
+		}, []string{`service "school-admission": field "childNik": person: unknown relation "GRANDCHILD" (known: SELF, MINOR_CHILD)`}},
+		{"no relations", func(_ map[string]any, s svc) {
+			field(s("pip-activation"), "nisn")["person"] = map[string]any{"identifier": "NISN"}
+		}, []string{`service "pip-activation": field "nisn": person: relations: say who`}},
+		{"relation twice", func(_ map[string]any, s svc) {
+			field(s("pip-activation"), "nisn")["person"] = map[string]any{"identifier": "NISN", "relations": []any{"SELF", "SELF"}}
+		}, []string{`service "pip-activation": field "nisn": person: relation "SELF" listed twice`}},
+		{"unknown identifier", func(_ map[string]any, s svc) {
+			field(s("school-admission"), "childNik")["person"] = map[string]any{"identifier": "KK", "relations": []any{"MINOR_CHILD"}}
+		}, []string{`service "school-admission": field "childNik": person: unknown identifier "KK"`}},
+		{"identifier without its pattern", func(_ map[string]any, s svc) {
+			field(s("school-admission"), "childNik")["pattern"] = "^[0-9]{10,16}$"
+		}, []string{`service "school-admission": field "childNik": person: a NIK field must be TEXT with pattern ^[0-9]{16}$`}},
+		{"negative minAge", func(_ map[string]any, s svc) { s("skck-application")["minAge"] = -1 },
+			[]string{`service "skck-application": minAge -1 must be between 0 (none) and 100`}},
+		{"minAge on an OFFLINE service", func(_ map[string]any, s svc) { s("sim-new")["minAge"] = 17 },
+			[]string{`service "sim-new": OFFLINE services cannot be submitted`, "minAge"}},
 		{"misspelt key", func(_ map[string]any, s svc) { s("skck-application")["eligibilty"] = []any{} },
 			[]string{`unknown field "eligibilty"`}},
 		{"life event without services", func(doc map[string]any, _ svc) {

@@ -35,6 +35,11 @@ const (
 	CodeDateTooLate    = "DATE_TOO_LATE"
 	CodeNotANumber     = "NOT_A_NUMBER"
 	CodeNotEligible    = "NOT_ELIGIBLE"
+	// CodePersonNotAllowed: a person field names someone the citizen may
+	// not act for (package policy).
+	CodePersonNotAllowed = "PERSON_NOT_ALLOWED"
+	// CodeAgeRequirement: the applicant is below the service's MinAge.
+	CodeAgeRequirement = "AGE_REQUIREMENT"
 )
 
 // Validate checks a request for the service: the service must exist and be

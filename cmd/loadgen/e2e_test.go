@@ -207,8 +207,8 @@ func TestBaselineWritesWhatSatupintuAnswers(t *testing.T) {
 	}
 	defer st.close()
 	citizens, err := st.sim.citizens(ctx)
-	if err != nil || len(citizens) != 20 {
-		t.Fatalf("citizens: %d %v", len(citizens), err)
+	if named := len(seed.New(time.Now()).People); err != nil || len(citizens) != named+10 {
+		t.Fatalf("citizens: %d %v, want %d named and 10 synthetic", len(citizens), err, named)
 	}
 	hc := newLoadClient(4)
 	defer hc.CloseIdleConnections()

@@ -23,6 +23,7 @@ import (
 	"github.com/satupintu/satupintu/graph/exec"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/server"
@@ -100,7 +101,8 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service catalog: %w", err)
 	}
-	a.casework = cases.NewService(a.stores.Cases, cat, time.Now, log.With("component", "cases"))
+	// Who may apply, and for whom, from Dukcapil through its agency chain.
+	a.casework = cases.NewService(a.stores.Cases, cat, policy.New(ports.Registry, time.Now), time.Now, log.With("component", "cases"))
 	sender, err := a.pushSender(workCtx)
 	if err != nil {
 		return nil, err

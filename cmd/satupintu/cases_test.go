@@ -173,13 +173,14 @@ func TestCaseThroughAWebhookAgency(t *testing.T) {
 
 func TestCaseThroughAPolledAgency(t *testing.T) {
 	ta := startApp(t, caseEnv)
-	tok := ta.token(seed.NIKSiti)
+	tok := ta.token(seed.NIKRatna)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	updates := ta.subscribeSSE(ctx, tok, `subscription { caseUpdated { caseId status entry { source } } }`)
 
-	// Siti activates the PIP account of her son Rizky (nominated).
-	id := ta.submitOK(tok, "pip-activation", "siti-pip-rizky-01", map[string]string{"nisn": "0123456781", "bank": "BNI"})
+	// Ratna activates the PIP account of her daughter Nadia (nominated, and
+	// 11 on any day: a parent acts for a minor only).
+	id := ta.submitOK(tok, "pip-activation", "ratna-pip-nadia-01", map[string]string{"nisn": "0147712053", "bank": "BRI"})
 	ta.waitStatus(tok, id, "FORWARDED")
 	c := ta.stepUntil(tok, id, "COMPLETED")
 	statuses, sources := historyOf(c)

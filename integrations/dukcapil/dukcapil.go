@@ -30,10 +30,13 @@
 //
 //	{"no_kk": "3174012003100005", "anggota": [
 //	  {"nik": "3174011505800001", "nama": "BUDI SANTOSO", "tanggal_lahir": "1980-05-15",
-//	   "jenis_kelamin": "LAKI-LAKI", "hubungan": "KEPALA KELUARGA"}, ...]}
+//	   "jenis_kelamin": "LAKI-LAKI", "hubungan": "KEPALA KELUARGA",
+//	   "status_perkawinan": "KAWIN"}, ...]}
 //
 // hubungan is one of KEPALA KELUARGA, SUAMI, ISTRI, ANAK, ORANG TUA, MERTUA,
-// CUCU, MENANTU, FAMILI LAIN, PEMBANTU, LAINNYA.
+// CUCU, MENANTU, FAMILI LAIN, PEMBANTU, LAINNYA. status_perkawinan (BELUM
+// KAWIN, KAWIN, CERAI HIDUP, CERAI MATI), a column of the printed card,
+// was added to version 1 later and may be absent.
 //
 // Errors are {"error": {"code": "...", "message": "..."}}:
 //
@@ -159,11 +162,12 @@ type penduduk struct {
 }
 
 type anggota struct {
-	NIK          string `json:"nik"`
-	Nama         string `json:"nama"`
-	TanggalLahir string `json:"tanggal_lahir"`
-	JenisKelamin string `json:"jenis_kelamin"`
-	Hubungan     string `json:"hubungan"`
+	NIK              string `json:"nik"`
+	Nama             string `json:"nama"`
+	TanggalLahir     string `json:"tanggal_lahir"`
+	JenisKelamin     string `json:"jenis_kelamin"`
+	Hubungan         string `json:"hubungan"`
+	StatusPerkawinan string `json:"status_perkawinan"` // optional
 }
 
 type kartuKeluarga struct {
@@ -261,7 +265,8 @@ func (k kartuKeluarga) family(kk sp.KK) (*readmodel.Family, error) {
 		if !ok {
 			return nil, fmt.Errorf("anggota[%d].hubungan %q is not a known relationship", i, a.Hubungan)
 		}
-		f.Members = append(f.Members, readmodel.FamilyMember{NIK: nik, Name: a.Nama, BirthDate: born, Sex: sex, Relationship: rel})
+		f.Members = append(f.Members, readmodel.FamilyMember{NIK: nik, Name: a.Nama, BirthDate: born, Sex: sex, Relationship: rel,
+			MaritalStatus: strings.TrimSpace(a.StatusPerkawinan)})
 	}
 	return f, nil
 }

@@ -3,7 +3,9 @@ package dukcapil_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"sync"
 	"testing"
@@ -148,6 +150,52 @@ func TestFamilyOfBudi(t *testing.T) {
 				t.Errorf("%s: birth date %s, NIK says %s", m.Name, m.BirthDate, born)
 			}
 		}
+	}
+}
+
+// Each row of a card carries the member's marital status, as their own
+// record does: the policy tells a married child from a minor by it.
+func TestFamilyCarriesMaritalStatus(t *testing.T) {
+	sb, url := setup(t)
+	cl := devClient(t, url)
+	for _, asker := range []sp.NIK{seed.NIKBudi, seed.NIKHadi, seed.NIKSri} {
+		fam, err := cl.Family(context.Background(), asker, sb.Seed.ByNIK(asker).KK)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range fam.Members {
+			if want := sb.Seed.ByNIK(m.NIK).MaritalStatus; m.MaritalStatus != want || want == "" {
+				t.Errorf("%s: marital status %q on the card, %q on the record", m.Name, m.MaritalStatus, want)
+			}
+		}
+	}
+	laras := sb.Seed.Hartono.Laras
+	fam, err := cl.Family(context.Background(), laras, sb.Seed.ByNIK(laras).KK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range fam.Members {
+		if m.NIK == laras && (m.MaritalStatus != "KAWIN" || m.Relationship != readmodel.RelationshipChild) {
+			t.Errorf("Laras is %s, %s on her parents' card; want a married child", m.Relationship, m.MaritalStatus)
+		}
+	}
+}
+
+// A card from before the column was added still reads, without it.
+func TestFamilyWithoutMaritalStatus(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"no_kk": "3174012003100005", "anggota": [
+			{"nik": "3174011505800001", "nama": "BUDI SANTOSO", "tanggal_lahir": "1980-05-15", "jenis_kelamin": "LAKI-LAKI", "hubungan": "KEPALA KELUARGA"},
+			{"nik": "3174016209160004", "nama": "PUTRI SANTOSO", "tanggal_lahir": "2016-09-22", "jenis_kelamin": "PEREMPUAN", "hubungan": "ANAK"}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	fam, err := client(t, srv.URL, "k").Family(context.Background(), seed.NIKBudi, santosoKK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fam.Members) != 2 || fam.Members[1].MaritalStatus != "" || fam.Members[1].Relationship != readmodel.RelationshipChild {
+		t.Fatalf("family %+v", fam)
 	}
 }
 

@@ -5,6 +5,7 @@
 package seed
 
 import (
+	"fmt"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
@@ -42,7 +43,18 @@ type SatuSehat struct {
 type Seed struct {
 	Today  sp.Date
 	People []*Person
-	byNIK  map[sp.NIK]*Person
+	// Hartono are the NIKs of the Hartono children on Today.
+	Hartono Hartono
+	byNIK   map[sp.NIK]*Person
+}
+
+// Hartono names the children of Hadi and Ratna Hartono. They are born
+// relative to the seed's day, so each stays the age their scenario needs on
+// any day; their NIKs encode their birth dates, so they change with the day.
+type Hartono struct {
+	Nadia sp.NIK // 11, never married: a minor her parents act for
+	Fajar sp.NIK // turned 17 three days ago: an adult now
+	Laras sp.NIK // 16 and married, still a child on her parents' family card
 }
 
 // ByNIK finds a person, or nil.
@@ -85,7 +97,20 @@ const (
 	NIKBayu  sp.NIK = "3201020507150022" // Sri's son, PIP paid
 	NIKAndi  sp.NIK = "7371010901010033" // unknown to SATUSEHAT, education, police, social
 	NIKWayan sp.NIK = "5171013006950041" // ETLE ticket due tomorrow, SKCK valid
+	NIKHadi  sp.NIK = "3471011204790051" // head of the Hartono family (children in Seed.Hartono)
+	NIKRatna sp.NIK = "3471014310820052" // Hadi's wife
 )
+
+// nik builds a NIK registered in district (dotted code) for someone born on
+// born: the birth day (plus 40 for women), month and two-digit year, then
+// serial.
+func nik(district sp.RegionCode, born sp.Date, female bool, serial int) sp.NIK {
+	day := born.Day
+	if female {
+		day += 40
+	}
+	return sp.NIK(fmt.Sprintf("%s%02d%02d%02d%04d", digits(district), day, int(born.Month), born.Year%100, serial))
+}
 
 // New builds the seed for the day of now (WIB). The same day gives the same seed.
 func New(now time.Time) *Seed {
@@ -199,6 +224,25 @@ func New(now time.Time) *Seed {
 			},
 		}
 	}
+
+	mantrijeron := readmodel.Address{
+		Street: "JL. DI PANJAITAN NO. 48", RT: "021", RW: "006",
+		Village:    readmodel.Region{Code: "34.71.01.1002", Name: "SURYODININGRATAN"},
+		District:   readmodel.Region{Code: "34.71.01", Name: "MANTRIJERON"},
+		Regency:    readmodel.Region{Code: "34.71", Name: "KOTA YOGYAKARTA"},
+		Province:   readmodel.Region{Code: "34", Name: "DI YOGYAKARTA"},
+		PostalCode: "55141",
+	}
+	// ago is the day years and days before today.
+	ago := func(years, days int) sp.Date { return sp.DateOf(today.Time().AddDate(-years, 0, -days)) }
+	hartono := sp.KK("3471010503090007")
+	nadiaBorn, fajarBorn, larasBorn := ago(11, 100), ago(17, 3), ago(16, 60)
+	hartonoKids := Hartono{
+		Nadia: nik(mantrijeron.District.Code, nadiaBorn, true, 53),
+		Fajar: nik(mantrijeron.District.Code, fajarBorn, false, 54),
+		Laras: nik(mantrijeron.District.Code, larasBorn, true, 55),
+	}
+	mantrijeronClinic := readmodel.Coded{Code: "0403B001", Label: "PUSKESMAS MANTRIJERON"}
 
 	rizkyBorn := d(2012, 3, 21)
 	putriBorn := d(2016, 9, 22)
@@ -362,9 +406,61 @@ func New(now time.Time) *Seed {
 				},
 			},
 		},
+		{
+			Citizen: readmodel.Citizen{NIK: NIKHadi, KK: hartono, Name: "HADI HARTONO", BirthPlace: "YOGYAKARTA",
+				BirthDate: d(1979, 4, 12), Sex: readmodel.SexMale, Religion: "ISLAM", MaritalStatus: "KAWIN",
+				Occupation: "GURU", Address: mantrijeron},
+			Relationship: readmodel.RelationshipHead,
+			Note:         "family head; acts for Nadia (11), no longer for Fajar (just 17) or Laras (16, married)",
+			BPJS:         member("0007890123451", class2, ppu, active, mantrijeronClinic, 0, d(2014, 1, 1)),
+			Police: &readmodel.PoliceRecord{Licences: []readmodel.DrivingLicence{
+				{Number: "1204-0479-000951", Class: "C", IssuedOn: rel(-500), ExpiresOn: rel(1325), Office: "SATPAS POLRESTA YOGYAKARTA"},
+			}},
+		},
+		{
+			Citizen: readmodel.Citizen{NIK: NIKRatna, KK: hartono, Name: "RATNA SARI", BirthPlace: "SLEMAN",
+				BirthDate: d(1982, 10, 3), Sex: readmodel.SexFemale, Religion: "ISLAM", MaritalStatus: "KAWIN",
+				Occupation: "PEDAGANG", Address: mantrijeron},
+			Relationship: readmodel.RelationshipSpouse,
+			Note:         "spouse; acts for Nadia like her husband",
+			BPJS:         member("0007890123452", class2, ppu, active, mantrijeronClinic, 0, d(2014, 1, 1)),
+		},
+		{
+			Citizen: readmodel.Citizen{NIK: hartonoKids.Nadia, KK: hartono, Name: "NADIA HARTONO", BirthPlace: "YOGYAKARTA",
+				BirthDate: nadiaBorn, Sex: readmodel.SexFemale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
+				Occupation: "PELAJAR/MAHASISWA", Address: mantrijeron},
+			Relationship: readmodel.RelationshipChild,
+			Note:         "11 years old: a minor her parents act for (PIP nominated); too young for an SKCK",
+			BPJS:         member("0007890123453", class2, ppu, active, mantrijeronClinic, 0, nadiaBorn.AddDays(30)),
+			SatuSehat:    &SatuSehat{IHSNumber: "P07734120053", Immunizations: childhood("imm-nadia", nadiaBorn, "PUSKESMAS MANTRIJERON")},
+			Student: &readmodel.StudentRecord{NISN: "0147712053", SchoolNPSN: "20403311", SchoolName: "SD NEGERI SURYODININGRATAN 2",
+				Level: readmodel.LevelSD, Grade: 6, ClassName: "VI-A",
+				PIP: &readmodel.PIPStatus{KIPNumber: "734119", Eligible: true, Stage: readmodel.PIPNominated, Deadline: rel(15),
+					AnnualAmount: 450000, Bank: "BANK BRI"}},
+		},
+		{
+			Citizen: readmodel.Citizen{NIK: hartonoKids.Fajar, KK: hartono, Name: "FAJAR HARTONO", BirthPlace: "YOGYAKARTA",
+				BirthDate: fajarBorn, Sex: readmodel.SexMale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
+				Occupation: "PELAJAR/MAHASISWA", Address: mantrijeron},
+			Relationship: readmodel.RelationshipChild,
+			Note:         "turned 17 three days ago: an adult, who applies for himself; SMA pupil nominated for PIP",
+			BPJS:         member("0007890123454", class2, ppu, active, mantrijeronClinic, 0, d(2014, 1, 1)),
+			Student: &readmodel.StudentRecord{NISN: "0097712054", SchoolNPSN: "20403122", SchoolName: "SMA NEGERI 7 YOGYAKARTA",
+				Level: readmodel.LevelSMA, Grade: 12, ClassName: "XII-IPA-2",
+				PIP: &readmodel.PIPStatus{KIPNumber: "734120", Eligible: true, Stage: readmodel.PIPNominated, Deadline: rel(25),
+					AnnualAmount: 1800000, Bank: "BANK BNI"}},
+		},
+		{
+			Citizen: readmodel.Citizen{NIK: hartonoKids.Laras, KK: hartono, Name: "LARAS HARTONO", BirthPlace: "YOGYAKARTA",
+				BirthDate: larasBorn, Sex: readmodel.SexFemale, Religion: "ISLAM", MaritalStatus: "KAWIN",
+				Occupation: "MENGURUS RUMAH TANGGA", Address: mantrijeron},
+			Relationship: readmodel.RelationshipChild,
+			Note:         "16 and married, still on her parents' family card: an adult by marriage",
+			BPJS:         member("0007890123455", class2, ppu, active, mantrijeronClinic, 0, d(2014, 1, 1)),
+		},
 	}
 
-	s := &Seed{Today: today, People: people, byNIK: make(map[sp.NIK]*Person, len(people))}
+	s := &Seed{Today: today, People: people, Hartono: hartonoKids, byNIK: make(map[sp.NIK]*Person, len(people))}
 	for _, p := range people {
 		s.byNIK[p.NIK] = p
 	}

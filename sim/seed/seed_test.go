@@ -58,3 +58,46 @@ func TestSeedIsDeterministicPerDay(t *testing.T) {
 		t.Fatal("the same day gave different seeds")
 	}
 }
+
+// The Hartono children keep their scenario's age on every day of the
+// year, leap days included, with NIKs that stay valid, encode the birth
+// date and name nobody else.
+func TestHartonoChildrenKeepTheirAgesEveryDay(t *testing.T) {
+	first := time.Date(2027, 12, 20, 12, 0, 0, 0, sp.Jakarta)
+	for day := range 400 {
+		now := first.AddDate(0, 0, day)
+		s := New(now)
+		for _, c := range []struct {
+			nik     sp.NIK
+			age     int
+			married bool
+		}{{s.Hartono.Nadia, 11, false}, {s.Hartono.Fajar, 17, false}, {s.Hartono.Laras, 16, true}} {
+			p := s.ByNIK(c.nik)
+			if p == nil {
+				t.Fatalf("%s: %s is not in the seed", s.Today, c.nik.Masked())
+			}
+			if _, err := sp.ParseNIK(string(p.NIK)); err != nil {
+				t.Fatalf("%s: %s: %v", s.Today, p.Name, err)
+			}
+			if born, ok := p.NIK.BirthDate(now); !ok || born != p.BirthDate {
+				t.Fatalf("%s: %s's NIK encodes %s, record %s", s.Today, p.Name, born, p.BirthDate)
+			}
+			if got := p.BirthDate.AgeOn(s.Today); got != c.age {
+				t.Fatalf("%s: %s is %d, want %d", s.Today, p.Name, got, c.age)
+			}
+			if (p.MaritalStatus != "BELUM KAWIN") != c.married || p.KK != s.ByNIK(NIKHadi).KK ||
+				p.Relationship != readmodel.RelationshipChild {
+				t.Fatalf("%s: %s: %s, KK %s, %s", s.Today, p.Name, p.MaritalStatus, p.KK.Masked(), p.Relationship)
+			}
+		}
+		// Fajar's 17th birthday was three days ago (four, when it fell on
+		// 29 February in a common year).
+		fajar := s.ByNIK(s.Hartono.Fajar)
+		if fajar.BirthDate.AgeOn(s.Today.AddDays(-3)) != 17 || fajar.BirthDate.AgeOn(s.Today.AddDays(-5)) != 16 {
+			t.Fatalf("%s: Fajar, born %s, did not turn 17 three days ago", s.Today, fajar.BirthDate)
+		}
+	}
+	if got := len(New(first).Children(New(first).ByNIK(NIKRatna))); got != 3 {
+		t.Errorf("Ratna has %d children on her KK, want 3", got)
+	}
+}

@@ -99,6 +99,9 @@ type Config struct {
 	RedisURL        string `json:"-"`
 	RedisPrefix     string
 	CacheMaxEntries int
+	// CacheTimeout bounds each agency cache lookup and write, apart from the
+	// agency's own timeout: a slower cache is a miss.
+	CacheTimeout time.Duration
 	// Bounds of the memory store: citizens and addresses rate-limited
 	// (about 100 bytes each; one pushed out starts again with a full
 	// burst), webhook signatures remembered against replays.
@@ -145,6 +148,7 @@ func defaultConfig() Config {
 		DevAudience:        "satupintu-app",
 		RedisPrefix:        "satupintu:",
 		CacheMaxEntries:    100_000,
+		CacheTimeout:       100 * time.Millisecond,
 		LimiterMaxKeys:     100_000,
 		ReplayMaxEntries:   1 << 20,
 		CaseSecrets:        map[sp.Agency][][]byte{},

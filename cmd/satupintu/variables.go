@@ -86,6 +86,8 @@ func variables() []variable {
 			set: func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
 		{name: "SATUPINTU_CACHE_MAX_ENTRIES", def: "100000", help: "memory store: most cached agency reads kept (least recently used go first)",
 			set: intVar(func(c *Config) *int { return &c.CacheMaxEntries })},
+		{name: "SATUPINTU_CACHE_TIMEOUT", def: "100ms", help: "budget of one agency cache lookup or write, apart from the agency's timeout: a cache (Redis) slower than this, or failing, is a miss and the agency is asked; never counted against the agency",
+			set: positive(func(c *Config) *time.Duration { return &c.CacheTimeout })},
 		{name: "SATUPINTU_PUBLIC_URL", def: "this server's URL (dev)", required: true, help: "the base URL agencies reach satupintu at (their webhook callbacks go to <url>/agency/v1/cases/{id}/events)",
 			set: func(c *Config, v string) error {
 				if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {

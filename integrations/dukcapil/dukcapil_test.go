@@ -200,7 +200,7 @@ func TestCachedFamilyIsNotServedForAnotherCard(t *testing.T) {
 	var clock atomic.Int64 // the adapter's clock, moved by the test
 	clock.Store(now.UnixNano())
 	c := agencytest.Client(t, sp.AgencyDukcapil, url+"/dukcapil", agency.Options{
-		Cache: &memCache{m: map[string][]byte{}}, CacheKey: []byte("dukcapil-test-cache-key"),
+		Cache: &memCache{m: map[string][]byte{}}, CacheKey: []byte("dukcapil-test-cache-key"), CacheTimeout: time.Second,
 		Now: func() time.Time { return time.Unix(0, clock.Load()) },
 	})
 	cl := dukcapil.New(c, dukcapil.Config{APIKey: sim.DevCredentials().DukcapilKey})

@@ -241,3 +241,12 @@ func TestReadTimeoutsSpareLongRequests(t *testing.T) {
 		t.Fatalf("the subscriptions were tried %s after opening; want past the timeouts (%s)", alive, timeout)
 	}
 }
+
+func TestReadTimeoutsMustBePositive(t *testing.T) {
+	for _, name := range []string{"SATUPINTU_HEADER_TIMEOUT", "SATUPINTU_BODY_TIMEOUT"} {
+		env := map[string]string{name: "0s"}
+		if _, _, err := loadConfig(func(k string) string { return env[k] }, nil); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=0s: err = %v", name, err)
+		}
+	}
+}

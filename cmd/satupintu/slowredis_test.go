@@ -193,3 +193,18 @@ func TestSlowRedisDoesNotOpenTheBreakers(t *testing.T) {
 		}
 	}
 }
+
+// A cache budget as long as an agency's timeout would let a slow cache
+// cost what the agency does: refused at start, naming both settings.
+func TestCacheTimeoutShorterThanTheAgencies(t *testing.T) {
+	for msg, env := range map[string]map[string]string{
+		"SATUPINTU_CACHE_TIMEOUT=2s: must be shorter than SATUPINTU_POLICE_TIMEOUT (1s)": {
+			"SATUPINTU_CACHE_TIMEOUT": "2s", "SATUPINTU_POLICE_TIMEOUT": "1s", "SATUPINTU_POLICE_ATTEMPT_TIMEOUT": "1s"},
+		`SATUPINTU_CACHE_TIMEOUT="0s": must be a positive duration`: {"SATUPINTU_CACHE_TIMEOUT": "0s"},
+	} {
+		_, _, err := loadConfig(func(k string) string { return env[k] }, nil)
+		if err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%v: err = %v; want it to say %s", env, err, msg)
+		}
+	}
+}

@@ -9,7 +9,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/felixge/httpsnoop"
 
@@ -115,12 +118,42 @@ func limitBody(max int64, next http.Handler) http.Handler {
 				writeError(w, sp.CodePayloadTooLarge, fmt.Sprintf("request body is over the limit of %d bytes", max))
 				return
 			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				writeError(w, sp.CodeInvalidInput, "request body not received in time")
+				return
+			}
 			writeError(w, sp.CodeInvalidInput, "request body could not be read")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyDeadline gives a request timeout to send its body, counted from
+// when its headers were read. http.Server's ReadTimeout would do it for
+// every request, websockets too, which read for hours after the upgrade;
+// here a request without a body (a websocket upgrade, a GET) gets none.
+// Past the deadline the body's read fails and the connection is closed
+// after the answer. Once the body is read to its end net/http lifts the
+// deadline itself (it starts its watch for the client going away with
+// none), so a handler that then waits on a slow agency, or streams a
+// subscription, is not cut off.
+func bodyDeadline(timeout time.Duration, next http.Handler) http.Handler {
+	if timeout <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody && !isWebsocket(r) {
+			// An error means a writer without deadlines (not net/http's).
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isWebsocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
 // authenticate requires a valid access token and puts the citizen in the

@@ -24,12 +24,16 @@ import (
 	"github.com/satupintu/satupintu/ratelimit"
 )
 
-// RateLimits are the request rates /graphql admits: per client IP before
-// anything else, per citizen once the token is verified.
+// RateLimits are the request rates admitted: /graphql per client IP
+// before anything else, per citizen once the token is verified; the agency
+// webhook per sending IP, before the body is read or the signature checked.
 type RateLimits struct {
 	Limiter ratelimit.Limiter // nil: no rate limits
 	Citizen ratelimit.Limit   // zero: off
 	IP      ratelimit.Limit   // zero: off
+	// WebhookIP is the agency webhook's own budget per IP (agencies send
+	// from few addresses, in bursts after an outage); zero: off.
+	WebhookIP ratelimit.Limit
 	// KeySecret names citizens and IPs in limiter keys by an HMAC. Instances
 	// sharing a Redis must share it; nil is a random one per process.
 	KeySecret []byte
@@ -48,7 +52,7 @@ type RateLimitMetrics struct {
 func NewRateLimitMetrics(reg prometheus.Registerer) *RateLimitMetrics {
 	m := &RateLimitMetrics{decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "satupintu_rate_limit_decisions_total",
-		Help: "Rate-limit checks of /graphql by limit (ip, citizen) and result: allowed, limited, failed_open (the limiter's store failed; the request passed).",
+		Help: "Rate-limit checks by limit (ip and citizen: /graphql; webhook_ip: the agency webhook) and result: allowed, limited, failed_open (the limiter's store failed; the request passed).",
 	}, []string{"limit", "result"})}
 	reg.MustRegister(m.decisions)
 	return m
@@ -84,15 +88,27 @@ func newRateLimiter(d Deps) *rateLimiter {
 	return rl
 }
 
-// perIP counts every request, a websocket upgrade once per connection.
+// perIP counts every request to /graphql, a websocket upgrade once per
+// connection.
 func (rl *rateLimiter) perIP(next http.Handler) http.Handler {
-	if rl.Limiter == nil || rl.IP.IsZero() {
+	return rl.perAddress("ip", rl.IP, writeRateLimited, next)
+}
+
+// webhookPerIP counts every agency webhook call, in a budget apart from
+// /graphql's, refused in the agency contract's error shape.
+func (rl *rateLimiter) webhookPerIP(next http.Handler) http.Handler {
+	return rl.perAddress("webhook_ip", rl.WebhookIP, writeAgencyRateLimited, next)
+}
+
+// perAddress applies l per client address, its keys named kind.
+func (rl *rateLimiter) perAddress(kind string, l ratelimit.Limit, refuse func(http.ResponseWriter, context.Context, ratelimit.Decision), next http.Handler) http.Handler {
+	if rl.Limiter == nil || l.IsZero() {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := "ip:" + rl.name(clientNet(r, rl.trustProxy))
-		if d := rl.allow(r.Context(), "ip", key, rl.IP); !d.Allowed {
-			writeRateLimited(w, r.Context(), d)
+		key := kind + ":" + rl.name(clientNet(r, rl.trustProxy))
+		if d := rl.allow(r.Context(), kind, key, l); !d.Allowed {
+			refuse(w, r.Context(), d)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -214,4 +230,14 @@ func writeRateLimited(w http.ResponseWriter, ctx context.Context, d ratelimit.De
 			"code": sp.CodeRateLimited, "retryAfter": secs,
 		}}},
 	})
+}
+
+// writeAgencyRateLimited answers an agency 429 with Retry-After, in the
+// contract's error shape (api/agency.yaml); agencies retry on 429.
+func writeAgencyRateLimited(w http.ResponseWriter, _ context.Context, d ratelimit.Decision) {
+	secs := retryAfterSeconds(d.RetryAfter)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": map[string]string{
+		"code": "RATE_LIMITED", "message": fmt.Sprintf("too many events from this address; send again in %d s", secs),
+	}})
 }

@@ -14,7 +14,8 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	// Per IP first, before the body is read or the token verified.
 	mux.Handle("/graphql", rl.perIP(limitBody(d.Limits.MaxBodyBytes, authenticate(d.Verifier, rl.perCitizen(gql)))))
 	if d.Webhook != nil {
-		mux.Handle("POST /agency/v1/cases/{caseId}/events", handleAgencyEvents(d.Webhook, d.Logger))
+		// Per IP first, before the body is read or the signature checked.
+		mux.Handle("POST /agency/v1/cases/{caseId}/events", rl.webhookPerIP(handleAgencyEvents(d.Webhook, d.Logger)))
 	}
 	if d.Admin != nil {
 		admin := requireAdmin(d.AdminToken)

@@ -35,6 +35,13 @@ type Limits struct {
 	MaxComplexity  int   // gqlgen complexity (one per field)
 	MaxTokens      int   // parser token limit
 	QueryCacheSize int   // parsed and validated documents kept (LRU)
+	// HeaderTimeout is how long a client has to send the request line and
+	// headers (http.Server.ReadHeaderTimeout, set by whoever serves the
+	// handler); BodyTimeout how long it has, from then, to send the body.
+	// Either, past its time, closes the connection: a client sending a
+	// byte at a time would otherwise hold it as long as it liked.
+	HeaderTimeout time.Duration
+	BodyTimeout   time.Duration
 }
 
 // DefaultLimits fit the app's real queries with room to spare.
@@ -47,6 +54,8 @@ func DefaultLimits() Limits {
 		MaxComplexity:  600,
 		MaxTokens:      10_000,
 		QueryCacheSize: 1000,
+		HeaderTimeout:  10 * time.Second,
+		BodyTimeout:    10 * time.Second,
 	}
 }
 
@@ -113,5 +122,7 @@ func NewServer(d Deps) http.Handler {
 	h = accessLog(d.Logger, h)
 	h = recoverPanics(d.Logger, h)
 	h = requestID(h)
+	// First, on net/http's own writer: it sets the connection's deadline.
+	h = bodyDeadline(d.Limits.BodyTimeout, h)
 	return h
 }

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"sync"
 
 	sp "github.com/satupintu/satupintu"
@@ -31,7 +30,7 @@ const wsBufferSize = 1 << 10
 // subscriptions, medians of 3). Other requests pass through untouched.
 func lightWebsockets(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if !isWebsocket(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -27,12 +27,13 @@ func (a *app) newTransport() *http.Transport {
 
 func (a *app) agencyClient(ag sp.Agency, metrics *agency.Metrics, cache agency.Cache) (*agency.Client, error) {
 	c, err := agency.New(ag, a.cfg.Agencies[ag], agency.Options{
-		Transport: a.newTransport(),
-		Cache:     cache,
-		CacheKey:  a.cfg.CacheKey,
-		Metrics:   metrics,
-		Instance:  a.cfg.Instance,
-		Logger:    a.log.With("component", "agency"),
+		Transport:    a.newTransport(),
+		Cache:        cache,
+		CacheKey:     a.cfg.CacheKey,
+		CacheTimeout: a.cfg.CacheTimeout,
+		Metrics:      metrics,
+		Instance:     a.cfg.Instance,
+		Logger:       a.log.With("component", "agency"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w (settings %s)", err, envName(ag, "*"))

@@ -140,9 +140,10 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		Metrics:    reg,
 		Ready:      append(readiness(a.stores.Ready), server.ReadinessCheck{Name: "identity-provider keys", Check: verifier.Ready}),
 		RateLimits: server.RateLimits{
-			Limiter: a.stores.Limiter,
-			Citizen: a.cfg.RateCitizen,
-			IP:      a.cfg.RateIP,
+			Limiter:   a.stores.Limiter,
+			Citizen:   a.cfg.RateCitizen,
+			IP:        a.cfg.RateIP,
+			WebhookIP: a.cfg.RateWebhookIP,
 			// Every instance names a citizen or an address alike.
 			KeySecret: derive(a.cfg.CacheKey, "rate limit keys"),
 			Metrics:   server.NewRateLimitMetrics(reg),
@@ -154,14 +155,14 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		deps.Dev = a.devTools()
 	}
 
-	a.srv = newHTTPServer(server.NewServer(deps), log)
+	a.srv = newHTTPServer(server.NewServer(deps), a.cfg.Limits.HeaderTimeout, log)
 	serve(a.srv, ln, a.failed)
 	if a.cfg.PprofAddr != "" {
 		pln, err := net.Listen("tcp", a.cfg.PprofAddr)
 		if err != nil {
 			return nil, fmt.Errorf("listening on %s (SATUPINTU_PPROF_ADDR): %w", a.cfg.PprofAddr, err)
 		}
-		a.pprofSrv = newHTTPServer(pprofHandler(), log)
+		a.pprofSrv = newHTTPServer(pprofHandler(), a.cfg.Limits.HeaderTimeout, log)
 		serve(a.pprofSrv, pln, a.failed)
 		log.Info("profiling endpoint", "url", "http://"+loopbackAddr(pln.Addr())+"/debug/pprof/")
 	}

@@ -62,9 +62,10 @@ type Config struct {
 
 	Limits server.Limits
 
-	// Request rates of /graphql; a zero Limit is off.
+	// Request rates of /graphql and of the agency webhook; a zero Limit is off.
 	RateCitizen       ratelimit.Limit
 	RateIP            ratelimit.Limit
+	RateWebhookIP     ratelimit.Limit
 	TrustProxyHeaders bool
 
 	// Cases.
@@ -99,6 +100,9 @@ type Config struct {
 	RedisURL        string `json:"-"`
 	RedisPrefix     string
 	CacheMaxEntries int
+	// CacheTimeout bounds each agency cache lookup and write, apart from the
+	// agency's own timeout: a slower cache is a miss.
+	CacheTimeout time.Duration
 	// Bounds of the memory store: citizens and addresses rate-limited
 	// (about 100 bytes each; one pushed out starts again with a full
 	// burst), webhook signatures remembered against replays.
@@ -142,9 +146,11 @@ func defaultConfig() Config {
 		Limits:             server.DefaultLimits(),
 		RateCitizen:        ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 40},
 		RateIP:             ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 200},
+		RateWebhookIP:      ratelimit.Limit{Rate: 6000, Period: time.Minute, Burst: 2000},
 		DevAudience:        "satupintu-app",
 		RedisPrefix:        "satupintu:",
 		CacheMaxEntries:    100_000,
+		CacheTimeout:       100 * time.Millisecond,
 		LimiterMaxKeys:     100_000,
 		ReplayMaxEntries:   1 << 20,
 		CaseSecrets:        map[sp.Agency][][]byte{},
@@ -257,7 +263,8 @@ func loadConfig(getenv func(string) string, environ []string) (Config, []string,
 // every 2s, a random cache key, and no rate limits (dev traffic, load
 // tests included, comes from one loopback address).
 func (c *Config) devSettings(given func(name string) bool) {
-	for name, l := range map[string]*ratelimit.Limit{"SATUPINTU_RATE_CITIZEN": &c.RateCitizen, "SATUPINTU_RATE_IP": &c.RateIP} {
+	for name, l := range map[string]*ratelimit.Limit{"SATUPINTU_RATE_CITIZEN": &c.RateCitizen, "SATUPINTU_RATE_IP": &c.RateIP,
+		"SATUPINTU_RATE_WEBHOOK_IP": &c.RateWebhookIP} {
 		if !given(name) {
 			*l = ratelimit.Limit{}
 		}

@@ -34,9 +34,10 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		DevAudience:     "satupintu-app",
 		Agencies:        agencies,
 		Limits: server.Limits{MaxBodyBytes: 64 << 10, MaxDepth: 12, MaxAliases: 30, MaxFields: 500, MaxComplexity: 600,
-			MaxTokens: 10_000, QueryCacheSize: 1000},
+			MaxTokens: 10_000, QueryCacheSize: 1000, HeaderTimeout: 10 * time.Second, BodyTimeout: 10 * time.Second},
 		RateCitizen:     ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 40},
 		RateIP:          ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 200},
+		RateWebhookIP:   ratelimit.Limit{Rate: 6000, Period: time.Minute, Burst: 2000},
 		CaseSecrets:     map[sp.Agency][][]byte{},
 		Polled:          map[sp.Agency]bool{sp.AgencyEducation: true},
 		ForwardGiveUp:   24 * time.Hour,
@@ -49,7 +50,7 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		DeviceMaxAge:    60 * 24 * time.Hour,
 		PushTTL:         72 * time.Hour, PushMaxAttempts: 8, PushBackoff: [2]time.Duration{time.Second, 32 * time.Second},
 		PushConcurrency: 4, ForwardConcurrency: 16, Workers: true, PushSendLease: 30 * time.Second,
-		RedisPrefix: "satupintu:", CacheMaxEntries: 100_000, LimiterMaxKeys: 100_000, ReplayMaxEntries: 1 << 20,
+		RedisPrefix: "satupintu:", CacheMaxEntries: 100_000, CacheTimeout: 100 * time.Millisecond, LimiterMaxKeys: 100_000, ReplayMaxEntries: 1 << 20,
 	}
 	if got := defaultConfig(); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults changed:\n got %+v\nwant %+v", got, want)

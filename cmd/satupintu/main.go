@@ -90,10 +90,13 @@ func serve(srv *http.Server, ln net.Listener, failed chan<- error) {
 	}()
 }
 
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+// newHTTPServer serves h, giving each request headerTimeout to send its
+// headers. Bodies get their deadline per request (server.Limits.BodyTimeout):
+// http.Server's ReadTimeout would cut websockets too.
+func newHTTPServer(h http.Handler, headerTimeout time.Duration, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -24,6 +24,10 @@ func (c Config) validate() []error {
 		if err := c.Agencies[ag].Validate(); err != nil {
 			bad("agency %s: %w (settings %s)", ag, err, envName(ag, "*"))
 		}
+		// A cache as slow as the agency saves nothing.
+		if t := c.Agencies[ag].Timeout; c.CacheTimeout >= t {
+			bad("SATUPINTU_CACHE_TIMEOUT=%s: must be shorter than %s (%s)", c.CacheTimeout, envName(ag, "TIMEOUT"), t)
+		}
 	}
 	for _, a := range []struct {
 		err  error

@@ -87,6 +87,8 @@ func variables() []variable {
 			set: func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
 		{name: "SATUPINTU_CACHE_MAX_ENTRIES", def: "100000", help: "memory store: most cached agency reads kept (least recently used go first)",
 			set: intVar(func(c *Config) *int { return &c.CacheMaxEntries })},
+		{name: "SATUPINTU_CACHE_TIMEOUT", def: "100ms", help: "budget of one agency cache lookup or write, apart from the agency's timeout: a cache (Redis) slower than this, or failing, is a miss and the agency is asked; never counted against the agency",
+			set: positive(func(c *Config) *time.Duration { return &c.CacheTimeout })},
 		{name: "SATUPINTU_PUBLIC_URL", def: "this server's URL (dev)", required: true, help: "the base URL agencies reach satupintu at (their webhook callbacks go to <url>/agency/v1/cases/{id}/events)",
 			set: func(c *Config, v string) error {
 				if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
@@ -178,6 +180,10 @@ func variables() []variable {
 				return nil
 			}},
 		{name: "SATUPINTU_MAX_BODY_BYTES", def: "65536", help: "largest request body accepted", set: int64Var(func(c *Config) *int64 { return &c.Limits.MaxBodyBytes })},
+		{name: "SATUPINTU_HEADER_TIMEOUT", def: "10s", help: "time a client has to send a request's line and headers; past it the connection closes",
+			set: positive(func(c *Config) *time.Duration { return &c.Limits.HeaderTimeout })},
+		{name: "SATUPINTU_BODY_TIMEOUT", def: "10s", help: "time a client has, once its headers are in, to send the request body (/graphql, the agency webhook; not websockets after the upgrade); past it the connection closes",
+			set: positive(func(c *Config) *time.Duration { return &c.Limits.BodyTimeout })},
 		{name: "SATUPINTU_GRAPHQL_MAX_DEPTH", def: "12", help: "deepest field nesting accepted", set: intVar(func(c *Config) *int { return &c.Limits.MaxDepth })},
 		{name: "SATUPINTU_GRAPHQL_MAX_ALIASES", def: "30", help: "most aliased fields in one operation", set: intVar(func(c *Config) *int { return &c.Limits.MaxAliases })},
 		{name: "SATUPINTU_GRAPHQL_MAX_FIELDS", def: "500", help: "most fields in one operation, fragments expanded", set: intVar(func(c *Config) *int { return &c.Limits.MaxFields })},
@@ -188,6 +194,8 @@ func variables() []variable {
 			set: limitVar(func(c *Config) *ratelimit.Limit { return &c.RateCitizen })},
 		{name: "SATUPINTU_RATE_IP", def: "600/1m,burst=200 (off in dev)", help: "requests to /graphql per client IP (IPv6: per /64), counted before the token is checked; same form, or off",
 			set: limitVar(func(c *Config) *ratelimit.Limit { return &c.RateIP })},
+		{name: "SATUPINTU_RATE_WEBHOOK_IP", def: "6000/1m,burst=2000 (off in dev)", help: "agency webhook calls per sending IP, counted before the body is read or the signature checked; agencies send from few addresses (often one exchange gateway for all) and in bursts after an outage, so it only stops a flood; same form, or off; beyond it HTTP 429 RATE_LIMITED with Retry-After, which agencies retry",
+			set: limitVar(func(c *Config) *ratelimit.Limit { return &c.RateWebhookIP })},
 		{name: "SATUPINTU_TRUST_PROXY_HEADERS", def: "false", help: "take the client IP from X-Forwarded-For's left-most entry: only behind a proxy that sets it (clients could forge it otherwise)",
 			set: func(c *Config, v string) error {
 				b, err := strconv.ParseBool(v)

@@ -32,6 +32,11 @@ type Options struct {
 	Cache Cache
 	// CacheKey encrypts cache entries and keys them by citizen; required with Cache.
 	CacheKey []byte
+	// CacheTimeout bounds each cache lookup and write, apart from the
+	// agency's timeout; required with Cache. A cache slower than this is a
+	// miss. It is short: the cache is worth having only when it is quicker
+	// than the agency.
+	CacheTimeout time.Duration
 	// Metrics records calls; nil means none.
 	Metrics *Metrics
 	// Instance names the calling app instance (X-Road-Client).
@@ -71,6 +76,9 @@ func New(a sp.Agency, cfg Config, opts Options) (*Client, error) {
 	}
 	if opts.Cache != nil && len(opts.CacheKey) == 0 {
 		return nil, fmt.Errorf("agency %s: a cache needs a cache key", a)
+	}
+	if opts.Cache != nil && opts.CacheTimeout <= 0 {
+		return nil, fmt.Errorf("agency %s: a cache needs a positive cache timeout", a)
 	}
 	c := &Client{agency: a, cfg: cfg, base: base, opts: opts}
 	c.breaker = newBreaker(c)

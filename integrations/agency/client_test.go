@@ -323,8 +323,11 @@ func TestNewRefusesBadSetups(t *testing.T) {
 	if _, err := New(testAgency, Config{}, Options{}); err == nil {
 		t.Error("New accepted an empty config")
 	}
-	if _, err := New(testAgency, testConfig(), Options{Cache: newMapCache()}); err == nil {
+	if _, err := New(testAgency, testConfig(), Options{Cache: newMapCache(), CacheTimeout: time.Second}); err == nil {
 		t.Error("New accepted a cache without a cache key")
+	}
+	if _, err := New(testAgency, testConfig(), Options{Cache: newMapCache(), CacheKey: []byte("k")}); err == nil {
+		t.Error("New accepted a cache without a cache timeout")
 	}
 }
 

@@ -53,7 +53,7 @@ func TestReadJSON(t *testing.T) {
 				return answer(r, tc.status, tc.body), nil
 			}}
 			c := newTestClient(t, readConfig(), Options{Transport: f.transport(), Cache: newMapCache(),
-				CacheKey: []byte("0123456789abcdef0123456789abcdef")})
+				CacheKey: []byte("0123456789abcdef0123456789abcdef"), CacheTimeout: testCacheTimeout})
 			api := NewJSONAPI(c, JSONConfig{APIKey: "k-1"})
 			nik := sp.NIK(testNIK)
 			if tc.nik != "" {

@@ -47,7 +47,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "satupintu_agency_breaker_state", Help: "Circuit breaker state: 0 closed, 1 half-open, 2 open.",
 		}, []string{"agency"}),
 		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "satupintu_agency_cache_total", Help: "Cached reads, by result: hit, miss, stale (served on error).",
+			Name: "satupintu_agency_cache_total", Help: "Cache lookups and writes of agency reads, by result: hit, miss, stale (served when the agency failed), " +
+				"error (the cache failed or was slower than its budget: a miss), write_error (a fetched value was not stored).",
 		}, []string{"agency", "result"}),
 	}
 	reg.MustRegister(m.calls, m.latency, m.errs, m.attempts, m.retries, m.breaker, m.cache)

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -41,44 +42,58 @@ type Key struct {
 //     served and reported (WithObserver) with its original fetch time and
 //     the failure.
 //
+// Each cache operation has its own budget (Options.CacheTimeout), apart
+// from and before the agency's: a cache that fails or is slow is a miss,
+// costs a read at most that budget, and is never the agency failing (the
+// fetch still gets its whole timeout, and the breaker never sees it).
+//
 // T must survive a JSON round trip.
 func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Context) (T, error)) (T, error) {
 	var zero T
 	r := c.reads
 	ck := r.key(key)
-	now := c.opts.Now()
 
-	stale, staleAt, cached := r.load(ctx, ck, key.Kind, now)
-	if cached != nil {
+	first := r.load(ctx, ck, key.Kind, c.opts.Now())
+	if first.fresh != nil {
 		var v T
-		if err := json.Unmarshal(cached, &v); err == nil {
+		if err := json.Unmarshal(first.fresh, &v); err == nil {
 			c.opts.Metrics.cacheResult(c.agency, "hit")
-			observe(ctx, c.agency, staleAt, nil)
+			observe(ctx, c.agency, first.at, nil)
 			return v, nil
 		}
 	}
-	if r.cache != nil {
+	if r.cache != nil && !first.failed {
 		c.opts.Metrics.cacheResult(c.agency, "miss")
 	}
 
 	ch := r.flight.DoChan(ck, func() (any, error) {
 		// The fetch outlives any one caller: it is shared.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.Timeout)
-		defer cancel()
-		// A read that missed just before an earlier flight stored its
-		// value finds it here instead of calling the agency again.
-		if _, at, b := r.load(fctx, ck, key.Kind, c.opts.Now()); b != nil {
-			var v T
-			if json.Unmarshal(b, &v) == nil {
-				return fetched{v, at}, nil
+		shared := context.WithoutCancel(ctx)
+		// The cache just failed this read: asking it again would cost the
+		// citizen another cache budget for nothing.
+		cacheUp := !first.failed
+		if cacheUp {
+			// A read that missed just before an earlier flight stored its
+			// value finds it here instead of calling the agency again.
+			again := r.load(shared, ck, key.Kind, c.opts.Now())
+			if again.fresh != nil {
+				var v T
+				if json.Unmarshal(again.fresh, &v) == nil {
+					return fetched{v, again.at}, nil
+				}
 			}
+			cacheUp = !again.failed
 		}
+		fctx, cancel := context.WithTimeout(shared, c.cfg.Timeout)
+		defer cancel()
 		v, err := fetch(fctx)
 		if err != nil {
 			return nil, err
 		}
 		at := c.opts.Now()
-		r.store(fctx, ck, key.Kind, v, at)
+		if cacheUp {
+			r.store(shared, ck, key.Kind, v, at)
+		}
 		return fetched{v, at}, nil
 	})
 
@@ -100,13 +115,13 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 	if !errors.As(err, &e) {
 		err = c.classify(ctx, err)
 	}
-	if stale != nil {
+	if first.stale != nil {
 		var v T
-		if json.Unmarshal(stale, &v) == nil {
+		if json.Unmarshal(first.stale, &v) == nil {
 			c.opts.Metrics.cacheResult(c.agency, "stale")
 			c.opts.Logger.WarnContext(ctx, "serving stale agency data", "agency", c.agency, "kind", key.Kind,
-				"fetched_at", staleAt, "error", sp.ErrorCodeOf(err))
-			observe(ctx, c.agency, staleAt, err)
+				"fetched_at", first.at, "error", sp.ErrorCodeOf(err))
+			observe(ctx, c.agency, first.at, err)
 			return v, nil
 		}
 	}
@@ -143,7 +158,15 @@ type reader struct {
 	flight singleflight.Group
 	aead   cipher.AEAD
 	mac    []byte
+
+	// Cache failures are logged at most once per cacheWarnEvery: a Redis
+	// outage fails every read.
+	lastWarn atomic.Int64 // unix nanoseconds; 0: none yet
+	failures atomic.Int64 // since the last warning
 }
+
+// cacheWarnEvery is how often a failing cache is logged at most.
+const cacheWarnEvery = 5 * time.Second
 
 func newReader(c *Client) *reader {
 	r := &reader{c: c, cache: c.opts.Cache}
@@ -174,35 +197,45 @@ type entry struct {
 	Value json.RawMessage `json:"v"`
 }
 
+// loaded is what a cache lookup found.
+type loaded struct {
+	fresh, stale []byte // fresh is also stale: served if the agency fails
+	at           time.Time
+	failed       bool // the cache failed or did not answer within its budget
+}
+
 // load returns the cached value: as fresh when within its TTL, else as
 // stale while within StaleFor past it. The window is checked here, not left
 // to the store's expiry: a store may keep entries longer, and its clock is
 // not Options.Now.
-func (r *reader) load(ctx context.Context, key, kind string, now time.Time) (stale []byte, at time.Time, fresh []byte) {
+func (r *reader) load(ctx context.Context, key, kind string, now time.Time) loaded {
 	if r.cache == nil {
-		return nil, time.Time{}, nil
+		return loaded{}
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.c.opts.CacheTimeout)
+	defer cancel()
 	sealed, err := r.cache.Get(ctx, key)
 	if err != nil {
-		r.c.opts.Logger.WarnContext(ctx, "agency cache unreadable; calling the agency", "agency", r.c.agency, "error", err)
-		return nil, time.Time{}, nil
+		r.c.opts.Metrics.cacheResult(r.c.agency, "error")
+		r.warn(ctx, "agency cache unreadable; calling the agency", err)
+		return loaded{failed: true}
 	}
 	if sealed == nil {
-		return nil, time.Time{}, nil
+		return loaded{}
 	}
 	e, err := r.open(sealed, key)
 	if err != nil {
 		r.c.opts.Logger.WarnContext(ctx, "agency cache entry discarded", "agency", r.c.agency, "error", err)
-		return nil, time.Time{}, nil
+		return loaded{}
 	}
 	age, ttl := now.Sub(e.At), r.c.cfg.TTLFor(kind)
 	switch {
 	case age < ttl:
-		return e.Value, e.At, e.Value
+		return loaded{fresh: e.Value, stale: e.Value, at: e.At}
 	case age < ttl+r.c.cfg.StaleFor:
-		return e.Value, e.At, nil
+		return loaded{stale: e.Value, at: e.At}
 	}
-	return nil, time.Time{}, nil
+	return loaded{}
 }
 
 func (r *reader) store(ctx context.Context, key, kind string, v any, at time.Time) {
@@ -216,12 +249,29 @@ func (r *reader) store(ctx context.Context, key, kind string, v any, at time.Tim
 		return
 	}
 	sealed, err := r.seal(entry{At: at, Value: b}, key)
-	if err == nil {
-		err = r.cache.Set(ctx, key, sealed, ttl+r.c.cfg.StaleFor)
-	}
 	if err != nil {
-		r.c.opts.Logger.WarnContext(ctx, "agency cache not written", "agency", r.c.agency, "error", err)
+		r.c.opts.Logger.ErrorContext(ctx, "agency value not sealed", "agency", r.c.agency, "error", err)
+		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.c.opts.CacheTimeout)
+	defer cancel()
+	if err := r.cache.Set(ctx, key, sealed, ttl+r.c.cfg.StaleFor); err != nil {
+		r.c.opts.Metrics.cacheResult(r.c.agency, "write_error")
+		r.warn(ctx, "agency cache not written", err)
+	}
+}
+
+// warn logs a cache failure, at most once per cacheWarnEvery per agency,
+// with how many failed since the last time.
+func (r *reader) warn(ctx context.Context, msg string, err error) {
+	n := r.failures.Add(1)
+	now := r.c.opts.Now().UnixNano()
+	last := r.lastWarn.Load()
+	if last != 0 && now-last < int64(cacheWarnEvery) || !r.lastWarn.CompareAndSwap(last, now) {
+		return
+	}
+	r.failures.Add(-n)
+	r.c.opts.Logger.WarnContext(ctx, msg, "agency", r.c.agency, "failures", n, "error", err)
 }
 
 // seal encrypts an entry, bound to its key so entries cannot be swapped

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -104,7 +105,7 @@ func newReadEnv(t *testing.T) *readEnv {
 			t.Error("Read called the transport; only fetch should")
 			return nil, errors.New("no transport")
 		}),
-		Cache: e.cache, CacheKey: []byte("0123456789abcdef0123456789abcdef"),
+		Cache: e.cache, CacheKey: []byte("0123456789abcdef0123456789abcdef"), CacheTimeout: testCacheTimeout,
 		Metrics: e.m, Now: e.clock.Now,
 	})
 	return e
@@ -317,7 +318,7 @@ func TestReadOtherCacheKey(t *testing.T) {
 	var calls atomic.Int32
 	key := Key{Citizen: testNIK, Kind: "citizen"}
 	Read(context.Background(), e.c, key, fetcher(person{testNIK, "Budi"}, &calls))
-	other := newTestClient(t, readConfig(), Options{Cache: e.cache, CacheKey: []byte("another key"), Now: e.clock.Now})
+	other := newTestClient(t, readConfig(), Options{Cache: e.cache, CacheKey: []byte("another key"), CacheTimeout: testCacheTimeout, Now: e.clock.Now})
 	if v, _ := Read(context.Background(), other, key, fetcher(person{testNIK, "fetched"}, &calls)); v.Name != "fetched" {
 		t.Errorf("a client with another cache key read %+v from the cache", v)
 	}
@@ -578,3 +579,147 @@ func TestReadMetricsMissAndStale(t *testing.T) {
 		}
 	}
 }
+
+// testCacheTimeout is the cache budget of the test clients.
+const testCacheTimeout = 100 * time.Millisecond
+
+// hangingCache is a cache that never answers (a blackholed Redis): every
+// operation waits for its context to end.
+type hangingCache struct{ gets, sets atomic.Int32 }
+
+func (c *hangingCache) Get(ctx context.Context, _ string) ([]byte, error) {
+	c.gets.Add(1)
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func (c *hangingCache) Set(ctx context.Context, _ string, _ []byte, _ time.Duration) error {
+	c.sets.Add(1)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A cache that does not answer costs a read its budget once, and nothing
+// of the agency's: the fetch gets its whole timeout, the breaker sees
+// only the agency's answers, and the read is counted as a cache error.
+func TestReadHangingCacheIsAMissNotAnAgencyFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cache := &hangingCache{}
+		m := NewMetrics(prometheus.NewRegistry())
+		f := &fakeBase{fn: func(_ int, r *http.Request) (*http.Response, error) {
+			return answer(r, 200, `{"NIK":"`+testNIK+`","Name":"Budi"}`), nil
+		}}
+		cfg := readConfig()
+		c := newTestClient(t, cfg, Options{Transport: f.transport(), Cache: cache,
+			CacheKey: []byte("0123456789abcdef0123456789abcdef"), CacheTimeout: testCacheTimeout, Metrics: m})
+		reads := int(cfg.BreakerFailures) * 2
+		for i := range reads {
+			began := time.Now()
+			v, err := Read(context.Background(), c, Key{Citizen: testNIK, Kind: "citizen"}, func(ctx context.Context) (person, error) {
+				if dl, ok := ctx.Deadline(); !ok || time.Until(dl) != cfg.Timeout {
+					t.Errorf("read %d: the fetch has %v left; want the agency's whole timeout %s", i, time.Until(dl), cfg.Timeout)
+				}
+				var p person
+				req, _ := c.NewRequest(ctx, http.MethodGet, nikPath, nil)
+				_, err := c.DoJSON(req, &p)
+				return p, err
+			})
+			if err != nil || v.Name != "Budi" {
+				t.Fatalf("read %d with the cache hanging: %+v, %v; want the agency's answer", i, v, err)
+			}
+			if took := time.Since(began); took != testCacheTimeout {
+				t.Errorf("read %d took %s; want one cache budget (%s): one lookup, no second, no write", i, took, testCacheTimeout)
+			}
+		}
+		if s := c.BreakerState(); s != "closed" {
+			t.Errorf("breaker %s after %d reads with the cache hanging", s, reads)
+		}
+		if n := seriesCount(m.errs); n != 0 {
+			t.Errorf("%d agency error series; the agency never failed", n)
+		}
+		if got, gets, sets := metricValue(t, m.cache.WithLabelValues(string(testAgency), "error")), cache.gets.Load(), cache.sets.Load(); got != float64(reads) || gets != int32(reads) || sets != 0 {
+			t.Errorf("cache errors counted %v, %d lookups, %d writes; want %d, %d, 0", got, gets, sets, reads, reads)
+		}
+		if f.count() != reads {
+			t.Errorf("%d agency calls; want %d", f.count(), reads)
+		}
+	})
+}
+
+// A cache that answers its lookups but not its writes costs a read one
+// write budget; the value is still served.
+func TestReadHangingCacheWrite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newReadEnv(t)
+		m := e.m
+		c := newTestClient(t, readConfig(), Options{Cache: writeHangs{e.cache}, CacheKey: []byte("0123456789abcdef0123456789abcdef"),
+			CacheTimeout: testCacheTimeout, Metrics: m, Now: e.clock.Now})
+		var calls atomic.Int32
+		began := time.Now()
+		v, err := Read(context.Background(), c, Key{Citizen: testNIK, Kind: "citizen"}, fetcher(person{testNIK, "Budi"}, &calls))
+		if err != nil || v.Name != "Budi" {
+			t.Fatalf("read: %+v, %v", v, err)
+		}
+		if took := time.Since(began); took != testCacheTimeout {
+			t.Errorf("read took %s; want the write's budget, %s", took, testCacheTimeout)
+		}
+		if got := metricValue(t, m.cache.WithLabelValues(string(testAgency), "write_error")); got != 1 {
+			t.Errorf("write errors counted %v; want 1", got)
+		}
+	})
+}
+
+type writeHangs struct{ *mapCache }
+
+func (writeHangs) Set(ctx context.Context, _ string, _ []byte, _ time.Duration) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A failing cache fails every read; it is logged once per cacheWarnEvery
+// with the count since, not once per read.
+func TestReadCacheFailuresLoggedSparingly(t *testing.T) {
+	var logs syncLog
+	cache := newMapCache()
+	cache.getErr = errors.New("redis: connection refused")
+	clk := newClock()
+	c := newTestClient(t, readConfig(), Options{Cache: cache, CacheKey: []byte("0123456789abcdef0123456789abcdef"),
+		CacheTimeout: testCacheTimeout, Now: clk.Now, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	var calls atomic.Int32
+	read := func() {
+		if _, err := Read(context.Background(), c, Key{Citizen: testNIK, Kind: "citizen"}, fetcher(1, &calls)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 50 {
+		read()
+	}
+	if n := logs.count("agency cache unreadable"); n != 1 {
+		t.Errorf("%d warnings for 50 failed lookups; want 1", n)
+	}
+	clk.Advance(cacheWarnEvery)
+	read()
+	if n := logs.count("agency cache unreadable"); n != 2 || !strings.Contains(logs.String(), `"failures":50`) {
+		t.Errorf("%d warnings after %s; want 2, the second counting 50 failures: %s", n, cacheWarnEvery, logs.String())
+	}
+}
+
+// syncLog is a log sink safe for concurrent writes.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *syncLog) count(s string) int { return strings.Count(l.String(), s) }

@@ -247,7 +247,7 @@ func TestCachedFamilyIsNotServedForAnotherCard(t *testing.T) {
 	sb, url := setup(t)
 	clock := testkit.NewClock(now) // the adapter's clock, moved by the test
 	c := agencytest.Client(t, sp.AgencyDukcapil, url+"/dukcapil", agency.Options{
-		Cache: &memCache{m: map[string][]byte{}}, CacheKey: []byte("dukcapil-test-cache-key"),
+		Cache: &memCache{m: map[string][]byte{}}, CacheKey: []byte("dukcapil-test-cache-key"), CacheTimeout: time.Second,
 		Now: clock.Now,
 	})
 	cl := dukcapil.New(c, dukcapil.Config{APIKey: sim.DevCredentials().DukcapilKey})

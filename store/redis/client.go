@@ -82,7 +82,7 @@ func (e endpoint) configure(opts ConnectOptions) {
 	default:
 		o := e.single
 		opts.apply(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries, &o.DialerRetries)
-		// The caller's deadline (the agency chain's timeout) bounds each command.
+		// The caller's deadline (e.g. the agency cache's budget) bounds each command.
 		o.ContextTimeoutEnabled = true
 	}
 }

@@ -32,7 +32,7 @@ var endpoints = []endpoint{
 	{"POST /sim/step", "move every open case one step; answers when the webhook deliveries are done"},
 	{"GET /sim/intake", "per case agency: forward requests, distinct cases and their ids"},
 	{"GET /sim/push", "the messages the fake FCM accepted"},
-	{"GET /sim/credentials", "the environment variables a satupintu instance needs to use this sandbox"},
+	{"GET /sim/credentials", "the sandbox's share of a satupintu instance's environment (agencysim env writes the whole of it to a file)"},
 }
 
 const (
@@ -141,7 +141,7 @@ func (s *simServer) handleToken(w http.ResponseWriter, r *http.Request) {
 // mode needs to use this sandbox, besides its own settings (audience,
 // cache key, Redis, public URL, admin token). The service account is
 // given as JSON: the caller writes it to a file and points
-// GOOGLE_APPLICATION_CREDENTIALS at it.
+// GOOGLE_APPLICATION_CREDENTIALS at it, as `agencysim env` does.
 func credentialsEnv(base string, sb *sim.Sandbox, push *fcm.Server, polled map[sp.Agency]bool) (map[string]string, error) {
 	c := sb.Creds
 	env := map[string]string{

@@ -4,7 +4,7 @@
 // multi-instance and load tests, and agency developers run it alone.
 //
 //	go run ./cmd/agencysim
-//	curl -s localhost:9090/sim/credentials   # the environment a satupintu instance needs
+//	go run ./cmd/agencysim env      # sandbox.env: the environment of a satupintu instance using it
 package main
 
 import (
@@ -46,6 +46,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		case "-h", "-help", "--help", "help":
 			printUsage(stdout)
 			return nil
+		case "env":
+			return runEnv(ctx, args[2:], getenv, stdout, stderr)
 		default:
 			return fmt.Errorf("unknown argument %q (try: agencysim -h)", args[1])
 		}
@@ -74,6 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: agencysim        serve the sandbox: agency simulators, identity provider, fake FCM")
+	fmt.Fprintln(w, "       agencysim env    write sandbox.env: a satupintu instance's environment for the running one (agencysim env -h)")
 	fmt.Fprintln(w, "\nSettings come from the environment:")
 	for _, v := range variables() {
 		fmt.Fprintf(w, "  %-22s default %s\n      %s\n", v.name, v.def, v.help)

@@ -116,9 +116,9 @@ var (
 		"SATUPINTU_DUKCAPIL_URL", "SATUPINTU_BPJS_URL", "SATUPINTU_SATUSEHAT_URL",
 		"SATUPINTU_EDUCATION_URL", "SATUPINTU_POLICE_URL", "SATUPINTU_SOCIAL_URL",
 	}
-	// fromCaller are the instance's own: the sandbox must not set them.
-	// GOOGLE_APPLICATION_CREDENTIALS is a file the caller writes from
-	// GOOGLE_APPLICATION_CREDENTIALS_JSON.
+	// fromCaller are the instance's own: /sim/credentials must not set
+	// them; agencysim env writes them, GOOGLE_APPLICATION_CREDENTIALS
+	// naming the file it writes from GOOGLE_APPLICATION_CREDENTIALS_JSON.
 	fromCaller = []string{
 		"SATUPINTU_AUTH_AUDIENCE", "SATUPINTU_CACHE_KEY", "REDIS_URL", "SATUPINTU_PUBLIC_URL",
 		"SATUPINTU_ADMIN_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS",

@@ -64,8 +64,10 @@ func newDriver(ctx context.Context, o *options, stdout, stderr io.Writer) (*driv
 	dir := o.binDir
 	if dir == "" {
 		dir = filepath.Join(work, "bin")
-		fmt.Fprintln(stdout, "loadgen: building satupintu and agencysim …")
-		if err := build(ctx, dir); err != nil {
+	}
+	if missing := missingBinaries(dir); len(missing) > 0 {
+		fmt.Fprintf(stdout, "loadgen: building %s into %s …\n", strings.Join(missing, " and "), dir)
+		if err := build(ctx, dir, missing); err != nil {
 			d.close()
 			return nil, err
 		}
@@ -162,12 +164,13 @@ const (
 	bffUncached
 )
 
-func (d *driver) newStage(ctx context.Context, mode bffMode, withBaseline bool) (st *stage, err error) {
-	st = &stage{d: d}
+func (d *driver) newStage(ctx context.Context, mode bffMode, withBaseline bool) (_ *stage, err error) {
+	// st, not the result: a failing return sets that to nil before the
+	// deferred close runs.
+	st := &stage{d: d}
 	defer func() {
 		if err != nil {
 			st.close()
-			st = nil
 		}
 	}()
 	switch {
@@ -352,7 +355,12 @@ func (st *stage) restartBFF(ctx context.Context, mode bffMode) error {
 	return st.startBFF(ctx, mode)
 }
 
+// close stops what the stage started; safe on a stage that failed part
+// way, or on none.
 func (st *stage) close() {
+	if st == nil {
+		return
+	}
 	if st.load != nil {
 		st.load.CloseIdleConnections()
 	}

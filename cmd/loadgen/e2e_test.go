@@ -54,7 +54,7 @@ func binaries(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
 		if binDir, binErr = os.MkdirTemp("", "loadgen-test-bin-"); binErr == nil {
-			binErr = build(context.Background(), binDir)
+			binErr = build(context.Background(), binDir, serverBinaries)
 		}
 	})
 	if binErr != nil {

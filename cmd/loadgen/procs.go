@@ -118,19 +118,42 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// build compiles satupintu and agencysim into dir, from the module loadgen
-// is run in.
-func build(ctx context.Context, dir string) error {
+// binaries are the servers loadgen starts, each built from ./cmd/<name>.
+var serverBinaries = []string{"satupintu", "agencysim"}
+
+// missingBinaries are the binaries dir does not hold.
+func missingBinaries(dir string) []string {
+	var out []string
+	for _, name := range serverBinaries {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// build compiles the named binaries into dir, from the module loadgen is
+// run in; outside it, the error says how to build them.
+func build(ctx context.Context, dir string, names []string) error {
+	var cmds []string
+	for _, name := range names {
+		cmds = append(cmds, "./cmd/"+name)
+	}
+	howTo := fmt.Sprintf("%s lacks %s: build with `go build -o %s %s` in the satupintu module, or run loadgen there",
+		dir, strings.Join(names, " and "), dir, strings.Join(cmds, " "))
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" || strings.TrimSpace(string(out)) == os.DevNull {
-		return fmt.Errorf("not inside the satupintu module (go env GOMOD: %v); give -bin-dir", err)
+	if gomod := strings.TrimSpace(string(out)); err != nil || gomod == "" || gomod == os.DevNull {
+		return fmt.Errorf("not inside the satupintu module (go env GOMOD: %q, %v); %s", gomod, err, howTo)
 	}
 	root := filepath.Dir(strings.TrimSpace(string(out)))
-	for _, name := range []string{"satupintu", "agencysim"} {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("%w; %s", err, howTo)
+	}
+	for _, name := range names {
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, name), "./cmd/"+name)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/%s: %v\n%s", name, err, out)
+			return fmt.Errorf("go build ./cmd/%s (in %s): %v\n%s", name, root, err, out)
 		}
 	}
 	return nil

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,31 +17,60 @@ import (
 	"github.com/satupintu/satupintu/server"
 )
 
+// outboxUsage is the command line of `satupintu outbox`; flags go before
+// or after the command.
+const outboxUsage = "usage: satupintu outbox [-url URL] [-queue NAME] list | replay ID... | replay -all"
+
 // runOutbox is `satupintu outbox list|replay`: the forwards parked after
 // the give-up age, read and replayed through the running server's admin
-// endpoints (so it works for the memory store too).
+// endpoints (so it works for the memory store too). Without -url it calls
+// the server this environment would start: SATUPINTU_ADDR, on loopback
+// when that names every interface.
 func runOutbox(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("outbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	base := fs.String("url", "http://127.0.0.1:8080", "the running satupintu")
+	base := fs.String("url", "", "the running satupintu (default: http://<SATUPINTU_ADDR>, loopback for a wildcard host)")
 	name := fs.String("queue", "forwards", "the queue: forwards (the outbox), changes, pushes or polls")
+	all := fs.Bool("all", false, "replay: every parked job")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: satupintu outbox [-url URL] [-queue NAME] list | replay ID... | replay -all")
+		fmt.Fprintln(stderr, outboxUsage)
 		fmt.Fprintln(stderr, "The operator token is read from SATUPINTU_ADMIN_TOKEN.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return err
+	// flag stops at the first argument that is not a flag: parse again
+	// after each one, so `outbox list -url …` means what it says.
+	var words []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); errors.Is(err, flag.ErrHelp) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("outbox: %w (%s)", err, outboxUsage)
+		}
+		if rest = fs.Args(); len(rest) == 0 {
+			break
+		}
+		words, rest = append(words, rest[0]), rest[1:]
+	}
+	if len(words) == 0 {
+		fs.Usage()
+		return errors.New("outbox: say list or replay")
+	}
+	if *base == "" {
+		u, err := serverURL(getenv("SATUPINTU_ADDR"))
+		if err != nil {
+			return fmt.Errorf("outbox: %w; or give -url", err)
+		}
+		*base = u
 	}
 	c := adminClient{base: strings.TrimRight(*base, "/"), token: getenv("SATUPINTU_ADMIN_TOKEN"), queue: url.PathEscape(*name)}
-	switch cmd := fs.Arg(0); cmd {
-	case "list":
+	switch cmd, ids := words[0], words[1:]; {
+	case cmd == "list" && len(ids) == 0 && !*all:
 		jobs, err := c.list(ctx)
 		if err != nil {
 			return err
 		}
 		if len(jobs) == 0 {
-			fmt.Fprintf(stdout, "no dead letters in %s\n", *name)
+			fmt.Fprintf(stdout, "nothing parked in %s\n", *name)
 			return nil
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -48,21 +79,23 @@ func runOutbox(ctx context.Context, args []string, getenv func(string) string, s
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", j.ID, j.Kind, j.Attempts, j.EnqueuedAt.Format(time.RFC3339), j.LastError)
 		}
 		return tw.Flush()
-	case "replay":
-		ids := fs.Args()[1:]
-		if len(ids) == 1 && ids[0] == "-all" {
+	case cmd == "list":
+		return fmt.Errorf("outbox list takes no job ids and no -all (%s)", outboxUsage)
+	case cmd == "replay" && *all == (len(ids) > 0):
+		return fmt.Errorf("outbox replay needs job ids (see: satupintu outbox list) or -all, not both (%s)", outboxUsage)
+	case cmd == "replay":
+		if *all {
 			jobs, err := c.list(ctx)
 			if err != nil {
 				return err
 			}
-			ids = ids[:0]
+			if len(jobs) == 0 {
+				fmt.Fprintf(stdout, "nothing parked in %s\n", *name)
+				return nil
+			}
 			for _, j := range jobs {
 				ids = append(ids, j.ID)
 			}
-		}
-		if len(ids) == 0 {
-			fs.Usage()
-			return fmt.Errorf("replay needs job ids (see: satupintu outbox list) or -all")
 		}
 		for _, id := range ids {
 			if err := c.replay(ctx, id); err != nil {
@@ -73,8 +106,25 @@ func runOutbox(ctx context.Context, args []string, getenv func(string) string, s
 		return nil
 	default:
 		fs.Usage()
-		return fmt.Errorf("unknown outbox command %q", cmd)
+		return fmt.Errorf("unknown outbox command %q (%s)", cmd, outboxUsage)
 	}
+}
+
+// serverURL is where a client reaches a server listening on addr
+// (SATUPINTU_ADDR, the default when empty): a wildcard or empty host
+// becomes the loopback address.
+func serverURL(addr string) (string, error) {
+	if addr = strings.TrimSpace(addr); addr == "" {
+		addr = defaultConfig().Addr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("SATUPINTU_ADDR=%q is not host:port: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
 }
 
 type adminClient struct {
@@ -100,7 +150,7 @@ func (c adminClient) do(ctx context.Context, method, path string, out any) error
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("reaching satupintu at %s: %w", c.base, err)
+		return fmt.Errorf("reaching satupintu at %s (-url, or SATUPINTU_ADDR): %w", c.base, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -83,7 +83,7 @@ var operations = []struct {
 		[]string{"Satupintu-Signature", "Idempotency-Key", "X-Road-Client", "X-Road-Id", "X-Road-Issue", "X-Request-Id"},
 		[]string{"satupintuSignature"}},
 	{http.MethodPost, "/agency/v1/cases/{caseId}/events", "postCaseEvent",
-		[]int{200, 202, 400, 401, 403, 404, 409, 413, 503},
+		[]int{200, 202, 400, 401, 403, 404, 408, 409, 413, 429, 503},
 		[]string{"Satupintu-Signature", "Satupintu-Agency"},
 		[]string{"satupintuSignature", "agencyIdentity"}},
 }

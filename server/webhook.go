@@ -43,6 +43,7 @@ type refusal struct {
 var (
 	refUnknownAgency = refusal{"UNKNOWN_AGENCY", http.StatusUnauthorized, "name the sending agency in " + signature.AgencyHeader}
 	refTooLarge      = refusal{"TOO_LARGE", http.StatusRequestEntityTooLarge, "an event body is at most 16 KiB"}
+	refSlowBody      = refusal{"BODY_TIMEOUT", http.StatusRequestTimeout, "the body did not arrive in time: send the whole event at once"}
 	refMalformed     = refusal{"MALFORMED", http.StatusBadRequest, "the body must be an event"}
 	refCaseMismatch  = refusal{"CASE_MISMATCH", http.StatusBadRequest,
 		"the body's caseId is not the case of the URL: post each event to the callbackUrl of its own case"}
@@ -64,7 +65,7 @@ var (
 
 // webhookRefusals are every answer above, for the test that holds them to
 // the contract.
-var webhookRefusals = []refusal{refUnknownAgency, refTooLarge, refMalformed, refCaseMismatch, refInvalid, refNoCaseID,
+var webhookRefusals = []refusal{refUnknownAgency, refTooLarge, refSlowBody, refMalformed, refCaseMismatch, refInvalid, refNoCaseID,
 	refNotYours, refUnknownCase, refImpossible, refConflict, refTooFarAhead, refSigMissing, refSigMalformed, refSigStale,
 	refSigMismatch, refSigReplayed, refCheckLater, refRecordLater}
 
@@ -96,7 +97,13 @@ func handleAgencyEvents(wh *Webhook, log *slog.Logger) http.Handler {
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxEventBody))
 		if err != nil {
-			refuse(w, refTooLarge, "", 0)
+			// Over the size limit, or the body read deadline passed (a
+			// client dripping its body), or the connection broke.
+			if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
+				refuse(w, refTooLarge, "", 0)
+			} else {
+				refuse(w, refSlowBody, "", 0)
+			}
 			return
 		}
 		// An event for another case is refused before its signature is

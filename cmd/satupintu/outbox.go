@@ -24,7 +24,7 @@ func runOutbox(ctx context.Context, args []string, getenv func(string) string, s
 	base := fs.String("url", "http://127.0.0.1:8080", "the running satupintu")
 	name := fs.String("queue", "forwards", "the queue: forwards (the outbox), changes, pushes or polls")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: satupintu outbox [-url URL] [-queue NAME] list | replay ID... | replay -all")
+		fmt.Fprintln(stderr, "usage: satupintu outbox [-url URL] [-queue NAME] list | replay ID|KEY... | replay -all")
 		fmt.Fprintln(stderr, "The operator token is read from SATUPINTU_ADMIN_TOKEN.")
 		fs.PrintDefaults()
 	}
@@ -43,9 +43,9 @@ func runOutbox(ctx context.Context, args []string, getenv func(string) string, s
 			return nil
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tKIND\tATTEMPTS\tENQUEUED\tLAST ERROR")
+		fmt.Fprintln(tw, "ID\tKEY\tKIND\tATTEMPTS\tENQUEUED\tLAST ERROR")
 		for _, j := range jobs {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", j.ID, j.Kind, j.Attempts, j.EnqueuedAt.Format(time.RFC3339), j.LastError)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.Key, j.Kind, j.Attempts, j.EnqueuedAt.Format(time.RFC3339), j.LastError)
 		}
 		return tw.Flush()
 	case "replay":

@@ -26,6 +26,18 @@
 // order on one instance where the engine can (the memory and Redis engines
 // do); consumers stay correct without it (case updates and notifications
 // carry versions and sequences, and older ones are dropped).
+//
+// On River (github.com/riverqueue/river) each kind is a River queue and a
+// job kind, MaxWorkers its worker's Concurrency; a NewJob is an insert
+// (InsertTx in the store's transaction) with ScheduledAt At, EnqueuedAt in
+// its metadata, and for Unique UniqueOpts by key over the pending states
+// (available, pending, scheduled, retryable, running: not completed,
+// cancelled or discarded); Done returns nil, RetryAt an error (the
+// worker's NextRetry, called right after Work, returns at: the adapter
+// keeps it per job id), Snooze JobSnooze, Park JobCancel; Parked
+// lists the cancelled and discarded jobs, Replay deletes one and inserts it
+// afresh in one transaction, Depth counts the pending states; MaxAttempts
+// is set out of reach, since handlers decide when to give up.
 package queue
 
 import (

@@ -24,7 +24,7 @@ func runOutbox(ctx context.Context, args []string, getenv func(string) string, s
 	base := fs.String("url", "http://127.0.0.1:8080", "the running satupintu")
 	name := fs.String("queue", "forwards", "the queue: forwards (the outbox), changes, pushes or polls")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: satupintu outbox [-url URL] [-queue NAME] list | replay ID|KEY... | replay -all")
+		fmt.Fprintln(stderr, "usage: satupintu outbox [-url URL] [-queue NAME] list | replay ID... | replay -all")
 		fmt.Fprintln(stderr, "The operator token is read from SATUPINTU_ADMIN_TOKEN.")
 		fs.PrintDefaults()
 	}

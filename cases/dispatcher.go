@@ -24,48 +24,55 @@ type Change struct {
 // change job can be delivered twice.
 type ChangeHandler func(ctx context.Context, c *Case, ch Change) error
 
-// Dispatcher works the Changes queue that Store.Update writes in the same
+// Dispatcher works the change jobs that Store.Update enqueues in the same
 // atomic step as the change: it publishes each change to subscribers, hands
 // it to the change handlers, and tells an agency of a withdrawn case.
 type Dispatcher struct {
 	Store    Store
 	Broker   Broker
+	Jobs     queue.Enqueuer // where cancellation notices go
 	Handlers []ChangeHandler
 	Now      func() time.Time
 	Log      *slog.Logger
 }
 
-// Handle processes one job of the Changes queue.
-func (d *Dispatcher) Handle(ctx context.Context, j queue.Job) {
-	q := d.Store.Changes()
-	c, err := d.Store.Get(ctx, j.ID)
+// Validate reports a missing dependency of d. Handlers, Log and Now are
+// optional.
+func (d *Dispatcher) Validate() error {
+	if d.Store == nil || d.Broker == nil || d.Jobs == nil {
+		return errors.New("dispatcher: Store, Broker and Jobs are required")
+	}
+	return nil
+}
+
+// MaxChangeAttempts is how often a change job runs before it is parked.
+const MaxChangeAttempts = 20
+
+// Handle runs one change job.
+func (d *Dispatcher) Handle(ctx context.Context, j queue.Job) queue.Result {
+	c, err := d.Store.Get(ctx, j.Key)
 	if errors.Is(err, sp.ErrNotFound) {
-		_ = q.Ack(ctx, j)
-		return
+		return queue.Done()
 	}
 	if err != nil {
-		d.retry(ctx, j, err)
-		return
+		return d.retry(ctx, j, err)
 	}
 	from, to, version, ok := ParseChange(j.Payload)
 	if !ok || to > len(c.History) {
-		d.log().ErrorContext(ctx, "change job with a bad payload dropped", "case", j.ID, "payload", string(j.Payload))
-		_ = q.Ack(ctx, j)
-		return
+		d.log().ErrorContext(ctx, "change job with a bad payload dropped", "case", j.Key, "payload", string(j.Payload))
+		return queue.Done()
 	}
 	entries := c.History[from:to]
 
 	for _, h := range d.Handlers {
 		if err := h(ctx, c, Change{From: from, Entries: entries, Version: version}); err != nil {
-			d.retry(ctx, j, err)
-			return
+			return d.retry(ctx, j, err)
 		}
 	}
 	for _, e := range entries {
 		if e.Status == StatusCancelled && e.Source == SourceCitizen && mayHold(c) {
-			if err := d.Store.Forwards().Enqueue(ctx, CancelJob(c.ID, d.now())); err != nil {
-				d.retry(ctx, j, err)
-				return
+			if err := d.Jobs.Enqueue(ctx, CancelJob(c.ID, d.now())); err != nil {
+				return d.retry(ctx, j, err)
 			}
 		}
 	}
@@ -77,7 +84,7 @@ func (d *Dispatcher) Handle(ctx context.Context, j queue.Job) {
 			d.log().WarnContext(ctx, "publishing a case update failed", "case", c.ID, "error", err)
 		}
 	}
-	_ = q.Ack(ctx, j)
+	return queue.Done()
 }
 
 // mayHold reports whether the agency may have the case: it answered the
@@ -89,16 +96,14 @@ func mayHold(c *Case) bool {
 	return c.AgencyRef != "" || c.Delivery.State != DeliveryPending
 }
 
-func (d *Dispatcher) retry(ctx context.Context, j queue.Job, cause error) {
-	const maxAttempts = 20
-	if j.Attempts >= maxAttempts {
-		d.log().ErrorContext(ctx, "case change buried after repeated failures", "case", j.ID, "error", cause)
-		_ = d.Store.Changes().Bury(ctx, j, cause.Error())
-		return
+func (d *Dispatcher) retry(ctx context.Context, j queue.Job, cause error) queue.Result {
+	if j.Attempt >= MaxChangeAttempts {
+		d.log().ErrorContext(ctx, "case change parked after repeated failures", "case", j.Key, "error", cause)
+		return queue.Park(cause.Error())
 	}
-	wait := backoff.Wait(j.Attempts, 500*time.Millisecond, time.Minute, 0)
-	d.log().WarnContext(ctx, "case change failed; will retry", "case", j.ID, "attempts", j.Attempts, "error", cause)
-	_ = d.Store.Changes().Retry(ctx, j, d.now().Add(wait), cause.Error())
+	wait := backoff.Wait(j.Attempt, 500*time.Millisecond, time.Minute, 0)
+	d.log().WarnContext(ctx, "case change failed; will retry", "case", j.Key, "attempts", j.Attempt, "error", cause)
+	return queue.RetryAt(d.now().Add(wait), cause.Error())
 }
 
 func (d *Dispatcher) log() *slog.Logger { return orDiscard(d.Log) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,11 +49,11 @@ func TestDispatchPublishesTheJobsChange(t *testing.T) {
 	h.apply(c.ID, h.event(3, cases.StatusActionRequired))     // held: no change job
 	_, cur := h.apply(c.ID, h.event(2, cases.StatusInReview)) // change 3: IN_REVIEW + ACTION_REQUIRED, v5
 
-	jobs := h.claim(h.store.Changes())
+	jobs := h.claim(queue.Change)
 	if len(jobs) != 3 {
 		t.Fatalf("%d change jobs, want 3", len(jobs))
 	}
-	h.disp.Handle(h.ctx, jobs[0])
+	h.run(jobs[0], h.disp.Handle)
 	got := received(updates)
 	if len(got) != 1 {
 		t.Fatalf("first change: %d updates, want 1: %+v", len(got), got)
@@ -62,8 +63,8 @@ func TestDispatchPublishesTheJobsChange(t *testing.T) {
 		t.Errorf("update %+v, want %+v", got[0], want)
 	}
 
-	h.disp.Handle(h.ctx, jobs[2])
-	h.disp.Handle(h.ctx, jobs[1])
+	h.run(jobs[2], h.disp.Handle)
+	h.run(jobs[1], h.disp.Handle)
 	got = received(updates)
 	var seen []string
 	for _, u := range got {
@@ -84,7 +85,7 @@ func TestDispatchPublishesTheJobsChange(t *testing.T) {
 	if n := len(received(other)); n != 0 {
 		t.Errorf("Budi heard %d of Dewi's updates", n)
 	}
-	if d := h.depth(h.store.Changes()); d != 0 {
+	if d := h.depth(queue.Change); d != 0 {
 		t.Errorf("changes depth %d", d)
 	}
 }
@@ -113,18 +114,18 @@ func TestDispatchHandlers(t *testing.T) {
 	if n := len(received(updates)); n != 0 {
 		t.Errorf("published %d updates although a handler failed", n)
 	}
-	if d := h.depth(h.store.Changes()); d != 1 {
+	if d := h.depth(queue.Change); d != 1 {
 		t.Fatalf("changes depth %d, want the job back", d)
 	}
-	h.noneDue(h.store.Changes(), "right after a handler failed")
+	h.noneDue(queue.Change, "right after a handler failed")
 
 	fail = false
 	h.clock.Advance(500 * time.Millisecond) // the first backoff's ceiling
-	j := h.claimOne(h.store.Changes())
-	if j.Attempts != 2 || j.LastError != "inbox unavailable" {
+	j := h.claimOne(queue.Change)
+	if j.Attempt != 2 || j.LastError != "inbox unavailable" {
 		t.Errorf("the retried job %+v", j)
 	}
-	h.disp.Handle(h.ctx, j)
+	h.run(j, h.disp.Handle)
 	if got := received(updates); len(got) != 1 || got[0].Status != cases.StatusForwarded {
 		t.Errorf("published %+v", got)
 	}
@@ -133,7 +134,7 @@ func TestDispatchHandlers(t *testing.T) {
 		!slices.Equal(heard[1].Entries, cur.History[1:2]) {
 		t.Errorf("the first handler heard %+v", heard)
 	}
-	if d := h.depth(h.store.Changes()); d != 0 {
+	if d := h.depth(queue.Change); d != 0 {
 		t.Errorf("changes depth %d", d)
 	}
 }
@@ -143,17 +144,17 @@ func TestDispatchBuriesAfterRepeatedFailures(t *testing.T) {
 	h := newHarness(t)
 	h.disp.Handlers = []cases.ChangeHandler{func(context.Context, *cases.Case, cases.Change) error { return errors.New("down") }}
 	c := h.forwardedSKCK()
-	for range 20 {
-		jobs := h.claim(h.store.Changes())
+	for range cases.MaxChangeAttempts {
+		jobs := h.claim(queue.Change)
 		if len(jobs) != 1 {
 			t.Fatalf("%d jobs", len(jobs))
 		}
-		h.disp.Handle(h.ctx, jobs[0])
+		h.run(jobs[0], h.disp.Handle)
 		h.clock.Advance(time.Minute)
 	}
-	buried, _ := h.store.Changes().Buried(h.ctx, 10)
-	if len(buried) != 1 || buried[0].ID != c.ID || h.depth(h.store.Changes()) != 0 {
-		t.Errorf("buried %+v, depth %d", buried, h.depth(h.store.Changes()))
+	buried := h.parked(queue.Change)
+	if cases.MaxChangeAttempts != 20 || len(buried) != 1 || buried[0].Key != c.ID || h.depth(queue.Change) != 0 {
+		t.Errorf("buried %+v, depth %d", buried, h.depth(queue.Change))
 	}
 }
 
@@ -166,11 +167,11 @@ func TestDispatchCancellationNotice(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.dispatchAll()
-	j := h.claimOne(h.store.Forwards())
-	if want := cases.CancelJob(c.ID, h.clock.Now()); j.ID != want.ID || string(j.Payload) != string(want.Payload) || !j.EnqueuedAt.Equal(h.clock.Now()) {
+	j := h.claimOne(queue.Forward)
+	if want := cases.CancelJob(c.ID, h.clock.Now()); j.Key != want.Key || string(j.Payload) != string(want.Payload) || !j.EnqueuedAt.Equal(h.clock.Now()) {
 		t.Errorf("cancel job %+v, want %+v", j, want)
 	}
-	h.fwd.Handle(h.ctx, j)
+	h.run(j, h.fwd.Handle)
 	if got := h.police.cancelled(); !slices.Equal(got, []string{c.ID}) {
 		t.Errorf("the agency heard %v", got)
 	}
@@ -206,13 +207,13 @@ func TestDispatchCancellationNoticeAfterFailedAttempt(t *testing.T) {
 	}
 	h.dispatchAll()
 	h.clock.Advance(h.fwd.BackoffBase)
-	for _, j := range h.claim(h.store.Forwards()) { // the forward (dropped: withdrawn) and the notice
-		h.fwd.Handle(h.ctx, j)
+	for _, j := range h.claim(queue.Forward) { // the forward (dropped: withdrawn) and the notice
+		h.run(j, h.fwd.Handle)
 	}
 	if got := h.police.cancelled(); !slices.Equal(got, []string{c.ID}) || h.police.forwardCount() != 1 {
 		t.Errorf("cancellations %v, %d forwards", got, h.police.forwardCount())
 	}
-	if d := h.depth(h.store.Forwards()); d != 0 {
+	if d := h.depth(queue.Forward); d != 0 {
 		t.Errorf("depth %d", d)
 	}
 }
@@ -223,17 +224,13 @@ func TestDispatchBadJobs(t *testing.T) {
 	c := h.forwardedSKCK()
 	h.dispatchAll()
 	received(updates)
-	for _, j := range []queue.Job{
-		{ID: c.ID, Payload: []byte("garbage")},
-		{ID: c.ID, Payload: cases.ChangePayload(1, 9, 7)}, // beyond the history
-		{ID: "no-such-case", Payload: cases.ChangePayload(0, 1, 2)},
-	} {
-		if err := h.store.Changes().Enqueue(h.ctx, j); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h.enqueue(
+		queue.NewJob{Kind: queue.Change, Key: c.ID, Payload: []byte("garbage")},
+		queue.NewJob{Kind: queue.Change, Key: c.ID, Payload: cases.ChangePayload(1, 9, 7)}, // beyond the history
+		queue.NewJob{Kind: queue.Change, Key: "no-such-case", Payload: cases.ChangePayload(0, 1, 2)},
+	)
 	h.dispatchAll()
-	if d := h.depth(h.store.Changes()); d != 0 {
+	if d := h.depth(queue.Change); d != 0 {
 		t.Errorf("bad jobs left: %d", d)
 	}
 	if got := received(updates); len(got) != 0 {
@@ -241,18 +238,23 @@ func TestDispatchBadJobs(t *testing.T) {
 	}
 }
 
-// A Dispatcher without a clock or a logger works.
+// A Dispatcher without a clock or a logger works; without its stores it
+// is refused.
 func TestDispatcherDefaults(t *testing.T) {
 	h := newHarness(t)
-	d := &cases.Dispatcher{Store: h.store, Broker: h.broker}
-	c := h.forwardedSKCK()
-	if err := h.store.Changes().Enqueue(h.ctx, queue.Job{ID: c.ID, Payload: []byte("garbage")}); err != nil {
+	if err := (&cases.Dispatcher{Store: h.store, Broker: h.broker}).Validate(); err == nil || !strings.Contains(err.Error(), "Jobs") {
+		t.Errorf("a Dispatcher without Jobs: %v", err)
+	}
+	d := &cases.Dispatcher{Store: h.store, Broker: h.broker, Jobs: h.jobs}
+	if err := d.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	for _, j := range h.claim(h.store.Changes()) {
-		d.Handle(h.ctx, j)
+	c := h.forwardedSKCK()
+	h.enqueue(queue.NewJob{Kind: queue.Change, Key: c.ID, Payload: []byte("garbage")})
+	for _, j := range h.claim(queue.Change) {
+		h.run(j, d.Handle)
 	}
-	if n := h.depth(h.store.Changes()); n != 0 {
+	if n := h.depth(queue.Change); n != 0 {
 		t.Errorf("depth %d", n)
 	}
 }

@@ -69,7 +69,7 @@ func TestApplyEventDuplicates(t *testing.T) {
 		}
 	}
 	// A duplicate writes nothing, so it dispatches nothing either.
-	jobs := h.claim(h.store.Changes())
+	jobs := h.changeJobs()
 	if len(jobs) != 3 { // forwarded, received, in review
 		t.Errorf("%d change jobs, want 3", len(jobs))
 	}
@@ -123,7 +123,7 @@ func TestApplyEventOutOfOrder(t *testing.T) {
 		t.Errorf("the held event's message was lost: %q", got.History[4].Message)
 	}
 	// One change job carries both entries the gap-filling event added.
-	jobs := h.claim(h.store.Changes())
+	jobs := h.changeJobs()
 	from, to, version, ok := cases.ParseChange(jobs[len(jobs)-1].Payload)
 	if !ok || from != 3 || to != 5 || version != got.Version {
 		t.Errorf("change payload %q", jobs[len(jobs)-1].Payload)
@@ -347,7 +347,7 @@ func TestApplyEventReceivedBeforeForwardRecorded(t *testing.T) {
 	if n := h.police.forwardCount(); n != 0 {
 		t.Errorf("%d forwards of a case the agency reported", n)
 	}
-	if d := h.depth(h.store.Forwards()); d != 0 {
+	if d := h.forwardsPending(); d != 0 {
 		t.Errorf("forward queue depth %d", d)
 	}
 }
@@ -415,7 +415,7 @@ func TestApplyEventHeldThenImpossible(t *testing.T) {
 		t.Errorf("the skipped event's entry is %+v, want %+v", last, want)
 	}
 	// One change job carries both entries.
-	jobs := h.claim(h.store.Changes())
+	jobs := h.changeJobs()
 	if from, to, _, ok := cases.ParseChange(jobs[len(jobs)-1].Payload); !ok || from != n-2 || to != n {
 		t.Errorf("change payload %q, want %d:%d", jobs[len(jobs)-1].Payload, n-2, n)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
@@ -39,22 +40,22 @@ type RetryAfter struct {
 func (e *RetryAfter) Error() string { return fmt.Sprintf("%v (retry after %s)", e.Err, e.After) }
 func (e *RetryAfter) Unwrap() error { return e.Err }
 
-// Forwarding payloads on the Forwards queue: a forward (the job Create
-// writes, empty payload) or a cancellation notice.
+// Forward jobs carry an empty payload (the job Create enqueues) or this
+// one: a cancellation notice.
 const payloadCancel = "cancel"
 
-// Forwarder delivers the Forwards queue to the agencies, retrying with
-// exponential backoff and jitter until each is acknowledged. A forward
-// still failing after GiveUpAfter is parked: the case shows it, and an
-// operator replays it (satupintu outbox). Nothing accepted is dropped.
+// Forwarder works the forward jobs: it delivers each case to its agency,
+// retrying with exponential backoff and jitter until the agency
+// acknowledges it. A forward still failing after GiveUpAfter is parked: the
+// case shows it, and an operator replays it (satupintu outbox). Nothing
+// accepted is dropped. It also delivers cancellation notices.
 type Forwarder struct {
 	Store       Store
 	Agencies    map[sp.Agency]Agency
-	Polls       queue.Queue        // where cases of polled agencies are scheduled; nil when none
-	Polled      map[sp.Agency]bool // agencies without webhooks
-	GiveUpAfter time.Duration      // a forward failing this long after submission is parked
-	BackoffBase time.Duration      // first wait between attempts (exponential, full jitter)
-	BackoffMax  time.Duration      // longest wait between attempts
+	Jobs        queue.Enqueuer // where a cancellation notice found due goes
+	GiveUpAfter time.Duration  // a forward failing this long after submission is parked
+	BackoffBase time.Duration  // first wait between attempts (exponential, full jitter)
+	BackoffMax  time.Duration  // longest wait between attempts
 	Now         func() time.Time
 	Log         *slog.Logger
 }
@@ -64,13 +65,8 @@ type Forwarder struct {
 // its own. Log and Now are optional.
 func (f *Forwarder) Validate() error {
 	var errs []error
-	if f.Store == nil || f.Agencies == nil {
-		errs = append(errs, errors.New("forwarder: Store and Agencies are required"))
-	}
-	for a, polled := range f.Polled {
-		if polled && f.Polls == nil {
-			errs = append(errs, fmt.Errorf("forwarder: %s is polled but there is no Polls queue", a))
-		}
+	if f.Store == nil || f.Agencies == nil || f.Jobs == nil {
+		errs = append(errs, errors.New("forwarder: Store, Agencies and Jobs are required"))
 	}
 	if f.GiveUpAfter <= 0 {
 		errs = append(errs, fmt.Errorf("forwarder: GiveUpAfter must be positive, got %s", f.GiveUpAfter))
@@ -82,35 +78,28 @@ func (f *Forwarder) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Handle processes one job of the Forwards queue.
-func (f *Forwarder) Handle(ctx context.Context, j queue.Job) {
-	q := f.Store.Forwards()
+// Handle runs one forward job.
+func (f *Forwarder) Handle(ctx context.Context, j queue.Job) queue.Result {
 	c, err := f.Store.Get(ctx, caseIDOf(j))
 	if errors.Is(err, sp.ErrNotFound) {
-		f.log().ErrorContext(ctx, "forward job for an unknown case dropped", "job", j.ID)
-		_ = q.Ack(ctx, j)
-		return
+		f.log().ErrorContext(ctx, "forward job for an unknown case dropped", "job", j.ID, "key", j.Key)
+		return queue.Done()
 	}
 	if err != nil {
-		f.retry(ctx, j, nil, err)
-		return
+		return f.retry(ctx, j, nil, err)
 	}
 	ctx = sp.WithPurpose(ctx, "case:"+c.ID)
 	a, ok := f.Agencies[c.Agency]
 	if !ok {
 		f.log().ErrorContext(ctx, "no route to the case's agency", "case", c.ID, "agency", c.Agency)
-		_ = q.Bury(ctx, j, "no route to agency "+string(c.Agency))
-		return
+		return queue.Park("no route to agency " + string(c.Agency))
 	}
 	if string(j.Payload) == payloadCancel {
-		f.cancel(ctx, j, a, c)
-		return
+		return f.cancel(ctx, j, a, c)
 	}
 	if c.Status != StatusSubmitted {
-		// Already delivered (a redelivered job) or cancelled before delivery.
-		f.schedulePoll(ctx, c)
-		_ = q.Ack(ctx, j)
-		return
+		// Already delivered (a job run again) or cancelled before delivery.
+		return queue.Done()
 	}
 
 	ref, err := a.Forward(ctx, c)
@@ -135,22 +124,19 @@ func (f *Forwarder) Handle(ctx context.Context, j queue.Job) {
 				return ErrNoChange
 			}
 			c.AgencyRef, c.UpdatedAt = ref, now
-			c.Delivery = Delivery{State: DeliveryDelivered, Attempts: j.Attempts, LastAttemptAt: now, DeliveredAt: now}
+			c.Delivery = Delivery{State: DeliveryDelivered, Attempts: j.Attempt, LastAttemptAt: now, DeliveredAt: now}
 			return nil
 		})
 		if err != nil {
-			f.retry(ctx, j, nil, fmt.Errorf("recording the delivery: %w", err))
-			return
+			return f.retry(ctx, j, nil, fmt.Errorf("recording the delivery: %w", err))
 		}
-		f.log().InfoContext(ctx, "case forwarded", "case", c.ID, "agency", c.Agency, "attempts", j.Attempts)
+		f.log().InfoContext(ctx, "case forwarded", "case", c.ID, "agency", c.Agency, "attempts", j.Attempt)
 		if withdrawn {
-			if err := q.Enqueue(ctx, CancelJob(c.ID, now)); err != nil {
-				f.retry(ctx, j, nil, fmt.Errorf("queueing the cancellation notice: %w", err))
-				return
+			if err := f.Jobs.Enqueue(ctx, CancelJob(c.ID, now)); err != nil {
+				return f.retry(ctx, j, nil, fmt.Errorf("queueing the cancellation notice: %w", err))
 			}
 		}
-		f.schedulePoll(ctx, c)
-		_ = q.Ack(ctx, j)
+		return queue.Done()
 	case errors.As(err, &refused):
 		now := f.now()
 		_, uerr := f.Store.Update(ctx, c.ID, func(c *Case) error {
@@ -158,24 +144,22 @@ func (f *Forwarder) Handle(ctx context.Context, j queue.Job) {
 				return ErrNoChange
 			}
 			c.Status, c.UpdatedAt = StatusRejected, now
-			c.Delivery = Delivery{State: DeliveryDelivered, Attempts: j.Attempts, LastAttemptAt: now, LastError: refused.Message}
+			c.Delivery = Delivery{State: DeliveryDelivered, Attempts: j.Attempt, LastAttemptAt: now, LastError: refused.Message}
 			c.History = append(c.History, Entry{At: now, Status: StatusRejected, Source: SourceSystem, Message: refused.Message})
 			return nil
 		})
 		if uerr != nil {
-			f.retry(ctx, j, c, uerr)
-			return
+			return f.retry(ctx, j, c, uerr)
 		}
 		f.log().WarnContext(ctx, "agency refused a case", "case", c.ID, "agency", c.Agency, "reason", refused.Message)
-		_ = q.Ack(ctx, j)
+		return queue.Done()
 	default:
-		f.retry(ctx, j, c, err)
+		return f.retry(ctx, j, c, err)
 	}
 }
 
 // retry schedules the next attempt, or parks the job past the give-up age.
-func (f *Forwarder) retry(ctx context.Context, j queue.Job, c *Case, cause error) {
-	q := f.Store.Forwards()
+func (f *Forwarder) retry(ctx context.Context, j queue.Job, c *Case, cause error) queue.Result {
 	now := f.now()
 	// Measured from the job's enqueueing (the submission, or an operator's
 	// replay, which starts a fresh window).
@@ -183,22 +167,18 @@ func (f *Forwarder) retry(ctx context.Context, j queue.Job, c *Case, cause error
 	if age >= f.GiveUpAfter {
 		f.noteFailure(ctx, j, c, DeliveryStalled, now, cause)
 		f.log().ErrorContext(ctx, "forward parked after the give-up age; replay with: satupintu outbox replay", "job", j.ID,
-			"attempts", j.Attempts, "error", cause)
-		if err := q.Bury(ctx, j, cause.Error()); err != nil {
-			f.log().ErrorContext(ctx, "parking a forward failed; it will be claimed again", "job", j.ID, "error", err)
-		}
-		return
+			"key", j.Key, "attempts", j.Attempt, "error", cause)
+		return queue.Park(cause.Error())
 	}
 	var after time.Duration
 	if ra, ok := errors.AsType[*RetryAfter](cause); ok {
 		after = ra.After
 	}
-	wait := backoff.Wait(j.Attempts, f.BackoffBase, f.BackoffMax, after)
+	wait := backoff.Wait(j.Attempt, f.BackoffBase, f.BackoffMax, after)
 	f.noteFailure(ctx, j, c, DeliveryRetrying, now, cause)
-	f.log().WarnContext(ctx, "forward failed; will retry", "job", j.ID, "attempts", j.Attempts, "retry_in", wait.String(), "error", cause)
-	if err := q.Retry(ctx, j, now.Add(wait), cause.Error()); err != nil {
-		f.log().ErrorContext(ctx, "rescheduling a forward failed; it will be claimed again", "job", j.ID, "error", err)
-	}
+	f.log().WarnContext(ctx, "forward failed; will retry", "job", j.ID, "key", j.Key, "attempts", j.Attempt,
+		"retry_in", wait.String(), "error", cause)
+	return queue.RetryAt(now.Add(wait), cause.Error())
 }
 
 // noteFailure records on a case still waiting for its delivery that a
@@ -213,46 +193,40 @@ func (f *Forwarder) noteFailure(ctx context.Context, j queue.Job, c *Case, state
 			return ErrNoChange
 		}
 		c.Delivery.State, c.Delivery.Attempts, c.Delivery.LastAttemptAt, c.Delivery.LastError =
-			state, j.Attempts, now, cause.Error()
+			state, j.Attempt, now, cause.Error()
 		return nil
 	})
 }
 
-func (f *Forwarder) cancel(ctx context.Context, j queue.Job, a Agency, c *Case) {
+func (f *Forwarder) cancel(ctx context.Context, j queue.Job, a Agency, c *Case) queue.Result {
 	if err := a.Cancel(ctx, c); err != nil {
 		var refused *Refused
 		if errors.As(err, &refused) {
 			f.log().WarnContext(ctx, "agency refused the cancellation notice", "case", c.ID, "reason", refused.Message)
-			_ = f.Store.Forwards().Ack(ctx, j)
-			return
+			return queue.Done()
 		}
-		f.retry(ctx, j, nil, err)
-		return
+		return f.retry(ctx, j, nil, err)
 	}
-	_ = f.Store.Forwards().Ack(ctx, j)
+	return queue.Done()
 }
 
-// schedulePoll puts a delivered case of a polled agency on the poll queue.
-func (f *Forwarder) schedulePoll(ctx context.Context, c *Case) {
-	if f.Polls == nil || !f.Polled[c.Agency] || !c.Status.Open() || c.Status == StatusSubmitted {
-		return
-	}
-	j := queue.Job{ID: c.ID, Payload: []byte(c.Agency), EnqueuedAt: f.now()}
-	if err := f.Polls.Enqueue(ctx, j); err != nil {
-		f.log().ErrorContext(ctx, "scheduling a poll failed", "case", c.ID, "error", err)
-	}
-}
+// cancelSuffix ends the key of a cancellation notice.
+const cancelSuffix = ":cancel"
 
-// CancelJob is the job that tells the agency of a withdrawn case.
-func CancelJob(caseID string, now time.Time) queue.Job {
-	return queue.Job{ID: caseID + ":cancel", Payload: []byte(payloadCancel), EnqueuedAt: now}
+// CancelJob is the job that tells the agency of a withdrawn case. It is
+// unique: one notice of a case is pending at a time (the agency knows a
+// notice by its idempotency key anyway).
+func CancelJob(caseID string, now time.Time) queue.NewJob {
+	return queue.NewJob{Kind: queue.Forward, Key: caseID + cancelSuffix, Payload: []byte(payloadCancel), EnqueuedAt: now, Unique: true}
 }
 
 func caseIDOf(j queue.Job) string {
-	if string(j.Payload) == payloadCancel && len(j.ID) > len(":cancel") {
-		return j.ID[:len(j.ID)-len(":cancel")]
+	if string(j.Payload) == payloadCancel {
+		if id, ok := strings.CutSuffix(j.Key, cancelSuffix); ok {
+			return id
+		}
 	}
-	return j.ID
+	return j.Key
 }
 
 func (f *Forwarder) now() time.Time {

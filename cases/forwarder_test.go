@@ -2,6 +2,7 @@ package cases_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,33 +29,34 @@ func TestForwardDelivered(t *testing.T) {
 	if last := got.History[len(got.History)-1]; last != (cases.Entry{At: now, Status: cases.StatusForwarded, Source: cases.SourceSystem}) {
 		t.Errorf("entry %+v", last)
 	}
-	if d := h.depth(h.store.Forwards()); d != 0 {
+	if d := h.depth(queue.Forward); d != 0 {
 		t.Errorf("forward queue depth %d after the ack", d)
 	}
 	if h.police.forwardCount() != 1 {
 		t.Errorf("%d forwards", h.police.forwardCount())
 	}
-	// The police take webhooks: nothing to poll.
-	if d := h.depth(h.polls); d != 0 {
-		t.Errorf("poll queue depth %d for a webhook agency", d)
+	// The police take webhooks: nothing to poll but the education sweep.
+	if d := h.depth(queue.Poll); d != 1 {
+		t.Errorf("poll jobs %d; want the education sweep only", d)
 	}
-	// The change is on the Changes queue for the dispatcher.
-	j := h.claimOne(h.store.Changes())
-	if from, to, v, ok := cases.ParseChange(j.Payload); j.ID != c.ID || !ok || from != 1 || to != 2 || v != got.Version {
-		t.Errorf("change job %s %q", j.ID, j.Payload)
+	// The change job is there for the dispatcher.
+	j := h.claimOne(queue.Change)
+	if from, to, v, ok := cases.ParseChange(j.Payload); j.Key != c.ID || !ok || from != 1 || to != 2 || v != got.Version {
+		t.Errorf("change job %s %q", j.Key, j.Payload)
 	}
 }
 
-func TestForwardSchedulesPollForPolledAgency(t *testing.T) {
+// A forwarded case of a polled agency is polled by the agency's next sweep.
+func TestForwardedCaseOfPolledAgencyIsPolled(t *testing.T) {
 	h := newHarness(t)
 	c := h.submit(dewi, "school-admission", "school-0000001", schoolFields)
 	h.forward()
 	if got := h.get(c.ID); got.Status != cases.StatusForwarded || h.education.forwardCount() != 1 {
 		t.Fatalf("after the forward: %s", got.Status)
 	}
-	j := h.claimOne(h.polls)
-	if j.ID != c.ID || string(j.Payload) != string(sp.AgencyEducation) {
-		t.Errorf("poll job %s %q", j.ID, j.Payload)
+	h.poll()
+	if calls := h.education.pollCalls(); len(calls) != 1 || !slices.Equal(calls[0], []string{c.ID}) {
+		t.Errorf("poll calls %v; want one for the case", calls)
 	}
 }
 
@@ -76,11 +78,11 @@ func TestForwardRefused(t *testing.T) {
 	if got.Delivery.State != cases.DeliveryDelivered || got.Delivery.LastError != "NPSN sekolah tidak terdaftar" {
 		t.Errorf("delivery %+v", got.Delivery)
 	}
-	if d := h.depth(h.store.Forwards()); d != 0 {
+	if d := h.depth(queue.Forward); d != 0 {
 		t.Errorf("a refused forward is still queued (%d)", d)
 	}
-	if d := h.depth(h.polls); d != 0 {
-		t.Errorf("a rejected case is polled")
+	if h.poll(); len(h.education.pollCalls()) != 0 {
+		t.Errorf("a rejected case is polled: %v", h.education.pollCalls())
 	}
 	// Closed: the single-open slot is free again, and a new request may be made.
 	if _, err := h.svc.Cancel(h.ctx, dewi, c.ID); !errors.Is(err, cases.ErrNotCancelable) {
@@ -103,26 +105,26 @@ func TestForwardTransientFailure(t *testing.T) {
 	if len(got.History) != 1 {
 		t.Errorf("a retry wrote history: %v", statuses(got))
 	}
-	if d := h.depth(h.store.Forwards()); d != 1 {
+	if d := h.depth(queue.Forward); d != 1 {
 		t.Fatalf("forward queue depth %d, want the job back", d)
 	}
-	h.noneDue(h.store.Forwards(), "right after the failure")
+	h.noneDue(queue.Forward, "right after the failure")
 
 	// Due within the first backoff (BackoffBase, with jitter below it).
 	h.clock.Advance(h.fwd.BackoffBase)
 	h.police.forward = nil
-	j := h.claimOne(h.store.Forwards())
-	if j.Attempts != 2 || !strings.Contains(j.LastError, "agency unavailable") {
+	j := h.claimOne(queue.Forward)
+	if j.Attempt != 2 || !strings.Contains(j.LastError, "agency unavailable") {
 		t.Errorf("the retried job %+v", j)
 	}
-	h.fwd.Handle(h.ctx, j)
+	h.run(j, h.fwd.Handle)
 	got = h.get(c.ID)
 	if got.Status != cases.StatusForwarded || got.Delivery.State != cases.DeliveryDelivered || got.Delivery.Attempts != 2 ||
 		got.Delivery.LastError != "" {
 		t.Errorf("after the retry: %s, %+v", got.Status, got.Delivery)
 	}
-	if h.police.forwardCount() != 2 || h.depth(h.store.Forwards()) != 0 {
-		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(h.store.Forwards()))
+	if h.police.forwardCount() != 2 || h.depth(queue.Forward) != 0 {
+		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(queue.Forward))
 	}
 }
 
@@ -138,9 +140,9 @@ func TestForwardHonoursRetryAfter(t *testing.T) {
 		t.Fatalf("delivery %+v", got.Delivery)
 	}
 	h.clock.Advance(5*time.Minute - time.Second)
-	h.noneDue(h.store.Forwards(), "before the agency's Retry-After")
+	h.noneDue(queue.Forward, "before the agency's Retry-After")
 	h.clock.Advance(time.Second)
-	if j := h.claimOne(h.store.Forwards()); j.ID != c.ID || j.Attempts != 2 {
+	if j := h.claimOne(queue.Forward); j.Key != c.ID || j.Attempt != 2 {
 		t.Errorf("job %+v", j)
 	}
 }
@@ -160,12 +162,12 @@ func TestForwardStalledAndRevived(t *testing.T) {
 		!strings.Contains(got.Delivery.LastError, "agency unavailable") {
 		t.Errorf("after the give-up age: %s, %+v", got.Status, got.Delivery)
 	}
-	if d := h.depth(h.store.Forwards()); d != 0 {
+	if d := h.depth(queue.Forward); d != 0 {
 		t.Errorf("a parked job still counts in depth: %d", d)
 	}
-	buried, err := h.store.Forwards().Buried(h.ctx, 10)
-	if err != nil || len(buried) != 1 || buried[0].ID != c.ID || !strings.Contains(buried[0].LastError, "agency unavailable") {
-		t.Fatalf("buried %+v, %v", buried, err)
+	buried := h.parked(queue.Forward)
+	if len(buried) != 1 || buried[0].Key != c.ID || !strings.Contains(buried[0].LastError, "agency unavailable") {
+		t.Fatalf("parked %+v", buried)
 	}
 	if !got.Status.Cancellable() {
 		t.Error("a stalled case cannot be withdrawn")
@@ -174,7 +176,7 @@ func TestForwardStalledAndRevived(t *testing.T) {
 	// The operator replays it once the agency is back.
 	h.police.forward = nil
 	h.clock.Advance(time.Hour)
-	if err := h.store.Forwards().Revive(h.ctx, c.ID); err != nil {
+	if err := h.jobs.Replay(h.ctx, queue.Forward, buried[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	h.forward()
@@ -182,22 +184,20 @@ func TestForwardStalledAndRevived(t *testing.T) {
 	if got.Status != cases.StatusForwarded || got.Delivery.State != cases.DeliveryDelivered || got.AgencyRef != "REF-"+c.ID {
 		t.Errorf("after the replay: %s, %+v", got.Status, got.Delivery)
 	}
-	if buried, _ := h.store.Forwards().Buried(h.ctx, 10); len(buried) != 0 || h.depth(h.store.Forwards()) != 0 {
-		t.Errorf("after the replay: buried %v, depth %d", buried, h.depth(h.store.Forwards()))
+	if buried := h.parked(queue.Forward); len(buried) != 0 || h.depth(queue.Forward) != 0 {
+		t.Errorf("after the replay: buried %v, depth %d", buried, h.depth(queue.Forward))
 	}
 }
 
-// A redelivered forward job (its ack was lost) finds the case forwarded:
-// acked, and the agency is not asked again.
+// A forward job run again (its outcome was lost) finds the case
+// forwarded: done, and the agency is not asked again.
 func TestForwardJobForForwardedCase(t *testing.T) {
 	h := newHarness(t)
 	c := h.forwardedSKCK()
-	if err := h.store.Forwards().Enqueue(h.ctx, queue.Job{ID: c.ID, EnqueuedAt: c.CreatedAt}); err != nil {
-		t.Fatal(err)
-	}
+	h.enqueue(cases.ForwardJob(c))
 	h.forward()
-	if h.police.forwardCount() != 1 || h.depth(h.store.Forwards()) != 0 {
-		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(h.store.Forwards()))
+	if h.police.forwardCount() != 1 || h.depth(queue.Forward) != 0 {
+		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(queue.Forward))
 	}
 	if got := h.get(c.ID); got.Version != c.Version {
 		t.Errorf("the case changed: v%d→v%d", c.Version, got.Version)
@@ -212,12 +212,12 @@ func TestForwardJobForCancelledCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.forward()
-	if h.police.forwardCount() != 0 || h.depth(h.store.Forwards()) != 0 {
-		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(h.store.Forwards()))
+	if h.police.forwardCount() != 0 || h.depth(queue.Forward) != 0 {
+		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(queue.Forward))
 	}
 	// Nobody was told because nobody had it.
 	h.dispatchAll()
-	if d := h.depth(h.store.Forwards()); d != 0 {
+	if d := h.depth(queue.Forward); d != 0 {
 		t.Errorf("a cancellation notice for a case never sent: depth %d", d)
 	}
 }
@@ -225,15 +225,13 @@ func TestForwardJobForCancelledCase(t *testing.T) {
 func TestForwardCancelJob(t *testing.T) {
 	h := newHarness(t)
 	c := h.forwardedSKCK()
-	if err := h.store.Forwards().Enqueue(h.ctx, cases.CancelJob(c.ID, h.clock.Now())); err != nil {
-		t.Fatal(err)
-	}
+	h.enqueue(cases.CancelJob(c.ID, h.clock.Now()))
 	h.forward()
 	if got := h.police.cancelled(); len(got) != 1 || got[0] != c.ID {
 		t.Errorf("cancellations %v", got)
 	}
-	if h.police.forwardCount() != 1 || h.depth(h.store.Forwards()) != 0 {
-		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(h.store.Forwards()))
+	if h.police.forwardCount() != 1 || h.depth(queue.Forward) != 0 {
+		t.Errorf("%d forwards, depth %d", h.police.forwardCount(), h.depth(queue.Forward))
 	}
 }
 
@@ -241,11 +239,9 @@ func TestForwardCancelJobRetried(t *testing.T) {
 	h := newHarness(t)
 	c := h.forwardedSKCK()
 	h.police.cancel = func(*cases.Case) error { return errAgencyDown }
-	if err := h.store.Forwards().Enqueue(h.ctx, cases.CancelJob(c.ID, h.clock.Now())); err != nil {
-		t.Fatal(err)
-	}
+	h.enqueue(cases.CancelJob(c.ID, h.clock.Now()))
 	h.forward()
-	if d := h.depth(h.store.Forwards()); d != 1 {
+	if d := h.depth(queue.Forward); d != 1 {
 		t.Fatalf("a failed cancellation notice: depth %d", d)
 	}
 	if got := h.get(c.ID); got.Delivery.State != cases.DeliveryDelivered || got.Version != c.Version {
@@ -255,7 +251,7 @@ func TestForwardCancelJobRetried(t *testing.T) {
 	h.police.cancel = func(*cases.Case) error { return &cases.Refused{Message: "sudah diproses"} }
 	h.clock.Advance(h.fwd.BackoffBase)
 	h.forward()
-	if d := h.depth(h.store.Forwards()); d != 0 || len(h.police.cancelled()) != 2 {
+	if d := h.depth(queue.Forward); d != 0 || len(h.police.cancelled()) != 2 {
 		t.Errorf("a refused notice: depth %d, %d calls", d, len(h.police.cancelled()))
 	}
 }
@@ -265,23 +261,21 @@ func TestForwardUnknownAgency(t *testing.T) {
 	delete(h.fwd.Agencies, sp.AgencyPolice)
 	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
 	h.forward()
-	buried, err := h.store.Forwards().Buried(h.ctx, 10)
-	if err != nil || len(buried) != 1 || buried[0].ID != c.ID || !strings.Contains(buried[0].LastError, "police") {
-		t.Errorf("buried %+v, %v", buried, err)
+	buried := h.parked(queue.Forward)
+	if len(buried) != 1 || buried[0].Key != c.ID || !strings.Contains(buried[0].LastError, "police") {
+		t.Errorf("parked %+v", buried)
 	}
-	if h.depth(h.store.Forwards()) != 0 || h.police.forwardCount() != 0 {
+	if h.depth(queue.Forward) != 0 || h.police.forwardCount() != 0 {
 		t.Error("the job is still queued or was sent")
 	}
 }
 
 func TestForwardUnknownCase(t *testing.T) {
 	h := newHarness(t)
-	if err := h.store.Forwards().Enqueue(h.ctx, queue.Job{ID: "no-such-case"}); err != nil {
-		t.Fatal(err)
-	}
+	h.enqueue(queue.NewJob{Kind: queue.Forward, Key: "no-such-case"})
 	h.forward()
-	if buried, _ := h.store.Forwards().Buried(h.ctx, 10); len(buried) != 0 || h.depth(h.store.Forwards()) != 0 {
-		t.Errorf("a job for no case: buried %v, depth %d", buried, h.depth(h.store.Forwards()))
+	if buried := h.parked(queue.Forward); len(buried) != 0 || h.depth(queue.Forward) != 0 {
+		t.Errorf("a job for no case: buried %v, depth %d", buried, h.depth(queue.Forward))
 	}
 }
 
@@ -303,7 +297,7 @@ func TestForwardRacedByAgencyEvent(t *testing.T) {
 	if s := statuses(got); strings.Join(s, " ") != strings.Join(want, " ") {
 		t.Errorf("history %v, want %v (one FORWARDED entry)", s, want)
 	}
-	if d := h.depth(h.store.Forwards()); d != 0 {
+	if d := h.depth(queue.Forward); d != 0 {
 		t.Errorf("depth %d", d)
 	}
 }
@@ -328,16 +322,16 @@ func TestForwardRacedByCancellation(t *testing.T) {
 	// reference by now, may queue a second one: harmless, the agency
 	// knows the notice by its idempotency key.
 	h.dispatchAll()
-	for _, j := range h.claim(h.store.Forwards()) {
-		if j.ID != c.ID+":cancel" {
-			t.Errorf("job %s", j.ID)
+	for _, j := range h.claim(queue.Forward) {
+		if j.Key != c.ID+":cancel" {
+			t.Errorf("job %s", j.Key)
 		}
-		h.fwd.Handle(h.ctx, j)
+		h.run(j, h.fwd.Handle)
 	}
 	if got := h.police.cancelled(); len(got) == 0 || got[0] != c.ID {
 		t.Errorf("the agency was not told of the withdrawal: %v", got)
 	}
-	if d := h.depth(h.store.Forwards()); d != 0 || h.police.forwardCount() != 1 {
+	if d := h.depth(queue.Forward); d != 0 || h.police.forwardCount() != 1 {
 		t.Errorf("depth %d, %d forwards", d, h.police.forwardCount())
 	}
 }
@@ -355,15 +349,15 @@ func TestForwarderDefaults(t *testing.T) {
 	if err := h.fwd.Validate(); err != nil {
 		t.Errorf("the harness's Forwarder was refused: %v", err)
 	}
-	fwd := &cases.Forwarder{Store: h.store, Agencies: map[sp.Agency]cases.Agency{},
+	fwd := &cases.Forwarder{Store: h.store, Agencies: map[sp.Agency]cases.Agency{}, Jobs: h.jobs,
 		GiveUpAfter: time.Hour, BackoffBase: time.Second, BackoffMax: time.Minute}
 	if err := fwd.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	c := h.submit(dewi, "skck-application", "skck-00000001", skckFields)
-	fwd.Handle(h.ctx, h.claimOne(h.store.Forwards())) // no route: logged and buried
-	if buried, _ := h.store.Forwards().Buried(h.ctx, 10); len(buried) != 1 || buried[0].ID != c.ID {
-		t.Errorf("buried %v", buried)
+	h.run(h.claimOne(queue.Forward), fwd.Handle) // no route: logged and parked
+	if buried := h.parked(queue.Forward); len(buried) != 1 || buried[0].Key != c.ID {
+		t.Errorf("parked %v", buried)
 	}
 }
 
@@ -375,7 +369,12 @@ func TestForwardErrors(t *testing.T) {
 	if r := (&cases.Refused{Message: "NIK tidak dikenal"}); !strings.Contains(r.Error(), "NIK tidak dikenal") {
 		t.Errorf("Refused: %v", r)
 	}
-	if j := cases.CancelJob("abc", start); j.ID != "abc:cancel" || string(j.Payload) != "cancel" || !j.EnqueuedAt.Equal(start) {
+	if j := cases.CancelJob("abc", start); j.Kind != queue.Forward || j.Key != "abc:cancel" || string(j.Payload) != "cancel" ||
+		!j.EnqueuedAt.Equal(start) || !j.Unique {
 		t.Errorf("CancelJob %+v", j)
+	}
+	c := &cases.Case{ID: "abc", CreatedAt: start}
+	if j := cases.ForwardJob(c); j.Kind != queue.Forward || j.Key != "abc" || len(j.Payload) != 0 || !j.EnqueuedAt.Equal(start) || !j.Unique {
+		t.Errorf("ForwardJob %+v", j)
 	}
 }

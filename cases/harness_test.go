@@ -16,6 +16,7 @@ import (
 	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/queue"
+	"github.com/satupintu/satupintu/queue/lease"
 	"github.com/satupintu/satupintu/store/memory"
 )
 
@@ -99,13 +100,14 @@ func (a *fakeAgency) pollCalls() [][]string {
 }
 
 // harness wires the real memory engines, the real catalog and the case
-// workers on one fake clock. Police takes webhooks; education is polled.
+// workers on one fake clock, and works the jobs by hand: claim, handle,
+// settle. Police takes webhooks; education is polled.
 type harness struct {
 	t         *testing.T
 	ctx       context.Context
 	clock     *testkit.Clock
+	jobs      *memory.Queue
 	store     *memory.CaseStore
-	polls     *memory.Queue
 	broker    *memory.Broker
 	svc       *cases.Service
 	police    *fakeAgency
@@ -126,22 +128,26 @@ func newHarness(t *testing.T) *harness {
 	clk := testkit.NewClock(start)
 	h := &harness{
 		t: t, ctx: context.Background(), clock: clk,
-		store:  memory.NewCaseStore(clk.Now, visibility),
-		polls:  memory.NewQueue(visibility, clk.Now),
+		jobs:   memory.NewQueue(visibility, clk.Now),
 		broker: memory.NewBroker(),
 		police: &fakeAgency{}, education: &fakeAgency{maxPolled: cases.MaxPollBatch},
 	}
+	h.store = memory.NewCaseStore(h.jobs)
 	log := slog.New(slog.DiscardHandler)
 	h.svc = cases.NewService(h.store, cat, allowAll{}, clk.Now, log)
 	agencies := map[sp.Agency]cases.Agency{sp.AgencyPolice: h.police, sp.AgencyEducation: h.education}
 	h.fwd = &cases.Forwarder{
-		Store: h.store, Agencies: agencies, Polls: h.polls, Polled: map[sp.Agency]bool{sp.AgencyEducation: true},
+		Store: h.store, Agencies: agencies, Jobs: h.jobs,
 		GiveUpAfter: time.Hour, BackoffBase: 10 * time.Second, BackoffMax: time.Minute,
 		Now: clk.Now, Log: log,
 	}
-	h.disp = &cases.Dispatcher{Store: h.store, Broker: h.broker, Now: clk.Now, Log: log}
-	h.poller = &cases.Poller{Service: h.svc, Store: h.store, Queue: h.polls, Agencies: agencies,
+	h.disp = &cases.Dispatcher{Store: h.store, Broker: h.broker, Jobs: h.jobs, Now: clk.Now, Log: log}
+	h.poller = &cases.Poller{Service: h.svc, Store: h.store, Agencies: agencies, Polled: map[sp.Agency]bool{sp.AgencyEducation: true},
 		Every: pollEvery, Now: clk.Now, Log: log}
+	// As the workers do when they start: the education sweep, due now.
+	if err := h.jobs.Enqueue(h.ctx, h.poller.Sweeps()...); err != nil {
+		t.Fatal(err)
+	}
 	return h
 }
 
@@ -179,41 +185,77 @@ func (h *harness) submit(citizen sp.NIK, service, key string, fields map[string]
 	return res.Case
 }
 
-// claim leases every due job of q.
-func (h *harness) claim(q queue.Queue) []queue.Job {
+// claim leases every due job of kind.
+func (h *harness) claim(kind queue.Kind) []lease.Claim {
 	h.t.Helper()
-	jobs, err := q.Claim(h.ctx, "test", 1000)
+	claims, err := h.jobs.Claim(h.ctx, kind, "test", 1000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return claims
+}
+
+// claimOne leases the one due job of kind, failing if there is not exactly one.
+func (h *harness) claimOne(kind queue.Kind) lease.Claim {
+	h.t.Helper()
+	claims := h.claim(kind)
+	if len(claims) != 1 {
+		h.t.Fatalf("claimed %d %s jobs, want 1: %+v", len(claims), kind, claims)
+	}
+	return claims[0]
+}
+
+// noneDue fails if a job of kind can be claimed now.
+func (h *harness) noneDue(kind queue.Kind, why string) {
+	h.t.Helper()
+	if claims := h.claim(kind); len(claims) > 0 {
+		h.t.Fatalf("%s: %d %s jobs due, want none: %+v", why, len(claims), kind, claims)
+	}
+}
+
+func (h *harness) depth(kind queue.Kind) int64 {
+	h.t.Helper()
+	n, err := h.jobs.Depth(h.ctx, kind)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// changeJobs claims every due change job.
+func (h *harness) changeJobs() []lease.Claim { return h.claim(queue.Change) }
+
+// forwardJob claims the one due forward job.
+func (h *harness) forwardJob() lease.Claim { return h.claimOne(queue.Forward) }
+
+// forwardsPending and changesPending count the jobs of their kind pending.
+func (h *harness) forwardsPending() int64 { return h.depth(queue.Forward) }
+func (h *harness) changesPending() int64  { return h.depth(queue.Change) }
+
+// parked lists the parked jobs of kind.
+func (h *harness) parked(kind queue.Kind) []queue.Job {
+	h.t.Helper()
+	jobs, err := h.jobs.Parked(h.ctx, kind, 100)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	return jobs
 }
 
-// claimOne leases the one due job of q, failing if there is not exactly one.
-func (h *harness) claimOne(q queue.Queue) queue.Job {
+// enqueue adds jobs.
+func (h *harness) enqueue(jobs ...queue.NewJob) {
 	h.t.Helper()
-	jobs := h.claim(q)
-	if len(jobs) != 1 {
-		h.t.Fatalf("claimed %d jobs, want 1: %+v", len(jobs), jobs)
-	}
-	return jobs[0]
-}
-
-// noneDue fails if q has a job that can be claimed now.
-func (h *harness) noneDue(q queue.Queue, why string) {
-	h.t.Helper()
-	if jobs := h.claim(q); len(jobs) > 0 {
-		h.t.Fatalf("%s: %d jobs due, want none: %+v", why, len(jobs), jobs)
-	}
-}
-
-func (h *harness) depth(q queue.Queue) int64 {
-	h.t.Helper()
-	n, err := q.Depth(h.ctx)
-	if err != nil {
+	if err := h.jobs.Enqueue(h.ctx, jobs...); err != nil {
 		h.t.Fatal(err)
 	}
-	return n
+}
+
+// run hands a claimed job to handle and settles the result, as a runner does.
+func (h *harness) run(c lease.Claim, handle queue.Handler) {
+	h.t.Helper()
+	if err := h.jobs.Settle(h.ctx, c, handle(h.ctx, c.Job)); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 func (h *harness) get(id string) *cases.Case {
@@ -228,15 +270,21 @@ func (h *harness) get(id string) *cases.Case {
 // forward works the one due forward job.
 func (h *harness) forward() {
 	h.t.Helper()
-	h.fwd.Handle(h.ctx, h.claimOne(h.store.Forwards()))
+	h.run(h.claimOne(queue.Forward), h.fwd.Handle)
 }
 
 // dispatchAll works every due change job.
 func (h *harness) dispatchAll() {
 	h.t.Helper()
-	for _, j := range h.claim(h.store.Changes()) {
-		h.disp.Handle(h.ctx, j)
+	for _, c := range h.claim(queue.Change) {
+		h.run(c, h.disp.Handle)
 	}
+}
+
+// poll works the one due poll sweep.
+func (h *harness) poll() {
+	h.t.Helper()
+	h.run(h.claimOne(queue.Poll), h.poller.Handle)
 }
 
 // event is an agency event at the harness's present.

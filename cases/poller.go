@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
@@ -14,17 +13,17 @@ import (
 )
 
 // Poller asks agencies without webhooks for the events of their open
-// cases. Each open case of such an agency has a job on the poll queue; the
-// poller claims them in batches, asks each agency once per batch, applies
-// what is new (source POLL) and reschedules the cases still open. Being a
-// queue, the work is shared by every instance and no case is polled twice
-// at once.
+// cases. Each polled agency has one sweep job (unique by agency): it lists
+// the agency's open cases, asks the agency about them MaxPollBatch at a
+// time, applies what is new (source POLL), and comes back after Every.
+// Being a job, a sweep runs on one instance at a time, and one case is
+// never polled twice at once.
 type Poller struct {
 	Service  *Service
 	Store    Store
-	Queue    queue.Queue
 	Agencies map[sp.Agency]Agency
-	Every    time.Duration // between two polls of one case
+	Polled   map[sp.Agency]bool // the agencies without webhooks
+	Every    time.Duration      // between two sweeps of an agency
 	Now      func() time.Time
 	Log      *slog.Logger
 }
@@ -34,8 +33,13 @@ type Poller struct {
 // optional.
 func (p *Poller) Validate() error {
 	var errs []error
-	if p.Service == nil || p.Store == nil || p.Queue == nil || p.Agencies == nil {
-		errs = append(errs, errors.New("poller: Service, Store, Queue and Agencies are required"))
+	if p.Service == nil || p.Store == nil || p.Agencies == nil {
+		errs = append(errs, errors.New("poller: Service, Store and Agencies are required"))
+	}
+	for a, polled := range p.Polled {
+		if _, ok := p.Agencies[a]; polled && !ok {
+			errs = append(errs, fmt.Errorf("poller: %s is polled but has no case API", a))
+		}
 	}
 	if p.Every <= 0 {
 		errs = append(errs, fmt.Errorf("poller: Every must be positive, got %s", p.Every))
@@ -46,79 +50,87 @@ func (p *Poller) Validate() error {
 // MaxPollBatch is the most case ids in one poll request (the contract's limit).
 const MaxPollBatch = 50
 
-// HandleBatch polls one batch of claimed jobs.
-func (p *Poller) HandleBatch(ctx context.Context, jobs []queue.Job) {
-	byAgency := map[sp.Agency][]queue.Job{}
-	for _, j := range jobs {
-		a := sp.Agency(j.Payload)
-		byAgency[a] = append(byAgency[a], j)
-	}
-	for a, js := range byAgency {
-		ag, ok := p.Agencies[a]
-		if !ok {
-			for _, j := range js {
-				_ = p.Queue.Bury(ctx, j, "no route to agency "+string(a))
-			}
-			continue
-		}
-		// The contract takes at most MaxPollBatch ids per request, whatever
-		// batch the worker claimed.
-		for chunk := range slices.Chunk(js, MaxPollBatch) {
-			p.poll(ctx, a, ag, chunk)
+// Sweeps are the jobs that keep the polled agencies polled, one each. They
+// are unique: every instance enqueues them when its workers start, and
+// one sweep per agency runs.
+func (p *Poller) Sweeps() []queue.NewJob {
+	var jobs []queue.NewJob
+	for _, a := range sp.Agencies {
+		if p.Polled[a] {
+			jobs = append(jobs, queue.NewJob{Kind: queue.Poll, Key: string(a), Unique: true})
 		}
 	}
+	return jobs
 }
 
-// poll asks one agency about one request's worth of cases.
-func (p *Poller) poll(ctx context.Context, a sp.Agency, ag Agency, js []queue.Job) {
-	ids := make([]string, len(js))
-	for i, j := range js {
-		ids[i] = j.ID
+// Handle runs one sweep of the agency the job names.
+func (p *Poller) Handle(ctx context.Context, j queue.Job) queue.Result {
+	a := sp.Agency(j.Key)
+	ag, ok := p.Agencies[a]
+	if !ok {
+		p.log().ErrorContext(ctx, "poll sweep of an agency without a case API parked", "agency", j.Key)
+		return queue.Park("no route to agency " + j.Key)
 	}
+	if !p.Polled[a] {
+		p.log().InfoContext(ctx, "agency no longer polled: its sweep ends", "agency", a)
+		return queue.Done()
+	}
+	requests, failed := 0, 0
+	var lastErr error
+	for after := ""; ; {
+		ids, next, err := p.Store.OpenCases(ctx, a, after, MaxPollBatch)
+		if err != nil {
+			requests, failed, lastErr = requests+1, failed+1, fmt.Errorf("listing open cases: %w", err)
+			break
+		}
+		if len(ids) > 0 {
+			requests++
+			if err := p.poll(ctx, a, ag, ids); err != nil {
+				failed, lastErr = failed+1, err
+			}
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	now := p.now()
+	if failed > 0 && failed == requests {
+		// Nothing got through: the agency (or the store) is down. Come back
+		// later and later, up to ten intervals.
+		wait := backoff.Wait(j.Attempt, p.Every, 10*p.Every, 0)
+		p.log().WarnContext(ctx, "polling failed; will poll again", "agency", a, "requests", requests,
+			"retry_in", wait.String(), "error", lastErr)
+		return queue.RetryAt(now.Add(wait), lastErr.Error())
+	}
+	return queue.Snooze(now.Add(p.Every))
+}
+
+// poll asks one agency about one request's worth of cases and applies
+// what it reports.
+func (p *Poller) poll(ctx context.Context, a sp.Agency, ag Agency, ids []string) error {
 	events, err := ag.Poll(sp.WithPurpose(ctx, "poll"), ids)
 	if err != nil {
-		p.log().WarnContext(ctx, "polling failed; will poll again", "agency", a, "cases", len(ids), "error", err)
-		for _, j := range js {
-			_ = p.Queue.Retry(ctx, j, p.now().Add(backoff.Wait(j.Attempts, p.Every, 10*p.Every, 0)), err.Error())
-		}
-		return
+		p.log().WarnContext(ctx, "a poll request failed", "agency", a, "cases", len(ids), "error", err)
+		return err
 	}
-	for _, j := range js {
-		p.apply(ctx, a, j, events[j.ID])
+	for _, id := range ids {
+		p.apply(ctx, a, id, events[id])
 	}
+	return nil
 }
 
-func (p *Poller) apply(ctx context.Context, a sp.Agency, j queue.Job, events []Event) {
-	var c *Case
+func (p *Poller) apply(ctx context.Context, a sp.Agency, id string, events []Event) {
 	for _, e := range events {
 		e.Source = SourcePoll
-		_, cur, err := p.Service.ApplyEvent(ctx, a, j.ID, e)
+		_, _, err := p.Service.ApplyEvent(ctx, a, id, e)
 		switch {
 		case errors.Is(err, sp.ErrNotFound):
-			_ = p.Queue.Ack(ctx, j)
 			return
 		case err != nil:
-			p.log().WarnContext(ctx, "polled event not applied", "case", j.ID, "sequence", e.Sequence, "error", err)
-		default:
-			c = cur
+			p.log().WarnContext(ctx, "polled event not applied", "case", id, "sequence", e.Sequence, "error", err)
 		}
 	}
-	if c == nil {
-		var err error
-		if c, err = p.Store.Get(ctx, j.ID); err != nil {
-			if errors.Is(err, sp.ErrNotFound) {
-				_ = p.Queue.Ack(ctx, j)
-				return
-			}
-			_ = p.Queue.Retry(ctx, j, p.now().Add(p.Every), err.Error())
-			return
-		}
-	}
-	if !c.Status.Open() {
-		_ = p.Queue.Ack(ctx, j)
-		return
-	}
-	_ = p.Queue.Retry(ctx, j, p.now().Add(p.Every), "")
 }
 
 func (p *Poller) log() *slog.Logger { return orDiscard(p.Log) }

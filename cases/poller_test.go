@@ -20,8 +20,8 @@ func (h *harness) forwardedSchool(n int) []*cases.Case {
 	for i := range n {
 		out = append(out, h.submit(dewi, "school-admission", fmt.Sprintf("school-%07d", i), schoolFields))
 	}
-	for _, j := range h.claim(h.store.Forwards()) {
-		h.fwd.Handle(h.ctx, j)
+	for _, j := range h.claim(queue.Forward) {
+		h.run(j, h.fwd.Handle)
 	}
 	return out
 }
@@ -56,12 +56,13 @@ func TestPollAppliesAndReschedules(t *testing.T) {
 	}
 	h.education.poll = log.poll
 
-	jobs := h.claim(h.polls)
-	if len(jobs) != 3 {
-		t.Fatalf("%d poll jobs, want 3", len(jobs))
+	// One sweep of the agency polls its open cases.
+	sweep := h.claimOne(queue.Poll)
+	if sweep.Key != string(sp.AgencyEducation) {
+		t.Fatalf("poll job %s, want the education sweep", sweep.Key)
 	}
 	h.clock.Advance(time.Second)
-	h.poller.HandleBatch(h.ctx, jobs)
+	h.run(sweep, h.poller.Handle)
 
 	if calls := h.education.pollCalls(); len(calls) != 1 || len(calls[0]) != 3 {
 		t.Fatalf("poll calls %v, want one for all three", calls)
@@ -79,25 +80,25 @@ func TestPollAppliesAndReschedules(t *testing.T) {
 	}
 
 	// The open ones are polled again after Every; the completed one is done.
-	if d := h.depth(h.polls); d != 2 {
-		t.Errorf("poll queue depth %d, want 2", d)
+	if d := h.depth(queue.Poll); d != 1 {
+		t.Errorf("poll jobs %d, want the sweep back", d)
 	}
 	h.clock.Advance(pollEvery - time.Nanosecond)
-	h.noneDue(h.polls, "before the next poll")
+	h.noneDue(queue.Poll, "before the next poll")
 	h.clock.Advance(time.Nanosecond)
-	again := h.claim(h.polls)
-	var ids []string
-	for _, j := range again {
-		ids = append(ids, j.ID)
-	}
-	slices.Sort(ids)
-	if wantIDs := []string{open.ID, quiet.ID}; !slices.Equal(ids, slices.Sorted(slices.Values(wantIDs))) {
-		t.Fatalf("polled again %v, want %v", ids, wantIDs)
+	again := h.claimOne(queue.Poll)
+	if again.Attempt != 1 || again.ID != sweep.ID {
+		t.Errorf("the sweep again: %+v; want the same job, attempt 1 (a sweep that polled is no failure)", again)
 	}
 	// The same events again change nothing; a new one applies.
 	log[open.ID] = append(log[open.ID], polledEvent(3, cases.StatusApproved, h.clock.Now()))
 	before := h.get(open.ID)
-	h.poller.HandleBatch(h.ctx, again)
+	h.run(again, h.poller.Handle)
+	calls := h.education.pollCalls()
+	ids := slices.Sorted(slices.Values(calls[len(calls)-1]))
+	if wantIDs := []string{open.ID, quiet.ID}; len(calls) != 2 || !slices.Equal(ids, slices.Sorted(slices.Values(wantIDs))) {
+		t.Fatalf("polled again %v, want %v", calls, wantIDs)
+	}
 	after := h.get(open.ID)
 	if after.Status != cases.StatusApproved || after.Version != before.Version+1 || len(after.History) != len(before.History)+1 {
 		t.Errorf("second poll: %s, v%d→v%d", after.Status, before.Version, after.Version)
@@ -108,21 +109,28 @@ func TestPollFailureRetriesAll(t *testing.T) {
 	h := newHarness(t)
 	cs := h.forwardedSchool(2)
 	h.education.poll = func([]string) (map[string][]cases.Event, error) { return nil, errAgencyDown }
-	jobs := h.claim(h.polls)
-	h.poller.HandleBatch(h.ctx, jobs)
-	if d := h.depth(h.polls); d != 2 {
-		t.Fatalf("poll queue depth %d, want both back", d)
+	h.poll()
+	if calls := h.education.pollCalls(); len(calls) != 1 || len(calls[0]) != 2 {
+		t.Fatalf("poll calls %v, want one for both cases", calls)
+	}
+	if d := h.depth(queue.Poll); d != 1 {
+		t.Fatalf("poll jobs %d, want the sweep back", d)
 	}
 	for _, c := range cs {
 		if got := h.get(c.ID); got.Version != c.Version+1 { // +1: the forward
 			t.Errorf("a failed poll changed the case")
 		}
 	}
-	h.noneDue(h.polls, "right after a failed poll")
+	h.noneDue(queue.Poll, "right after a failed poll")
 	h.clock.Advance(pollEvery) // the first backoff's ceiling
-	again := h.claim(h.polls)
-	if len(again) != 2 || again[0].Attempts != 2 || again[0].LastError == "" {
+	again := h.claim(queue.Poll)
+	if len(again) != 1 || again[0].Attempt != 2 || again[0].LastError == "" {
 		t.Errorf("retried %+v", again)
+	}
+	h.education.poll = nil
+	h.run(again[0], h.poller.Handle)
+	if calls := h.education.pollCalls(); len(calls) != 2 || len(calls[1]) != 2 {
+		t.Errorf("poll calls %v, want both cases polled again", calls)
 	}
 }
 
@@ -136,45 +144,59 @@ func TestPollSkipsBadEvents(t *testing.T) {
 		polledEvent(2, cases.StatusCompleted, start),                           // impossible from RECEIVED
 		{ID: "", Sequence: 3, Status: cases.StatusInReview, OccurredAt: start}, // invalid
 	}}.poll
-	h.poller.HandleBatch(h.ctx, h.claim(h.polls))
+	h.poll()
 	if got := h.get(c.ID); got.Status != cases.StatusReceived || got.Sequence != 1 {
 		t.Errorf("%s, sequence %d", got.Status, got.Sequence)
 	}
-	if d := h.depth(h.polls); d != 1 {
-		t.Errorf("depth %d", d)
+	h.clock.Advance(pollEvery)
+	h.poll() // polled again
+	if calls := h.education.pollCalls(); len(calls) != 2 || !slices.Equal(calls[1], []string{c.ID}) {
+		t.Errorf("poll calls %v, want the case polled twice", calls)
 	}
 }
 
-// A case closed meanwhile (withdrawn by the citizen) stops being polled,
-// as does a job for a case that does not exist.
+// A case closed meanwhile (withdrawn by the citizen) stops being polled;
+// events for a case that is gone are skipped.
 func TestPollStopsForClosedAndUnknownCases(t *testing.T) {
 	h := newHarness(t)
-	c := h.forwardedSchool(1)[0]
-	if _, err := h.svc.Cancel(h.ctx, dewi, c.ID); err != nil {
+	cs := h.forwardedSchool(2)
+	closed, open := cs[0], cs[1]
+	if _, err := h.svc.Cancel(h.ctx, dewi, closed.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.polls.Enqueue(h.ctx, queue.Job{ID: "no-such-case", Payload: []byte(sp.AgencyEducation)}); err != nil {
-		t.Fatal(err)
+	h.education.poll = func(ids []string) (map[string][]cases.Event, error) {
+		return map[string][]cases.Event{"no-such-case": {polledEvent(1, cases.StatusReceived, start)}}, nil
 	}
-	h.poller.HandleBatch(h.ctx, h.claim(h.polls))
-	if d := h.depth(h.polls); d != 0 {
-		t.Errorf("depth %d", d)
+	h.poll()
+	if calls := h.education.pollCalls(); len(calls) != 1 || !slices.Equal(calls[0], []string{open.ID}) {
+		t.Errorf("poll calls %v, want the open case only", calls)
+	}
+	if _, err := h.store.Get(h.ctx, "no-such-case"); err == nil {
+		t.Error("an event for no case made one")
+	}
+	if d := h.depth(queue.Poll); d != 1 {
+		t.Errorf("poll jobs %d, want the sweep back", d)
 	}
 }
 
+// A sweep of an agency that has no case API is parked; one of an agency
+// that is no longer polled ends.
 func TestPollUnknownAgency(t *testing.T) {
 	h := newHarness(t)
-	if err := h.polls.Enqueue(h.ctx, queue.Job{ID: "x", Payload: []byte("customs")}); err != nil {
-		t.Fatal(err)
+	h.enqueue(queue.NewJob{Kind: queue.Poll, Key: "customs"}, queue.NewJob{Kind: queue.Poll, Key: string(sp.AgencyPolice)})
+	for _, j := range h.claim(queue.Poll) {
+		h.run(j, h.poller.Handle)
 	}
-	h.poller.HandleBatch(h.ctx, h.claim(h.polls))
-	if buried, _ := h.polls.Buried(h.ctx, 10); len(buried) != 1 || buried[0].ID != "x" {
-		t.Errorf("buried %v", buried)
+	if buried := h.parked(queue.Poll); len(buried) != 1 || buried[0].Key != "customs" {
+		t.Errorf("parked %v", buried)
+	}
+	if d := h.depth(queue.Poll); d != 1 || len(h.police.pollCalls()) != 0 {
+		t.Errorf("poll jobs %d, police polled %d times; want the education sweep only, the police never", d, len(h.police.pollCalls()))
 	}
 }
 
-// The contract allows at most MaxPollBatch ids per request, whatever batch
-// the poller is handed.
+// The contract allows at most MaxPollBatch ids per request, however many
+// cases are open.
 func TestPollSplitsLargeBatches(t *testing.T) {
 	h := newHarness(t)
 	n := cases.MaxPollBatch + 10
@@ -184,11 +206,7 @@ func TestPollSplitsLargeBatches(t *testing.T) {
 		log[c.ID] = []cases.Event{polledEvent(1, cases.StatusReceived, start)}
 	}
 	h.education.poll = log.poll
-	jobs := h.claim(h.polls)
-	if len(jobs) != n {
-		t.Fatalf("%d jobs", len(jobs))
-	}
-	h.poller.HandleBatch(h.ctx, jobs)
+	h.poll()
 	calls := h.education.pollCalls()
 	total := 0
 	for _, ids := range calls {
@@ -213,26 +231,31 @@ func TestPollSplitsLargeBatches(t *testing.T) {
 // default).
 func TestPollerDefaults(t *testing.T) {
 	h := newHarness(t)
-	if err := (&cases.Poller{Service: h.svc, Store: h.store, Queue: h.polls,
+	if err := (&cases.Poller{Service: h.svc, Store: h.store,
 		Agencies: map[sp.Agency]cases.Agency{}}).Validate(); err == nil || !strings.Contains(err.Error(), "Every") {
 		t.Errorf("a Poller without an interval: %v", err)
+	}
+	if err := (&cases.Poller{Service: h.svc, Store: h.store, Agencies: map[sp.Agency]cases.Agency{},
+		Polled: map[sp.Agency]bool{sp.AgencyEducation: true}, Every: time.Second}).Validate(); err == nil || !strings.Contains(err.Error(), "education") {
+		t.Errorf("a Poller of an agency without a case API: %v", err)
 	}
 	if err := h.poller.Validate(); err != nil {
 		t.Errorf("the harness's Poller was refused: %v", err)
 	}
 	c := h.forwardedSchool(1)[0]
 	h.education.poll = func([]string) (map[string][]cases.Event, error) { return nil, errAgencyDown }
-	p := &cases.Poller{Service: h.svc, Store: h.store, Queue: h.polls,
-		Agencies: map[sp.Agency]cases.Agency{sp.AgencyEducation: h.education}, Every: 30 * time.Second, Now: h.clock.Now}
-	p.HandleBatch(h.ctx, h.claim(h.polls)) // fails: logged, retried
+	p := &cases.Poller{Service: h.svc, Store: h.store, Agencies: map[sp.Agency]cases.Agency{sp.AgencyEducation: h.education},
+		Polled: map[sp.Agency]bool{sp.AgencyEducation: true}, Every: 30 * time.Second, Now: h.clock.Now}
+	h.run(h.claimOne(queue.Poll), p.Handle) // fails: logged, retried
 	h.clock.Advance(30 * time.Second)
 	h.education.poll = nil
-	p.HandleBatch(h.ctx, []queue.Job{h.claimOne(h.polls)}) // nothing new: rescheduled
-	h.noneDue(h.polls, "right after a poll")
+	h.run(h.claimOne(queue.Poll), p.Handle) // nothing new: comes back after the interval
+	h.noneDue(queue.Poll, "right after a poll")
 	h.clock.Advance(30*time.Second - time.Nanosecond)
-	h.noneDue(h.polls, "before the interval")
+	h.noneDue(queue.Poll, "before the interval")
 	h.clock.Advance(time.Nanosecond)
-	if j := h.claimOne(h.polls); j.ID != c.ID {
-		t.Errorf("job %s", j.ID)
+	h.run(h.claimOne(queue.Poll), p.Handle)
+	if calls := h.education.pollCalls(); len(calls) != 3 || !slices.Equal(calls[2], []string{c.ID}) {
+		t.Errorf("poll calls %v, want the case polled three times", calls)
 	}
 }

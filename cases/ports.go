@@ -16,10 +16,11 @@ import (
 type Store interface {
 	// Create assigns c.ID (opaque, URL-safe; the engine may encode where
 	// the case lives in it), then stores c and enqueues its forward job
-	// (queue job ID = c.ID) in one atomic step. If the citizen already submitted with
-	// c.IdempotencyKey, nothing is written and the stored case is returned
-	// with created false. If c.SingleOpen and the citizen has an open case
-	// of c.ServiceID, nothing is written and the error is an *InProgress.
+	// (ForwardJob) in one atomic step. If the citizen already submitted
+	// with c.IdempotencyKey, nothing is written and the stored case is
+	// returned with created false. If c.SingleOpen and the citizen has an
+	// open case of c.ServiceID, nothing is written and the error is an
+	// *InProgress.
 	Create(ctx context.Context, c *Case) (stored *Case, created bool, err error)
 	// Get returns the case, or sp.ErrNotFound.
 	Get(ctx context.Context, id string) (*Case, error)
@@ -29,10 +30,10 @@ type Store interface {
 	// Update applies f to the latest version of the case and stores the
 	// result, retrying f on a concurrent change. If f returns ErrNoChange
 	// nothing is written and the current case is returned. When the update
-	// adds history entries, a job (ID = case id, payload = ChangePayload
-	// of the new entries and version) is enqueued on the Changes queue in the same atomic
-	// step; when the case leaves the open statuses it leaves the open
-	// indexes (single-open and per-agency).
+	// adds history entries, its change job (ChangeJob of the new entries
+	// and version) is enqueued in the same atomic step; when the case
+	// leaves the open statuses it leaves the open indexes (single-open and
+	// per-agency).
 	Update(ctx context.Context, id string, f func(*Case) error) (*Case, error)
 	// List returns the citizen's cases, newest first, optionally of one
 	// status, after the opaque cursor; next is "" on the last page.
@@ -40,9 +41,19 @@ type Store interface {
 	// OpenCases lists ids of the open cases of an agency (for polling),
 	// after the opaque cursor.
 	OpenCases(ctx context.Context, a sp.Agency, after string, limit int) (ids []string, next string, err error)
-	// Forwards is the queue Create writes to; Changes the one Update does.
-	Forwards() queue.Queue
-	Changes() queue.Queue
+}
+
+// ForwardJob is the job Store.Create enqueues with a new case: deliver it
+// to its agency. It is unique: one forward of a case is pending at a time.
+// Its EnqueuedAt is the submission, from which the give-up age runs.
+func ForwardJob(c *Case) queue.NewJob {
+	return queue.NewJob{Kind: queue.Forward, Key: c.ID, EnqueuedAt: c.CreatedAt, Unique: true}
+}
+
+// ChangeJob is the job Store.Update enqueues with a change of case id that
+// added History[from:to] and left the case at version.
+func ChangeJob(id string, from, to int, version int64, at time.Time) queue.NewJob {
+	return queue.NewJob{Kind: queue.Change, Key: id, Payload: ChangePayload(from, to, version), EnqueuedAt: at}
 }
 
 // ListQuery selects a page of a citizen's cases.
@@ -105,8 +116,7 @@ type Broker interface {
 	Subscribe(ctx context.Context, citizen sp.NIK, caseID string) (updates <-chan *Update, cancel func(), err error)
 }
 
-// ChangePayload is the payload of the job Update writes on the Changes
-// queue: which history entries the change added (History[from:to]) and the
+// ChangePayload is the payload of the change job Update enqueues: which history entries the change added (History[from:to]) and the
 // case's version after it, so the dispatcher publishes exactly that change
 // even when later ones have landed since.
 func ChangePayload(from, to int, version int64) []byte {

@@ -29,7 +29,7 @@ func (h *harness) nothingStored(citizen sp.NIK) {
 	if err != nil || len(page) != 0 {
 		h.t.Errorf("stored cases %d (%v)", len(page), err)
 	}
-	if d := h.depth(h.store.Forwards()); d != 0 {
+	if d := h.forwardsPending(); d != 0 {
 		h.t.Errorf("forward queue depth %d", d)
 	}
 }
@@ -56,12 +56,12 @@ func TestSubmitStoresCaseAndForwardJob(t *testing.T) {
 	if stored := h.get(c.ID); !maps.Equal(stored.Fields, skckFields) || stored.Version != 1 {
 		t.Errorf("the store holds %+v", stored)
 	}
-	j := h.claimOne(h.store.Forwards())
-	if j.ID != c.ID || len(j.Payload) != 0 || !j.EnqueuedAt.Equal(start) {
+	j := h.forwardJob()
+	if j.Key != c.ID || len(j.Payload) != 0 || !j.EnqueuedAt.Equal(start) {
 		t.Errorf("forward job %+v", j)
 	}
 	// The submission itself is not a change to dispatch.
-	if d := h.depth(h.store.Changes()); d != 0 {
+	if d := h.changesPending(); d != 0 {
 		t.Errorf("changes depth %d", d)
 	}
 }
@@ -220,7 +220,7 @@ func TestSubmitIdempotency(t *testing.T) {
 	if c := h.submit(budi, "lost-item-report", "lost-0000001", map[string]string{"itemType": "KTP", "lostOn": "2026-03-01", "location": "Blok M"}); c.ID == first.ID {
 		t.Error("Budi got Dewi's case")
 	}
-	if d := h.depth(h.store.Forwards()); d != 2 {
+	if d := h.forwardsPending(); d != 2 {
 		t.Errorf("forward jobs %d, want 2", d)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/queue"
+	"github.com/satupintu/satupintu/queue/lease"
 	"github.com/satupintu/satupintu/store/memory"
 )
 
@@ -34,11 +35,11 @@ type fakeSender struct {
 	// answer gives the outcome for a token; nil or a missing answer is a
 	// success named after the token.
 	answer func(token string, call int) notifications.Outcome
-	// batchErrors fail the next SendEach calls whole.
+	// batchErrors fail the next Send calls whole.
 	batchErrors int
-	// short drops the last outcome of every answer (a broken sender).
-	short bool
-	calls [][]notifications.Push
+	// silent is a token whose outcome is never reported (a broken sender).
+	silent string
+	calls  [][]notifications.Push
 }
 
 func (f *fakeSender) Send(ctx context.Context, pushes []notifications.Push, done func(int, notifications.Outcome)) error {
@@ -47,7 +48,9 @@ func (f *fakeSender) Send(ctx context.Context, pushes []notifications.Push, done
 		return err
 	}
 	for i, o := range out {
-		done(i, o)
+		if f.silent == "" || pushes[i].Token != f.silent {
+			done(i, o)
+		}
 	}
 	return nil
 }
@@ -68,9 +71,6 @@ func (f *fakeSender) sendEach(_ context.Context, pushes []notifications.Push) ([
 		if out[i].Failure == notifications.FailureNone && out[i].Name == "" {
 			out[i].Name = "projects/satupintu-test/messages/" + p.Token
 		}
-	}
-	if f.short {
-		out = out[:len(out)-1]
 	}
 	return out, nil
 }
@@ -130,11 +130,11 @@ func newEnv(t *testing.T) *env {
 		devices: memory.NewDevices(), inbox: memory.NewInbox(), sender: &fakeSender{}}
 	e.deliveries = memory.NewDeliveries(memory.WithNow(e.clock.Now))
 	e.queue = memory.NewQueue(time.Minute, e.clock.Now)
-	e.notifier = &notifications.Notifier{Inbox: e.inbox, Devices: e.devices, Pushes: e.queue, Catalog: cat,
+	e.notifier = &notifications.Notifier{Inbox: e.inbox, Devices: e.devices, Jobs: e.queue, Catalog: cat,
 		DeviceMaxAge: 30 * 24 * time.Hour, Now: e.clock.Now}
 	// Log left nil on purpose: the Pusher must not need one.
-	e.pusher = &notifications.Pusher{Queue: e.queue, Devices: e.devices, Inbox: e.inbox, Deliveries: e.deliveries,
-		Sender: e.sender, TTL: 72 * time.Hour, MaxAttempts: 4, SendLease: time.Minute, Wave: 50,
+	e.pusher = &notifications.Pusher{Devices: e.devices, Inbox: e.inbox, Deliveries: e.deliveries,
+		Sender: e.sender, TTL: 72 * time.Hour, MaxAttempts: 4, SendLease: time.Minute,
 		BackoffBase: time.Second, BackoffMax: 8 * time.Second, Now: e.clock.Now}
 	return e
 }
@@ -177,38 +177,48 @@ func (e *env) onChange(c *cases.Case, ch cases.Change) {
 }
 
 // claim claims every due push job.
-func (e *env) claim() []queue.Job {
+func (e *env) claim() []lease.Claim {
 	e.t.Helper()
-	jobs, err := e.queue.Claim(e.ctx, "test", maxQ)
+	claims, err := e.queue.Claim(e.ctx, queue.Push, "test", maxQ)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return jobs
+	return claims
 }
 
-// work claims every due push job and hands them to the Pusher as one batch;
-// it returns how many were claimed.
+// handle runs the claimed push jobs one after the other and settles each,
+// as a runner does.
+func (e *env) handle(claims []lease.Claim) {
+	e.t.Helper()
+	for _, c := range claims {
+		if err := e.queue.Settle(e.ctx, c, e.pusher.Handle(e.ctx, c.Job)); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+// work claims every due push job and runs them; it returns how many were
+// claimed.
 func (e *env) work() int {
 	e.t.Helper()
-	jobs := e.claim()
-	if len(jobs) > 0 {
-		e.pusher.HandleBatch(e.ctx, jobs)
-	}
-	return len(jobs)
+	claims := e.claim()
+	e.handle(claims)
+	return len(claims)
 }
 
 func (e *env) depth() int64 {
 	e.t.Helper()
-	n, err := e.queue.Depth(e.ctx)
+	n, err := e.queue.Depth(e.ctx, queue.Push)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return n
 }
 
+// buried lists the parked push jobs.
 func (e *env) buried() []queue.Job {
 	e.t.Helper()
-	jobs, err := e.queue.Buried(e.ctx, 1000)
+	jobs, err := e.queue.Parked(e.ctx, queue.Push, 1000)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -225,7 +235,7 @@ func (e *env) delivery(notificationID, token string) notifications.Delivery {
 	return d
 }
 
-// jobID is the id the Notifier gives the push of a notification to a token.
+// jobID is the key the Notifier gives the push of a notification to a token.
 func jobID(notificationID, token string) string {
 	return notificationID + ":" + notifications.TokenKey(token)
 }

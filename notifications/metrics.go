@@ -16,9 +16,9 @@ type Metrics struct {
 	latency prometheus.Histogram
 }
 
-// NewMetrics registers the push series on reg; depth reads the push
-// queue's length at each scrape.
-func NewMetrics(reg prometheus.Registerer, q queue.Queue) *Metrics {
+// NewMetrics registers the push series on reg; the depth gauge reads the
+// pending push jobs of jobs at each scrape.
+func NewMetrics(reg prometheus.Registerer, jobs queue.Admin) *Metrics {
 	m := &Metrics{
 		pushes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "satupintu_pushes_total", Help: "Pushes finished, by result: sent, or the failure reason.",
@@ -36,7 +36,7 @@ func NewMetrics(reg prometheus.Registerer, q queue.Queue) *Metrics {
 	}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		n, err := q.Depth(ctx)
+		n, err := jobs.Depth(ctx, queue.Push)
 		if err != nil {
 			return -1
 		}

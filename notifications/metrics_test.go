@@ -46,8 +46,8 @@ func TestMetricsCountPushes(t *testing.T) {
 	if got := counter(t, reg, "satupintu_push_retries_total", ""); got != 1 {
 		t.Errorf("retries %v, want 1", got)
 	}
-	if got := histogramCount(t, reg, "satupintu_push_send_duration_seconds"); got != 2 {
-		t.Errorf("send latency samples %d, want 2 (one per SendEach)", got)
+	if got := histogramCount(t, reg, "satupintu_push_send_duration_seconds"); got != 4 {
+		t.Errorf("send latency samples %d, want 4 (one per Send: three pushes, then tok-busy again)", got)
 	}
 	if got := gauge(t, reg, "satupintu_push_queue_depth"); got != 0 {
 		t.Errorf("queue depth gauge %v, want 0", got)

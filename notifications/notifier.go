@@ -29,7 +29,7 @@ const DefaultDeviceMaxAge = 60 * 24 * time.Hour
 type Notifier struct {
 	Inbox        Inbox
 	Devices      Devices
-	Pushes       queue.Queue
+	Jobs         queue.Enqueuer // where push jobs go
 	Catalog      *catalog.Catalog
 	DeviceMaxAge time.Duration // a device not seen this long gets no pushes
 	Now          func() time.Time
@@ -40,8 +40,8 @@ type Notifier struct {
 // and Now are optional.
 func (n *Notifier) Validate() error {
 	var errs []error
-	if n.Inbox == nil || n.Devices == nil || n.Pushes == nil || n.Catalog == nil {
-		errs = append(errs, errors.New("notifier: Inbox, Devices, Pushes and Catalog are required"))
+	if n.Inbox == nil || n.Devices == nil || n.Jobs == nil || n.Catalog == nil {
+		errs = append(errs, errors.New("notifier: Inbox, Devices, Jobs and Catalog are required"))
 	}
 	if n.DeviceMaxAge <= 0 {
 		errs = append(errs, fmt.Errorf("notifier: DeviceMaxAge must be positive, got %s", n.DeviceMaxAge))
@@ -57,13 +57,15 @@ type pushJob struct {
 }
 
 // OnChange persists a notification per status change, then enqueues a
-// push per device. Persisting first means the inbox holds it even if every
-// push is lost. A redelivered change adds nothing to the inbox; its push
-// jobs are deduplicated at sending.
+// push job per device. Persisting first means the inbox holds it even if
+// every push is lost. A change run again adds nothing to the inbox; its
+// push jobs are enqueued again and deduplicated at sending (Deliveries), so
+// push jobs need no unique key.
 func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change) error {
 	var devs []Device
 	devicesRead := false
 	now := n.now()
+	var jobs []queue.NewJob
 	for i, e := range ch.Entries {
 		if !notifiable(e) {
 			continue
@@ -83,14 +85,20 @@ func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change)
 		}
 		for _, d := range devs {
 			payload, _ := json.Marshal(pushJob{Notification: note.ID, Citizen: c.Citizen, Token: d.Token})
-			j := queue.Job{ID: note.ID + ":" + TokenKey(d.Token), Payload: payload, EnqueuedAt: n.now()}
-			if err := n.Pushes.Enqueue(ctx, j); err != nil {
-				return fmt.Errorf("enqueueing a push: %w", err)
-			}
+			jobs = append(jobs, queue.NewJob{Kind: queue.Push, Key: PushKey(note.ID, d.Token), Payload: payload, EnqueuedAt: n.now()})
 		}
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	if err := n.Jobs.Enqueue(ctx, jobs...); err != nil {
+		return fmt.Errorf("enqueueing pushes: %w", err)
 	}
 	return nil
 }
+
+// PushKey is the key of the push job of a notification to a device.
+func PushKey(notificationID, token string) string { return notificationID + ":" + TokenKey(token) }
 
 // notifiable: every status change but the citizen's own doing. A skipped
 // agency event changed nothing: it is in the history, not in the inbox.

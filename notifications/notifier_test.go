@@ -119,9 +119,9 @@ func TestOnChangeEnqueuesOnePushPerRecentDevice(t *testing.T) {
 
 	var got []string
 	for _, j := range e.claim() {
-		got = append(got, j.ID)
-		if !j.EnqueuedAt.Equal(e.clock.Now()) {
-			t.Errorf("job %s enqueued at %v, want %v", j.ID, j.EnqueuedAt, e.clock.Now())
+		got = append(got, j.Key)
+		if !j.EnqueuedAt.Equal(e.clock.Now()) || j.Kind != queue.Push {
+			t.Errorf("job %s (%s) enqueued at %v, want a push at %v", j.Key, j.Kind, j.EnqueuedAt, e.clock.Now())
 		}
 	}
 	var want []string
@@ -212,14 +212,14 @@ func (failingDevices) OfCitizen(context.Context, sp.NIK, time.Time) ([]notificat
 
 type failingQueue struct{ *memory.Queue }
 
-func (failingQueue) Enqueue(context.Context, queue.Job) error { return errStore }
+func (failingQueue) Enqueue(context.Context, ...queue.NewJob) error { return errStore }
 
 // Errors go back to the dispatcher, which retries the change.
 func TestOnChangeReturnsStoreErrors(t *testing.T) {
 	for name, break_ := range map[string]func(*env){
 		"inbox":   func(e *env) { e.notifier.Inbox = failingInbox{e.inbox} },
 		"devices": func(e *env) { e.notifier.Devices = failingDevices{e.devices} },
-		"queue":   func(e *env) { e.notifier.Pushes = failingQueue{e.queue} },
+		"queue":   func(e *env) { e.notifier.Jobs = failingQueue{e.queue} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)

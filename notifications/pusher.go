@@ -15,22 +15,28 @@ import (
 	"github.com/satupintu/satupintu/queue"
 )
 
-// Pusher delivers push jobs through FCM, following push.md's policy:
+// Pusher runs push jobs, one notification to one device each, through
+// FCM, following push.md's policy:
 //   - success: recorded with the FCM message name;
 //   - UNREGISTERED, a token-caused INVALID_ARGUMENT, SENDER_ID_MISMATCH:
 //     the token is deleted and never tried again;
 //   - an INVALID_ARGUMENT caused by the message: recorded as failed and
-//     dead-lettered (a bug to fix, not to retry);
+//     parked (a bug to fix, not to retry);
 //   - QUOTA_EXCEEDED, INTERNAL, UNAVAILABLE, network: retried with
 //     exponential backoff and jitter, honouring Retry-After, up to
-//     MaxAttempts, then recorded as failed and dead-lettered.
+//     MaxAttempts, then recorded as failed and parked.
 //
 // Each push is recorded before it is sent and checked before sending: a
-// redelivered job never pushes a notification to a device twice, and a
+// push job run twice never pushes a notification to a device twice, and a
 // token that moved to another citizen is never sent a case that is not
 // theirs.
+//
+// A job is one push, one FCM request (FCM's HTTP v1 API takes one message
+// per request anyway); throughput comes from the worker's concurrency. The
+// cost of a job per push is the queue's bookkeeping per push (a row per
+// push with PostgreSQL), against which the Deliveries record makes
+// exactly-once per device simple.
 type Pusher struct {
-	Queue       queue.Queue
 	Devices     Devices
 	Inbox       Inbox
 	Deliveries  Deliveries
@@ -38,12 +44,9 @@ type Pusher struct {
 	TTL         time.Duration // how long FCM keeps a push for an offline device
 	MaxAttempts int           // attempts of a push before it is recorded as failed
 	// SendLease is how long a claim to send holds before another worker
-	// may take it over (its worker died mid-send). It must outlast the
-	// sending of one wave (the FCM request timeout).
-	SendLease time.Duration
-	// Wave is how many pushes are claimed and sent together (the sender's
-	// concurrency), at most MaxBatch.
-	Wave        int
+	// may take it over (its worker died mid-send). It must outlast one
+	// FCM request (its timeout).
+	SendLease   time.Duration
 	BackoffBase time.Duration // first wait before a retry (exponential, full jitter)
 	BackoffMax  time.Duration // longest wait before a retry
 	Metrics     *Metrics
@@ -57,8 +60,8 @@ type Pusher struct {
 func (p *Pusher) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("pusher: "+format, a...)) }
-	if p.Queue == nil || p.Devices == nil || p.Inbox == nil || p.Deliveries == nil || p.Sender == nil {
-		bad("Queue, Devices, Inbox, Deliveries and Sender are required")
+	if p.Devices == nil || p.Inbox == nil || p.Deliveries == nil || p.Sender == nil {
+		bad("Devices, Inbox, Deliveries and Sender are required")
 	}
 	if p.TTL <= 0 {
 		bad("TTL must be positive, got %s", p.TTL)
@@ -69,98 +72,48 @@ func (p *Pusher) Validate() error {
 	if p.SendLease <= 0 {
 		bad("SendLease must be positive, got %s", p.SendLease)
 	}
-	if p.Wave < 1 || p.Wave > MaxBatch {
-		bad("Wave must be from 1 to %d, got %d", MaxBatch, p.Wave)
-	}
 	if p.BackoffBase <= 0 || p.BackoffMax < p.BackoffBase {
 		bad("BackoffBase must be positive and BackoffMax at least BackoffBase, got %s and %s", p.BackoffBase, p.BackoffMax)
 	}
 	return errors.Join(errs...)
 }
 
-// ready is a push job checked and built, waiting for FCM.
-type ready struct {
-	job  queue.Job
-	p    pushJob
-	push Push
-}
-
-// HandleBatch sends one claimed batch (up to MaxBatch pushes in one SendEach).
-func (p *Pusher) HandleBatch(ctx context.Context, jobs []queue.Job) {
-	var todo []queue.Job
-	inBatch := map[string]bool{}
-	for _, j := range jobs {
-		// A redelivered change enqueues its push jobs again (same job ID):
-		// a copy in the same batch is simply done with the first.
-		if inBatch[j.ID] {
-			_ = p.Queue.Ack(ctx, j)
-			continue
-		}
-		inBatch[j.ID] = true
-		todo = append(todo, j)
-	}
-	// Claimed a wave at a time, just before the wave is sent: a claim must
-	// not lapse (SendLease) while its push still waits for its turn.
-	for len(todo) > 0 {
-		n := min(len(todo), p.Wave)
-		var wave []ready
-		for _, j := range todo[:n] {
-			if r, ok := p.prepare(ctx, j); ok {
-				wave = append(wave, r)
-			}
-		}
-		if len(wave) > 0 {
-			p.send(ctx, wave)
-		}
-		todo = todo[n:]
-	}
-}
-
-// prepare checks a job and records the push as sending; false when there
-// is nothing to send (already delivered, device gone, bad job).
-func (p *Pusher) prepare(ctx context.Context, j queue.Job) (ready, bool) {
+// Handle runs one push job.
+func (p *Pusher) Handle(ctx context.Context, j queue.Job) queue.Result {
 	var pj pushJob
 	if err := json.Unmarshal(j.Payload, &pj); err != nil || pj.Token == "" || pj.Notification == "" {
-		p.log().ErrorContext(ctx, "push job with a bad payload dead-lettered", "job", j.ID)
-		_ = p.Queue.Bury(ctx, j, "bad payload")
-		return ready{}, false
+		p.log().ErrorContext(ctx, "push job with a bad payload parked", "job", j.ID)
+		return queue.Park("bad payload")
 	}
-	// Take the right to send, atomically: of two workers holding two
+	// Take the right to send, atomically: of two workers running two
 	// copies of this job, one sends and the other learns it is done.
 	claim, ok, err := p.Deliveries.Claim(ctx, pj.Notification, pj.Token, p.now(), p.SendLease)
 	switch {
 	case err != nil:
-		p.retry(ctx, j, pj, false, FailureUnknown, 0, "claiming the push: "+err.Error())
-		return ready{}, false
+		return p.retry(ctx, j, pj, false, FailureUnknown, 0, "claiming the push: "+err.Error())
 	case !ok && !claim.Claimable(claim.HeldUntil):
-		_ = p.Queue.Ack(ctx, j) // delivered or failed already: a redelivered job
-		return ready{}, false
+		return queue.Done() // delivered or failed already: a job run twice
 	case !ok:
 		// Another worker is sending it now. Look again when its hold
 		// lapses: by then it is done, or that worker died.
-		_ = p.Queue.Retry(ctx, j, claim.HeldUntil, "held by another worker")
-		return ready{}, false
+		return queue.RetryAt(claim.HeldUntil, "held by another worker")
 	}
 	dev, err := p.Devices.Get(ctx, pj.Token)
 	switch {
 	case errors.Is(err, sp.ErrNotFound) || (err == nil && dev.Citizen != pj.Citizen):
 		// Unregistered, pruned, or now another citizen's phone.
-		p.finish(ctx, j, pj, Delivery{State: DeliveryFailed, Reason: "device no longer registered to the citizen"})
-		return ready{}, false
+		return p.finish(ctx, j, pj, Delivery{State: DeliveryFailed, Reason: "device no longer registered to the citizen"})
 	case err != nil:
-		p.retry(ctx, j, pj, true, FailureUnknown, 0, "reading the device: "+err.Error())
-		return ready{}, false
+		return p.retry(ctx, j, pj, true, FailureUnknown, 0, "reading the device: "+err.Error())
 	}
 	note, err := p.Inbox.Get(ctx, pj.Citizen, pj.Notification)
 	switch {
 	case errors.Is(err, sp.ErrNotFound):
-		p.finish(ctx, j, pj, Delivery{State: DeliveryFailed, Reason: "notification deleted by the citizen"})
-		return ready{}, false
+		return p.finish(ctx, j, pj, Delivery{State: DeliveryFailed, Reason: "notification deleted by the citizen"})
 	case err != nil:
-		p.retry(ctx, j, pj, true, FailureUnknown, 0, "reading the notification: "+err.Error())
-		return ready{}, false
+		return p.retry(ctx, j, pj, true, FailureUnknown, 0, "reading the notification: "+err.Error())
 	}
-	return ready{job: j, p: pj, push: p.build(note, dev)}, true
+	return p.send(ctx, j, pj, p.build(note, dev))
 }
 
 // build is the push of a notification to a device, in the device's language.
@@ -183,101 +136,90 @@ func (p *Pusher) build(n Notification, d Device) Push {
 	}
 }
 
-func (p *Pusher) send(ctx context.Context, batch []ready) {
-	pushes := make([]Push, len(batch))
-	for i, r := range batch {
-		pushes[i] = r.push
-	}
+// send hands the push to FCM and settles its outcome the moment FCM
+// answers (a crash in between means sending it again).
+func (p *Pusher) send(ctx context.Context, j queue.Job, pj pushJob, push Push) queue.Result {
 	var (
 		mu       sync.Mutex
-		answered = make([]bool, len(batch))
+		answered bool
+		res      queue.Result
 	)
 	began := time.Now()
-	err := p.Sender.Send(ctx, pushes, func(i int, o Outcome) {
-		if i < 0 || i >= len(batch) {
+	err := p.Sender.Send(ctx, []Push{push}, func(i int, o Outcome) {
+		mu.Lock()
+		defer mu.Unlock()
+		if i != 0 || answered {
 			return
 		}
-		mu.Lock()
-		first := !answered[i]
-		answered[i] = true
-		mu.Unlock()
-		if first {
-			p.settle(ctx, batch[i], o) // recorded the moment FCM answers
-		}
+		answered = true
+		res = p.settle(ctx, j, pj, o)
 	})
 	p.Metrics.sendLatency(time.Since(began))
+	mu.Lock()
+	defer mu.Unlock()
+	if answered {
+		return res
+	}
+	reason := "no answer from the sender"
 	if err != nil {
-		p.log().WarnContext(ctx, "push batch not sent; will retry", "pushes", len(batch), "error", err)
+		p.log().WarnContext(ctx, "push not sent; will retry", "job", j.ID, "error", err)
+		reason = "send failed: " + err.Error()
 	}
-	for i, r := range batch {
-		if !answered[i] { // the whole call failed, or a broken sender skipped it
-			reason := "no answer from the sender"
-			if err != nil {
-				reason = "batch failed: " + err.Error()
-			}
-			p.retry(ctx, r.job, r.p, true, FailureUnknown, 0, reason)
-		}
-	}
+	answered = true // a late answer of a broken sender is ignored
+	return p.retry(ctx, j, pj, true, FailureUnknown, 0, reason)
 }
 
-// settle applies the delivery policy to one outcome.
-func (p *Pusher) settle(ctx context.Context, r ready, o Outcome) {
+// settle applies the delivery policy to FCM's answer.
+func (p *Pusher) settle(ctx context.Context, j queue.Job, pj pushJob, o Outcome) queue.Result {
 	switch {
 	case o.Failure == FailureNone:
 		p.Metrics.sent()
-		p.finish(ctx, r.job, r.p, Delivery{State: DeliveryDelivered, Name: o.Name, Attempts: r.job.Attempts})
+		return p.finish(ctx, j, pj, Delivery{State: DeliveryDelivered, Name: o.Name, Attempts: j.Attempt})
 	case o.Failure.DropsToken():
 		p.Metrics.failed(o.Failure)
-		if err := p.Devices.Delete(ctx, r.p.Token); err != nil {
-			p.retry(ctx, r.job, r.p, true, FailureUnknown, 0, "deleting a dead token: "+err.Error())
-			return
+		if err := p.Devices.Delete(ctx, pj.Token); err != nil {
+			return p.retry(ctx, j, pj, true, FailureUnknown, 0, "deleting a dead token: "+err.Error())
 		}
-		p.log().InfoContext(ctx, "device token deleted", "reason", o.Failure, "token", TokenKey(r.p.Token))
-		p.finish(ctx, r.job, r.p, Delivery{State: DeliveryFailed, Reason: string(o.Failure), Attempts: r.job.Attempts})
+		p.log().InfoContext(ctx, "device token deleted", "reason", o.Failure, "token", TokenKey(pj.Token))
+		return p.finish(ctx, j, pj, Delivery{State: DeliveryFailed, Reason: string(o.Failure), Attempts: j.Attempt})
 	case o.Failure.Retryable():
-		p.retry(ctx, r.job, r.p, true, o.Failure, o.RetryAfter, string(o.Failure)+": "+o.Detail)
+		return p.retry(ctx, j, pj, true, o.Failure, o.RetryAfter, string(o.Failure)+": "+o.Detail)
 	default: // the message itself is wrong: fix the code, do not retry
 		p.Metrics.failed(o.Failure)
-		p.log().ErrorContext(ctx, "push refused as invalid; dead-lettered", "reason", o.Failure, "detail", o.Detail,
-			"notification", r.p.Notification)
-		_ = p.Deliveries.Set(ctx, r.p.Notification, r.p.Token, Delivery{State: DeliveryFailed, Reason: string(o.Failure), Attempts: r.job.Attempts, At: p.now()})
-		_ = p.Queue.Bury(ctx, r.job, string(o.Failure)+": "+o.Detail)
+		p.log().ErrorContext(ctx, "push refused as invalid; parked", "reason", o.Failure, "detail", o.Detail,
+			"notification", pj.Notification)
+		_ = p.Deliveries.Set(ctx, pj.Notification, pj.Token, Delivery{State: DeliveryFailed, Reason: string(o.Failure), Attempts: j.Attempt, At: p.now()})
+		return queue.Park(string(o.Failure) + ": " + o.Detail)
 	}
 }
 
-// finish records the final outcome and removes the job.
-func (p *Pusher) finish(ctx context.Context, j queue.Job, pj pushJob, d Delivery) {
+// finish records the final outcome; the job is done once it is recorded.
+func (p *Pusher) finish(ctx context.Context, j queue.Job, pj pushJob, d Delivery) queue.Result {
 	d.At = p.now()
 	if err := p.Deliveries.Set(ctx, pj.Notification, pj.Token, d); err != nil {
-		p.retry(ctx, j, pj, true, FailureUnknown, 0, "recording the outcome: "+err.Error())
-		return
+		return p.retry(ctx, j, pj, true, FailureUnknown, 0, "recording the outcome: "+err.Error())
 	}
-	_ = p.Queue.Ack(ctx, j)
+	return queue.Done()
 }
 
 // retry schedules the job again, or gives up after MaxAttempts; f is the
-// failure counted when it gives up.
-// held says this worker holds the push's claim: it is released, so the
-// retry can go as soon as it is due.
-func (p *Pusher) retry(ctx context.Context, j queue.Job, pj pushJob, held bool, f Failure, after time.Duration, reason string) {
-	if j.Attempts >= p.MaxAttempts {
+// failure counted when it gives up. held says this worker holds the push's
+// claim: it is released, so the retry can go as soon as it is due.
+func (p *Pusher) retry(ctx context.Context, j queue.Job, pj pushJob, held bool, f Failure, after time.Duration, reason string) queue.Result {
+	if j.Attempt >= p.MaxAttempts {
 		p.Metrics.failed(f)
-		p.log().WarnContext(ctx, "push given up", "job", j.ID, "attempts", j.Attempts, "reason", reason)
+		p.log().WarnContext(ctx, "push given up", "job", j.ID, "attempts", j.Attempt, "reason", reason)
 		if pj.Token != "" {
-			_ = p.Deliveries.Set(ctx, pj.Notification, pj.Token, Delivery{State: DeliveryFailed, Reason: reason, Attempts: j.Attempts, At: p.now()})
+			_ = p.Deliveries.Set(ctx, pj.Notification, pj.Token, Delivery{State: DeliveryFailed, Reason: reason, Attempts: j.Attempt, At: p.now()})
 		}
-		_ = p.Queue.Bury(ctx, j, reason)
-		return
+		return queue.Park(reason)
 	}
 	p.Metrics.retried()
-	p.log().InfoContext(ctx, "push will be retried", "job", j.ID, "attempts", j.Attempts, "reason", reason)
+	p.log().InfoContext(ctx, "push will be retried", "job", j.ID, "attempts", j.Attempt, "reason", reason)
 	if held {
-		_ = p.Deliveries.Set(ctx, pj.Notification, pj.Token, Delivery{State: DeliveryRetrying, Reason: reason, Attempts: j.Attempts, At: p.now()})
+		_ = p.Deliveries.Set(ctx, pj.Notification, pj.Token, Delivery{State: DeliveryRetrying, Reason: reason, Attempts: j.Attempt, At: p.now()})
 	}
-	wait := backoff.Wait(j.Attempts, p.BackoffBase, p.BackoffMax, after)
-	if err := p.Queue.Retry(ctx, j, p.now().Add(wait), reason); err != nil {
-		p.log().ErrorContext(ctx, "rescheduling a push failed; it will be claimed again", "job", j.ID, "error", err)
-	}
+	return queue.RetryAt(p.now().Add(backoff.Wait(j.Attempt, p.BackoffBase, p.BackoffMax, after)), reason)
 }
 
 func (p *Pusher) now() time.Time {

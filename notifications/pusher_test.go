@@ -13,8 +13,10 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/queue"
+	"github.com/satupintu/satupintu/queue/lease"
 	"github.com/satupintu/satupintu/store/memory"
 )
 
@@ -32,8 +34,8 @@ func TestPushSucceeds(t *testing.T) {
 	if d := e.depth(); d != 0 {
 		t.Errorf("queue depth %d after success, want 0 (acked)", d)
 	}
-	if calls := e.sender.callCount(); calls != 1 {
-		t.Errorf("SendEach calls %d, want 1 for one batch", calls)
+	if calls := e.sender.callCount(); calls != 4 {
+		t.Errorf("Send calls %d, want 4: one per push job", calls)
 	}
 	svc, _ := e.cat.Service(skck)
 	sent := e.sender.sent()
@@ -88,15 +90,15 @@ func TestPusherValidate(t *testing.T) {
 		t.Fatalf("a complete Notifier was refused: %v", err)
 	}
 	err := (&notifications.Pusher{}).Validate()
-	for _, field := range []string{"Queue", "TTL", "MaxAttempts", "SendLease", "Wave", "BackoffBase"} {
+	for _, field := range []string{"Sender", "TTL", "MaxAttempts", "SendLease", "BackoffBase"} {
 		if err == nil || !strings.Contains(err.Error(), field) {
 			t.Errorf("a Pusher without %s: %v", field, err)
 		}
 	}
 	p := *e.pusher
-	p.Wave = notifications.MaxBatch + 1
+	p.BackoffMax = p.BackoffBase / 2
 	if err := p.Validate(); err == nil {
-		t.Error("a wave larger than a batch was accepted")
+		t.Error("a backoff ceiling below its base was accepted")
 	}
 	if err := (&notifications.Notifier{}).Validate(); err == nil || !strings.Contains(err.Error(), "DeviceMaxAge") {
 		t.Errorf("a Notifier without DeviceMaxAge: %v", err)
@@ -116,15 +118,15 @@ func TestDeadTokensAreDeleted(t *testing.T) {
 
 			// The first notification only: the second's job still waits.
 			jobs := e.claim()
-			var first, second []queue.Job
+			var first, second []lease.Claim
 			for _, j := range jobs {
-				if strings.HasPrefix(j.ID, noteID("CASE-1", 1)+":") {
+				if strings.HasPrefix(j.Key, noteID("CASE-1", 1)+":") {
 					first = append(first, j)
 				} else {
 					second = append(second, j)
 				}
 			}
-			e.pusher.HandleBatch(e.ctx, first)
+			e.handle(first)
 			if _, err := e.devices.Get(e.ctx, "tok-dead"); !errors.Is(err, sp.ErrNotFound) {
 				t.Errorf("dead token: %v, want it deleted", err)
 			}
@@ -143,7 +145,7 @@ func TestDeadTokensAreDeleted(t *testing.T) {
 
 			// A push already queued for the dead token is not sent.
 			calls := len(e.sender.sent())
-			e.pusher.HandleBatch(e.ctx, second)
+			e.handle(second)
 			sent := e.sender.sent()[calls:]
 			if len(sent) != 1 || sent[0].Token != "tok-live" {
 				t.Errorf("second notification went to %+v, want tok-live only", sent)
@@ -155,7 +157,7 @@ func TestDeadTokensAreDeleted(t *testing.T) {
 			// Nor is a later one queued for it.
 			e.onChange(c, move(c, entry(cases.StatusInReview, cases.SourcePoll)))
 			jobs = e.claim()
-			if len(jobs) != 1 || jobs[0].ID != jobID(noteID("CASE-1", 3), "tok-live") {
+			if len(jobs) != 1 || jobs[0].Key != jobID(noteID("CASE-1", 3), "tok-live") {
 				t.Errorf("later jobs %v, want the live device's only", jobs)
 			}
 			if d := e.depth(); d != 1 {
@@ -178,7 +180,7 @@ func TestInvalidMessageIsBuriedNotRetried(t *testing.T) {
 		t.Errorf("delivery %+v", d)
 	}
 	buried := e.buried()
-	if len(buried) != 1 || buried[0].ID != jobID(noteID("CASE-1", 1), "tok") || !strings.Contains(buried[0].LastError, "INVALID_MESSAGE") {
+	if len(buried) != 1 || buried[0].Key != jobID(noteID("CASE-1", 1), "tok") || !strings.Contains(buried[0].LastError, "INVALID_MESSAGE") {
 		t.Errorf("buried %+v", buried)
 	}
 	if _, err := e.devices.Get(e.ctx, "tok"); err != nil {
@@ -238,10 +240,10 @@ func TestTransientFailuresRetryWithBackoffThenGiveUp(t *testing.T) {
 
 			for attempt := 1; attempt <= 4; attempt++ {
 				jobs := e.claim()
-				if len(jobs) != 1 || jobs[0].Attempts != attempt {
+				if len(jobs) != 1 || jobs[0].Attempt != attempt {
 					t.Fatalf("attempt %d: claimed %+v", attempt, jobs)
 				}
-				e.pusher.HandleBatch(e.ctx, jobs)
+				e.handle(jobs)
 				if attempt < 4 {
 					if d := e.delivery(noteID("CASE-1", 1), "tok"); d.State != notifications.DeliveryRetrying {
 						t.Errorf("attempt %d: delivery %+v, want RETRYING while retried", attempt, d)
@@ -283,12 +285,14 @@ func TestRetryBackoffGrows(t *testing.T) {
 	}
 }
 
-func TestWholeBatchErrorRetriesEveryJob(t *testing.T) {
+// A send that fails whole (the connection broke) is retried: no push is
+// lost.
+func TestSendErrorRetriesThePush(t *testing.T) {
 	e := newEnv(t)
 	for i := range 3 {
 		e.register(dewi, fmt.Sprint("tok-", i), "id")
 	}
-	e.sender.batchErrors = 1
+	e.sender.batchErrors = 3 // each push's first send
 	c := newCase("CASE-1", dewi)
 	e.onChange(c, move(c, entry(cases.StatusForwarded, cases.SourceSystem)))
 	if n := e.work(); n != 3 {
@@ -302,24 +306,24 @@ func TestWholeBatchErrorRetriesEveryJob(t *testing.T) {
 	if len(jobs) != 3 {
 		t.Fatalf("claimed %d after the backoff, want 3", len(jobs))
 	}
-	e.pusher.HandleBatch(e.ctx, jobs)
+	e.handle(jobs)
 	for i := range 3 {
 		if d := e.delivery(noteID("CASE-1", 1), fmt.Sprint("tok-", i)); d.State != notifications.DeliveryDelivered || d.Attempts != 2 {
 			t.Errorf("tok-%d: %+v", i, d)
 		}
 	}
-	if e.depth() != 0 || e.sender.callCount() != 2 {
+	if e.depth() != 0 || e.sender.callCount() != 6 {
 		t.Errorf("depth %d, calls %d", e.depth(), e.sender.callCount())
 	}
 }
 
-// A sender that answers for fewer pushes than it got must not crash the
+// A sender that does not answer for a push it got must not crash the
 // worker: what it answered is settled, what it did not is retried.
 func TestShortAnswerIsRetried(t *testing.T) {
 	e := newEnv(t)
 	e.register(dewi, "tok-a", "id")
 	e.register(dewi, "tok-b", "id")
-	e.sender.short = true
+	e.sender.silent = "tok-b"
 	c := newCase("CASE-1", dewi)
 	e.onChange(c, move(c, entry(cases.StatusForwarded, cases.SourceSystem)))
 	e.work()
@@ -442,14 +446,14 @@ func TestBadPayloadIsBuried(t *testing.T) {
 		"wrong-type": []byte(`{"n":1,"t":2}`),
 	}
 	for id, p := range bad {
-		if err := e.queue.Enqueue(e.ctx, queue.Job{ID: id, Payload: p}); err != nil {
+		if err := e.queue.Enqueue(e.ctx, queue.NewJob{Kind: queue.Push, Key: id, Payload: p}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e.work()
 	var ids []string
 	for _, j := range e.buried() {
-		ids = append(ids, j.ID)
+		ids = append(ids, j.Key)
 	}
 	slices.Sort(ids)
 	if want := slices.Sorted(maps.Keys(bad)); !slices.Equal(ids, want) {
@@ -460,9 +464,9 @@ func TestBadPayloadIsBuried(t *testing.T) {
 	}
 }
 
-// A big batch is claimed and sent a wave of 50 at a time, so no claim
-// waits for its turn long enough to lapse.
-func TestBigBatchIsSentInWaves(t *testing.T) {
+// Many devices, worked by the queue's runner many at once: each gets its
+// push exactly once, each in a request of its own.
+func TestManyDevicesEachGetOnePush(t *testing.T) {
 	e := newEnv(t)
 	const devices = 2*notifications.MaxBatch + 101
 	for i := range devices {
@@ -470,25 +474,35 @@ func TestBigBatchIsSentInWaves(t *testing.T) {
 	}
 	c := newCase("CASE-1", dewi)
 	e.onChange(c, move(c, entry(cases.StatusForwarded, cases.SourceSystem)))
-	if n := e.work(); n != devices {
-		t.Fatalf("claimed %d", n)
+	if d := e.depth(); d != devices {
+		t.Fatalf("%d push jobs, want %d", d, devices)
 	}
-	total := 0
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error)
+	go func() {
+		done <- e.queue.Run(ctx, queue.Worker{Kind: queue.Push, Concurrency: 50, Handle: e.pusher.Handle})
+	}()
+	testkit.WaitFor(t, "every push job to finish", func() bool { return e.depth() == 0 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
 	for _, call := range e.sender.calls {
-		if len(call) > 50 {
-			t.Errorf("a wave of %d pushes, want at most 50", len(call))
+		if len(call) != 1 {
+			t.Errorf("a Send of %d pushes, want 1", len(call))
 		}
-		total += len(call)
+		for _, p := range call {
+			seen[p.Token]++
+		}
 	}
-	if total != devices || len(e.sender.calls) != (devices+49)/50 {
-		t.Errorf("%d pushes in %d waves, want %d in %d", total, len(e.sender.calls), devices, (devices+49)/50)
+	if len(seen) != devices {
+		t.Errorf("%d distinct tokens sent, want %d", len(seen), devices)
 	}
-	seen := map[string]bool{}
-	for _, p := range e.sender.sent() {
-		seen[p.Token] = true
-	}
-	if len(seen) != devices || e.depth() != 0 {
-		t.Errorf("%d distinct tokens sent, depth %d", len(seen), e.depth())
+	for tok, n := range seen {
+		if n != 1 {
+			t.Errorf("%s got %d pushes, want 1", tok, n)
+		}
 	}
 }
 
@@ -565,17 +579,17 @@ func TestTwoWorkersWithTwoCopiesSendOnce(t *testing.T) {
 	ch := move(c, entry(cases.StatusForwarded, cases.SourceSystem))
 	e.onChange(c, ch)
 	e.onChange(c, ch) // redelivered: a second copy of the push job
-	a, err := e.pusher.Queue.Claim(e.ctx, "worker-a", 1)
+	a, err := e.queue.Claim(e.ctx, queue.Push, "worker-a", 1)
 	if err != nil || len(a) != 1 {
 		t.Fatalf("worker a claimed %v, %v", a, err)
 	}
-	b, err := e.pusher.Queue.Claim(e.ctx, "worker-b", 1)
+	b, err := e.queue.Claim(e.ctx, queue.Push, "worker-b", 1)
 	if err != nil || len(b) != 1 {
 		t.Fatalf("worker b claimed %v, %v", b, err)
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { e.pusher.HandleBatch(e.ctx, a) })
-	wg.Go(func() { e.pusher.HandleBatch(e.ctx, b) })
+	wg.Go(func() { e.handle(a) })
+	wg.Go(func() { e.handle(b) })
 	wg.Wait()
 	if n := e.sender.callCount(); n != 1 {
 		t.Errorf("the push was sent %d times by two workers, want once", n)

@@ -64,7 +64,7 @@ func newClient(t *testing.T, r *resolvers.Resolver) *client.Client {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.Casework = cases.NewService(memory.NewCaseStore(time.Now, time.Minute), cat, nil, time.Now, nil)
+		r.Casework = cases.NewService(memory.NewCaseStore(memory.NewQueue(time.Minute, time.Now)), cat, nil, time.Now, nil)
 	}
 	h := server.NewServer(server.Deps{
 		Schema:     exec.NewExecutableSchema(exec.Config{Resolvers: r}),
@@ -301,7 +301,7 @@ func caseOf(t *testing.T, store cases.Store, citizen sp.NIK, st cases.Status) st
 // No such case, or another citizen's: the case is null (the schema's
 // "there is none"); a subscription to it is NOT_FOUND.
 func TestCaseNotFound(t *testing.T) {
-	store := memory.NewCaseStore(time.Now, time.Minute)
+	store := memory.NewCaseStore(memory.NewQueue(time.Minute, time.Now))
 	cat, err := catalog.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -368,7 +368,7 @@ const cancel = `mutation($id: ID!) { cancelCase(id: $id) { case { status } userE
 // Refusals the citizen can act on are userErrors on the input, in their
 // language; nothing changes.
 func TestCancelRefusals(t *testing.T) {
-	store := memory.NewCaseStore(time.Now, time.Minute)
+	store := memory.NewCaseStore(memory.NewQueue(time.Minute, time.Now))
 	cat, err := catalog.Load()
 	if err != nil {
 		t.Fatal(err)

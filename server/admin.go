@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"net"
@@ -12,12 +13,11 @@ import (
 	"github.com/satupintu/satupintu/queue"
 )
 
-// Admin is what operators reach at /admin: the dead letters of each work
-// queue (the parked forwards are the "outbox"), listed and replayed by
+// Admin is what operators reach at /admin: the parked jobs of each kind
+// (the parked forwards are the "outbox"), listed and replayed by
 // `satupintu outbox`.
 type Admin struct {
-	// Queues by name: forwards, changes, pushes, polls.
-	Queues map[string]queue.Queue
+	Jobs queue.Admin
 }
 
 // requireAdmin checks the operator token. With no token configured (dev
@@ -50,34 +50,43 @@ func fromLoopback(r *http.Request) bool {
 	return err == nil && ip != nil && ip.IsLoopback()
 }
 
-// ParkedJob is one parked forward as GET /admin/outbox lists it.
+// ParkedJob is one parked job as GET /admin/outbox lists it.
 type ParkedJob struct {
-	ID         string    `json:"id"`
+	ID string `json:"id"`
+	// Key is what the job is about: a case id (replay takes it too).
+	Key string `json:"key"`
+	// Kind is the job's kind (forward, change, push, poll), or cancel for
+	// a forward that is a cancellation notice.
 	Kind       string    `json:"kind"`
 	Attempts   int       `json:"attempts"`
 	EnqueuedAt time.Time `json:"enqueuedAt"`
 	LastError  string    `json:"lastError"`
 }
 
-// queueOf finds the queue a request names: {queue} in the path, forwards
-// for the /admin/outbox aliases.
-func queueOf(a *Admin, w http.ResponseWriter, r *http.Request) (queue.Queue, bool) {
+// kindOf finds the kind of jobs a request names: {queue} in the path
+// (forwards, changes, pushes, polls), forwards for the /admin/outbox
+// aliases.
+func kindOf(a *Admin, w http.ResponseWriter, r *http.Request) (queue.Kind, bool) {
+	if a.Jobs == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no job queue here"})
+		return "", false
+	}
 	name := r.PathValue("queue")
 	if name == "" {
-		name = "forwards"
+		name = queue.Forward.Queue()
 	}
-	q, ok := a.Queues[name]
+	k, ok := queue.KindOfQueue(name)
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no queue " + name + " (forwards, changes, pushes, polls)"})
 	}
-	return q, ok
+	return k, ok
 }
 
 // handleOutboxList is GET /admin/queues/{queue}/dead?limit=N (and
 // /admin/outbox for the forwards): the dead-lettered jobs, oldest first.
 func handleOutboxList(a *Admin) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q, ok := queueOf(a, w, r)
+		kind, ok := kindOf(a, w, r)
 		if !ok {
 			return
 		}
@@ -90,33 +99,37 @@ func handleOutboxList(a *Admin) http.Handler {
 			}
 			limit = n
 		}
-		jobs, err := q.Buried(r.Context(), limit)
+		jobs, err := a.Jobs.Parked(r.Context(), kind, limit)
 		if err != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the outbox cannot be read: " + err.Error()})
 			return
 		}
 		out := make([]ParkedJob, 0, len(jobs))
 		for _, j := range jobs {
-			kind := "forward"
-			if string(j.Payload) != "" {
-				kind = string(j.Payload)
+			k := string(j.Kind)
+			if j.Kind == queue.Forward && string(j.Payload) == "cancel" {
+				k = "cancel"
 			}
-			out = append(out, ParkedJob{ID: j.ID, Kind: kind, Attempts: j.Attempts, EnqueuedAt: j.EnqueuedAt, LastError: j.LastError})
+			out = append(out, ParkedJob{ID: j.ID, Key: j.Key, Kind: k, Attempts: j.Attempt, EnqueuedAt: j.EnqueuedAt, LastError: j.LastError})
 		}
 		writeJSON(w, http.StatusOK, out)
 	})
 }
 
 // handleOutboxReplay is POST /admin/queues/{queue}/dead/{id}/replay (and
-// /admin/outbox/{id}/replay): the job goes back to its queue, due now.
+// /admin/outbox/{id}/replay): the parked job runs again, afresh. {id} is a
+// job's id, or a key (a case id): then every parked job of that key.
 func handleOutboxReplay(a *Admin) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q, ok := queueOf(a, w, r)
+		kind, ok := kindOf(a, w, r)
 		if !ok {
 			return
 		}
 		id := r.PathValue("id")
-		err := q.Revive(r.Context(), id)
+		err := a.Jobs.Replay(r.Context(), kind, id)
+		if errors.Is(err, sp.ErrNotFound) {
+			err = replayKey(r.Context(), a.Jobs, kind, id)
+		}
 		switch {
 		case errors.Is(err, sp.ErrNotFound):
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no parked job " + id})
@@ -126,4 +139,27 @@ func handleOutboxReplay(a *Admin) http.Handler {
 			writeJSON(w, http.StatusOK, map[string]string{"replayed": id})
 		}
 	})
+}
+
+// replayKey replays every parked job of kind whose key is key;
+// sp.ErrNotFound when there is none.
+func replayKey(ctx context.Context, jobs queue.Admin, kind queue.Kind, key string) error {
+	parked, err := jobs.Parked(ctx, kind, 10_000)
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, j := range parked {
+		if j.Key != key {
+			continue
+		}
+		found = true
+		if err := jobs.Replay(ctx, kind, j.ID); err != nil && !errors.Is(err, sp.ErrNotFound) {
+			return err
+		}
+	}
+	if !found {
+		return sp.ErrNotFound
+	}
+	return nil
 }

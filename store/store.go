@@ -34,8 +34,14 @@ type Config struct {
 	// CitizenKeySecret names citizens in Redis keys and channels by an
 	// HMAC of their NIK; every instance must share it (at least 16 bytes).
 	CitizenKeySecret []byte
-	// QueueVisibility is how long a claimed job stays claimed.
+	// Instance names this process to the job queue (the Redis consumer).
+	Instance string
+	// QueueVisibility is how long a claimed job stays claimed unless its
+	// runner, alive, extends the claim.
 	QueueVisibility time.Duration
+	// QueueIdle is how long an idle job runner waits before looking for
+	// due jobs again (doubling while idle, up to four times).
+	QueueIdle time.Duration
 	// CacheMaxEntries bounds the agency read cache.
 	CacheMaxEntries int
 	// APQMaxEntries bounds the automatic persisted queries.
@@ -51,8 +57,11 @@ type Config struct {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if c.QueueVisibility < time.Millisecond {
-		bad("store: queue visibility must be at least 1ms, got %s", c.QueueVisibility)
+	if c.QueueVisibility < time.Millisecond || c.QueueIdle <= 0 {
+		bad("store: queue visibility must be at least 1ms and the idle pause positive, got %s and %s", c.QueueVisibility, c.QueueIdle)
+	}
+	if c.Instance == "" {
+		bad("store: the instance name is required")
 	}
 	if c.RedisURL == "" {
 		for _, n := range []struct {
@@ -75,12 +84,11 @@ type Stores struct {
 	Engine     string // "memory" or "redis"
 	Cache      agency.Cache
 	Cases      cases.Store
-	Polls      queue.Queue
+	Jobs       queue.Queue // forwards, changes, pushes and polls; Cases enqueues into it
 	Broker     cases.Broker
 	Devices    notifications.Devices
 	Inbox      notifications.Inbox
 	Deliveries notifications.Deliveries
-	Pushes     queue.Queue
 	Limiter    ratelimit.Limiter
 	APQ        graphql.Cache[string]
 	Replays    signature.ReplayGuard
@@ -103,7 +111,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Stores, error) {
 		return nil, err
 	}
 	if cfg.RedisURL == "" {
-		return openMemory(cfg), nil
+		return openMemory(cfg, log), nil
 	}
 	rc, err := storeredis.Connect(ctx, cfg.RedisURL, storeredis.ConnectOptions{})
 	if err != nil {
@@ -117,18 +125,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Stores, error) {
 	return s, nil
 }
 
-func openMemory(cfg Config) *Stores {
-	vis := cfg.QueueVisibility
+func openMemory(cfg Config, log *slog.Logger) *Stores {
+	jobs := memory.NewQueue(cfg.QueueVisibility, time.Now).WithRunner(cfg.QueueIdle, log.With("component", "jobs"))
 	return &Stores{
 		Engine:     "memory",
 		Cache:      memory.NewCache(cfg.CacheMaxEntries),
-		Cases:      memory.NewCaseStore(time.Now, vis),
-		Polls:      memory.NewQueue(vis, time.Now),
+		Cases:      memory.NewCaseStore(jobs),
+		Jobs:       jobs,
 		Broker:     memory.NewBroker(),
 		Devices:    memory.NewDevices(),
 		Inbox:      memory.NewInbox(),
 		Deliveries: memory.NewDeliveries(),
-		Pushes:     memory.NewQueue(vis, time.Now),
 		Limiter:    memory.NewLimiter(cfg.LimiterMaxKeys),
 		APQ:        memory.NewAPQCache(cfg.APQMaxEntries),
 		Replays:    memory.NewReplayGuard(cfg.ReplayMaxEntries),
@@ -136,7 +143,7 @@ func openMemory(cfg Config) *Stores {
 }
 
 func openRedis(rc goredis.UniversalClient, cfg Config, log *slog.Logger) (*Stores, error) {
-	prefix, secret, vis := cfg.Prefix, cfg.CitizenKeySecret, cfg.QueueVisibility
+	prefix, secret := cfg.Prefix, cfg.CitizenKeySecret
 	s := &Stores{
 		Engine:  "redis",
 		Cache:   storeredis.NewCache(rc, prefix),
@@ -145,12 +152,14 @@ func openRedis(rc goredis.UniversalClient, cfg Config, log *slog.Logger) (*Store
 		Replays: storeredis.NewReplayGuard(rc, prefix),
 		Ready:   []Check{{Name: "redis", Check: func(ctx context.Context) error { return rc.Ping(ctx).Err() }}},
 	}
-	var err error
-	if s.Cases, err = storeredis.NewCaseStore(rc, prefix, secret, vis); err != nil {
-		return nil, fmt.Errorf("case store: %w", err)
+	jobs, err := storeredis.NewQueue(rc, prefix, storeredis.QueueOptions{Consumer: cfg.Instance,
+		Visibility: cfg.QueueVisibility, Idle: cfg.QueueIdle, Log: log.With("component", "jobs")})
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	if s.Polls, err = storeredis.NewQueue(rc, prefix, "polls", vis); err != nil {
-		return nil, fmt.Errorf("poll queue: %w", err)
+	s.Jobs = jobs
+	if s.Cases, err = storeredis.NewCaseStore(rc, prefix, secret, jobs); err != nil {
+		return nil, fmt.Errorf("case store: %w", err)
 	}
 	broker, err := storeredis.NewBroker(rc, prefix, secret)
 	if err != nil {
@@ -165,9 +174,6 @@ func openRedis(rc goredis.UniversalClient, cfg Config, log *slog.Logger) (*Store
 	}
 	if s.Deliveries, err = storeredis.NewDeliveries(rc, prefix, secret); err != nil {
 		return nil, fmt.Errorf("push deliveries: %w", err)
-	}
-	if s.Pushes, err = storeredis.NewQueue(rc, prefix, "pushes", vis); err != nil {
-		return nil, fmt.Errorf("push queue: %w", err)
 	}
 	// The broker's subscriptions end before the client closes under them.
 	s.closers = []func() error{broker.Close, rc.Close}

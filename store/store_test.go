@@ -21,7 +21,9 @@ func config() store.Config {
 	return store.Config{
 		Prefix:           "satupintu-store-test:",
 		CitizenKeySecret: []byte("0123456789abcdef0123456789abcdef"),
+		Instance:         "test",
 		QueueVisibility:  30 * time.Second,
+		QueueIdle:        20 * time.Millisecond,
 		CacheMaxEntries:  10,
 		APQMaxEntries:    10,
 		LimiterMaxKeys:   10,
@@ -57,17 +59,20 @@ func TestOpen(t *testing.T) {
 			if s.Engine != engine {
 				t.Errorf("Engine = %q, want %q", s.Engine, engine)
 			}
-			if s.Cache == nil || s.Cases == nil || s.Polls == nil || s.Broker == nil || s.Devices == nil || s.Inbox == nil ||
-				s.Deliveries == nil || s.Pushes == nil || s.Limiter == nil || s.APQ == nil || s.Replays == nil {
+			if s.Cache == nil || s.Cases == nil || s.Jobs == nil || s.Broker == nil || s.Devices == nil || s.Inbox == nil ||
+				s.Deliveries == nil || s.Limiter == nil || s.APQ == nil || s.Replays == nil {
 				t.Fatalf("a port is missing: %+v", s)
 			}
 			ctx := context.Background()
-			// The two queues are distinct.
-			if err := s.Polls.Enqueue(ctx, queue.Job{ID: "poll-1"}); err != nil {
+			// The kinds of jobs are kept apart.
+			if err := s.Jobs.Enqueue(ctx, queue.NewJob{Kind: queue.Poll, Key: "poll-1"}); err != nil {
 				t.Fatal(err)
 			}
-			if jobs, err := s.Pushes.Claim(ctx, "t", 10); err != nil || len(jobs) != 0 {
-				t.Errorf("pushes claimed %v, %v; want nothing: the poll went to another queue", jobs, err)
+			if n, err := s.Jobs.Depth(ctx, queue.Push); err != nil || n != 0 {
+				t.Errorf("pushes pending %d, %v; want none: the poll is a job of another kind", n, err)
+			}
+			if n, err := s.Jobs.Depth(ctx, queue.Poll); err != nil || n != 1 {
+				t.Errorf("polls pending %d, %v; want the one enqueued", n, err)
 			}
 			if first, err := s.Replays.First(ctx, "sig:1", time.Minute); err != nil || !first {
 				t.Errorf("replay guard: %v, %v", first, err)

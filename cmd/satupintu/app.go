@@ -24,7 +24,6 @@ import (
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/policy"
-	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/server"
 	"github.com/satupintu/satupintu/sim"
@@ -107,9 +106,9 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	pushMetrics := notifications.NewMetrics(reg, a.stores.Pushes)
+	pushMetrics := notifications.NewMetrics(reg, a.stores.Jobs)
 	if a.cfg.Workers {
-		if err := a.startWorkers(caseAPIs, cat, sender, pushMetrics); err != nil {
+		if err := a.startWorkers(ctx, caseAPIs, cat, sender, pushMetrics); err != nil {
 			return nil, err
 		}
 	}
@@ -133,9 +132,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 			// With Redis, a replay seen by any instance is refused by every instance.
 			Verifier: signature.NewVerifier(time.Now, a.stores.Replays),
 		},
-		Admin: &server.Admin{Queues: map[string]queue.Queue{
-			"forwards": a.stores.Cases.Forwards(), "changes": a.stores.Cases.Changes(), "pushes": a.stores.Pushes, "polls": a.stores.Polls,
-		}},
+		Admin:      &server.Admin{Jobs: a.stores.Jobs},
 		AdminToken: a.cfg.AdminToken,
 		Metrics:    reg,
 		Ready:      append(readiness(a.stores.Ready), server.ReadinessCheck{Name: "identity-provider keys", Check: verifier.Ready}),

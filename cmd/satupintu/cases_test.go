@@ -431,7 +431,9 @@ func TestCasesArePrivate(t *testing.T) {
 }
 
 func TestOutboxParksAndReplays(t *testing.T) {
-	ta := startApp(t, withEnv(map[string]string{"SATUPINTU_FORWARD_GIVE_UP_AFTER": "150ms"}))
+	// The outbox is under test, not the breaker: one opened by the failing
+	// attempts would refuse the replay for its open period.
+	ta := startApp(t, withEnv(map[string]string{"SATUPINTU_FORWARD_GIVE_UP_AFTER": "150ms", "SATUPINTU_POLICE_BREAKER_FAILURES": "1000"}))
 	tok := ta.token(seed.NIKDewi)
 	ta.fault(`{"agency":"police","down":true}`)
 	id := ta.submitOK(tok, "skck-application", "dewi-skck-parked", skck)

@@ -165,7 +165,7 @@ func defaultConfig() Config {
 		PushTTL:            72 * time.Hour,
 		PushMaxAttempts:    8,
 		PushBackoff:        [2]time.Duration{time.Second, 32 * time.Second},
-		PushConcurrency:    4,
+		PushConcurrency:    200,
 		ForwardConcurrency: 16,
 		Workers:            true,
 		PushSendLease:      30 * time.Second,
@@ -339,13 +339,20 @@ func (c Config) storeConfig() store.Config {
 		Prefix:   c.RedisPrefix,
 		// Every instance derives the same secret from the shared cache key.
 		CitizenKeySecret: derive(c.CacheKey, "redis citizen keys"),
+		Instance:         c.Instance,
 		QueueVisibility:  c.QueueVisibility,
+		QueueIdle:        queueIdle,
 		CacheMaxEntries:  c.CacheMaxEntries,
 		APQMaxEntries:    c.Limits.QueryCacheSize,
 		LimiterMaxKeys:   c.LimiterMaxKeys,
 		ReplayMaxEntries: c.ReplayMaxEntries,
 	}
 }
+
+// queueIdle is how long an idle job runner waits before it looks for due
+// jobs again (doubling while idle, up to four times): the latency a job
+// may wait at most when the queue was empty.
+const queueIdle = 20 * time.Millisecond
 
 // derive is a key for one purpose, derived from key.
 func derive(key []byte, label string) []byte {

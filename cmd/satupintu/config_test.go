@@ -49,7 +49,7 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		FCMTimeout:      10 * time.Second,
 		DeviceMaxAge:    60 * 24 * time.Hour,
 		PushTTL:         72 * time.Hour, PushMaxAttempts: 8, PushBackoff: [2]time.Duration{time.Second, 32 * time.Second},
-		PushConcurrency: 4, ForwardConcurrency: 16, Workers: true, PushSendLease: 30 * time.Second,
+		PushConcurrency: 200, ForwardConcurrency: 16, Workers: true, PushSendLease: 30 * time.Second,
 		RedisPrefix: "satupintu:", CacheMaxEntries: 100_000, CacheTimeout: 100 * time.Millisecond, LimiterMaxKeys: 100_000, ReplayMaxEntries: 1 << 20,
 	}
 	if got := defaultConfig(); !reflect.DeepEqual(got, want) {

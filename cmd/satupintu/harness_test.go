@@ -62,21 +62,19 @@ func startApp(t *testing.T, env map[string]string) *testApp {
 // know that no duplicate is still on its way.
 func (ta *testApp) waitQuiet() {
 	ta.t.Helper()
-	waitDrained(ta.t, testkit.Timeout, map[string]queue.Queue{
-		"forwards": ta.app.stores.Cases.Forwards(), "changes": ta.app.stores.Cases.Changes(), "pushes": ta.app.stores.Pushes,
-	})
+	waitDrained(ta.t, testkit.Timeout, ta.app.stores.Jobs)
 }
 
-// waitDrained waits until every queue holds no job, waiting or in flight,
-// whichever instance enqueued or claimed it. (The poll queue is never
-// drained: a polled case is looked at again and again.)
-func waitDrained(t testing.TB, within time.Duration, queues map[string]queue.Queue) {
+// waitDrained waits until no forward, change or push job is pending,
+// waiting or in flight, whichever instance enqueued or runs it. (Polls
+// never drain: a polled agency's sweep comes back again and again.)
+func waitDrained(t testing.TB, within time.Duration, jobs queue.Admin) {
 	t.Helper()
 	testkit.WaitWithin(t, within, "the work queues to drain", func() bool {
-		for name, q := range queues {
-			n, err := q.Depth(context.Background())
+		for _, kind := range []queue.Kind{queue.Forward, queue.Change, queue.Push} {
+			n, err := jobs.Depth(context.Background(), kind)
 			if err != nil {
-				t.Fatalf("depth of the %s queue: %v", name, err)
+				t.Fatalf("depth of the %s queue: %v", kind.Queue(), err)
 			}
 			if n > 0 {
 				return false

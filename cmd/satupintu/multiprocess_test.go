@@ -108,24 +108,20 @@ func startProcess(t *testing.T, name, bin string, env map[string]string) *proces
 	return p
 }
 
-// redisQueues are the forward, change and push queues of the instances
-// sharing prefix on the Redis at url.
-func redisQueues(t *testing.T, url, prefix string) map[string]queue.Queue {
+// redisJobs are the jobs of the instances sharing prefix on the Redis at
+// url.
+func redisJobs(t *testing.T, url, prefix string) queue.Admin {
 	t.Helper()
 	rc, err := storeredis.Connect(context.Background(), url, storeredis.ConnectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rc.Close() })
-	qs := map[string]queue.Queue{}
-	for _, name := range []string{"forwards", "changes", "pushes"} {
-		q, err := storeredis.NewQueue(rc, prefix, name, time.Minute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		qs[name] = q
+	q, err := storeredis.NewQueue(rc, prefix, storeredis.QueueOptions{Visibility: time.Minute})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return qs
+	return q
 }
 
 func tail(s string, n int) string {
@@ -328,7 +324,7 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 		return len(seen) >= want
 	})
 	if arrived {
-		waitDrained(t, 3*time.Minute, redisQueues(t, redisURL, prefix))
+		waitDrained(t, 3*time.Minute, redisJobs(t, redisURL, prefix))
 		getJSON(t, simProc.url+"/sim/intake", &in)
 		readPushes()
 	}

@@ -74,9 +74,9 @@ func runOutbox(ctx context.Context, args []string, getenv func(string) string, s
 			return nil
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tKIND\tATTEMPTS\tENQUEUED\tLAST ERROR")
+		fmt.Fprintln(tw, "ID\tKEY\tKIND\tATTEMPTS\tENQUEUED\tLAST ERROR")
 		for _, j := range jobs {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", j.ID, j.Kind, j.Attempts, j.EnqueuedAt.Format(time.RFC3339), j.LastError)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.Key, j.Kind, j.Attempts, j.EnqueuedAt.Format(time.RFC3339), j.LastError)
 		}
 		return tw.Flush()
 	case cmd == "list":
@@ -94,8 +94,12 @@ func runOutbox(ctx context.Context, args []string, getenv func(string) string, s
 				return nil
 			}
 			for _, j := range jobs {
-				ids = append(ids, j.ID)
+				if err := c.replay(ctx, j.ID); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "replayed %s (job %s)\n", j.Key, j.ID)
 			}
+			return nil
 		}
 		for _, id := range ids {
 			if err := c.replay(ctx, id); err != nil {

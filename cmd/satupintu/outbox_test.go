@@ -25,7 +25,8 @@ func deadAddr(t *testing.T) string {
 // flags wherever they stand, refuses what it does not understand, and
 // takes "nothing parked" for the answer it is.
 func TestOutboxCommandLine(t *testing.T) {
-	ta := startApp(t, withEnv(map[string]string{"SATUPINTU_FORWARD_GIVE_UP_AFTER": "150ms"}))
+	// A breaker that never opens: the parked forward is replayed at once.
+	ta := startApp(t, withEnv(map[string]string{"SATUPINTU_FORWARD_GIVE_UP_AFTER": "150ms", "SATUPINTU_POLICE_BREAKER_FAILURES": "1000"}))
 	_, port, err := net.SplitHostPort(strings.TrimPrefix(ta.url, "http://"))
 	if err != nil {
 		t.Fatal(err)

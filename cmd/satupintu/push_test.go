@@ -12,6 +12,7 @@ import (
 
 	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/queue"
 	simfcm "github.com/satupintu/satupintu/sim/fcm"
 	"github.com/satupintu/satupintu/sim/seed"
 	storeredis "github.com/satupintu/satupintu/store/redis"
@@ -46,13 +47,13 @@ func (ta *testApp) pushes() []simfcm.Listed {
 // buriedPushes counts the dead-lettered push jobs to token.
 func (ta *testApp) buriedPushes(token string) int {
 	ta.t.Helper()
-	jobs, err := ta.app.stores.Pushes.Buried(context.Background(), 1000)
+	jobs, err := ta.app.stores.Jobs.Parked(context.Background(), queue.Push, 1000)
 	if err != nil {
 		ta.t.Fatalf("listing the dead-lettered pushes: %v", err)
 	}
 	n := 0
 	for _, j := range jobs {
-		if strings.HasSuffix(j.ID, ":"+notifications.TokenKey(token)) {
+		if strings.HasSuffix(j.Key, ":"+notifications.TokenKey(token)) {
 			n++
 		}
 	}
@@ -293,7 +294,7 @@ func TestPushDeliveredOnceAfterAWorkerDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	pushes, err := storeredis.NewQueue(rc, env["SATUPINTU_REDIS_PREFIX"], "pushes", time.Minute)
+	jobs, err := storeredis.NewQueue(rc, env["SATUPINTU_REDIS_PREFIX"], storeredis.QueueOptions{Visibility: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,11 +302,11 @@ func TestPushDeliveredOnceAfterAWorkerDies(t *testing.T) {
 	// worker keeps claiming until both are in its hands.
 	claimed := 0
 	testkit.WaitFor(t, "the doomed worker to claim both pushes", func() bool {
-		jobs, err := pushes.Claim(context.Background(), "doomed-instance", 10)
+		claims, err := jobs.Claim(context.Background(), queue.Push, "doomed-instance", 10)
 		if err != nil {
 			t.Fatalf("the doomed worker could not claim: %v", err)
 		}
-		claimed += len(jobs)
+		claimed += len(claims)
 		return claimed >= 2
 	})
 	if claimed != 2 {

@@ -105,7 +105,7 @@ func variables() []variable {
 			set: positive(func(c *Config) *time.Duration { return &c.ForwardBackoff[1] })},
 		{name: "SATUPINTU_POLL_INTERVAL", def: "30s (2s in dev)", help: "how often an open case of a polled agency is polled",
 			set: positive(func(c *Config) *time.Duration { return &c.PollInterval })},
-		{name: "SATUPINTU_QUEUE_VISIBILITY", def: "30s", help: "a claimed job not finished within this (its instance died) is taken up by another",
+		{name: "SATUPINTU_QUEUE_VISIBILITY", def: "30s", help: "a job whose instance stopped renewing its claim (it died) is taken up by another after this",
 			set: atLeast(time.Millisecond, func(c *Config) *time.Duration { return &c.QueueVisibility })},
 		{name: "SATUPINTU_ADMIN_TOKEN", def: "none: loopback only (dev)", required: true, secret: true, help: "bearer token of the operator endpoints (/admin/outbox) and of `satupintu outbox`",
 			set: func(c *Config, v string) error { c.AdminToken = v; return nil }},
@@ -170,11 +170,11 @@ func variables() []variable {
 				c.ForwardConcurrency = n
 				return nil
 			}},
-		{name: "SATUPINTU_PUSH_CONCURRENCY", def: "4", help: "push batches (up to 500 each) sent at once per instance; 0: this instance sends none (others do)",
+		{name: "SATUPINTU_PUSH_CONCURRENCY", def: "200", help: "pushes sent at once per instance (one FCM request each); 0: this instance sends none (others do)",
 			set: func(c *Config, v string) error {
 				n, err := strconv.Atoi(v)
-				if err != nil || n < 0 || n > 256 {
-					return fmt.Errorf("must be a whole number from 0 to 256")
+				if err != nil || n < 0 || n > 10000 {
+					return fmt.Errorf("must be a whole number from 0 to 10000")
 				}
 				c.PushConcurrency = n
 				return nil

@@ -1,57 +1,65 @@
 package main
 
 import (
+	"context"
 	"errors"
-	"time"
+	"fmt"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/notifications"
-	"github.com/satupintu/satupintu/notifications/fcm"
 	"github.com/satupintu/satupintu/queue"
 )
 
+// changeConcurrency is how many case changes are dispatched at once per
+// instance (each publishes, fills the inbox and enqueues pushes: store work
+// only, no agency call).
+const changeConcurrency = 16
+
 // startWorkers runs the forwarder, the dispatcher, the poller and the
-// pusher until stop. Each is given every setting from the configuration
-// and checks it has them before anything runs.
-func (a *app) startWorkers(apis map[sp.Agency]cases.Agency, cat *catalog.Catalog, sender notifications.Sender, pm *notifications.Metrics) error {
+// pusher on the job queue until stop. Each is given every setting from the
+// configuration and checks it has them before anything runs.
+func (a *app) startWorkers(ctx context.Context, apis map[sp.Agency]cases.Agency, cat *catalog.Catalog, sender notifications.Sender, pm *notifications.Metrics) error {
 	log := a.log.With("component", "cases")
 	st := a.stores
 	fwd := &cases.Forwarder{
-		Store: st.Cases, Agencies: apis, Polls: st.Polls, Polled: a.cfg.Polled,
+		Store: st.Cases, Agencies: apis, Jobs: st.Jobs,
 		GiveUpAfter: a.cfg.ForwardGiveUp, BackoffBase: a.cfg.ForwardBackoff[0], BackoffMax: a.cfg.ForwardBackoff[1],
 		Log: log,
 	}
-	notifier := &notifications.Notifier{Inbox: st.Inbox, Devices: st.Devices, Pushes: st.Pushes, Catalog: cat,
+	notifier := &notifications.Notifier{Inbox: st.Inbox, Devices: st.Devices, Jobs: st.Jobs, Catalog: cat,
 		DeviceMaxAge: a.cfg.DeviceMaxAge, Log: a.log.With("component", "notifications")}
-	disp := &cases.Dispatcher{Store: st.Cases, Broker: st.Broker, Handlers: []cases.ChangeHandler{notifier.OnChange}, Log: log}
-	pusher := &notifications.Pusher{Queue: st.Pushes, Devices: st.Devices, Inbox: st.Inbox, Deliveries: st.Deliveries,
+	disp := &cases.Dispatcher{Store: st.Cases, Broker: st.Broker, Jobs: st.Jobs, Handlers: []cases.ChangeHandler{notifier.OnChange}, Log: log}
+	pusher := &notifications.Pusher{Devices: st.Devices, Inbox: st.Inbox, Deliveries: st.Deliveries,
 		Sender: sender, TTL: a.cfg.PushTTL, MaxAttempts: a.cfg.PushMaxAttempts, SendLease: a.cfg.PushSendLease,
-		Wave: fcm.Concurrency, BackoffBase: a.cfg.PushBackoff[0], BackoffMax: a.cfg.PushBackoff[1], Metrics: pm,
+		BackoffBase: a.cfg.PushBackoff[0], BackoffMax: a.cfg.PushBackoff[1], Metrics: pm,
 		Log: a.log.With("component", "push")}
-	poll := &cases.Poller{Service: a.casework, Store: st.Cases, Queue: st.Polls, Agencies: apis,
+	poll := &cases.Poller{Service: a.casework, Store: st.Cases, Agencies: apis, Polled: a.cfg.Polled,
 		Every: a.cfg.PollInterval, Log: log}
-	// How each queue is worked: forwards as many at once as configured,
-	// changes in order per case, polls a request's worth at a time.
-	workers := []*queue.Worker{
-		{Queue: st.Cases.Forwards(), Consumer: a.cfg.Instance, Batch: a.cfg.ForwardConcurrency, Concurrency: a.cfg.ForwardConcurrency, Idle: 50 * time.Millisecond, Handle: fwd.Handle, Log: log},
-		{Queue: st.Cases.Changes(), Consumer: a.cfg.Instance, Batch: 32, Concurrency: 16, Idle: 20 * time.Millisecond, Handle: disp.Handle, Ordered: true, Log: log},
-		{Queue: st.Polls, Consumer: a.cfg.Instance, Batch: cases.MaxPollBatch, Concurrency: 1, Idle: 200 * time.Millisecond, HandleBatch: poll.HandleBatch, Log: log},
+	sweeps := poll.Sweeps()
+	// How each kind is worked here: forwards as many at once as configured,
+	// changes in order per case, one sweep of each polled agency at a time.
+	workers := []queue.Worker{
+		{Kind: queue.Forward, Handle: fwd.Handle, Concurrency: a.cfg.ForwardConcurrency},
+		{Kind: queue.Change, Handle: disp.Handle, Concurrency: changeConcurrency, Ordered: true},
+		{Kind: queue.Poll, Handle: poll.Handle, Concurrency: max(1, len(sweeps))},
 	}
 	if a.cfg.PushConcurrency > 0 {
-		workers = append(workers, &queue.Worker{Queue: st.Pushes, Consumer: a.cfg.Instance, Batch: notifications.MaxBatch, Concurrency: a.cfg.PushConcurrency,
-			Idle: 20 * time.Millisecond, HandleBatch: pusher.HandleBatch, Log: log})
+		workers = append(workers, queue.Worker{Kind: queue.Push, Handle: pusher.Handle, Concurrency: a.cfg.PushConcurrency})
 	}
-	errs := []error{fwd.Validate(), notifier.Validate(), pusher.Validate(), poll.Validate()}
-	for _, w := range workers {
-		errs = append(errs, w.Validate())
-	}
+	errs := []error{fwd.Validate(), disp.Validate(), notifier.Validate(), pusher.Validate(), poll.Validate(), queue.ValidateWorkers(workers)}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	for _, w := range workers {
-		a.workers.Go(func() { w.Run(a.workCtx) })
+	// The sweeps are unique: every instance enqueues them, one runs.
+	if err := st.Jobs.Enqueue(ctx, sweeps...); err != nil {
+		return fmt.Errorf("scheduling the poll sweeps: %w", err)
 	}
+	a.workers.Go(func() {
+		if err := st.Jobs.Run(a.workCtx, workers...); err != nil {
+			a.log.Error("the job runner stopped", "error", err)
+		}
+	})
 	return nil
 }

@@ -8,19 +8,17 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
-	"github.com/satupintu/satupintu/queue"
 )
 
 var _ cases.Store = (*CaseStore)(nil)
 
 // CaseStore keeps cases in process memory. One mutex makes Create and
-// Update atomic with their queue jobs; cases are copied in and out.
+// Update atomic with their jobs; cases are copied in and out.
 type CaseStore struct {
-	forwards, changes *Queue
+	jobs *Queue
 
 	mu        sync.Mutex
 	cases     map[string]*cases.Case
@@ -35,12 +33,11 @@ type citizenKey struct {
 	key     string
 }
 
-// NewCaseStore returns an empty store whose Forwards and Changes queues
-// lease jobs for visibility on the clock now (time.Now if nil).
-func NewCaseStore(now func() time.Time, visibility time.Duration) *CaseStore {
+// NewCaseStore returns an empty store that enqueues its forward and
+// change jobs on jobs.
+func NewCaseStore(jobs *Queue) *CaseStore {
 	return &CaseStore{
-		forwards:  NewQueue(visibility, now),
-		changes:   NewQueue(visibility, now),
+		jobs:      jobs,
 		cases:     map[string]*cases.Case{},
 		idem:      map[citizenKey]string{},
 		byCitizen: map[sp.NIK][]string{},
@@ -48,12 +45,6 @@ func NewCaseStore(now func() time.Time, visibility time.Duration) *CaseStore {
 		byAgency:  map[sp.Agency]map[string]struct{}{},
 	}
 }
-
-// Forwards is the queue Create writes to.
-func (s *CaseStore) Forwards() queue.Queue { return s.forwards }
-
-// Changes is the queue Update writes to.
-func (s *CaseStore) Changes() queue.Queue { return s.changes }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
@@ -103,8 +94,8 @@ func (s *CaseStore) Create(ctx context.Context, in *cases.Case) (*cases.Case, bo
 		}
 		s.byAgency[c.Agency][c.ID] = struct{}{}
 	}
-	if err := s.forwards.Enqueue(ctx, queue.Job{ID: c.ID, EnqueuedAt: c.CreatedAt}); err != nil {
-		return nil, false, err // unreachable: the id is set
+	if err := s.jobs.Enqueue(ctx, cases.ForwardJob(c)); err != nil {
+		return nil, false, err // unreachable: the job is valid
 	}
 	return c.Clone(), true, nil
 }
@@ -140,9 +131,8 @@ func (s *CaseStore) Update(ctx context.Context, id string, f func(*cases.Case) e
 	}
 	next.Version = cur.Version + 1
 	if n := len(next.History) - len(cur.History); n > 0 {
-		err := s.changes.Enqueue(ctx, queue.Job{ID: id, Payload: cases.ChangePayload(len(cur.History), len(cur.History)+n, next.Version), EnqueuedAt: next.UpdatedAt})
-		if err != nil {
-			return nil, err // unreachable: the id is set
+		if err := s.jobs.Enqueue(ctx, cases.ChangeJob(id, len(cur.History), len(cur.History)+n, next.Version, next.UpdatedAt)); err != nil {
+			return nil, err // unreachable: the job is valid
 		}
 	}
 	if cur.Status.Open() && !next.Status.Open() {

@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/store/memory"
 	"github.com/satupintu/satupintu/store/storetest"
 )
 
 func TestCaseStore(t *testing.T) {
-	storetest.TestCaseStore(t, func(t *testing.T) cases.Store {
-		clk := newClock()
-		return memory.NewCaseStore(clk.Now, storetest.Visibility)
+	storetest.TestCaseStore(t, func(t *testing.T) (cases.Store, queue.Queue) {
+		jobs := memory.NewQueue(storetest.Visibility, newClock().Now)
+		return memory.NewCaseStore(jobs), jobs
 	})
 }

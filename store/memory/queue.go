@@ -6,39 +6,63 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/queue"
+	"github.com/satupintu/satupintu/queue/lease"
 )
 
-var _ queue.Queue = (*Queue)(nil)
+var (
+	_ queue.Queue = (*Queue)(nil)
+	_ lease.Store = (*Queue)(nil)
+)
 
-// Queue is a queue in process memory with the semantics of the Redis one:
-// claims are leases of the visibility timeout, retries wait until their due
-// time, buried jobs are kept by id until revived. A receipt names one claim,
-// so a consumer whose lease was taken over cannot ack the new claim.
+// Queue holds the jobs of every kind in process memory, with the semantics
+// of the Redis engine: claims are leases of the visibility timeout, retries
+// and scheduled jobs wait until their due time, parked jobs are kept until
+// replayed. A receipt names one claim, so a runner whose lease was taken
+// over cannot settle the new claim. Tests step it by hand through Claim and
+// Settle; Run works it as an instance does.
 type Queue struct {
 	now        func() time.Time
 	visibility time.Duration
+	idle       time.Duration
+	log        *slog.Logger
 
-	mu     sync.Mutex
-	seq    uint64 // numbers jobs and claims
-	jobs   map[uint64]*waiting
-	byDue  dueHeap // the same jobs, soonest due first: a claim need not scan them all
-	dead   map[string][]deadJob
-	buried uint64 // orders dead letters buried at the same instant
+	mu    sync.Mutex
+	seq   uint64 // numbers jobs and claims
+	kinds map[queue.Kind]*kindJobs
 }
 
-// waiting is a job waiting or in flight.
+// kindJobs are the jobs of one kind.
+type kindJobs struct {
+	jobs   map[uint64]*waiting
+	byDue  dueHeap           // the same jobs, soonest due first: a claim need not scan them all
+	unique map[string]uint64 // key -> the pending unique job
+	parked map[string]parkedJob
+}
+
+// waiting is a job pending: waiting, scheduled, retrying or in flight.
 type waiting struct {
-	job   queue.Job
-	seq   uint64
-	due   time.Time // claimable from; for a claimed job, when its lease ends
-	claim uint64    // the current claim, 0 while waiting
-	index int       // in byDue
+	job    queue.Job
+	seq    uint64
+	due    time.Time // claimable from; for a claimed job, when its lease ends
+	claim  uint64    // the current claim, 0 while waiting
+	unique bool
+	index  int // in byDue
+}
+
+type parkedJob struct {
+	job    queue.Job
+	unique bool
+	seq    uint64 // orders jobs parked at the same instant
+	at     time.Time
 }
 
 // dueHeap orders jobs by due time, then by age (container/heap).
@@ -65,54 +89,83 @@ func (h *dueHeap) Pop() any {
 	return w
 }
 
-// remove takes w out of the queue (acked or buried).
-func (q *Queue) remove(w *waiting) {
-	delete(q.jobs, w.seq)
-	heap.Remove(&q.byDue, w.index)
-}
-
-type deadJob struct {
-	job queue.Job
-	at  time.Time
-	seq uint64
-}
-
 // NewQueue returns an empty queue whose claims last visibility, on the
 // clock now (time.Now if nil).
 func NewQueue(visibility time.Duration, now func() time.Time) *Queue {
 	if now == nil {
 		now = time.Now
 	}
-	return &Queue{now: now, visibility: visibility, jobs: map[uint64]*waiting{}, dead: map[string][]deadJob{}}
+	q := &Queue{now: now, visibility: visibility, idle: 10 * time.Millisecond, kinds: map[queue.Kind]*kindJobs{}}
+	for _, k := range queue.Kinds {
+		q.kinds[k] = &kindJobs{jobs: map[uint64]*waiting{}, unique: map[string]uint64{}, parked: map[string]parkedJob{}}
+	}
+	return q
 }
 
-// Enqueue adds j, due now. Its Attempts, LastError and Receipt are ignored;
-// a zero EnqueuedAt takes the clock's time.
-func (q *Queue) Enqueue(_ context.Context, j queue.Job) error {
-	if j.ID == "" {
-		return errors.New("memory queue: job without an id")
+// WithRunner sets how Run looks for due jobs: every idle while there are
+// none (doubling up to four times), logging to log. The default is 10ms
+// and no log.
+func (q *Queue) WithRunner(idle time.Duration, log *slog.Logger) *Queue {
+	q.idle, q.log = idle, log
+	return q
+}
+
+// Enqueue adds the jobs, all or (on an invalid one) none.
+func (q *Queue) Enqueue(_ context.Context, jobs ...queue.NewJob) error {
+	for _, j := range jobs {
+		if err := j.Validate(); err != nil {
+			return fmt.Errorf("memory queue: %w", err)
+		}
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.enqueue(j, q.now())
+	now := q.now()
+	for _, j := range jobs {
+		k := q.kinds[j.Kind]
+		if j.Unique {
+			if _, pending := k.unique[j.Key]; pending {
+				continue
+			}
+		}
+		enqueuedAt := j.EnqueuedAt
+		if enqueuedAt.IsZero() {
+			enqueuedAt = now
+		}
+		due := j.At
+		if due.IsZero() {
+			due = now
+		}
+		q.add(k, queue.Job{Kind: j.Kind, Key: j.Key, Payload: copyBytes(j.Payload), EnqueuedAt: enqueuedAt}, due, j.Unique)
+	}
 	return nil
 }
 
-func (q *Queue) enqueue(j queue.Job, now time.Time) {
-	if j.EnqueuedAt.IsZero() {
-		j.EnqueuedAt = now
-	}
+// add puts a job in k, due at due, under a new id.
+func (q *Queue) add(k *kindJobs, j queue.Job, due time.Time, unique bool) {
 	q.seq++
-	w := &waiting{
-		job: queue.Job{ID: j.ID, Payload: copyBytes(j.Payload), EnqueuedAt: j.EnqueuedAt},
-		seq: q.seq, due: now,
+	j.ID = strconv.FormatUint(q.seq, 10)
+	w := &waiting{job: j, seq: q.seq, due: due, unique: unique}
+	k.jobs[w.seq] = w
+	heap.Push(&k.byDue, w)
+	if unique {
+		k.unique[j.Key] = w.seq
 	}
-	q.jobs[q.seq] = w
-	heap.Push(&q.byDue, w)
 }
 
-// Claim leases up to max due jobs, the longest due first.
-func (q *Queue) Claim(_ context.Context, consumer string, max int) ([]queue.Job, error) {
+// remove takes w out of k (done or parked).
+func (k *kindJobs) remove(w *waiting) {
+	delete(k.jobs, w.seq)
+	heap.Remove(&k.byDue, w.index)
+	if w.unique && k.unique[w.job.Key] == w.seq {
+		delete(k.unique, w.job.Key)
+	}
+}
+
+// Claim leases up to max due jobs of kind, the longest due first.
+func (q *Queue) Claim(_ context.Context, kind queue.Kind, consumer string, max int) ([]lease.Claim, error) {
+	if !kind.Valid() {
+		return nil, fmt.Errorf("memory queue: unknown kind %q", kind)
+	}
 	if max <= 0 {
 		return nil, nil
 	}
@@ -121,122 +174,140 @@ func (q *Queue) Claim(_ context.Context, consumer string, max int) ([]queue.Job,
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	k := q.kinds[kind]
 	now := q.now()
 	var due []*waiting
-	for len(due) < max && len(q.byDue) > 0 && !q.byDue[0].due.After(now) {
-		due = append(due, heap.Pop(&q.byDue).(*waiting))
+	for len(due) < max && len(k.byDue) > 0 && !k.byDue[0].due.After(now) {
+		due = append(due, heap.Pop(&k.byDue).(*waiting))
 	}
-	jobs := make([]queue.Job, 0, len(due))
+	claims := make([]lease.Claim, 0, len(due))
 	for _, w := range due {
 		q.seq++
 		w.claim, w.due = q.seq, now.Add(q.visibility)
-		w.job.Attempts++
+		w.job.Attempt++
 		j := w.job
 		j.Payload = copyBytes(j.Payload)
-		j.Receipt = fmt.Sprintf("%d/%d", w.seq, w.claim)
-		jobs = append(jobs, j)
-		heap.Push(&q.byDue, w) // back in, due when the lease ends
+		claims = append(claims, lease.Claim{Job: j, Receipt: fmt.Sprintf("%d/%d", w.seq, w.claim)})
+		heap.Push(&k.byDue, w) // back in, due when the lease ends
 	}
-	return jobs, nil
+	return claims, nil
 }
 
-// held returns the job of a current claim, or nil.
-func (q *Queue) held(j queue.Job) (*waiting, error) {
+// held returns the job of a current claim, or nil when it was taken over
+// or is gone.
+func (q *Queue) held(c lease.Claim) (*kindJobs, *waiting, error) {
 	var seq, claim uint64
-	if _, err := fmt.Sscanf(j.Receipt, "%d/%d", &seq, &claim); err != nil {
-		return nil, fmt.Errorf("memory queue: %q is not a receipt of this queue (a job from Claim is needed)", j.Receipt)
+	if _, err := fmt.Sscanf(c.Receipt, "%d/%d", &seq, &claim); err != nil || !c.Kind.Valid() {
+		return nil, nil, fmt.Errorf("memory queue: %q is not a receipt of this queue (a claim from Claim is needed)", c.Receipt)
 	}
-	w := q.jobs[seq]
+	k := q.kinds[c.Kind]
+	w := k.jobs[seq]
 	if w == nil || w.claim != claim {
-		return nil, nil
+		return k, nil, nil
 	}
-	return w, nil
+	return k, w, nil
 }
 
-// Ack removes the claimed job; a claim taken over is left alone.
-func (q *Queue) Ack(_ context.Context, j queue.Job) error {
+// Settle applies a handler's result to a claimed job.
+func (q *Queue) Settle(_ context.Context, c lease.Claim, r queue.Result) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	w, err := q.held(j)
-	if w != nil {
-		q.remove(w)
-	}
-	return err
-}
-
-// Retry puts the claimed job back, due at at, keeping its attempts.
-func (q *Queue) Retry(_ context.Context, j queue.Job, at time.Time, reason string) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	w, err := q.held(j)
-	if w != nil {
-		w.claim, w.due, w.job.LastError = 0, at, reason
-		heap.Fix(&q.byDue, w.index)
-	}
-	return err
-}
-
-// Bury moves the claimed job to the dead letters of its id.
-func (q *Queue) Bury(_ context.Context, j queue.Job, reason string) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	w, err := q.held(j)
+	k, w, err := q.held(c)
 	if w == nil {
 		return err
 	}
-	q.remove(w)
-	w.job.LastError = reason
-	q.buried++
-	q.dead[w.job.ID] = append(q.dead[w.job.ID], deadJob{job: w.job, at: q.now(), seq: q.buried})
+	switch r.Outcome {
+	case queue.OutcomeDone:
+		k.remove(w)
+	case queue.OutcomeRetry, queue.OutcomeSnooze:
+		if r.Outcome == queue.OutcomeRetry {
+			w.job.LastError = r.Reason
+		} else {
+			w.job.Attempt-- // a snooze is not an attempt
+		}
+		w.claim, w.due = 0, r.At
+		heap.Fix(&k.byDue, w.index)
+	case queue.OutcomePark:
+		k.remove(w)
+		w.job.LastError = r.Reason
+		q.seq++
+		k.parked[w.job.ID] = parkedJob{job: w.job, unique: w.unique, seq: q.seq, at: q.now()}
+	default:
+		return fmt.Errorf("memory queue: unknown outcome %d", r.Outcome)
+	}
 	return nil
 }
 
-// Buried lists up to limit (default 100) dead letters, oldest first.
-func (q *Queue) Buried(_ context.Context, limit int) ([]queue.Job, error) {
+// Extend renews the lease of a claim still held.
+func (q *Queue) Extend(_ context.Context, c lease.Claim) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	k, w, err := q.held(c)
+	if w != nil {
+		w.due = q.now().Add(q.visibility)
+		heap.Fix(&k.byDue, w.index)
+	}
+	return err
+}
+
+// Run works the workers' kinds in this process (see queue.Runner).
+func (q *Queue) Run(ctx context.Context, workers ...queue.Worker) error {
+	r := &lease.Runner{Store: q, Consumer: "memory", Visibility: q.visibility, Idle: q.idle, Now: q.now, Log: q.log}
+	return r.Run(ctx, workers...)
+}
+
+// Parked lists up to limit (default 100) parked jobs of kind, oldest first.
+func (q *Queue) Parked(_ context.Context, kind queue.Kind, limit int) ([]queue.Job, error) {
+	if !kind.Valid() {
+		return nil, fmt.Errorf("memory queue: unknown kind %q", kind)
+	}
 	if limit <= 0 {
 		limit = 100
 	}
 	q.mu.Lock()
-	var all []deadJob
-	for _, d := range q.dead {
-		all = append(all, d...)
-	}
+	all := slices.Collect(maps.Values(q.kinds[kind].parked))
 	q.mu.Unlock()
-	slices.SortFunc(all, func(a, b deadJob) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.seq, b.seq)) })
+	slices.SortFunc(all, func(a, b parkedJob) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.seq, b.seq)) })
 	jobs := make([]queue.Job, 0, min(len(all), limit))
-	for _, d := range all[:min(len(all), limit)] {
-		j := d.job
+	for _, p := range all[:min(len(all), limit)] {
+		j := p.job
 		j.Payload = copyBytes(j.Payload)
 		jobs = append(jobs, j)
 	}
 	return jobs, nil
 }
 
-// Revive moves the buried jobs of id back to the queue, due now, with their
-// attempts reset.
-func (q *Queue) Revive(_ context.Context, id string) error {
+// Replay moves the parked job id back, due now, as a fresh job.
+func (q *Queue) Replay(_ context.Context, kind queue.Kind, id string) error {
+	if !kind.Valid() {
+		return sp.ErrNotFound
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	dead, ok := q.dead[id]
+	k := q.kinds[kind]
+	p, ok := k.parked[id]
 	if !ok {
 		return sp.ErrNotFound
 	}
-	delete(q.dead, id)
-	now := q.now()
-	for _, d := range dead {
-		j := d.job
-		j.EnqueuedAt = now // a replay starts afresh
-		q.enqueue(j, now)
-		q.jobs[q.seq].job.LastError = d.job.LastError
+	delete(k.parked, id)
+	if _, pending := k.unique[p.job.Key]; p.unique && pending {
+		return nil // the pending job does the work
 	}
+	now := q.now()
+	// A replay starts afresh: attempts from 1, the give-up age from now.
+	j := queue.Job{Kind: kind, Key: p.job.Key, Payload: p.job.Payload, EnqueuedAt: now}
+	q.add(k, j, now, p.unique)
 	return nil
 }
 
-// Depth counts the jobs waiting or in flight.
-func (q *Queue) Depth(context.Context) (int64, error) {
+// Depth counts the pending jobs of kind.
+func (q *Queue) Depth(_ context.Context, kind queue.Kind) (int64, error) {
+	if !kind.Valid() {
+		return 0, fmt.Errorf("memory queue: unknown kind %q", kind)
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return int64(len(q.jobs)), nil
+	return int64(len(q.kinds[kind].jobs)), nil
 }
 
 // copyBytes copies a payload: callers may reuse their buffers.

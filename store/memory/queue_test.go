@@ -14,3 +14,10 @@ func TestQueue(t *testing.T) {
 		return memory.NewQueue(storetest.Visibility, clk.Now), storetest.Clock{Now: clk.Now, Advance: clk.Advance}
 	})
 }
+
+func TestLeaseQueue(t *testing.T) {
+	storetest.TestLeaseQueue(t, func(t *testing.T) (storetest.LeaseQueue, storetest.Clock) {
+		clk := newClock()
+		return memory.NewQueue(storetest.Visibility, clk.Now), storetest.Clock{Now: clk.Now, Advance: clk.Advance}
+	})
+}

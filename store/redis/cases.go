@@ -15,7 +15,6 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/backoff"
 	"github.com/satupintu/satupintu/cases"
-	"github.com/satupintu/satupintu/queue"
 )
 
 var _ cases.Store = (*CaseStore)(nil)
@@ -25,38 +24,27 @@ const maxTxAttempts = 20
 
 // CaseStore keeps cases in Redis (layout in keys.go). Create and Update are
 // optimistic transactions (WATCH, read, MULTI/EXEC) over the keys of one
-// shard, and write the case, its indexes and its queue job together.
+// shard, and write the case, its indexes and its job together.
 type CaseStore struct {
-	c                 goredis.UniversalClient
-	k                 keyspace
-	forwards, changes *Queue
+	c    goredis.UniversalClient
+	k    keyspace
+	jobs *Queue
 }
 
 // NewCaseStore keeps cases under prefix, naming citizens in keys by an HMAC
 // of their NIK under secret (16 bytes or more, the same for every instance
-// of a deployment). Its Forwards and Changes queues ("forwards",
-// "changes") re-deliver a job after visibility.
-func NewCaseStore(c goredis.UniversalClient, prefix string, secret []byte, visibility time.Duration) (*CaseStore, error) {
+// of a deployment), and writes their forward and change jobs to jobs (a
+// queue of the same prefix).
+func NewCaseStore(c goredis.UniversalClient, prefix string, secret []byte, jobs *Queue) (*CaseStore, error) {
 	k, err := newKeyspace(prefix, secret, true)
 	if err != nil {
 		return nil, err
 	}
-	forwards, err := NewQueue(c, prefix, "forwards", visibility)
-	if err != nil {
-		return nil, err
+	if jobs == nil || jobs.k.prefix != prefix {
+		return nil, errors.New("redis case store: a job queue of the same prefix is required")
 	}
-	changes, err := NewQueue(c, prefix, "changes", visibility)
-	if err != nil {
-		return nil, err
-	}
-	return &CaseStore{c: c, k: k, forwards: forwards, changes: changes}, nil
+	return &CaseStore{c: c, k: k, jobs: jobs}, nil
 }
-
-// Forwards is the queue Create writes to.
-func (s *CaseStore) Forwards() queue.Queue { return s.forwards }
-
-// Changes is the queue Update writes to.
-func (s *CaseStore) Changes() queue.Queue { return s.changes }
 
 // Create stores a copy of in under a new id (in is not modified), with
 // Version 1, and its forward job.
@@ -109,7 +97,7 @@ func (s *CaseStore) Create(ctx context.Context, in *cases.Case) (*cases.Case, bo
 					}
 					p.ZAdd(ctx, s.k.openAgencyKey(shard, c.Agency), z)
 				}
-				p.XAdd(ctx, s.forwards.add(queue.Job{ID: c.ID, EnqueuedAt: c.CreatedAt}))
+				s.jobs.add(ctx, p, cases.ForwardJob(c)) // a new case: no forward of it is pending
 				return nil
 			})
 			if err == nil {
@@ -275,7 +263,7 @@ func (s *CaseStore) Update(ctx context.Context, id string, f func(*cases.Case) e
 						goredis.Z{Score: float64(cur.CreatedAt.UnixMilli()), Member: id})
 				}
 				if n := len(next.History) - len(cur.History); n > 0 {
-					p.XAdd(ctx, s.changes.add(queue.Job{ID: id, Payload: cases.ChangePayload(len(cur.History), len(cur.History)+n, next.Version), EnqueuedAt: next.UpdatedAt}))
+					s.jobs.add(ctx, p, cases.ChangeJob(id, len(cur.History), len(cur.History)+n, next.Version, next.UpdatedAt))
 				}
 				if leaving {
 					if holdsSlot {

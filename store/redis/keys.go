@@ -26,9 +26,10 @@ import (
 //	{p sNN}open:<citizen>:<serviceID>         case id of the single open case
 //	{p sNN}open-agency:<agency>               ZSET open case ids by created ms
 //	{p sNN}q:<queue>                          stream, consumer group "workers"
-//	{p sNN}q:<queue>:delayed                  ZSET retried jobs by due ms
-//	{p sNN}q:<queue>:dead                     HASH job id -> buried jobs
-//	{p sNN}q:<queue>:dead-at                  ZSET job ids by first burial ms
+//	{p sNN}q:<queue>:delayed                  ZSET scheduled and retried jobs by due ms
+//	{p sNN}q:<queue>:parked                   HASH job id -> parked job
+//	{p sNN}q:<queue>:parked-at                ZSET parked job ids by parking ms
+//	{p sNN}q:<queue>:unique                   HASH key -> id of the pending unique job
 //	<p>updates:<citizen>                      pub/sub channel of case updates
 //	<p>device:<token>                         HASH device record (no hash tag: used alone)
 //	{p sNN}devices:<citizen>                  SET <token>s of the citizen's devices
@@ -110,14 +111,16 @@ func (k keyspace) channel(citizen string) string {
 	return k.prefix + "updates:" + citizen
 }
 
-// queueKeys are the keys of one queue in one shard.
+// queueKeys are the keys of the jobs of one kind in one shard; <queue> is
+// the kind's queue name (forwards, changes, pushes, polls).
 type queueKeys struct {
-	stream, delayed, dead, deadAt string
+	stream, delayed, parked, parkedAt, unique string
 }
 
 func (k keyspace) queue(name string, shard int) queueKeys {
 	base := k.tag(shard) + "q:" + name
-	return queueKeys{stream: base, delayed: base + ":delayed", dead: base + ":dead", deadAt: base + ":dead-at"}
+	return queueKeys{stream: base, delayed: base + ":delayed", parked: base + ":parked", parkedAt: base + ":parked-at",
+		unique: base + ":unique"}
 }
 
 var caseIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -144,8 +147,8 @@ func parseCaseID(id string) (shard int, ok bool) {
 	return shard, true
 }
 
-// shardPrefix reads the "NN-" a case id (and the ids derived from it, such
-// as "<case id>:cancel") starts with.
+// shardPrefix reads the "NN-" a case id (and the keys derived from it, such
+// as "<case id>:cancel", and job ids) starts with.
 func shardPrefix(id string) (int, bool) {
 	if len(id) < 3 || id[2] != '-' || id[0] < '0' || id[0] > '9' || id[1] < '0' || id[1] > '9' {
 		return 0, false
@@ -154,8 +157,9 @@ func shardPrefix(id string) (int, bool) {
 	return n, n < shards
 }
 
-// jobShard places a queue job: with its case when the id names one, else by
-// a hash of the id. It depends on the id alone, so Revive finds the job.
+// jobShard places a job by its key: with its case when the key names one,
+// else by a hash of the key. (Deliveries are placed by notification id the
+// same way.)
 func jobShard(id string) int {
 	if n, ok := shardPrefix(id); ok {
 		return n

@@ -33,10 +33,7 @@ func pseudonym(n sp.NIK) (string, int) {
 func TestKeyLayout(t *testing.T) {
 	mr, c := connectMini(t, 0)
 	ctx := context.Background()
-	s, err := redis.NewCaseStore(c, "satupintu:", secret, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, q := newCaseStore(t, c, "satupintu:")
 	at := time.Date(2025, 8, 17, 9, 0, 0, 0, time.UTC)
 	in := &cases.Case{Citizen: nik, ServiceID: "kip", Agency: sp.AgencyEducation, Status: cases.StatusSubmitted,
 		CreatedAt: at, IdempotencyKey: "key-0001", SingleOpen: true,
@@ -59,6 +56,7 @@ func TestKeyLayout(t *testing.T) {
 		tag + "open:" + name + ":kip",
 		tag + "open-agency:education",
 		tag + "q:forwards",
+		tag + "q:forwards:unique",
 	}
 	wantKeys(t, mr.Keys(), want)
 	if id, _ := mr.Get(want[1]); id != created.ID {
@@ -77,20 +75,21 @@ func TestKeyLayout(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	want = []string{want[0], want[1], want[2], tag + "cases:" + name + ":CANCELLED", tag + "q:forwards", tag + "q:changes"}
+	want = []string{want[0], want[1], want[2], tag + "cases:" + name + ":CANCELLED", tag + "q:forwards", tag + "q:forwards:unique",
+		tag + "q:changes"}
 	wantKeys(t, mr.Keys(), want)
 
-	// A job whose id is not a case's lands in the shard its id hashes to,
-	// and comes back from there.
-	q, err := redis.NewQueue(c, "satupintu:", "push", time.Minute)
-	if err != nil {
+	// A job whose key is not a case's lands in the shard its key hashes
+	// to, and comes back from there.
+	if err := q.Enqueue(ctx, queue.NewJob{Kind: queue.Poll, Key: "education", Unique: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := q.Enqueue(ctx, queue.Job{ID: "notification-42"}); err != nil {
-		t.Fatal(err)
+	sum := sha256.Sum256([]byte("education"))
+	other := fmt.Sprintf("{satupintu:s%02d}", int(sum[0])%16)
+	wantKeys(t, mr.Keys(), append(want, other+"q:polls", other+"q:polls:unique"))
+	if n, err := q.Depth(ctx, queue.Poll); err != nil || n != 1 {
+		t.Errorf("polls pending %d, %v; want 1", n, err)
 	}
-	sum := sha256.Sum256([]byte("notification-42"))
-	wantKeys(t, mr.Keys(), append(want, fmt.Sprintf("{satupintu:s%02d}q:push", int(sum[0])%16)))
 }
 
 // wantKeys wants exactly these keys, none naming a citizen.
@@ -110,21 +109,23 @@ func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
 
 func TestConstructorsCheckArguments(t *testing.T) {
 	_, c := connectMini(t, 0)
-	if _, err := redis.NewCaseStore(c, "a{b}:", secret, time.Minute); err == nil {
+	jobs := newQueue(t, c, "p:")
+	if _, err := redis.NewCaseStore(c, "a{b}:", secret, jobs); err == nil {
 		t.Error("NewCaseStore with braces in the prefix succeeded")
 	}
-	if _, err := redis.NewCaseStore(c, "p:", []byte("short"), time.Minute); err == nil {
+	if _, err := redis.NewCaseStore(c, "p:", []byte("short"), jobs); err == nil {
 		t.Error("NewCaseStore with a 5-byte secret succeeded")
+	}
+	if _, err := redis.NewCaseStore(c, "other:", secret, jobs); err == nil {
+		t.Error("NewCaseStore with a queue of another prefix succeeded")
 	}
 	if _, err := redis.NewBroker(c, "p:", nil); err == nil {
 		t.Error("NewBroker without a secret succeeded")
 	}
-	for _, name := range []string{"", "Forwards", "a:b", "a{b}"} {
-		if _, err := redis.NewQueue(c, "p:", name, time.Minute); err == nil {
-			t.Errorf("NewQueue(%q) succeeded", name)
-		}
+	if _, err := redis.NewQueue(c, "a{b}:", redis.QueueOptions{Visibility: time.Minute}); err == nil {
+		t.Error("NewQueue with braces in the prefix succeeded")
 	}
-	if _, err := redis.NewQueue(c, "p:", "jobs", 0); err == nil {
+	if _, err := redis.NewQueue(c, "p:", redis.QueueOptions{}); err == nil {
 		t.Error("NewQueue with no visibility timeout succeeded")
 	}
 }
@@ -134,8 +135,8 @@ func TestConstructorsCheckArguments(t *testing.T) {
 func TestDeploymentsKeepApart(t *testing.T) {
 	_, c := connectMini(t, 0)
 	ctx := context.Background()
-	a, _ := redis.NewCaseStore(c, "a:", secret, time.Minute)
-	b, _ := redis.NewCaseStore(c, "b:", secret, time.Minute)
+	a, aJobs := newCaseStore(t, c, "a:")
+	b, _ := newCaseStore(t, c, "b:")
 	in := &cases.Case{Citizen: nik, ServiceID: "skck", Status: cases.StatusSubmitted, IdempotencyKey: "key-0001"}
 	ca, _, err := a.Create(ctx, in)
 	if err != nil {
@@ -148,7 +149,7 @@ func TestDeploymentsKeepApart(t *testing.T) {
 	if _, err := b.Get(ctx, ca.ID); !errors.Is(err, sp.ErrNotFound) {
 		t.Errorf("b.Get(a's case) = %v; want ErrNotFound", err)
 	}
-	if n, _ := a.Forwards().Depth(ctx); n != 1 {
+	if n, _ := aJobs.Depth(ctx, queue.Forward); n != 1 {
 		t.Errorf("a's forwards depth %d; want 1", n)
 	}
 }

@@ -29,14 +29,27 @@ func newMiniClock(mr *miniredis.Miniredis) storetest.Clock {
 	}}
 }
 
+// newQueue is a queue of the tests' settings under prefix.
+func newQueue(t *testing.T, c goredis.UniversalClient, prefix string) *redis.Queue {
+	t.Helper()
+	q, err := redis.NewQueue(c, prefix, redis.QueueOptions{Consumer: "test", Visibility: storetest.Visibility, Idle: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
 func TestQueueMiniredis(t *testing.T) {
 	storetest.TestQueue(t, func(t *testing.T) (queue.Queue, storetest.Clock) {
 		mr, c := connectMini(t, 0)
-		q, err := redis.NewQueue(c, "test:", "jobs", storetest.Visibility)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return q, newMiniClock(mr)
+		return newQueue(t, c, "test:"), newMiniClock(mr)
+	})
+}
+
+func TestLeaseQueueMiniredis(t *testing.T) {
+	storetest.TestLeaseQueue(t, func(t *testing.T) (storetest.LeaseQueue, storetest.Clock) {
+		mr, c := connectMini(t, 0)
+		return newQueue(t, c, "test:"), newMiniClock(mr)
 	})
 }
 
@@ -70,11 +83,14 @@ var realClock = storetest.Clock{Now: time.Now, Advance: time.Sleep}
 func TestQueueRealRedis(t *testing.T) {
 	c, prefix := realRedis(t)
 	storetest.TestQueue(t, func(t *testing.T) (queue.Queue, storetest.Clock) {
-		q, err := redis.NewQueue(c, prefix(t), "jobs", storetest.Visibility)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return q, realClock
+		return newQueue(t, c, prefix(t)), realClock
+	})
+}
+
+func TestLeaseQueueRealRedis(t *testing.T) {
+	c, prefix := realRedis(t)
+	storetest.TestLeaseQueue(t, func(t *testing.T) (storetest.LeaseQueue, storetest.Clock) {
+		return newQueue(t, c, prefix(t)), realClock
 	})
 }
 

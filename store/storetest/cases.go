@@ -12,11 +12,13 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/queue"
 )
 
-// NewCaseStore returns an empty case store under test. Stores returned by
-// calls within one test share their backend but not their keys.
-type NewCaseStore func(t *testing.T) cases.Store
+// NewCaseStore returns an empty case store under test and the job queue it
+// enqueues into. Stores returned by calls within one test share their
+// backend but not their keys.
+type NewCaseStore func(t *testing.T) (cases.Store, queue.Queue)
 
 // Citizens of the suites; distinct NIKs land in distinct Redis shards.
 const (
@@ -55,7 +57,7 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	ctx := context.Background()
 
 	t.Run("CreateGetForward", func(t *testing.T) {
-		s := newStore(t)
+		s, q := newStore(t)
 		in := newCase(citizenA, "skck", "key-0001", t0)
 		c, created := mustCreate(t, s, in)
 		if !created || c.ID == "" || !urlSafe.MatchString(c.ID) || c.Version != 1 {
@@ -67,15 +69,18 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 			got.IdempotencyKey != "key-0001" || got.RequestHash != "hash-key-0001" || got.Version != 1 {
 			t.Errorf("Get = %+v; want the created case", got)
 		}
-		jobs := mustClaim(t, s.Forwards(), "w", 10, 1)
-		if jobs[0].ID != c.ID || !jobs[0].EnqueuedAt.Equal(t0) {
-			t.Errorf("forward job %s enqueued %v; want id %s, enqueued at creation %v", jobs[0].ID, jobs[0].EnqueuedAt, c.ID, t0)
+		jobs := drain(t, q, queue.Forward, 1)
+		if jobs[0].Key != c.ID || !jobs[0].EnqueuedAt.Equal(t0) || len(jobs[0].Payload) != 0 {
+			t.Errorf("forward job %s enqueued %v; want key %s, enqueued at creation %v, no payload", show(jobs[0]), jobs[0].EnqueuedAt, c.ID, t0)
 		}
-		wantDepth(t, s.Changes(), 0)
+		wantDepth(t, q, queue.Change, 0)
+		// The forward is unique: a second one of the case waits for the first.
+		mustEnqueue(t, q, cases.ForwardJob(c), cases.ForwardJob(c))
+		wantDepth(t, q, queue.Forward, 1)
 	})
 
 	t.Run("CasesAreCopies", func(t *testing.T) {
-		s := newStore(t)
+		s, _ := newStore(t)
 		in := newCase(citizenA, "skck", "key-0001", t0)
 		c, _ := mustCreate(t, s, in)
 		in.Fields["purpose"], in.History[0].Message = "changed by caller", "changed"
@@ -89,18 +94,18 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	})
 
 	t.Run("IdempotencyKey", func(t *testing.T) {
-		s := newStore(t)
+		s, q := newStore(t)
 		first, _ := mustCreate(t, s, newCase(citizenA, "skck", "key-0001", t0))
 		again, created, err := s.Create(ctx, newCase(citizenA, "skck", "key-0001", t0.Add(time.Minute)))
 		if err != nil || created || again.ID != first.ID || !again.CreatedAt.Equal(t0) {
 			t.Fatalf("second Create with the key = %v, created %v, %v; want the first case %s", again, created, err, first.ID)
 		}
-		mustClaim(t, s.Forwards(), "w", 10, 1)
+		wantDepth(t, q, queue.Forward, 1)
 		wantList(t, s, citizenA, cases.ListQuery{}, first.ID)
 	})
 
 	t.Run("IdempotencyKeyConcurrent", func(t *testing.T) {
-		s := newStore(t)
+		s, q := newStore(t)
 		const n = 20
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -125,17 +130,17 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 		if len(ids) != 1 || createdCount != 1 {
 			t.Errorf("%d concurrent Creates with one key: ids %v, created %d times; want one case created once", n, ids, createdCount)
 		}
-		mustClaim(t, s.Forwards(), "w", 2*n, 1)
+		wantDepth(t, q, queue.Forward, 1)
 	})
 
 	t.Run("IdempotencyKeyPerCitizen", func(t *testing.T) {
-		s := newStore(t)
+		s, q := newStore(t)
 		a, createdA := mustCreate(t, s, newCase(citizenA, "skck", "key-shared", t0))
 		b, createdB := mustCreate(t, s, newCase(citizenB, "skck", "key-shared", t0))
 		if !createdA || !createdB || a.ID == b.ID || b.Citizen != citizenB {
 			t.Errorf("two citizens with one key: %s (created %v), %s (created %v); want two cases", a.ID, createdA, b.ID, createdB)
 		}
-		mustClaim(t, s.Forwards(), "w", 10, 2)
+		wantDepth(t, q, queue.Forward, 2)
 		// Find goes by citizen and key.
 		for _, tc := range []struct {
 			citizen sp.NIK
@@ -154,7 +159,7 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	})
 
 	t.Run("SingleOpen", func(t *testing.T) {
-		s := newStore(t)
+		s, q := newStore(t)
 		one := newCase(citizenA, "kip", "key-0001", t0)
 		one.SingleOpen = true
 		first, _ := mustCreate(t, s, one)
@@ -167,7 +172,7 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 			t.Fatalf("second open case of a single-open service: created %v, %v; want *InProgress naming %s", created, err, first.ID)
 		}
 		wantList(t, s, citizenA, cases.ListQuery{}, first.ID)
-		mustClaim(t, s.Forwards(), "w", 10, 1)
+		wantDepth(t, q, queue.Forward, 1)
 
 		// Other citizens and other services are not affected.
 		other := newCase(citizenB, "kip", "key-0003", t0)
@@ -189,8 +194,9 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	})
 
 	t.Run("GetUnknown", func(t *testing.T) {
-		s := newStore(t)
-		elsewhere, _ := mustCreate(t, newStore(t), newCase(citizenA, "skck", "key-0001", t0))
+		s, _ := newStore(t)
+		other, _ := newStore(t)
+		elsewhere, _ := mustCreate(t, other, newCase(citizenA, "skck", "key-0001", t0))
 		for _, id := range []string{"", "nope", "00-", "99-aaaaaaaaaaaaaaaaaaaaaaaaaa", "../etc", elsewhere.ID} {
 			if c, err := s.Get(ctx, id); !errors.Is(err, sp.ErrNotFound) {
 				t.Errorf("Get(%q) = %v, %v; want sp.ErrNotFound", id, c, err)
@@ -202,7 +208,7 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	})
 
 	t.Run("Update", func(t *testing.T) {
-		s := newStore(t)
+		s, q := newStore(t)
 		c, _ := mustCreate(t, s, newCase(citizenA, "skck", "key-0001", t0))
 		at := t0.Add(time.Hour)
 		got := mustUpdate(t, s, c.ID, func(c *cases.Case) error {
@@ -215,11 +221,10 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 		if stored := mustGet(t, s, c.ID); stored.Version != 2 || stored.AgencyRef != "POL-123" {
 			t.Errorf("Get after Update = version %d, ref %q; want 2, POL-123", stored.Version, stored.AgencyRef)
 		}
-		j := mustClaim(t, s.Changes(), "w", 10, 1)[0]
-		if want := string(cases.ChangePayload(1, 2, 2)); j.ID != c.ID || string(j.Payload) != want {
-			t.Errorf("change job %s payload %q; want %s, %s (entry 1 added, version 2)", j.ID, j.Payload, c.ID, want)
+		j := drain(t, q, queue.Change, 1)[0]
+		if want := string(cases.ChangePayload(1, 2, 2)); j.Key != c.ID || string(j.Payload) != want || !j.EnqueuedAt.Equal(at) {
+			t.Errorf("change job %s enqueued %v; want %s, %s (entry 1 added, version 2), enqueued at the update %v", show(j), j.EnqueuedAt, c.ID, want, at)
 		}
-		mustAck(t, s.Changes(), j)
 
 		// Two entries at once: one job naming both.
 		mustUpdate(t, s, c.ID, func(c *cases.Case) error {
@@ -227,22 +232,21 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 				cases.Entry{At: at, Status: c.Status, Source: cases.SourceAgencyWebhook, Message: "b"})
 			return nil
 		})
-		j = mustClaim(t, s.Changes(), "w", 10, 1)[0]
+		j = drain(t, q, queue.Change, 1)[0]
 		if want := string(cases.ChangePayload(2, 4, 3)); string(j.Payload) != want {
 			t.Errorf("change job payload %q; want %s (entries 2 and 3, version 3)", j.Payload, want)
 		}
-		mustAck(t, s.Changes(), j)
 
 		// No new entry: stored, no job.
 		got = mustUpdate(t, s, c.ID, func(c *cases.Case) error { c.Delivery.Attempts = 3; return nil })
 		if got.Version != 4 || got.Delivery.Attempts != 3 {
 			t.Errorf("Update without history = version %d, attempts %d; want 4, 3", got.Version, got.Delivery.Attempts)
 		}
-		wantDepth(t, s.Changes(), 0)
+		wantDepth(t, q, queue.Change, 0)
 	})
 
 	t.Run("UpdateNoChange", func(t *testing.T) {
-		s := newStore(t)
+		s, q := newStore(t)
 		c, _ := mustCreate(t, s, newCase(citizenA, "skck", "key-0001", t0))
 		got, err := s.Update(ctx, c.ID, func(c *cases.Case) error {
 			c.Status = cases.StatusRejected // scribbled on, then given up
@@ -255,12 +259,12 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 		if stored := mustGet(t, s, c.ID); stored.Version != 1 || stored.Status != cases.StatusSubmitted {
 			t.Errorf("stored after ErrNoChange: version %d, %s; want 1, SUBMITTED", stored.Version, stored.Status)
 		}
-		wantDepth(t, s.Changes(), 0)
+		wantDepth(t, q, queue.Change, 0)
 		wantOpen(t, s, sp.AgencyPolice, c.ID)
 	})
 
 	t.Run("UpdateError", func(t *testing.T) {
-		s := newStore(t)
+		s, _ := newStore(t)
 		c, _ := mustCreate(t, s, newCase(citizenA, "skck", "key-0001", t0))
 		boom := errors.New("boom")
 		if _, err := s.Update(ctx, c.ID, func(c *cases.Case) error {
@@ -278,7 +282,7 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	})
 
 	t.Run("ConcurrentUpdates", func(t *testing.T) {
-		s := newStore(t)
+		s, q := newStore(t)
 		c, _ := mustCreate(t, s, newCase(citizenA, "skck", "key-0001", t0))
 		const n = 50
 		var wg sync.WaitGroup
@@ -307,17 +311,17 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 		}
 		// Each job names its own entry: together they cover the history once.
 		covered := map[int]bool{}
-		for _, j := range mustClaim(t, s.Changes(), "w", 2*n, n) {
+		for _, j := range drain(t, q, queue.Change, n) {
 			from, to, _, ok := cases.ParseChange(j.Payload)
-			if j.ID != c.ID || !ok || to != from+1 || covered[from] {
-				t.Errorf("change job %s payload %q; want one new entry not named before", j.ID, j.Payload)
+			if j.Key != c.ID || !ok || to != from+1 || covered[from] {
+				t.Errorf("change job %s payload %q; want one new entry not named before", j.Key, j.Payload)
 			}
 			covered[from] = true
 		}
 	})
 
 	t.Run("LeavingOpenStatuses", func(t *testing.T) {
-		s := newStore(t)
+		s, _ := newStore(t)
 		one := newCase(citizenA, "kip", "key-0001", t0)
 		one.SingleOpen = true
 		a, _ := mustCreate(t, s, one)
@@ -340,7 +344,7 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	})
 
 	t.Run("List", func(t *testing.T) {
-		s := newStore(t)
+		s, _ := newStore(t)
 		var mine []string // newest first
 		for i := range 7 {
 			c, _ := mustCreate(t, s, newCase(citizenA, "skck", fmt.Sprintf("key-a%03d", i), t0.Add(time.Duration(i)*time.Minute)))
@@ -373,7 +377,7 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	})
 
 	t.Run("ListPageSize", func(t *testing.T) {
-		s := newStore(t)
+		s, _ := newStore(t)
 		for i := range 105 {
 			mustCreate(t, s, newCase(citizenA, "skck", fmt.Sprintf("key-%04d", i), t0.Add(time.Duration(i)*time.Second)))
 		}
@@ -386,7 +390,7 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	})
 
 	t.Run("ListEqualTimes", func(t *testing.T) {
-		s := newStore(t)
+		s, _ := newStore(t)
 		var all []string
 		for i := range 5 {
 			c, _ := mustCreate(t, s, newCase(citizenA, "skck", fmt.Sprintf("key-%04d", i), t0))
@@ -399,7 +403,7 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	})
 
 	t.Run("OpenCases", func(t *testing.T) {
-		s := newStore(t)
+		s, _ := newStore(t)
 		var open []string
 		for i := range 14 {
 			citizen := sp.NIK(fmt.Sprintf("31740157089%05d", i+1)) // many citizens: many shards

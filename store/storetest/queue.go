@@ -1,22 +1,23 @@
 package storetest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/queue"
 )
 
-// Visibility is the visibility timeout the queues under test must be built
-// with: long enough for a real server to be read within it, short enough to
-// be waited out.
+// Visibility is the claim (lease, rescue) time the queues under test must
+// be built with: long enough for a real server to be read within it, short
+// enough to be waited out.
 const Visibility = time.Second
 
 // Clock is an engine's time as a suite reads and moves it: a fake clock, a
@@ -26,411 +27,547 @@ type Clock struct {
 	Advance Advance
 }
 
-// NewQueue returns an empty queue under test, with the Visibility timeout,
-// and its clock.
+// NewQueue returns an empty queue under test, built with the Visibility
+// timeout, and its clock.
 type NewQueue func(t *testing.T) (queue.Queue, Clock)
 
-// TestQueue runs the queue.Queue conformance suite.
+// TestQueue runs the queue.Queue conformance suite: the semantics every
+// engine keeps, as handlers and operators see them, through the port
+// alone. An engine that runs handlers itself (River) meets it as the
+// memory and Redis engines do:
+//   - jobs run once each while nothing fails, with their kind, key,
+//     payload, EnqueuedAt and Attempt 1, each kind only by its worker, at
+//     most Concurrency at once;
+//   - a job runs no earlier than its At;
+//   - RetryAt runs it again no earlier than at, one attempt more, with the
+//     reason as LastError; Snooze without counting an attempt; a panic in
+//     a handler is a failed attempt (at least once);
+//   - Park keeps it, listed by Parked oldest first, and Replay runs it
+//     afresh (Attempt 1, EnqueuedAt the replay) once;
+//   - a unique job is not added while one of its kind and key is pending
+//     (waiting, scheduled, running), and is added once none is (a finished
+//     or parked one does not count);
+//   - Depth counts the waiting, scheduled, retrying and running jobs of a
+//     kind, not the finished or parked ones.
+//
+// What happens to a job whose instance dies is the engine's business
+// (leases, rescues): TestLeaseQueue checks it for the lease engines, the
+// multi-process tests of cmd/satupintu for every engine.
 func TestQueue(t *testing.T, newQueue NewQueue) {
 	ctx := context.Background()
 
-	t.Run("EnqueueClaimAck", func(t *testing.T) {
+	t.Run("RunsEachJobOnce", func(t *testing.T) {
 		q, clk := newQueue(t)
 		enqueuedAt := clk.Now().Add(-time.Minute).Add(123456789) // ns precision
-		mustEnqueue(t, q, queue.Job{ID: "job-1", Payload: []byte("hello"), EnqueuedAt: enqueuedAt})
-		wantDepth(t, q, 1)
-		jobs := mustClaim(t, q, "c1", 10, 1)
-		j := jobs[0]
-		if j.ID != "job-1" || string(j.Payload) != "hello" || j.Attempts != 1 || j.Receipt == "" || j.LastError != "" {
-			t.Errorf("claimed %s; want job-1, payload hello, attempt 1, a receipt", show(j))
-		}
-		if !j.EnqueuedAt.Equal(enqueuedAt) {
-			t.Errorf("EnqueuedAt = %v, want %v as enqueued", j.EnqueuedAt, enqueuedAt)
-		}
-		wantDepth(t, q, 1) // in flight still counts
-		mustAck(t, q, j)
-		wantDepth(t, q, 0)
-		mustClaim(t, q, "c1", 10, 0)
-	})
-
-	t.Run("EnqueuedAtDefaultsToNow", func(t *testing.T) {
-		q, clk := newQueue(t)
-		mustEnqueue(t, q, queue.Job{ID: "j"})
-		j := mustClaim(t, q, "c1", 1, 1)[0]
-		if d := j.EnqueuedAt.Sub(clk.Now()).Abs(); d > 5*time.Second {
-			t.Errorf("EnqueuedAt = %v, want about now (%v)", j.EnqueuedAt, clk.Now())
-		}
-	})
-
-	t.Run("ClaimWhenEmpty", func(t *testing.T) {
-		q, _ := newQueue(t)
-		mustClaim(t, q, "c1", 10, 0)
-		mustEnqueue(t, q, queue.Job{ID: "j"})
-		mustClaim(t, q, "c1", 0, 0) // max 0 takes nothing
-		wantDepth(t, q, 1)
-	})
-
-	t.Run("ClaimAtMostMax", func(t *testing.T) {
-		q, _ := newQueue(t)
 		for i := range 5 {
-			mustEnqueue(t, q, queue.Job{ID: fmt.Sprintf("j%d", i)})
+			mustEnqueue(t, q, queue.NewJob{Kind: queue.Forward, Key: fmt.Sprint("case-", i), Payload: []byte(fmt.Sprint("payload ", i)),
+				EnqueuedAt: enqueuedAt})
 		}
-		a := mustClaim(t, q, "c1", 2, 2)
-		b := mustClaim(t, q, "c2", 10, 3)
-		seen := map[string]bool{}
-		for _, j := range append(a, b...) {
-			if seen[j.ID] {
-				t.Errorf("job %s claimed twice", j.ID)
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Forward, Key: "now"})
+		wantDepth(t, q, queue.Forward, 6)
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Forward, Concurrency: 2, Handle: r.done})
+		got := r.await(t, 6)
+		waitDepth(t, q, queue.Forward, 0)
+		ids := map[string]bool{}
+		for _, j := range got {
+			if j.Kind != queue.Forward || j.Attempt != 1 || j.LastError != "" || j.ID == "" || ids[j.ID] {
+				t.Errorf("ran %s; want a forward, attempt 1, no error, an id of its own", show(j.Job))
 			}
-			seen[j.ID] = true
+			ids[j.ID] = true
+			if j.Key == "now" {
+				if d := j.EnqueuedAt.Sub(clk.Now()).Abs(); d > 5*time.Second || len(j.Payload) > 0 {
+					t.Errorf("job without EnqueuedAt: enqueued %v, payload %q; want about now (%v), none", j.EnqueuedAt, j.Payload, clk.Now())
+				}
+				continue
+			}
+			if want := "payload " + strings.TrimPrefix(j.Key, "case-"); string(j.Payload) != want || !j.EnqueuedAt.Equal(enqueuedAt) {
+				t.Errorf("ran %s enqueued %v; want payload %q, enqueued %v as given", show(j.Job), j.EnqueuedAt, want, enqueuedAt)
+			}
+		}
+		if keys := r.keys(); len(keys) != 6 || len(slices.Compact(slices.Sorted(slices.Values(keys)))) != 6 {
+			t.Errorf("ran %v; want each of the 6 jobs once", keys)
 		}
 	})
 
-	t.Run("EnqueueWithoutID", func(t *testing.T) {
-		q, _ := newQueue(t)
-		if err := q.Enqueue(ctx, queue.Job{Payload: []byte("x")}); err == nil {
-			t.Error("Enqueue of a job without an id succeeded; want an error")
-		}
-	})
-
-	t.Run("ClaimedJobIsInvisibleUntilTimeout", func(t *testing.T) {
+	t.Run("KindsAreKeptApart", func(t *testing.T) {
 		q, clk := newQueue(t)
-		mustEnqueue(t, q, queue.Job{ID: "j", Payload: []byte("p")})
-		first := mustClaim(t, q, "crashing", 10, 1)[0]
-		mustClaim(t, q, "other", 10, 0)
-		wantDepth(t, q, 1)
-
-		// The first consumer crashed: after the timeout another takes over.
-		clk.Advance(Visibility + 100*time.Millisecond)
-		again := mustClaim(t, q, "other", 10, 1)[0]
-		if again.ID != "j" || string(again.Payload) != "p" || again.Attempts != 2 {
-			t.Errorf("re-claimed %s; want j, payload p, attempt 2", show(again))
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Forward, Key: "case-1"},
+			queue.NewJob{Kind: queue.Push, Key: "note-1:device"}, queue.NewJob{Kind: queue.Push, Key: "note-2:device"})
+		wantDepth(t, q, queue.Forward, 1)
+		wantDepth(t, q, queue.Push, 2)
+		wantDepth(t, q, queue.Change, 0)
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Push, Concurrency: 1, Handle: r.done})
+		r.await(t, 2)
+		waitDepth(t, q, queue.Push, 0)
+		for _, j := range r.all() {
+			if j.Kind != queue.Push {
+				t.Errorf("the push worker ran %s", show(j.Job))
+			}
 		}
-		if again.Receipt == first.Receipt {
-			t.Errorf("re-claim has the first claim's receipt %q; want a new one", first.Receipt)
-		}
-		// The first consumer wakes up: its claim was taken over and its
-		// ack changes nothing.
-		if err := q.Ack(ctx, first); err != nil {
-			t.Errorf("Ack of a taken-over claim: %v; want nil", err)
-		}
-		wantDepth(t, q, 1)
-		mustAck(t, q, again)
-		wantDepth(t, q, 0)
-		mustClaim(t, q, "other", 10, 0)
+		wantDepth(t, q, queue.Forward, 1) // no forward worker runs here
 	})
 
-	t.Run("RetryDelays", func(t *testing.T) {
+	t.Run("InvalidJobsAndWorkers", func(t *testing.T) {
+		q, _ := newQueue(t)
+		for _, j := range []queue.NewJob{{Kind: queue.Forward}, {Kind: "fax", Key: "k"}} {
+			if err := q.Enqueue(ctx, j); err == nil {
+				t.Errorf("Enqueue(%+v) succeeded; want an error", j)
+			}
+		}
+		handle := func(context.Context, queue.Job) queue.Result { return queue.Done() }
+		for name, ws := range map[string][]queue.Worker{
+			"no handler":     {{Kind: queue.Forward, Concurrency: 1}},
+			"no concurrency": {{Kind: queue.Forward, Handle: handle}},
+			"unknown kind":   {{Kind: "fax", Concurrency: 1, Handle: handle}},
+			"a kind twice":   {{Kind: queue.Poll, Concurrency: 1, Handle: handle}, {Kind: queue.Poll, Concurrency: 1, Handle: handle}},
+		} {
+			if err := q.Run(ctx, ws...); err == nil { // refused before it runs: returns at once
+				t.Errorf("Run with %s: nil; want an error", name)
+			}
+		}
+	})
+
+	t.Run("ScheduledAt", func(t *testing.T) {
+		q, clk := newQueue(t)
+		at := clk.Now().Add(Visibility)
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Change, Key: "later", At: at})
+		wantDepth(t, q, queue.Change, 1) // scheduled counts
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Change, Concurrency: 1, Handle: r.done})
+		clk.Advance(Visibility + 100*time.Millisecond)
+		j := r.await(t, 1)[0]
+		if j.at.Before(at) {
+			t.Errorf("a job due at %v ran at %v", at, j.at)
+		}
+		if j.Attempt != 1 || j.Key != "later" {
+			t.Errorf("ran %s; want later, attempt 1", show(j.Job))
+		}
+		waitDepth(t, q, queue.Change, 0)
+	})
+
+	t.Run("RetryCountsAttempts", func(t *testing.T) {
 		q, clk := newQueue(t)
 		enqueuedAt := clk.Now().Add(-time.Hour)
-		mustEnqueue(t, q, queue.Job{ID: "j", Payload: []byte("p"), EnqueuedAt: enqueuedAt})
-		j := mustClaim(t, q, "c1", 1, 1)[0]
-		delay := Visibility
-		if err := q.Retry(ctx, j, clk.Now().Add(delay), "agency down"); err != nil {
-			t.Fatal(err)
-		}
-		mustClaim(t, q, "c1", 10, 0)
-		wantDepth(t, q, 1) // delayed still counts
-
-		clk.Advance(delay + 100*time.Millisecond)
-		j = mustClaim(t, q, "c2", 10, 1)[0]
-		if j.ID != "j" || string(j.Payload) != "p" || j.Attempts != 2 || j.LastError != "agency down" || !j.EnqueuedAt.Equal(enqueuedAt) {
-			t.Errorf("after retry claimed %s, enqueued %v; want j, p, attempt 2, error %q, enqueued %v",
-				show(j), j.EnqueuedAt, "agency down", enqueuedAt)
-		}
-		// Due at once: claimable at once, attempts still counted.
-		if err := q.Retry(ctx, j, clk.Now().Add(-time.Second), "again"); err != nil {
-			t.Fatal(err)
-		}
-		j = mustClaim(t, q, "c3", 10, 1)[0]
-		if j.Attempts != 3 || j.LastError != "again" {
-			t.Errorf("claimed %s; want attempt 3, error again", show(j))
-		}
-		mustAck(t, q, j)
-		wantDepth(t, q, 0)
-	})
-
-	t.Run("RetryOfTakenOverClaim", func(t *testing.T) {
-		q, clk := newQueue(t)
-		mustEnqueue(t, q, queue.Job{ID: "j"})
-		first := mustClaim(t, q, "c1", 1, 1)[0]
-		clk.Advance(Visibility + 100*time.Millisecond)
-		second := mustClaim(t, q, "c2", 1, 1)[0]
-		// A stale retry or bury must not duplicate or remove the job.
-		if err := q.Retry(ctx, first, clk.Now(), "late"); err != nil {
-			t.Errorf("Retry of a taken-over claim: %v", err)
-		}
-		if err := q.Bury(ctx, first, "late"); err != nil {
-			t.Errorf("Bury of a taken-over claim: %v", err)
-		}
-		wantDepth(t, q, 1)
-		wantBuried(t, q)
-		mustAck(t, q, second)
-		wantDepth(t, q, 0)
-	})
-
-	t.Run("ForeignReceipt", func(t *testing.T) {
-		q, _ := newQueue(t)
-		j := queue.Job{ID: "j", Receipt: "not a receipt"}
-		if err := q.Ack(ctx, j); err == nil {
-			t.Error("Ack with a malformed receipt succeeded; want an error")
-		}
-	})
-
-	t.Run("BuryListRevive", func(t *testing.T) {
-		q, clk := newQueue(t)
-		mustEnqueue(t, q, queue.Job{ID: "a", Payload: []byte("pa")})
-		mustEnqueue(t, q, queue.Job{ID: "b", Payload: []byte("pb")})
-		mustEnqueue(t, q, queue.Job{ID: "c", Payload: []byte("pc")})
-		byID := claimAll(t, q, 3)
-		if err := q.Bury(ctx, byID["b"], "bad b"); err != nil {
-			t.Fatal(err)
-		}
-		clk.Advance(10 * time.Millisecond)
-		if err := q.Bury(ctx, byID["a"], "bad a"); err != nil {
-			t.Fatal(err)
-		}
-		wantDepth(t, q, 1)
-		buried := wantBuried(t, q, "b", "a")
-		if b := buried[0]; string(b.Payload) != "pb" || b.LastError != "bad b" || b.Attempts != 1 {
-			t.Errorf("buried %s; want payload pb, error %q, attempts 1", show(b), "bad b")
-		}
-		if got, err := q.Buried(ctx, 1); err != nil || len(got) != 1 || got[0].ID != "b" {
-			t.Errorf("Buried(1) = %v, %v; want the oldest, b", ids(got), err)
-		}
-
-		revived := time.Now().Add(-time.Second) // engine clocks may be fake: allow a second
-		if err := q.Revive(ctx, "b"); err != nil {
-			t.Fatal(err)
-		}
-		wantBuried(t, q, "a")
-		wantDepth(t, q, 2)
-		j := mustClaim(t, q, "c1", 10, 1)[0]
-		if j.ID != "b" || string(j.Payload) != "pb" || j.Attempts != 1 {
-			t.Errorf("revived and claimed %s; want b, pb, attempt 1 (attempts reset)", show(j))
-		}
-		if j.EnqueuedAt.Before(revived) && j.EnqueuedAt.Before(clk.Now().Add(-time.Second)) {
-			t.Errorf("revived job enqueued at %s; a replay starts afresh (enqueued at the revival)", j.EnqueuedAt)
-		}
-		if err := q.Revive(ctx, "b"); !errors.Is(err, sp.ErrNotFound) {
-			t.Errorf("second Revive(b) = %v; want sp.ErrNotFound", err)
-		}
-		if err := q.Revive(ctx, "never-buried"); !errors.Is(err, sp.ErrNotFound) {
-			t.Errorf("Revive(never-buried) = %v; want sp.ErrNotFound", err)
-		}
-	})
-
-	t.Run("BuryTwoJobsOfOneID", func(t *testing.T) {
-		q, clk := newQueue(t)
-		mustEnqueue(t, q, queue.Job{ID: "case-1", Payload: []byte("1")})
-		mustEnqueue(t, q, queue.Job{ID: "case-1", Payload: []byte("2")})
-		jobs := mustClaim(t, q, "c1", 10, 2)
-		for _, j := range jobs {
-			if err := q.Bury(ctx, j, "failed "+string(j.Payload)); err != nil {
-				t.Fatal(err)
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Forward, Key: "case-1", Payload: []byte("p"), EnqueuedAt: enqueuedAt})
+		var retryAt time.Time
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Forward, Concurrency: 1, Handle: r.record(func(j queue.Job) queue.Result {
+			switch j.Attempt {
+			case 1:
+				retryAt = clk.Now().Add(Visibility)
+				return queue.RetryAt(retryAt, "agency down")
+			case 2:
+				return queue.RetryAt(clk.Now().Add(-time.Second), "again") // due at once
 			}
-			clk.Advance(10 * time.Millisecond)
+			return queue.Done()
+		})})
+		r.await(t, 1)
+		wantDepth(t, q, queue.Forward, 1) // retrying counts
+		clk.Advance(Visibility + 100*time.Millisecond)
+		got := r.await(t, 3)
+		waitDepth(t, q, queue.Forward, 0)
+		if j := got[1]; j.Attempt != 2 || j.LastError != "agency down" || string(j.Payload) != "p" || j.Key != "case-1" ||
+			!j.EnqueuedAt.Equal(enqueuedAt) || j.ID != got[0].ID || j.at.Before(retryAt) {
+			t.Errorf("second run %s enqueued %v at %v; want the same job, attempt 2, error %q, enqueued %v, not before %v",
+				show(j.Job), j.EnqueuedAt, j.at, "agency down", enqueuedAt, retryAt)
 		}
-		buried := wantBuried(t, q, "case-1", "case-1")
-		if string(buried[0].Payload) != string(jobs[0].Payload) || string(buried[1].Payload) != string(jobs[1].Payload) {
-			t.Errorf("buried payloads %q, %q; want both jobs, oldest first", buried[0].Payload, buried[1].Payload)
+		if j := got[2]; j.Attempt != 3 || j.LastError != "again" {
+			t.Errorf("third run %s; want attempt 3, error again", show(j.Job))
 		}
-		if err := q.Revive(ctx, "case-1"); err != nil {
+	})
+
+	t.Run("SnoozeDoesNotCount", func(t *testing.T) {
+		q, clk := newQueue(t)
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Poll, Key: "education"})
+		var snoozedUntil time.Time
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Poll, Concurrency: 1, Handle: r.record(func(j queue.Job) queue.Result {
+			if r.count() == 1 {
+				return queue.RetryAt(clk.Now(), "agency down")
+			}
+			if r.count() == 2 {
+				snoozedUntil = clk.Now().Add(Visibility)
+				return queue.Snooze(snoozedUntil)
+			}
+			return queue.Done()
+		})})
+		r.await(t, 2)
+		wantDepth(t, q, queue.Poll, 1) // snoozed counts
+		clk.Advance(Visibility + 100*time.Millisecond)
+		got := r.await(t, 3)
+		waitDepth(t, q, queue.Poll, 0)
+		if j := got[2]; j.Attempt != 2 || j.ID != got[1].ID || j.at.Before(snoozedUntil) {
+			t.Errorf("after a snooze ran %s at %v; want the same job at the same attempt (2), not before %v", show(j.Job), j.at, snoozedUntil)
+		}
+	})
+
+	t.Run("PanicIsAFailedAttempt", func(t *testing.T) {
+		q, clk := newQueue(t)
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Push, Key: "note-1:device"})
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Push, Concurrency: 1, Handle: r.record(func(j queue.Job) queue.Result {
+			if j.Attempt == 1 {
+				panic("nil map")
+			}
+			return queue.Done()
+		})})
+		r.await(t, 1)
+		// Retried after the engine's backoff: move the clock until it runs.
+		testkit.WaitFor(t, "the job to run again after a panic", func() bool {
+			clk.Advance(100 * time.Millisecond)
+			return r.count() >= 2
+		})
+		if j := r.all()[1]; j.Attempt != 2 || !strings.Contains(j.LastError, "nil map") {
+			t.Errorf("after a panic ran %s; want attempt 2, an error naming the panic", show(j.Job))
+		}
+		waitDepth(t, q, queue.Push, 0)
+	})
+
+	t.Run("ParkListReplay", func(t *testing.T) {
+		q, clk := newQueue(t)
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Forward, Concurrency: 1, Handle: r.record(func(j queue.Job) queue.Result {
+			if j.Attempt == 1 && r.countOf(j.Key) == 1 {
+				return queue.Park("bad " + j.Key)
+			}
+			return queue.Done()
+		})})
+		enqueuedAt := clk.Now().Add(-time.Hour)
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Forward, Key: "b", Payload: []byte("pb"), EnqueuedAt: enqueuedAt})
+		waitParked(t, q, queue.Forward, "b")
+		clk.Advance(10 * time.Millisecond)
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Forward, Key: "a", Payload: []byte("pa")})
+		parked := waitParked(t, q, queue.Forward, "b", "a")
+		wantDepth(t, q, queue.Forward, 0) // parked jobs do not count
+		if p := parked[0]; string(p.Payload) != "pb" || p.LastError != "bad b" || p.Attempt != 1 || p.Kind != queue.Forward ||
+			!p.EnqueuedAt.Equal(enqueuedAt) || p.ID == "" {
+			t.Errorf("parked %s enqueued %v; want payload pb, error %q, attempt 1, enqueued %v", show(p), p.EnqueuedAt, "bad b", enqueuedAt)
+		}
+		if got, err := q.Parked(ctx, queue.Forward, 1); err != nil || len(got) != 1 || got[0].Key != "b" {
+			t.Errorf("Parked(1) = %v, %v; want the oldest, b", keys(got), err)
+		}
+		if got, err := q.Parked(ctx, queue.Push, 10); err != nil || len(got) != 0 {
+			t.Errorf("parked pushes %v, %v; want none", keys(got), err)
+		}
+		if err := q.Replay(ctx, queue.Push, parked[0].ID); !errors.Is(err, sp.ErrNotFound) {
+			t.Errorf("Replay as another kind = %v; want sp.ErrNotFound", err)
+		}
+
+		replayed := clk.Now()
+		if err := q.Replay(ctx, queue.Forward, parked[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		wantBuried(t, q)
-		wantDepth(t, q, 2)
+		testkit.WaitFor(t, "the replayed job to run", func() bool { return r.countOf("b") == 2 })
+		j := r.all()[r.count()-1]
+		if j.Key != "b" || string(j.Payload) != "pb" || j.Attempt != 1 || j.EnqueuedAt.Before(replayed.Add(-time.Second)) {
+			t.Errorf("replayed and ran %s enqueued %v; want b, pb, attempt 1 (afresh), enqueued at the replay (%v)",
+				show(j.Job), j.EnqueuedAt, replayed)
+		}
+		waitDepth(t, q, queue.Forward, 0)
+		wantParked(t, q, queue.Forward, "a")
+		if err := q.Replay(ctx, queue.Forward, parked[0].ID); !errors.Is(err, sp.ErrNotFound) {
+			t.Errorf("second Replay = %v; want sp.ErrNotFound", err)
+		}
+		if err := q.Replay(ctx, queue.Forward, "never-parked"); !errors.Is(err, sp.ErrNotFound) {
+			t.Errorf("Replay(never-parked) = %v; want sp.ErrNotFound", err)
+		}
+	})
+
+	t.Run("UniqueKey", func(t *testing.T) {
+		q, clk := newQueue(t)
+		unique := queue.NewJob{Kind: queue.Poll, Key: "education", Unique: true}
+		mustEnqueue(t, q, unique, unique)
+		wantDepth(t, q, queue.Poll, 1)
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Poll, Key: "education"}) // not unique: added
+		wantDepth(t, q, queue.Poll, 2)
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Forward, Key: "education", Unique: true}) // another kind
+		wantDepth(t, q, queue.Forward, 1)
+
+		release := make(chan struct{})
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Poll, Concurrency: 2, Handle: r.record(func(j queue.Job) queue.Result {
+			if r.count() <= 2 {
+				<-release
+			}
+			if r.count() == 4 {
+				return queue.Park("parked")
+			}
+			return queue.Done()
+		})})
+		r.await(t, 2)
+		mustEnqueue(t, q, unique) // one of the two running is unique: not added
+		wantDepth(t, q, queue.Poll, 2)
+		close(release)
+		waitDepth(t, q, queue.Poll, 0)
+		mustEnqueue(t, q, unique) // finished: added again
+		r.await(t, 3)
+		waitDepth(t, q, queue.Poll, 0)
+		mustEnqueue(t, q, unique) // parked when run
+		waitParked(t, q, queue.Poll, "education")
+		mustEnqueue(t, q, unique) // a parked job does not block
+		r.await(t, 5)
+		waitDepth(t, q, queue.Poll, 0)
+		if n := r.count(); n != 5 {
+			t.Errorf("%d runs; want 5", n)
+		}
+	})
+
+	t.Run("ReplayOfAUniqueJobWithAPendingOne", func(t *testing.T) {
+		q, clk := newQueue(t)
+		unique := queue.NewJob{Kind: queue.Forward, Key: "case-1", Unique: true}
+		hold := make(chan struct{})
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Forward, Concurrency: 1, Handle: r.record(func(j queue.Job) queue.Result {
+			if r.count() == 1 {
+				return queue.Park("down")
+			}
+			<-hold
+			return queue.Done()
+		})})
+		mustEnqueue(t, q, unique)
+		parked := waitParked(t, q, queue.Forward, "case-1")
+		mustEnqueue(t, q, unique) // runs and holds
+		r.await(t, 2)
+		if err := q.Replay(ctx, queue.Forward, parked[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		wantParked(t, q, queue.Forward)
+		wantDepth(t, q, queue.Forward, 1) // the running one only: the replay is not run twice
+		close(hold)
+		waitDepth(t, q, queue.Forward, 0)
+		if n := r.count(); n != 2 {
+			t.Errorf("%d runs; want 2", n)
+		}
+	})
+
+	t.Run("ConcurrencyPerKind", func(t *testing.T) {
+		q, clk := newQueue(t)
+		for i := range 6 {
+			mustEnqueue(t, q, queue.NewJob{Kind: queue.Push, Key: fmt.Sprint("note-", i)})
+		}
+		var mu sync.Mutex
+		running, most := 0, 0
+		release := make(chan struct{})
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Push, Concurrency: 2, Handle: r.record(func(j queue.Job) queue.Result {
+			mu.Lock()
+			running++
+			most = max(most, running)
+			mu.Unlock()
+			<-release
+			mu.Lock()
+			running--
+			mu.Unlock()
+			return queue.Done()
+		})})
+		r.await(t, 2)
+		wantDepth(t, q, queue.Push, 6) // running ones count
+		close(release)
+		r.await(t, 6)
+		waitDepth(t, q, queue.Push, 0)
+		if most != 2 {
+			t.Errorf("at most %d jobs ran at once; want the worker's concurrency, 2", most)
+		}
 	})
 
 	t.Run("Depth", func(t *testing.T) {
 		q, clk := newQueue(t)
-		for _, id := range []string{"a", "b", "c", "d"} {
-			mustEnqueue(t, q, queue.Job{ID: id})
+		for _, key := range []string{"park", "retry", "done"} {
+			mustEnqueue(t, q, queue.NewJob{Kind: queue.Change, Key: key})
 		}
-		wantDepth(t, q, 4)
-		byID := claimAll(t, q, 4)
-		wantDepth(t, q, 4)
-		if err := q.Retry(ctx, byID["a"], clk.Now().Add(time.Hour), "later"); err != nil {
-			t.Fatal(err)
-		}
-		wantDepth(t, q, 4)
-		if err := q.Bury(ctx, byID["b"], "dead"); err != nil {
-			t.Fatal(err)
-		}
-		wantDepth(t, q, 3)
-		mustAck(t, q, byID["c"])
-		mustAck(t, q, byID["d"])
-		wantDepth(t, q, 1)
-	})
-
-	t.Run("PayloadBytesIntact", func(t *testing.T) {
-		q, _ := newQueue(t)
-		big := make([]byte, 64<<10)
-		r := rand.New(rand.NewPCG(3, 4))
-		for i := range big {
-			big[i] = byte(r.Uint32())
-		}
-		payloads := map[string][]byte{
-			"binary": {0, 1, 0xff, 0, '\r', '\n', 0x80, '"', '\\'},
-			"text":   []byte(`{"json":"yes"} dan "kutipan"`),
-			"empty":  nil,
-			"64KB":   big,
-		}
-		buf := []byte("caller's buffer")
-		payloads["reused"] = bytes.Clone(buf)
-		for id, p := range payloads {
-			if id == "reused" {
-				p = buf
+		mustEnqueue(t, q, queue.NewJob{Kind: queue.Change, Key: "scheduled", At: clk.Now().Add(time.Hour)})
+		wantDepth(t, q, queue.Change, 4)
+		r := &runs{clk: clk}
+		runWorkers(t, q, queue.Worker{Kind: queue.Change, Concurrency: 3, Handle: r.record(func(j queue.Job) queue.Result {
+			switch j.Key {
+			case "park":
+				return queue.Park("dead")
+			case "retry":
+				return queue.RetryAt(clk.Now().Add(time.Hour), "later")
 			}
-			mustEnqueue(t, q, queue.Job{ID: id, Payload: p})
-		}
-		copy(buf, "SCRIBBLED OVER!") // the caller reuses its buffer
-		for id, j := range claimAll(t, q, len(payloads)) {
-			if !bytes.Equal(j.Payload, payloads[id]) {
-				t.Errorf("job %s: payload %d bytes %q...; want %d bytes %q...", id,
-					len(j.Payload), j.Payload[:min(len(j.Payload), 16)], len(payloads[id]), payloads[id][:min(len(payloads[id]), 16)])
-			}
-		}
-	})
-
-	t.Run("ConcurrentConsumers", func(t *testing.T) {
-		q, _ := newQueue(t)
-		const jobs, consumers = 120, 8
-		for i := range jobs {
-			id := fmt.Sprintf("job-%03d", i)
-			mustEnqueue(t, q, queue.Job{ID: id, Payload: []byte("payload of " + id)})
-		}
-		var mu sync.Mutex
-		seen := map[string]int{}
-		done := 0
-		deadline := time.Now().Add(30 * time.Second)
-		var wg sync.WaitGroup
-		errs := make(chan error, consumers)
-		for c := range consumers {
-			wg.Go(func() {
-				for {
-					mu.Lock()
-					finished := done == jobs
-					mu.Unlock()
-					if finished {
-						return
-					}
-					if time.Now().After(deadline) {
-						errs <- errors.New("deadline passed before every job was processed")
-						return
-					}
-					got, err := q.Claim(ctx, fmt.Sprintf("consumer-%d", c), 1+c%4)
-					if err != nil {
-						errs <- err
-						return
-					}
-					if len(got) == 0 {
-						time.Sleep(time.Millisecond) // others hold the last jobs
-						continue
-					}
-					for _, j := range got {
-						if string(j.Payload) != "payload of "+j.ID {
-							errs <- fmt.Errorf("job %s has payload %q", j.ID, j.Payload)
-							return
-						}
-						mu.Lock()
-						seen[j.ID]++
-						done++
-						mu.Unlock()
-						if err := q.Ack(ctx, j); err != nil {
-							errs <- err
-							return
-						}
-					}
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
-		if len(seen) != jobs {
-			t.Errorf("%d distinct jobs processed; want %d", len(seen), jobs)
-		}
-		for id, n := range seen {
-			if n != 1 {
-				t.Errorf("job %s processed %d times; want once", id, n)
-			}
-		}
-		wantDepth(t, q, 0)
+			return queue.Done()
+		})})
+		r.await(t, 3)
+		waitParked(t, q, queue.Change, "park")
+		waitDepth(t, q, queue.Change, 2) // retrying and scheduled
 	})
 }
 
-func mustEnqueue(t *testing.T, q queue.Queue, j queue.Job) {
+// drain runs the pending jobs of kind, wants n of them, and returns them in
+// the order they ran.
+func drain(t *testing.T, q queue.Queue, kind queue.Kind, n int) []queue.Job {
 	t.Helper()
-	if err := q.Enqueue(context.Background(), j); err != nil {
-		t.Fatalf("Enqueue(%s): %v", j.ID, err)
+	r := &runs{clk: Clock{Now: time.Now}}
+	stop := runWorkers(t, q, queue.Worker{Kind: kind, Concurrency: 4, Handle: r.done})
+	r.await(t, n)
+	waitDepth(t, q, kind, 0)
+	stop()
+	var jobs []queue.Job
+	for _, j := range r.all() {
+		jobs = append(jobs, j.Job)
 	}
-}
-
-// mustClaim claims up to max jobs and wants exactly want.
-func mustClaim(t *testing.T, q queue.Queue, consumer string, max, want int) []queue.Job {
-	t.Helper()
-	jobs, err := q.Claim(context.Background(), consumer, max)
-	if err != nil {
-		t.Fatalf("Claim(%s, %d): %v", consumer, max, err)
-	}
-	if len(jobs) != want {
-		t.Fatalf("Claim(%s, %d) = %v; want %d jobs", consumer, max, ids(jobs), want)
+	if len(jobs) != n {
+		t.Fatalf("%d %s jobs ran; want %d", len(jobs), kind, n)
 	}
 	return jobs
 }
 
-// claimAll claims n jobs with distinct ids, by id.
-func claimAll(t *testing.T, q queue.Queue, n int) map[string]queue.Job {
+// runWorkers runs q with the workers until the test ends (or stop).
+func runWorkers(t *testing.T, q queue.Queue, workers ...queue.Worker) (stop func()) {
 	t.Helper()
-	byID := map[string]queue.Job{}
-	for _, j := range mustClaim(t, q, "c1", n, n) {
-		byID[j.ID] = j
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- q.Run(ctx, workers...) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("Run did not return after its context ended")
+			}
+		})
 	}
-	if len(byID) != n {
-		t.Fatalf("claimed %d distinct ids; want %d", len(byID), n)
-	}
-	return byID
+	t.Cleanup(stop)
+	return stop
 }
 
-func mustAck(t *testing.T, q queue.Queue, j queue.Job) {
-	t.Helper()
-	if err := q.Ack(context.Background(), j); err != nil {
-		t.Fatalf("Ack(%s): %v", j.ID, err)
+// ran is one run of a job, and the engine's time at it.
+type ran struct {
+	queue.Job
+	at time.Time
+}
+
+// runs records the runs of a handler.
+type runs struct {
+	clk  Clock
+	mu   sync.Mutex
+	jobs []ran
+}
+
+// record is a handler that records each run, then lets decide.
+func (r *runs) record(decide func(queue.Job) queue.Result) queue.Handler {
+	return func(_ context.Context, j queue.Job) queue.Result {
+		r.mu.Lock()
+		r.jobs = append(r.jobs, ran{Job: j, at: r.clk.Now()})
+		r.mu.Unlock()
+		return decide(j)
 	}
 }
 
-func wantDepth(t *testing.T, q queue.Queue, want int64) {
+// done is a handler that records each run and finishes it.
+func (r *runs) done(ctx context.Context, j queue.Job) queue.Result {
+	return r.record(func(queue.Job) queue.Result { return queue.Done() })(ctx, j)
+}
+
+func (r *runs) all() []ran {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.jobs)
+}
+
+func (r *runs) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.jobs)
+}
+
+func (r *runs) countOf(key string) int {
+	n := 0
+	for _, j := range r.all() {
+		if j.Key == key {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *runs) keys() []string {
+	var out []string
+	for _, j := range r.all() {
+		out = append(out, j.Key)
+	}
+	return out
+}
+
+// await waits for n runs and returns them.
+func (r *runs) await(t *testing.T, n int) []ran {
 	t.Helper()
-	got, err := q.Depth(context.Background())
-	if err != nil || got != want {
-		t.Fatalf("Depth = %d, %v; want %d", got, err, want)
+	testkit.WaitFor(t, fmt.Sprintf("%d runs", n), func() bool { return r.count() >= n })
+	return r.all()
+}
+
+func mustEnqueue(t *testing.T, q queue.Enqueuer, jobs ...queue.NewJob) {
+	t.Helper()
+	if err := q.Enqueue(context.Background(), jobs...); err != nil {
+		t.Fatalf("Enqueue: %v", err)
 	}
 }
 
-// wantBuried wants the dead letters, oldest first, to have these ids.
-func wantBuried(t *testing.T, q queue.Queue, want ...string) []queue.Job {
+func depth(t *testing.T, q queue.Admin, kind queue.Kind) int64 {
 	t.Helper()
-	got, err := q.Buried(context.Background(), 100)
+	n, err := q.Depth(context.Background(), kind)
 	if err != nil {
-		t.Fatalf("Buried: %v", err)
+		t.Fatalf("Depth(%s): %v", kind, err)
 	}
-	if fmt.Sprint(ids(got)) != fmt.Sprint(want) {
-		t.Fatalf("Buried = %v; want %v", ids(got), want)
+	return n
+}
+
+func wantDepth(t *testing.T, q queue.Admin, kind queue.Kind, want int64) {
+	t.Helper()
+	if got := depth(t, q, kind); got != want {
+		t.Fatalf("Depth(%s) = %d; want %d", kind, got, want)
+	}
+}
+
+// waitDepth waits for the outcome of runs in flight to settle the depth.
+func waitDepth(t *testing.T, q queue.Admin, kind queue.Kind, want int64) {
+	t.Helper()
+	testkit.WaitFor(t, fmt.Sprintf("depth of %s to be %d", kind, want), func() bool { return depth(t, q, kind) == want })
+}
+
+func parkedKeys(t *testing.T, q queue.Admin, kind queue.Kind) []queue.Job {
+	t.Helper()
+	got, err := q.Parked(context.Background(), kind, 100)
+	if err != nil {
+		t.Fatalf("Parked(%s): %v", kind, err)
 	}
 	return got
 }
 
-func ids(jobs []queue.Job) []string {
+// wantParked wants the parked jobs of kind, oldest first, to have these keys.
+func wantParked(t *testing.T, q queue.Admin, kind queue.Kind, want ...string) []queue.Job {
+	t.Helper()
+	got := parkedKeys(t, q, kind)
+	if fmt.Sprint(keys(got)) != fmt.Sprint(want) {
+		t.Fatalf("Parked(%s) = %v; want %v", kind, keys(got), want)
+	}
+	return got
+}
+
+// waitParked waits for the parked jobs of kind to have these keys.
+func waitParked(t *testing.T, q queue.Admin, kind queue.Kind, want ...string) []queue.Job {
+	t.Helper()
+	testkit.WaitFor(t, fmt.Sprintf("%v parked", want), func() bool {
+		return fmt.Sprint(keys(parkedKeys(t, q, kind))) == fmt.Sprint(want)
+	})
+	return wantParked(t, q, kind, want...)
+}
+
+func keys(jobs []queue.Job) []string {
 	out := make([]string, len(jobs))
 	for i, j := range jobs {
-		out[i] = j.ID
+		out[i] = j.Key
 	}
 	return out
 }
 
 func show(j queue.Job) string {
-	return fmt.Sprintf("{ID %s, Payload %q, Attempts %d, LastError %q, Receipt %q}", j.ID, j.Payload, j.Attempts, j.LastError, j.Receipt)
+	return fmt.Sprintf("{ID %s, Kind %s, Key %s, Payload %q, Attempt %d, LastError %q}", j.ID, j.Kind, j.Key, j.Payload, j.Attempt, j.LastError)
 }

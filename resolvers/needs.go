@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	sp "github.com/satupintu/satupintu"
 )
@@ -47,13 +48,19 @@ func homeNeeds(ctx context.Context) []sp.Agency {
 	var need agencySet
 	for _, f := range graphql.CollectFields(oc, graphql.GetFieldContext(ctx).Field.Selections, homeTypes) {
 		if f.Name == "health" {
-			for _, h := range graphql.CollectFields(oc, f.Selections, healthTypes) {
-				need.add(healthFields[h.Name]...)
-			}
+			need.addFields(oc, f.Selections, healthTypes, healthFields)
 			continue
 		}
 		need.add(homeFields[f.Name]...)
 	}
+	return need.list()
+}
+
+// healthNeeds is the agencies the selection of the health field resolving
+// at ctx reads.
+func healthNeeds(ctx context.Context) []sp.Agency {
+	var need agencySet
+	need.addFields(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field.Selections, healthTypes, healthFields)
 	return need.list()
 }
 
@@ -67,6 +74,13 @@ func (s *agencySet) add(agencies ...sp.Agency) {
 				*s |= 1 << i
 			}
 		}
+	}
+}
+
+// addFields adds the agencies table names for each field of sel.
+func (s *agencySet) addFields(oc *graphql.OperationContext, sel ast.SelectionSet, types []string, table map[string][]sp.Agency) {
+	for _, f := range graphql.CollectFields(oc, sel, types) {
+		s.add(table[f.Name]...)
 	}
 }
 

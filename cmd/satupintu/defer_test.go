@@ -300,6 +300,15 @@ func TestDeferDeliversSlowAgenciesLater(t *testing.T) {
 		})
 	}
 
+	// Apollo Kotlin and Apollo iOS accept multipart/mixed with every
+	// operation: one without @defer is one whole part.
+	t.Run("multipart/mixed without @defer", func(t *testing.T) {
+		_, parts := ta.postParts(tok, `{ home { name } }`)
+		if len(parts) != 1 || get(parts[0].body, "data", "home", "name") != "BUDI SANTOSO" || parts[0].body["hasNext"] != nil {
+			t.Errorf("parts %v, want one whole part without hasNext", parts)
+		}
+	})
+
 	t.Run("inside another read field", func(t *testing.T) {
 		_, parts := ta.postParts(tok, `{ health {
 			immunizations { id }

@@ -60,9 +60,15 @@ func NewLoader(ports Agencies, nik sp.NIK) *Loader {
 // NIK is the citizen whose records this loader reads.
 func (l *Loader) NIK() sp.NIK { return l.nik }
 
-// Sources is how fresh each agency's data was in the reads so far, in
-// display order; an agency not read is UNAVAILABLE.
-func (l *Loader) Sources() []Source { return l.sources.List() }
+// Sources reads every agency, joining the reads already in flight, and
+// then says how fresh each agency's data was, in display order (an agency
+// that failed is UNAVAILABLE, or STALE when its cache served).
+func (l *Loader) Sources(ctx context.Context) []Source {
+	for _, a := range sp.Agencies {
+		l.read(a)(ctx)
+	}
+	return l.sources.List()
+}
 
 // watch has the agency reads made with ctx report to l.sources.
 func (l *Loader) watch(ctx context.Context) context.Context {
@@ -120,18 +126,15 @@ func (l *Loader) Welfare(ctx context.Context) (*Welfare, error) {
 	})
 }
 
-// Prefetch reads the citizen's records at each of agencies, in parallel,
-// and waits for all of them, so that the fields that follow cost the
-// slowest agency, not the sum. Each read is bounded by its agency's own
-// timeout; failures wait in the loader for the fields that report them.
-func (l *Loader) Prefetch(ctx context.Context, agencies []sp.Agency) {
-	var wg sync.WaitGroup
+// Prefetch starts reading the citizen's records at each of agencies, in
+// parallel, and returns at once: each field then waits only for its own
+// agency, and a field needing several costs the slowest of them, not the
+// sum. Each read is bounded by its agency's own timeout and by ctx (the
+// request's); failures wait in the loader for the fields that report them.
+func (l *Loader) Prefetch(ctx context.Context, agencies ...sp.Agency) {
 	for _, a := range agencies {
-		if read := l.read(a); read != nil {
-			wg.Go(func() { read(ctx) })
-		}
+		go l.read(a)(ctx)
 	}
-	wg.Wait()
 }
 
 // read is the loader's read of agency a's main record (the family card,
@@ -151,7 +154,7 @@ func (l *Loader) read(a sp.Agency) func(context.Context) {
 	case sp.AgencySocial:
 		return func(ctx context.Context) { _, _ = l.Welfare(ctx) }
 	}
-	return nil
+	panic("readmodel: unknown agency " + string(a))
 }
 
 // Report returns err the first time an agency's failure is reported in this

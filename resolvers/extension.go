@@ -14,16 +14,17 @@ import (
 
 // Extension is what the resolvers need around the GraphQL executor; the
 // server installs it (server.Deps.Extensions). For each response of a
-// signed-in citizen it makes the records loader, and afterwards reports the
-// agency failures no selected field reported; around every field it maps
-// the field's error through the one table (errors.go).
+// signed-in citizen it makes the records loader, and after the last part
+// reports the agency failures no selected field reported; around every
+// field it maps the field's error through the one table (errors.go).
 func (r *Resolver) Extension() graphql.HandlerExtension { return extension{r} }
 
 type extension struct{ r *Resolver }
 
 var (
-	_ graphql.ResponseInterceptor = extension{}
-	_ graphql.FieldInterceptor    = extension{}
+	_ graphql.OperationInterceptor = extension{}
+	_ graphql.ResponseInterceptor  = extension{}
+	_ graphql.FieldInterceptor     = extension{}
 )
 
 func (extension) ExtensionName() string                   { return "SatupintuResolvers" }
@@ -57,18 +58,34 @@ func reportAtHome(ctx context.Context) {
 	}
 }
 
-// InterceptResponse gives each response a loader of its own: not one per
-// operation, because a subscription answers many times over hours and must
-// neither read stale records nor hold a loader while idle.
-func (x extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+// InterceptOperation gives a query or mutation one loader for all its
+// parts: a deferred fragment resolves after the first part is written, and
+// must join the reads home started, not read again.
+func (x extension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	p, ok := auth.PrincipalFrom(ctx)
-	if !ok {
+	if !ok || graphql.GetOperationContext(ctx).Operation.Operation == ast.Subscription {
 		return next(ctx)
 	}
-	rs := &citizenResponse{loader: readmodel.NewLoader(x.r.Agencies, p.NIK)}
-	resp := next(context.WithValue(ctx, responseKey{}, rs))
-	if resp == nil {
-		return nil
+	return next(context.WithValue(ctx, responseKey{}, &citizenResponse{loader: readmodel.NewLoader(x.r.Agencies, p.NIK)}))
+}
+
+// InterceptResponse gives each event of a subscription a loader of its own
+// (one per operation would read stale records and be held while idle for
+// hours), and with the operation's last part reports the failures no field
+// did: only then has every field, deferred ones included, had its chance.
+func (x extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	rs := responseFrom(ctx)
+	if rs == nil {
+		p, ok := auth.PrincipalFrom(ctx)
+		if !ok {
+			return next(ctx)
+		}
+		rs = &citizenResponse{loader: readmodel.NewLoader(x.r.Agencies, p.NIK)}
+		ctx = context.WithValue(ctx, responseKey{}, rs)
+	}
+	resp := next(ctx)
+	if resp == nil || (resp.HasNext != nil && *resp.HasNext) {
+		return resp
 	}
 	rs.mu.Lock()
 	home := rs.home

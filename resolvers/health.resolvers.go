@@ -41,9 +41,12 @@ func (r *healthResolver) Immunizations(ctx context.Context, obj *model.Health) (
 }
 
 func (r *queryResolver) Health(ctx context.Context) (*model.Health, error) {
-	if _, _, err := loader(ctx, "health"); err != nil {
+	ctx, l, err := loader(ctx, "health")
+	if err != nil {
 		return nil, err
 	}
+	// Both agencies at once, deferred fields included (resolvers/needs.go).
+	l.Prefetch(ctx, healthNeeds(ctx)...)
 	return &model.Health{}, nil
 }
 

@@ -47,13 +47,16 @@ func (r *homeResolver) Alerts(ctx context.Context, obj *model.Home) ([]model.Ale
 	return out, nil
 }
 
-// Sources says, per agency, how fresh what home read of it is.
+// Sources says, per agency, how fresh the data behind the screen is: all
+// six, so asking for sources reads every agency (an agency not read would
+// otherwise show UNAVAILABLE and lie). An app that wants its screen before
+// the slowest agency answers defers sources.
 func (r *homeResolver) Sources(ctx context.Context, obj *model.Home) ([]readmodel.Source, error) {
 	_, l, err := loader(ctx, "home")
 	if err != nil {
 		return nil, err
 	}
-	return l.Sources(), nil
+	return l.Sources(ctx), nil
 }
 
 func (r *homeResolver) Me(ctx context.Context, obj *model.Home) (*readmodel.Citizen, error) {
@@ -88,17 +91,20 @@ func (r *homeResolver) Social(ctx context.Context, obj *model.Home) (*readmodel.
 	return social(ctx, l)
 }
 
-// Home reads every agency in parallel before its fields resolve, so the
-// screen costs the slowest agency, not the sum of them. Every one, whatever
-// the selection: home.sources reports on all six, and a failure no
-// selected field reports is reported at home.
+// Home starts reading, in parallel, the agencies its selection needs
+// (homeNeeds), and returns at once: each field then waits for its own
+// agency only, so a screen that asks nothing of BPJS never waits for it,
+// and a field needing several agencies costs the slowest, not the sum.
+// Deferred fields count too: their agencies start now and their part
+// follows when they answer. A failure that no selected field reports is
+// reported at home (see Extension).
 func (r *queryResolver) Home(ctx context.Context) (*model.Home, error) {
 	ctx, l, err := loader(ctx, "home")
 	if err != nil {
 		return nil, err
 	}
 	reportAtHome(ctx)
-	l.Prefetch(ctx, sp.Agencies)
+	l.Prefetch(ctx, homeNeeds(ctx)...)
 	return &model.Home{}, nil
 }
 

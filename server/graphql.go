@@ -47,10 +47,16 @@ func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
 		}},
 	})
 	srv.AddTransport(transport.SSE{})
+	// @defer's parts over multipart/mixed (Apollo Client's format), before
+	// POST, which would answer the same requests once (see defer.go). Parts
+	// ready within 10 ms go out together; a shorter tick would wake every
+	// open deferred answer that much more often.
+	srv.AddTransport(incremental{transport.MultipartMixed{Boundary: "graphql", DeliveryTimeout: 10 * time.Millisecond}})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 
+	srv.Use(wholeAnswers{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](d.Limits.QueryCacheSize))
 	srv.SetParserTokenLimit(d.Limits.MaxTokens)
 	srv.SetDisableSuggestion(!d.Introspection)

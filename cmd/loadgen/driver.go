@@ -305,7 +305,8 @@ func (st *stage) checkWiring(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := graphQL(ctx, st.d.ctl, st.bff, tok, `{ home { name } }`, nil); err != nil {
+	// sources reads every agency (home reads only what its fields need).
+	if _, err := graphQL(ctx, st.d.ctl, st.bff, tok, `{ home { name sources { agency } } }`, nil); err != nil {
 		return fmt.Errorf("a first home query: %w", err)
 	}
 	after, err := st.sim.stats(ctx)

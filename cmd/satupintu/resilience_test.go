@@ -226,7 +226,8 @@ func TestCitizensNeverSeeEachOthersCachedData(t *testing.T) {
 
 func TestAgencyCallsCarryTheExchangeHeaders(t *testing.T) {
 	ta := startApp(t, map[string]string{"SATUPINTU_INSTANCE": "satupintu-test-7"})
-	ta.post(ta.token(seed.NIKWayan), `{ home { name } }`, nil, "X-Request-Id", "req-abc-123")
+	// sources reads every agency.
+	ta.post(ta.token(seed.NIKWayan), `{ home { name sources { agency } } }`, nil, "X-Request-Id", "req-abc-123")
 	for _, a := range sp.Agencies {
 		h := ta.sandbox.LastExchange(a)
 		if h.Get("X-Request-Id") != "req-abc-123" || h.Get("X-Road-Client") != "satupintu-test-7" ||

@@ -1,0 +1,66 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/satupintu/satupintu/store/seal"
+)
+
+// bindKeys ties the data keys to the database, at start:
+//   - the sealing key is recorded in data_keys before it seals anything;
+//   - the first key ever recorded keys the lookup hashes, for good: a row
+//     is found by its hash, so changing that key would lose every row
+//     until all are hashed again;
+//   - every recorded key must be in the ring, or the data it sealed (or
+//     the lookups it keys) could not be read: the start is refused with
+//     the ids that are missing.
+//
+// A rotation is then: put the new key first (old rows stay readable, new
+// ones are sealed with it). Dropping the old key needs its rows sealed
+// again and its data_keys row deleted, which no tool does yet: until
+// then it stays in SATUPINTU_DATA_KEY.
+func bindKeys(ctx context.Context, pool *pgxpool.Pool, ring *seal.Keyring) (*seal.Keyring, error) {
+	var lookup string
+	var missing []string
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		// Instances starting together take turns: the first names the
+		// lookup key.
+		if _, err := tx.Exec(ctx, `LOCK TABLE data_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO data_keys (id, lookup)
+			VALUES ($1, NOT EXISTS (SELECT 1 FROM data_keys WHERE lookup))
+			ON CONFLICT (id) DO NOTHING`, ring.Sealing()); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, lookup FROM data_keys ORDER BY first_used, id`)
+		if err != nil {
+			return err
+		}
+		var id string
+		var isLookup bool
+		_, err = pgx.ForEachRow(rows, []any{&id, &isLookup}, func() error {
+			if isLookup {
+				lookup = id
+			}
+			if !ring.Has(id) {
+				missing = append(missing, id)
+			}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: recording the data keys: %w", err)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("postgres: the database holds data sealed with keys SATUPINTU_DATA_KEY lacks: %w",
+			&seal.MissingKeyError{ID: strings.Join(missing, ", ")})
+	}
+	return ring.WithLookup(lookup)
+}

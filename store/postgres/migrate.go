@@ -197,3 +197,23 @@ func checkSchema(ctx context.Context, q interface {
 	}
 	return nil
 }
+
+// MigrationFile is one embedded migration.
+type MigrationFile struct{ Name, SQL string }
+
+// MigrationFiles are the embedded migrations, in order.
+func MigrationFiles() []MigrationFile {
+	names, err := fs.Glob(migrations(), "*.sql")
+	if err != nil {
+		panic(err)
+	}
+	out := make([]MigrationFile, len(names))
+	for i, n := range names {
+		b, err := fs.ReadFile(migrations(), n)
+		if err != nil {
+			panic(err)
+		}
+		out[i] = MigrationFile{Name: n, SQL: string(b)}
+	}
+	return out
+}

@@ -4,7 +4,7 @@ SELECT c.total, c.unread, n.id, n.created_at, n.read_at, n.case_id, n.status, n.
 FROM inbox_counts c
 LEFT JOIN LATERAL (
     SELECT * FROM inbox i
-    WHERE i.citizen_hash = c.citizen_hash AND i.read_at IS NULL AND (i.created_ms, i.id) < ($3, $4)
+    WHERE i.citizen_hash = $1 AND i.read_at IS NULL AND (i.created_ms, i.id) < ($3, $4)
     ORDER BY i.created_ms DESC, i.id DESC
     LIMIT $2
 ) n ON true

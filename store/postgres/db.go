@@ -72,10 +72,12 @@ func Open(ctx context.Context, cfg Config) (_ *DB, err error) {
 }
 
 func poolConfig(cfg Config) (*pgxpool.Config, error) {
+	if err := CheckURL(cfg.URL); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
-		// The parser's message may quote the URL, password included.
-		return nil, errors.New("postgres: the URL does not parse (postgres://user:password@host:5432/database?sslmode=require)")
+		return nil, err
 	}
 	if cfg.PoolSize > 0 {
 		pc.MaxConns = int32(cfg.PoolSize)
@@ -148,4 +150,13 @@ func wrap(errp *error, format string, args ...any) {
 		return
 	}
 	*errp = fmt.Errorf("postgres: "+format+": %w", append(args, *errp)...)
+}
+
+// CheckURL reports whether u is a PostgreSQL URL pgx can use, without
+// quoting it back (it holds a password).
+func CheckURL(u string) error {
+	if _, err := pgxpool.ParseConfig(u); err != nil {
+		return errors.New("must be a PostgreSQL URL: postgres://user:password@host:5432/database?sslmode=require")
+	}
+	return nil
 }

@@ -222,14 +222,18 @@ func TestUnreachable(t *testing.T) {
 		t.Errorf("Ping while cut off = %v; want an error naming PostgreSQL", err)
 	}
 	writes := map[string]func() error{
-		"inbox add":  func() error { _, err := inbox.Add(ctx, note("case1-2", "dua")); return err },
-		"mark read":  func() error { _, err := inbox.MarkRead(ctx, nik, nil, at); return err },
-		"delete":     func() error { _, err := inbox.Delete(ctx, nik, "case1-1"); return err },
-		"register":   func() error { return devices.Register(ctx, notifications.Device{Token: token, Citizen: nik, RegisteredAt: at, LastSeen: at}) },
+		"inbox add": func() error { _, err := inbox.Add(ctx, note("case1-2", "dua")); return err },
+		"mark read": func() error { _, err := inbox.MarkRead(ctx, nik, nil, at); return err },
+		"delete":    func() error { _, err := inbox.Delete(ctx, nik, "case1-1"); return err },
+		"register": func() error {
+			return devices.Register(ctx, notifications.Device{Token: token, Citizen: nik, RegisteredAt: at, LastSeen: at})
+		},
 		"unregister": func() error { _, err := devices.Unregister(ctx, nik, token); return err },
 		"claim":      func() error { _, _, err := deliveries.Claim(ctx, "case1-1", token, at, time.Minute); return err },
-		"set":        func() error { return deliveries.Set(ctx, "case1-1", token, notifications.Delivery{State: notifications.DeliveryFailed}) },
-		"list":       func() error { _, err := inbox.List(ctx, nik, notifications.ListQuery{}); return err },
+		"set": func() error {
+			return deliveries.Set(ctx, "case1-1", token, notifications.Delivery{State: notifications.DeliveryFailed})
+		},
+		"list": func() error { _, err := inbox.List(ctx, nik, notifications.ListQuery{}); return err },
 	}
 	for name, write := range writes {
 		err := write()

@@ -152,9 +152,12 @@ func refuseNewer(ctx context.Context, p *goose.Provider) error {
 // provider is goose on a database/sql handle of its own: migrations run
 // without the statement timeout (an index on a large table takes long).
 func provider(url string, log *slog.Logger) (*goose.Provider, func(), error) {
+	if err := CheckURL(url); err != nil {
+		return nil, nil, err
+	}
 	cc, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, nil, errors.New("the URL does not parse (postgres://user:password@host:5432/database?sslmode=require)")
+		return nil, nil, err
 	}
 	cc.RuntimeParams["statement_timeout"] = "0"
 	cc.RuntimeParams["application_name"] = "satupintu migrate"

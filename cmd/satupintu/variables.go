@@ -105,7 +105,7 @@ func variables() []variable {
 				c.DBStatementTimeout = d
 				return nil
 			}},
-		{name: "SATUPINTU_DATA_KEY", def: "a public key (dev)", required: true, secret: true, help: "hex, 32 bytes, optionally after an id and a colon (2026a:9f0c…): seals NIKs, device tokens and notification texts in PostgreSQL and keys their lookups; the same on every instance. To rotate, put the new key first, comma-separated (the first seals, all open); keep every key the database has used (it refuses to start without one)",
+		{name: "SATUPINTU_DATA_KEY", def: "a public key (dev)", required: true, secret: true, help: "hex, 32 bytes, optionally after an id and a colon (2026a:9f0c…): seals NIKs, device tokens and notification texts in PostgreSQL and keys their lookups; the same on every instance. Several, comma-separated, during a rotation: the first seals, all open (add the new key last everywhere, then move it first); keep every key the database has used (it refuses to start without one)",
 			set: func(c *Config, v string) error {
 				r, err := seal.Parse(v)
 				if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -249,5 +250,41 @@ func TestUnreachable(t *testing.T) {
 	}
 	if p, err := inbox.List(ctx, nik, notifications.ListQuery{}); err != nil || p.Total != 1 || p.Items[0].ID != "case1-1" {
 		t.Errorf("once back: %+v, %v; want the one accepted before, nothing of the failed writes", p, err)
+	}
+}
+
+// Instances starting together on a new database, in the middle of a
+// rotation (some seal with a, some with b, all hold both), agree on one
+// lookup key, whichever it is.
+func TestConcurrentStartsBindOneLookupKey(t *testing.T) {
+	u := migrated(t)
+	rings := []string{keyA + "," + keyB, keyB + "," + keyA, keyA + "," + keyB, keyB + "," + keyA}
+	dbs := make([]*postgres.DB, len(rings))
+	var wg sync.WaitGroup
+	for i, ring := range rings {
+		wg.Go(func() {
+			db, err := postgres.Open(context.Background(), postgres.Config{URL: u, Keys: testKeys(t, ring)})
+			if err != nil {
+				t.Errorf("start %d: %v", i, err)
+				return
+			}
+			dbs[i] = db
+		})
+	}
+	wg.Wait()
+	var lookups int
+	var lookup string
+	pgtest.Scan(t, u, `SELECT count(*), min(id) FROM data_keys WHERE lookup`, nil, &lookups, &lookup)
+	if lookups != 1 {
+		t.Fatalf("%d lookup keys recorded; want one", lookups)
+	}
+	for i, db := range dbs {
+		if db == nil {
+			continue
+		}
+		if db.Keys().Lookup() != lookup {
+			t.Errorf("start %d hashes lookups with %s; the database says %s", i, db.Keys().Lookup(), lookup)
+		}
+		db.Close()
 	}
 }

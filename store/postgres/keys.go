@@ -20,10 +20,11 @@ import (
 //     the lookups it keys) could not be read: the start is refused with
 //     the ids that are missing.
 //
-// A rotation is then: put the new key first (old rows stay readable, new
-// ones are sealed with it). Dropping the old key needs its rows sealed
-// again and its data_keys row deleted, which no tool does yet: until
-// then it stays in SATUPINTU_DATA_KEY.
+// A rotation is then: give every instance the new key last (it opens
+// only), then first (it seals; old rows stay readable), so that no
+// instance meets a row it cannot open. Dropping the old key needs its
+// rows sealed again and its data_keys row deleted, which no tool does
+// yet: until then it stays in SATUPINTU_DATA_KEY.
 func bindKeys(ctx context.Context, pool *pgxpool.Pool, ring *seal.Keyring) (*seal.Keyring, error) {
 	var lookup string
 	var missing []string

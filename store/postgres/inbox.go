@@ -86,8 +86,11 @@ func (s *Inbox) Add(ctx context.Context, n notifications.Notification) (created 
 	// transaction trims the inbox with it locked; until it commits the
 	// inbox may hold one more (and a failure leaves it so, until the
 	// next Add trims both).
+	// Kept to the microsecond, as PostgreSQL keeps it, whatever the wire
+	// format: the sort key is the millisecond of the time read back.
+	at := n.CreatedAt.Truncate(time.Microsecond)
 	var total int
-	err = s.db.pool.QueryRow(ctx, inboxAddSQL, citizen, n.ID, n.CreatedAt, n.CreatedAt.UnixMilli(), readAt,
+	err = s.db.pool.QueryRow(ctx, inboxAddSQL, citizen, n.ID, at, at.UnixMilli(), readAt,
 		n.CaseID, n.Status, n.Sequence, n.DeepLink, s.db.keys.Seal(plain, contentContext(citizen, n.ID))).Scan(&total)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"strings"
 
@@ -9,6 +10,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/satupintu/satupintu/store/seal"
+)
+
+var (
+	//go:embed queries/data_keys_lock.sql
+	dataKeysLockSQL string
+	//go:embed queries/data_keys_record.sql
+	dataKeysRecordSQL string
+	//go:embed queries/data_keys_list.sql
+	dataKeysListSQL string
 )
 
 // bindKeys ties the data keys to the database, at start:
@@ -29,17 +39,13 @@ func bindKeys(ctx context.Context, pool *pgxpool.Pool, ring *seal.Keyring) (*sea
 	var lookup string
 	var missing []string
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		// Instances starting together take turns: the first names the
-		// lookup key.
-		if _, err := tx.Exec(ctx, `LOCK TABLE data_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		if _, err := tx.Exec(ctx, dataKeysLockSQL); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO data_keys (id, lookup)
-			VALUES ($1, NOT EXISTS (SELECT 1 FROM data_keys WHERE lookup))
-			ON CONFLICT (id) DO NOTHING`, ring.Sealing()); err != nil {
+		if _, err := tx.Exec(ctx, dataKeysRecordSQL, ring.Sealing()); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT id, lookup FROM data_keys ORDER BY first_used, id`)
+		rows, err := tx.Query(ctx, dataKeysListSQL)
 		if err != nil {
 			return err
 		}

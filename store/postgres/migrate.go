@@ -35,6 +35,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
+//go:embed queries/schema_version.sql
+var schemaVersionSQL string
+
 // lockID is the advisory lock migrations hold: "satupintu" in the top bits.
 const lockID int64 = 0x5341545550494e
 
@@ -184,7 +187,7 @@ func checkSchema(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }) error {
 	var v int64
-	err := q.QueryRow(ctx, `SELECT coalesce(max(version_id), 0) FROM goose_db_version`).Scan(&v)
+	err := q.QueryRow(ctx, schemaVersionSQL).Scan(&v)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table: never migrated
 		err, v = nil, 0

@@ -64,9 +64,13 @@ func (l *Loader) NIK() sp.NIK { return l.nik }
 // then says how fresh each agency's data was, in display order (an agency
 // that failed is UNAVAILABLE, or STALE when its cache served).
 func (l *Loader) Sources(ctx context.Context) []Source {
+	// In parallel: a read not started yet (or started by a goroutine that
+	// has not reached it) must not wait for the one before it.
+	var wg sync.WaitGroup
 	for _, a := range sp.Agencies {
-		l.read(a)(ctx)
+		wg.Go(func() { l.read(a)(ctx) })
 	}
+	wg.Wait()
 	return l.sources.List()
 }
 

@@ -52,7 +52,7 @@ func (r *homeResolver) Alerts(ctx context.Context, obj *model.Home) ([]model.Ale
 // otherwise show UNAVAILABLE and lie). An app that wants its screen before
 // the slowest agency answers defers sources.
 func (r *homeResolver) Sources(ctx context.Context, obj *model.Home) ([]readmodel.Source, error) {
-	_, l, err := loader(ctx, "home")
+	ctx, l, err := loader(ctx, "home")
 	if err != nil {
 		return nil, err
 	}

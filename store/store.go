@@ -1,7 +1,9 @@
 // Package store opens the state of one satupintu process: the engine of
 // every store port, chosen once. Without a Redis URL it is the memory
 // engine (one process, lost when it stops); with one, the Redis engine,
-// shared by every instance.
+// shared by every instance. With a database URL, the ports PostgreSQL
+// has an engine for (inbox, devices, push deliveries) are kept there
+// instead, whichever engine keeps the others.
 package store
 
 import (
@@ -9,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -21,7 +24,9 @@ import (
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/store/memory"
+	"github.com/satupintu/satupintu/store/postgres"
 	storeredis "github.com/satupintu/satupintu/store/redis"
+	"github.com/satupintu/satupintu/store/seal"
 )
 
 // Config selects and sizes the engine. The sizes bound the memory engine;
@@ -34,7 +39,8 @@ type Config struct {
 	// CitizenKeySecret names citizens in Redis keys and channels by an
 	// HMAC of their NIK; every instance must share it (at least 16 bytes).
 	CitizenKeySecret []byte
-	// Instance names this process to the job queue (the Redis consumer).
+	// Instance names this process to the job queue (the Redis consumer)
+	// and its PostgreSQL connections.
 	Instance string
 	// QueueVisibility is how long a claimed job stays claimed unless its
 	// runner, alive, extends the claim.
@@ -51,6 +57,16 @@ type Config struct {
 	LimiterMaxKeys int
 	// ReplayMaxEntries bounds the webhook signatures remembered.
 	ReplayMaxEntries int
+
+	// DatabaseURL selects PostgreSQL for the ports it has an engine for;
+	// "" leaves them with the engine of the others.
+	DatabaseURL string
+	// DBPoolSize is the most PostgreSQL connections of this instance.
+	DBPoolSize int
+	// DBStatementTimeout bounds every statement (0: the server's setting).
+	DBStatementTimeout time.Duration
+	// DataKeys seal personal data in PostgreSQL.
+	DataKeys *seal.Keyring
 }
 
 // Validate reports every problem of c at once.
@@ -76,12 +92,20 @@ func (c Config) Validate() error {
 	} else if len(c.CitizenKeySecret) < 16 {
 		bad("store: the citizen key secret must be at least 16 bytes")
 	}
+	if c.DatabaseURL != "" {
+		if c.DataKeys == nil {
+			bad("store: PostgreSQL needs data keys to seal with")
+		}
+		if c.DBPoolSize < 1 {
+			bad("store: the PostgreSQL pool size must be at least 1, got %d", c.DBPoolSize)
+		}
+	}
 	return errors.Join(errs...)
 }
 
 // Stores are the engines of every port, opened together.
 type Stores struct {
-	Engine     string // "memory" or "redis"
+	Engine     string // "memory" or "redis", with "postgres+" in front when PostgreSQL keeps its ports
 	Cache      agency.Cache
 	Cases      cases.Store
 	Jobs       queue.Queue // forwards, changes, pushes and polls; Cases enqueues into it
@@ -104,25 +128,53 @@ type Check struct {
 	Check func(ctx context.Context) error
 }
 
-// Open opens the engine cfg selects. Redis is reached once (PING), so a
-// wrong address or password stops the start. The caller closes the Stores.
+// Open opens the engines cfg selects. Redis and PostgreSQL are reached
+// once, so a wrong address or password stops the start; PostgreSQL's
+// schema is migrated first (a database newer than this binary stops the
+// start). The caller closes the Stores.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Stores, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	var s *Stores
 	if cfg.RedisURL == "" {
-		return openMemory(cfg, log), nil
+		s = openMemory(cfg, log)
+	} else {
+		rc, err := storeredis.Connect(ctx, cfg.RedisURL, storeredis.ConnectOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		if s, err = openRedis(rc, cfg, log); err != nil {
+			rc.Close()
+			return nil, err
+		}
 	}
-	rc, err := storeredis.Connect(ctx, cfg.RedisURL, storeredis.ConnectOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	s, err := openRedis(rc, cfg, log)
-	if err != nil {
-		rc.Close()
-		return nil, err
+	if cfg.DatabaseURL != "" {
+		if err := s.openPostgres(ctx, cfg, log); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("DATABASE_URL: %w", err)
+		}
 	}
 	return s, nil
+}
+
+// openPostgres migrates the database and moves the ports it keeps there.
+func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if _, err := postgres.Migrate(ctx, cfg.DatabaseURL, log.With("component", "migrate")); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, postgres.Config{
+		URL: cfg.DatabaseURL, PoolSize: cfg.DBPoolSize, StatementTimeout: cfg.DBStatementTimeout,
+		ApplicationName: strings.TrimSpace("satupintu " + cfg.Instance), Keys: cfg.DataKeys,
+	})
+	if err != nil {
+		return err
+	}
+	s.Engine = "postgres+" + s.Engine
+	s.Inbox, s.Devices, s.Deliveries = postgres.NewInbox(db), postgres.NewDevices(db), postgres.NewDeliveries(db)
+	s.Ready = append(s.Ready, Check{Name: "postgresql", Check: db.Ping})
+	s.closers = append(s.closers, func() error { db.Close(); return nil })
+	return nil
 }
 
 func openMemory(cfg Config, log *slog.Logger) *Stores {

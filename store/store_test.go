@@ -11,10 +11,14 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/store"
+	"github.com/satupintu/satupintu/store/postgres"
+	"github.com/satupintu/satupintu/store/postgres/pgtest"
 	storeredis "github.com/satupintu/satupintu/store/redis"
+	"github.com/satupintu/satupintu/store/seal"
 )
 
 func config() store.Config {
@@ -95,6 +99,63 @@ func TestOpen(t *testing.T) {
 	}
 }
 
+// With a database URL, the schema is migrated and the inbox, devices and
+// push deliveries are kept in PostgreSQL, beside either other engine;
+// /readyz asks PostgreSQL too.
+func TestOpenPostgres(t *testing.T) {
+	keys, err := seal.Parse(strings.Repeat("0f", 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, engine := range []string{"memory", "redis"} {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := config()
+			if engine == "redis" {
+				cfg.RedisURL = "redis://" + miniredis.RunT(t).Addr()
+			}
+			cfg.DatabaseURL, cfg.DBPoolSize, cfg.DataKeys = pgtest.NewDatabase(t), 4, keys
+			s, err := store.Open(ctx, cfg, discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if s.Engine != "postgres+"+engine {
+				t.Errorf("Engine = %q", s.Engine)
+			}
+			st, err := postgres.MigrationStatus(ctx, cfg.DatabaseURL)
+			if err != nil || st.Database != postgres.KnownVersion() {
+				t.Errorf("schema at %d (%v); want migrated to %d", st.Database, err, postgres.KnownVersion())
+			}
+			nik := sp.NIK("3174011505800001")
+			if _, err := s.Inbox.Add(ctx, notifications.Notification{ID: "c1-1", Citizen: nik, CreatedAt: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Devices.Register(ctx, notifications.Device{Token: "tok", Citizen: nik, LastSeen: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Deliveries.Set(ctx, "c1-1", "tok", notifications.Delivery{State: notifications.DeliveryDelivered, At: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			var rows int
+			pgtest.Scan(t, cfg.DatabaseURL, `SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM devices) + (SELECT count(*) FROM push_deliveries)`, nil, &rows)
+			if rows != 3 {
+				t.Errorf("%d rows in PostgreSQL; want the notification, the device and the delivery", rows)
+			}
+			names := map[string]bool{}
+			for _, c := range s.Ready {
+				names[c.Name] = true
+				if err := c.Check(ctx); err != nil {
+					t.Errorf("readiness %s: %v", c.Name, err)
+				}
+			}
+			if !names["postgresql"] || names["redis"] != (engine == "redis") {
+				t.Errorf("readiness checks %v", names)
+			}
+		})
+	}
+}
+
 // A bad configuration names every problem at once; an unreachable Redis
 // names REDIS_URL and never the password.
 func TestOpenRefuses(t *testing.T) {
@@ -120,6 +181,19 @@ func TestOpenRefuses(t *testing.T) {
 	_, err = store.Open(context.Background(), cfg, discard)
 	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("unreachable Redis: %v", err)
+	}
+
+	cfg = config()
+	cfg.DatabaseURL = "postgres://satupintu:hunter2-secret@127.0.0.1:1/satupintu?sslmode=disable"
+	if _, err := store.Open(context.Background(), cfg, discard); err == nil || !strings.Contains(err.Error(), "data keys") ||
+		!strings.Contains(err.Error(), "pool size") {
+		t.Errorf("PostgreSQL without keys or a pool: %v", err)
+	}
+	cfg.DataKeys, _ = seal.Parse(strings.Repeat("0f", 32))
+	cfg.DBPoolSize = 2
+	_, err = store.Open(context.Background(), cfg, discard)
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("unreachable PostgreSQL: %v", err)
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 )
 
 // envUsage is the command line of `agencysim env`.
-const envUsage = "usage: agencysim env [-url URL] [-o FILE] [-redis URL] [-public-url URL]"
+const envUsage = "usage: agencysim env [-url URL] [-o FILE] [-database URL] [-redis URL] [-public-url URL]"
 
 // serviceAccountVar is where /sim/credentials gives the service account:
 // as JSON, which `agencysim env` writes to the file satupintu reads.
@@ -39,6 +39,8 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.SetOutput(stderr)
 	simURL := fs.String("url", "", "the running agencysim (default: AGENCYSIM_BASE_URL, or http://<AGENCYSIM_ADDR>)")
 	out := fs.String("o", "sandbox.env", "the file to write; the service account goes next to it, in <name>.service-account.json")
+	databaseURL := fs.String("database", "postgres://postgres@127.0.0.1:5432/satupintu_sandbox?sslmode=disable",
+		"DATABASE_URL of the instances: a PostgreSQL database you created, shared by them")
 	redisURL := fs.String("redis", "redis://127.0.0.1:6379/0", "REDIS_URL of the instances: a Redis you started, shared by them")
 	publicURL := fs.String("public-url", "http://127.0.0.1:8080", "SATUPINTU_PUBLIC_URL: where the agencysim calls the instances back (their load balancer, or one of them)")
 	fs.Usage = func() {
@@ -82,6 +84,8 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 		"SATUPINTU_AUTH_AUDIENCE":        defaultAudience, // what POST /sim/token mints for
 		"SATUPINTU_CACHE_KEY":            randomHex(32),
 		"SATUPINTU_ADMIN_TOKEN":          randomHex(24),
+		"DATABASE_URL":                   *databaseURL,
+		"SATUPINTU_DATA_KEY":             randomHex(32),
 		"REDIS_URL":                      *redisURL,
 		"SATUPINTU_PUBLIC_URL":           strings.TrimRight(*publicURL, "/"),
 		"GOOGLE_APPLICATION_CREDENTIALS": saPath,
@@ -103,7 +107,8 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := writeSecret(envPath, []byte(b.String())); err != nil {
 		return fmt.Errorf("env: %w", err)
 	}
-	fmt.Fprintf(stdout, "wrote %s and %s for the agencysim at %s (Redis %s)\n", *out, saPath, base, *redisURL)
+	fmt.Fprintf(stdout, "wrote %s and %s for the agencysim at %s (PostgreSQL %s, Redis %s)\n", *out, saPath, base,
+		redactURL(*databaseURL), redactURL(*redisURL))
 	fmt.Fprintf(stdout, "load it with: set -a; . %s; set +a\n", shellPath(*out))
 	return nil
 }
@@ -197,4 +202,13 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// redactURL is u without its password, for what is printed.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(not a URL)"
+	}
+	return p.Redacted()
 }

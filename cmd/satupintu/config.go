@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +30,7 @@ import (
 	"github.com/satupintu/satupintu/sim"
 	simfcm "github.com/satupintu/satupintu/sim/fcm"
 	"github.com/satupintu/satupintu/store"
+	"github.com/satupintu/satupintu/store/seal"
 )
 
 // Mode is dev (everything embedded) or production.
@@ -112,6 +114,15 @@ type Config struct {
 	// CacheKey seals cached agency data (AES-GCM) and names entries by an
 	// HMAC of the NIK. Dev without one: a random key per process.
 	CacheKey []byte `json:"-"`
+
+	// PostgreSQL, the system of record; "" keeps every port in memory or
+	// Redis (dev).
+	DatabaseURL        string `json:"-"`
+	DBPoolSize         int
+	DBStatementTimeout time.Duration
+	// DataKeys seal personal data in PostgreSQL. Dev without any: a fixed,
+	// public key (data sealed with it is not protected).
+	DataKeys *seal.Keyring `json:"-"`
 }
 
 // agencyDefaults are the per-agency settings unless configured: registry
@@ -170,6 +181,8 @@ func defaultConfig() Config {
 		Workers:            true,
 		PushSendLease:      30 * time.Second,
 		WSPing:             25 * time.Second,
+		DBPoolSize:         20,
+		DBStatementTimeout: 5 * time.Second,
 	}
 	if h, err := os.Hostname(); err == nil {
 		c.Instance = h
@@ -276,6 +289,10 @@ func (c *Config) devSettings(given func(name string) bool) {
 		c.CacheKey = make([]byte, 32)
 		_, _ = rand.Read(c.CacheKey)
 	}
+	if c.DataKeys == nil {
+		// Fixed, so that a dev database stays readable across restarts.
+		c.DataKeys = devDataKeys
+	}
 	creds := sim.DevCredentials()
 	or := func(p *string, v string) {
 		if *p == "" {
@@ -346,6 +363,11 @@ func (c Config) storeConfig() store.Config {
 		APQMaxEntries:    c.Limits.QueryCacheSize,
 		LimiterMaxKeys:   c.LimiterMaxKeys,
 		ReplayMaxEntries: c.ReplayMaxEntries,
+
+		DatabaseURL:        c.DatabaseURL,
+		DBPoolSize:         c.DBPoolSize,
+		DBStatementTimeout: c.DBStatementTimeout,
+		DataKeys:           c.DataKeys,
 	}
 }
 
@@ -353,6 +375,16 @@ func (c Config) storeConfig() store.Config {
 // jobs again (doubling while idle, up to four times): the latency a job
 // may wait at most when the queue was empty.
 const queueIdle = 20 * time.Millisecond
+
+// devDataKeys is dev mode's data key: public, it protects nothing.
+var devDataKeys = func() *seal.Keyring {
+	sum := sha256.Sum256([]byte("satupintu dev data key: public, never for production"))
+	r, err := seal.Parse("dev:" + hex.EncodeToString(sum[:]))
+	if err != nil {
+		panic(err)
+	}
+	return r
+}()
 
 // derive is a key for one purpose, derived from key.
 func derive(key []byte, label string) []byte {

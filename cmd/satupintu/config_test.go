@@ -51,6 +51,7 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		PushTTL:         72 * time.Hour, PushMaxAttempts: 8, PushBackoff: [2]time.Duration{time.Second, 32 * time.Second},
 		PushConcurrency: 200, ForwardConcurrency: 16, Workers: true, PushSendLease: 30 * time.Second,
 		RedisPrefix: "satupintu:", CacheMaxEntries: 100_000, CacheTimeout: 100 * time.Millisecond, LimiterMaxKeys: 100_000, ReplayMaxEntries: 1 << 20,
+		DBPoolSize: 20, DBStatementTimeout: 5 * time.Second,
 	}
 	if got := defaultConfig(); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults changed:\n got %+v\nwant %+v", got, want)

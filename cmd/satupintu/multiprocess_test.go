@@ -23,6 +23,7 @@ import (
 	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/sim/seed"
+	"github.com/satupintu/satupintu/store/postgres/pgtest"
 	storeredis "github.com/satupintu/satupintu/store/redis"
 )
 
@@ -185,6 +186,9 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 		"SATUPINTU_QUEUE_VISIBILITY":     "2s", "SATUPINTU_FORWARD_BACKOFF_BASE": "50ms", "SATUPINTU_FORWARD_BACKOFF_MAX": "500ms",
 		"SATUPINTU_PUSH_BACKOFF_BASE": "50ms", "SATUPINTU_PUSH_BACKOFF_MAX": "500ms", "SATUPINTU_PUSH_SEND_LEASE": "15s",
 		"SATUPINTU_RATE_CITIZEN": "off", "SATUPINTU_RATE_IP": "off", "SATUPINTU_LOG_LEVEL": "info",
+		// The three start together on a fresh database: they take turns
+		// migrating it.
+		"DATABASE_URL": pgtest.NewDatabase(t), "SATUPINTU_DATA_KEY": "multi1:" + strings.Repeat("0d", 32),
 	}
 	for k, v := range creds {
 		if k != "GOOGLE_APPLICATION_CREDENTIALS_JSON" {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
+	"github.com/satupintu/satupintu/store/postgres/pgtest"
 	storeredis "github.com/satupintu/satupintu/store/redis"
 )
 
@@ -66,6 +67,8 @@ func productionEnv(t *testing.T) (map[string]string, *sim.Sandbox) {
 	env["SATUPINTU_ADMIN_TOKEN"] = "operator-token-for-tests"
 	env["SATUPINTU_PUBLIC_URL"] = "https://satupintu.example"
 	env["REDIS_URL"], env["SATUPINTU_REDIS_PREFIX"] = testRedis(t)
+	// A database of the test's own (see pgtest for when there is none).
+	env["DATABASE_URL"], env["SATUPINTU_DATA_KEY"] = pgtest.NewDatabase(t), "prod1:"+strings.Repeat("ef", 32)
 	creds, err := sb.FCM().ServiceAccountJSON(base + "/fcm/token")
 	if err != nil {
 		t.Fatal(err)

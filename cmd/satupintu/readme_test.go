@@ -77,7 +77,7 @@ func TestReadmeShellBlocksNameWhatExists(t *testing.T) {
 				if _, err := os.Stat("../" + m[1]); err != nil {
 					t.Errorf("block %d runs ./cmd/%s, which does not exist", i+1, m[1])
 				}
-				if args := strings.Fields(m[2]); m[1] == "satupintu" && len(args) > 0 && !slices.Contains([]string{"outbox", "help"}, args[0]) {
+				if args := strings.Fields(m[2]); m[1] == "satupintu" && len(args) > 0 && !slices.Contains([]string{"outbox", "migrate", "help"}, args[0]) {
 					t.Errorf("block %d runs satupintu %s, which is not a command", i+1, args[0])
 				}
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim/seed"
+	"github.com/satupintu/satupintu/store/postgres/pgtest"
 )
 
 // The README's several-instances walkthrough: an agencysim process, its
@@ -54,7 +55,8 @@ func TestAgencysimEnvStartsAProductionInstance(t *testing.T) {
 	redisURL, prefix := testRedis(t)
 	addr := deadAddr(t)
 	envFile := filepath.Join(t.TempDir(), "sandbox.env")
-	gen := exec.Command(bin, "env", "-o", envFile, "-redis", redisURL, "-public-url", "http://"+addr)
+	dbURL := pgtest.NewDatabase(t)
+	gen := exec.Command(bin, "env", "-o", envFile, "-database", dbURL, "-redis", redisURL, "-public-url", "http://"+addr)
 	gen.Env = []string{"PATH=" + os.Getenv("PATH"), "AGENCYSIM_ADDR=" + simAddr}
 	if out, err := gen.CombinedOutput(); err != nil {
 		t.Fatalf("agencysim env: %v\n%s", err, out)
@@ -79,8 +81,8 @@ func TestAgencysimEnvStartsAProductionInstance(t *testing.T) {
 	if len(warnings) > 0 {
 		t.Errorf("warnings about the environment agencysim env wrote: %v", warnings)
 	}
-	if cfg.Mode != ModeProduction || cfg.RedisURL != redisURL || cfg.PublicURL != "http://"+addr {
-		t.Errorf("mode %s, Redis %q, public URL %q", cfg.Mode, cfg.RedisURL, cfg.PublicURL)
+	if cfg.Mode != ModeProduction || cfg.RedisURL != redisURL || cfg.DatabaseURL != dbURL || cfg.PublicURL != "http://"+addr {
+		t.Errorf("mode %s, Redis %q, database %q, public URL %q", cfg.Mode, cfg.RedisURL, cfg.DatabaseURL, cfg.PublicURL)
 	}
 	cfg.Addr = addr          // SATUPINTU_ADDR, the instance's own
 	cfg.RedisPrefix = prefix // this test's keys only

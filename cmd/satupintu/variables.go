@@ -12,6 +12,8 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/ratelimit"
+	"github.com/satupintu/satupintu/store/postgres"
+	"github.com/satupintu/satupintu/store/seal"
 )
 
 // variable is one environment variable: its default, what it means, and
@@ -85,6 +87,34 @@ func variables() []variable {
 			set: func(c *Config, v string) error { c.RedisURL = v; return nil }},
 		{name: "SATUPINTU_REDIS_PREFIX", def: "satupintu:", help: "prefix of every Redis key (several deployments may share a Redis)",
 			set: func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
+		{name: "DATABASE_URL", def: "none: memory store (dev)", required: true, secret: true, help: "PostgreSQL, the system of record (today: the inbox, devices and push deliveries): postgres://user:password@host:5432/database?sslmode=require; its schema is migrated at start (see satupintu migrate)",
+			set: func(c *Config, v string) error {
+				if err := postgres.CheckURL(v); err != nil {
+					return err
+				}
+				c.DatabaseURL = v
+				return nil
+			}},
+		{name: "SATUPINTU_DB_POOL_SIZE", def: "20", help: "most PostgreSQL connections of one instance (instances times this must stay below the server's max_connections)",
+			set: intVar(func(c *Config) *int { return &c.DBPoolSize })},
+		{name: "SATUPINTU_DB_STATEMENT_TIMEOUT", def: "5s", help: "a PostgreSQL statement running longer is cancelled and the request answers UNAVAILABLE; 0: the server's setting (migrations run without it)",
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 0 {
+					return fmt.Errorf("must be a duration such as 5s, or 0 for the server's setting")
+				}
+				c.DBStatementTimeout = d
+				return nil
+			}},
+		{name: "SATUPINTU_DATA_KEY", def: "a public key (dev)", required: true, secret: true, help: "hex, 32 bytes, optionally after an id and a colon (2026a:9f0c…): seals NIKs, device tokens and notification texts in PostgreSQL and keys their lookups; the same on every instance. Several, comma-separated, during a rotation: the first seals, all open (add the new key last everywhere, then move it first); keep every key the database has used (it refuses to start without one)",
+			set: func(c *Config, v string) error {
+				r, err := seal.Parse(v)
+				if err != nil {
+					return err
+				}
+				c.DataKeys = r
+				return nil
+			}},
 		{name: "SATUPINTU_CACHE_MAX_ENTRIES", def: "100000", help: "memory store: most cached agency reads kept (least recently used go first)",
 			set: intVar(func(c *Config) *int { return &c.CacheMaxEntries })},
 		{name: "SATUPINTU_CACHE_TIMEOUT", def: "100ms", help: "budget of one agency cache lookup or write, apart from the agency's timeout: a cache (Redis) slower than this, or failing, is a miss and the agency is asked; never counted against the agency",

@@ -26,8 +26,10 @@ const (
 	citizenB sp.NIK = "3273024101850002"
 )
 
-// t0 is when the suite's cases are created.
-var t0 = time.Date(2025, 8, 17, 9, 30, 0, 123456789, time.UTC)
+// t0 is when the suite's cases are created: to the microsecond, as
+// PostgreSQL keeps times, and off the millisecond, so that sorting by the
+// millisecond is put to the test.
+var t0 = time.Date(2025, 8, 17, 9, 30, 0, 123456000, time.UTC)
 
 // newCase is a freshly submitted case.
 func newCase(citizen sp.NIK, service, key string, createdAt time.Time) *cases.Case {

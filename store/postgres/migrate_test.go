@@ -1,0 +1,124 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/satupintu/satupintu/store/postgres"
+	"github.com/satupintu/satupintu/store/postgres/pgtest"
+)
+
+// The migrations are forward-only and each runs in a transaction: none
+// has a Down part or opts out of goose's transaction; versions run 1..n.
+func TestMigrationFiles(t *testing.T) {
+	files := postgres.MigrationFiles()
+	if len(files) == 0 || int64(len(files)) != postgres.KnownVersion() {
+		t.Fatalf("%d migrations, known version %d: versions must run 1..n", len(files), postgres.KnownVersion())
+	}
+	for i, f := range files {
+		if want := fmt.Sprintf("%05d_", i+1); !strings.HasPrefix(f.Name, want) {
+			t.Errorf("migration %d is %s; want a name starting %s", i+1, f.Name, want)
+		}
+		if !strings.Contains(f.SQL, "-- +goose Up") || strings.Contains(f.SQL, "+goose Down") || strings.Contains(f.SQL, "NO TRANSACTION") {
+			t.Errorf("%s: want an Up part only, in a transaction", f.Name)
+		}
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	keys := testKeys(t, "")
+
+	// Not migrated yet: Open refuses, saying what to run.
+	_, err := postgres.Open(ctx, postgres.Config{URL: u, Keys: keys})
+	var behind *postgres.SchemaBehindError
+	if !errors.As(err, &behind) || behind.Database != 0 || !strings.Contains(err.Error(), "satupintu migrate") {
+		t.Fatalf("Open of a database never migrated = %v; want a SchemaBehindError naming satupintu migrate", err)
+	}
+	st, err := postgres.MigrationStatus(ctx, u)
+	if err != nil || st.Database != 0 || st.Known != postgres.KnownVersion() || len(st.Migrations) != int(st.Known) {
+		t.Fatalf("status before = %+v, %v", st, err)
+	}
+	for _, m := range st.Migrations {
+		if !m.AppliedAt.IsZero() {
+			t.Errorf("%s applied before Migrate", m.Name)
+		}
+	}
+
+	applied, err := postgres.Migrate(ctx, u, discard)
+	if err != nil || int64(len(applied)) != postgres.KnownVersion() {
+		t.Fatalf("Migrate = %d applied, %v; want all %d", len(applied), err, postgres.KnownVersion())
+	}
+	if again, err := postgres.Migrate(ctx, u, discard); err != nil || len(again) != 0 {
+		t.Errorf("Migrate again = %d applied, %v; want none", len(again), err)
+	}
+	st, err = postgres.MigrationStatus(ctx, u)
+	if err != nil || st.Database != st.Known {
+		t.Fatalf("status after = %+v, %v", st, err)
+	}
+	for _, m := range st.Migrations {
+		if m.AppliedAt.IsZero() {
+			t.Errorf("%s not applied", m.Name)
+		}
+	}
+	open(t, u, keys)
+}
+
+// A database a newer satupintu migrated: this one refuses to migrate or
+// open it, and says what to do.
+func TestNewerDatabaseRefused(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	if _, err := postgres.Migrate(ctx, u, discard); err != nil {
+		t.Fatal(err)
+	}
+	known := postgres.KnownVersion()
+	pgtest.Exec(t, u, `INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, true), ($2, true)`, known+1, known+2)
+	want := fmt.Sprintf("database schema is at version %d, this satupintu knows up to %d: run a newer satupintu, or restore", known+2, known)
+	_, err := postgres.Migrate(ctx, u, discard)
+	var newer *postgres.SchemaNewerError
+	if !errors.As(err, &newer) || !strings.Contains(err.Error(), want) {
+		t.Errorf("Migrate = %v; want %q", err, want)
+	}
+	_, err = postgres.Open(ctx, postgres.Config{URL: u, Keys: testKeys(t, "")})
+	if !errors.As(err, &newer) || !strings.Contains(err.Error(), want) {
+		t.Errorf("Open = %v; want %q", err, want)
+	}
+}
+
+// Instances starting together take turns: every migration is applied
+// once, and every instance starts.
+func TestConcurrentMigrations(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	const instances = 4
+	var wg sync.WaitGroup
+	applied := make([]int, instances)
+	for i := range instances {
+		wg.Go(func() {
+			a, err := postgres.Migrate(ctx, u, discard)
+			if err != nil {
+				t.Errorf("instance %d: %v", i, err)
+			}
+			applied[i] = len(a)
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range applied {
+		total += n
+	}
+	if int64(total) != postgres.KnownVersion() {
+		t.Errorf("%d instances applied %v migrations; want %d in all, each once", instances, applied, postgres.KnownVersion())
+	}
+	var rows, distinct int64
+	pgtest.Scan(t, u, `SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`, nil, &rows, &distinct)
+	if rows != postgres.KnownVersion() || distinct != rows {
+		t.Errorf("goose_db_version holds %d rows of %d versions; want %d, once each", rows, distinct, postgres.KnownVersion())
+	}
+}

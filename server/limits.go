@@ -30,7 +30,7 @@ type queryLimits struct {
 	introspection                   bool
 }
 
-// The introspection budget: getIntrospectionQuery needs depth 15 and 157
+// The introspection budget: getIntrospectionQuery needs depth 15 and 230
 // fields with every option on; room is left for tools that ask a little
 // more. __schema itself is free of gqlgen's complexity count, so these
 // bound it.

@@ -196,13 +196,14 @@ func authenticate(v TokenVerifier, next http.Handler) http.Handler {
 }
 
 // tokenRefused is the verifier's refusal in both languages: its own
-// message, precise and in English, and a plain one in Indonesian.
+// message, precise and in English, and in Indonesian a plain one with the
+// English detail after it for the app's developer.
 func tokenRefused(err error) sp.Text {
-	id := "Token akses tidak diterima; silakan masuk lagi."
+	id := "Token akses tidak diterima; silakan masuk lagi"
 	if sp.ErrorCodeOf(err) == sp.CodeUnavailable {
-		id = "Layanan masuk tidak dapat dihubungi; coba lagi sebentar lagi."
+		id = "Layanan masuk tidak dapat dihubungi; coba lagi sebentar lagi"
 	}
-	return sp.Text{ID: id, EN: sp.ErrorMessageOf(err)}
+	return sp.Text{ID: id + " (" + sp.ErrorMessageOf(err) + ").", EN: sp.ErrorMessageOf(err)}
 }
 
 // isSSE reports whether r asks for a subscription over server-sent events.

@@ -97,7 +97,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 // application/graphql-response+json beats application/json. No Accept, or
 // */*, is application/json (the spec's default for older clients).
 func negotiateMedia(accept []string) (string, bool) {
-	if len(accept) == 0 {
+	if strings.TrimSpace(strings.Join(accept, "")) == "" {
 		return mediaJSON, true
 	}
 	best, bestQ, bestRank := "", 0.0, 0

@@ -104,7 +104,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tooLarge := sp.Text{
 			ID: fmt.Sprintf("Badan permintaan melebihi batas %d byte.", max),
-			EN: fmt.Sprintf("The request body is over the limit of %d bytes.", max),
+			EN: fmt.Sprintf("request body is over the limit of %d bytes", max),
 		}
 		if r.ContentLength > max {
 			writeError(w, r, sp.CodePayloadTooLarge, tooLarge)
@@ -122,10 +122,10 @@ func limitBody(max int64, next http.Handler) http.Handler {
 				return
 			}
 			if errors.Is(err, os.ErrDeadlineExceeded) {
-				writeError(w, r, sp.CodeInvalidInput, sp.Text{ID: "Badan permintaan tidak diterima tepat waktu.", EN: "The request body was not received in time."})
+				writeError(w, r, sp.CodeInvalidInput, sp.Text{ID: "Badan permintaan tidak diterima tepat waktu.", EN: "request body not received in time"})
 				return
 			}
-			writeError(w, r, sp.CodeInvalidInput, sp.Text{ID: "Badan permintaan tidak dapat dibaca.", EN: "The request body could not be read."})
+			writeError(w, r, sp.CodeInvalidInput, sp.Text{ID: "Badan permintaan tidak dapat dibaca.", EN: "request body could not be read"})
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -49,6 +49,8 @@ func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
 		}},
 	})
 	srv.AddTransport(transport.SSE{})
+	// (@defer's multipart/mixed transport goes here: before httpTransport,
+	// which takes every other GET and POST.)
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodGet, http.MethodPost}})
 	srv.AddTransport(httpTransport{}) // GET and POST, after the streaming transports
 	srv.AddTransport(otherMethods{})
@@ -161,7 +163,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				gerr.Extensions = map[string]any{}
 			}
 			code := codeOf(gerr)
-			if code == "" {
+			switch {
+			case code != "":
+			case gerr.Err != nil:
+				// gqlgen wraps the cause of an input it could not coerce
+				// (a scalar's or enum's unmarshalling): the client's.
+				code = sp.CodeInvalidInput
+				gerr.Extensions["code"] = string(code)
+			default:
 				// A value the schema does not allow (gqlgen's "must not be
 				// null"): a bug on this side.
 				code = sp.CodeInternal

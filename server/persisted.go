@@ -64,6 +64,9 @@ func (x persistedQueries) MutateOperationParameters(ctx context.Context, p *grap
 	if err != nil {
 		return err
 	}
+	if hash == "" && p.Query == "" {
+		return nil // nothing to look up: the parser says what is missing
+	}
 	st := &persistedState{hash: hash}
 	graphql.GetOperationContext(ctx).Stats.SetExtension(persistedStat, st)
 	if p.Query == "" {

@@ -35,7 +35,8 @@ const (
 // that is not application/json is 415, malformed parameters are 400, and
 // every error carries extensions.code in the client's language. It claims
 // every GET and POST the streaming transports (websocket, SSE,
-// multipart/mixed) did not.
+// multipart/mixed) did not. An answer that deferred parts of itself
+// (@defer) is sent whole.
 type httpTransport struct{}
 
 var _ graphql.Transport = httpTransport{}
@@ -85,6 +86,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	if resp == nil {
 		resp = &graphql.Response{}
 	}
+	resp = wholeResult(ctx, resp, responses)
 	status = http.StatusOK
 	if len(resp.Data) == 0 {
 		status = requestErrorStatus(resp.Errors, media)
@@ -278,4 +280,85 @@ func (otherMethods) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		ID: "/graphql menerima GET (query) dan POST.",
 		EN: "/graphql takes GET (queries) and POST.",
 	}))
+}
+
+// wholeResult gathers an answer that deferred parts of itself (@defer)
+// into one: application/json and application/graphql-response+json carry
+// a single result (increments are multipart/mixed's, for clients that ask
+// for it). Each increment's data is merged at its path, its errors
+// appended. A merged answer's fields come in alphabetical order.
+func wholeResult(ctx context.Context, first *graphql.Response, next graphql.ResponseHandler) *graphql.Response {
+	if first.HasNext == nil || !*first.HasNext {
+		return first
+	}
+	data, err := decodeNumbers(first.Data)
+	for err == nil {
+		r := next(ctx)
+		if r == nil {
+			break
+		}
+		first.Errors = append(first.Errors, r.Errors...)
+		var part any
+		if part, err = decodeNumbers(r.Data); err == nil {
+			mergeAt(data, r.Path, part)
+		}
+		if r.HasNext == nil || !*r.HasNext {
+			break
+		}
+	}
+	if err == nil {
+		first.Data, err = json.Marshal(data)
+	}
+	if err != nil {
+		// Resolvers write valid JSON; a failure here is a bug.
+		panic(fmt.Errorf("merging deferred results: %w", err))
+	}
+	first.HasNext = nil
+	return first
+}
+
+func decodeNumbers(raw json.RawMessage) (any, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // keeps 64-bit integers whole
+	var v any
+	return v, dec.Decode(&v)
+}
+
+// mergeAt merges part into the object at path in root; nothing when the
+// path ends in null (a parent nulled by an error).
+func mergeAt(root any, path ast.Path, part any) {
+	at := root
+	for _, el := range path {
+		switch p := el.(type) {
+		case ast.PathName:
+			m, _ := at.(map[string]any)
+			at = m[string(p)]
+		case ast.PathIndex:
+			l, _ := at.([]any)
+			if int(p) >= len(l) {
+				return
+			}
+			at = l[p]
+		}
+	}
+	dst, ok := at.(map[string]any)
+	src, ok2 := part.(map[string]any)
+	if ok && ok2 {
+		deepMerge(dst, src)
+	}
+}
+
+func deepMerge(dst, src map[string]any) {
+	for k, v := range src {
+		dm, dok := dst[k].(map[string]any)
+		sm, sok := v.(map[string]any)
+		if dok && sok {
+			deepMerge(dm, sm)
+			continue
+		}
+		dst[k] = v
+	}
 }

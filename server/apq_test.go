@@ -49,11 +49,12 @@ func TestAPQFlow(t *testing.T) {
 	wantOK(t, post(t, srv.URL, nikA, map[string]any{"extensions": persisted(hash)}), "hash only, known")
 	wantOK(t, getPersisted(t, srv.URL, nikB, hash), "hash only over GET, another citizen")
 
-	// A hash that is not the query's is refused, and nothing is stored
-	// under it.
+	// A hash that is not the query's is refused, with a code, and nothing
+	// is stored under it.
 	other := hashOf("{ me { name } }")
-	r = post(t, srv.URL, nikA, map[string]any{"query": query, "extensions": persisted(other)})
-	if len(r.Errors) == 0 || r.Data != nil || r.Errors[0].Message != "provided APQ hash does not match query" {
+	r = post(t, srv.URL, nikA, map[string]any{"query": query, "extensions": persisted(other)}, "Accept-Language", "en")
+	if len(r.Errors) == 0 || r.Data != nil || r.code() != "PERSISTED_QUERY_HASH_MISMATCH" ||
+		r.Errors[0].Message != "The persistedQuery hash is not the sha256 of the query sent." {
 		t.Fatalf("query with a wrong hash: HTTP %d %+v; want refused", r.Status, r)
 	}
 	if r := post(t, srv.URL, nikA, map[string]any{"extensions": persisted(other)}); r.code() != "PERSISTED_QUERY_NOT_FOUND" {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,18 +44,20 @@ func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			// Apps send no Origin; browsers must come from the same host
 			// or from an origin configured here.
-			OriginPatterns: d.WebsocketOrigins,
+			// The CORS origins may open one too.
+			OriginPatterns: append(slices.Clone(d.WebsocketOrigins), d.CORS.Origins...),
 		}},
 	})
 	srv.AddTransport(transport.SSE{})
 	// @defer's parts over multipart/mixed (Apollo Client's format), before
-	// POST, which would answer the same requests once (see defer.go). Parts
-	// ready within 10 ms go out together; a shorter tick would wake every
-	// open deferred answer that much more often.
+	// httpTransport, which takes every other GET and POST and would answer
+	// the same requests once (see defer.go). Parts ready within 10 ms go out
+	// together; a shorter tick would wake every open deferred answer that
+	// much more often.
 	srv.AddTransport(incremental{transport.MultipartMixed{Boundary: "graphql", DeliveryTimeout: 10 * time.Millisecond}})
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodGet, http.MethodPost}})
+	srv.AddTransport(httpTransport{}) // GET and POST, after the streaming transports
+	srv.AddTransport(otherMethods{})
 
 	srv.Use(wholeAnswers{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](d.Limits.QueryCacheSize))
@@ -63,9 +66,19 @@ func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
 	if d.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(queryLimits{maxDepth: d.Limits.MaxDepth, maxAliases: d.Limits.MaxAliases, maxFields: d.Limits.MaxFields})
+	label := d.Clients.label()
+	persisted := persistedQueries{apq: apqCache(d), trusted: d.TrustedDocuments, mode: d.TrustedMode}
+	// Before parsing: the text of a hash, then the gates (an outdated app,
+	// no token), so that neither is parsed and validated for what it may
+	// not ask.
+	srv.Use(persisted)
+	srv.Use(edgeGates{introspection: d.Introspection, tokenLimit: d.Limits.MaxTokens, log: d.Logger, metrics: d.GraphQLMetrics, clientLabel: label})
+	// After validation: the limits, then what passed them is kept (APQ) or
+	// logged (trusted documents in log mode).
+	srv.Use(queryLimits{maxDepth: d.Limits.MaxDepth, maxAliases: d.Limits.MaxAliases, maxFields: d.Limits.MaxFields, introspection: d.Introspection})
 	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity))
-	srv.Use(extension.AutomaticPersistedQuery{Cache: apqCache(d)})
+	srv.Use(persistedCommit{persistedQueries: persisted, log: d.Logger, metrics: d.GraphQLMetrics, label: label})
+	srv.Use(operationMetrics{m: d.GraphQLMetrics, label: label})
 
 	srv.SetErrorPresenter(presentError(d.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -148,17 +161,48 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				log.ErrorContext(ctx, "internal error", "request_id", sp.RequestIDFrom(ctx), "error", err.Error())
 			}
 		case isGQLError(err):
-			// Parser, validation and argument errors: already client-safe.
+			// Parser, validation, limit and argument errors: already
+			// client-safe. Each gets a code, and gqlgen's own a wrapper in
+			// Indonesian.
+			if gerr.Extensions == nil {
+				gerr.Extensions = map[string]any{}
+			}
+			code := codeOf(gerr)
+			switch {
+			case code != "":
+			case gerr.Err != nil:
+				// gqlgen wraps the cause of an input it could not coerce
+				// (a scalar's or enum's unmarshalling): the client's.
+				code = sp.CodeInvalidInput
+				gerr.Extensions["code"] = string(code)
+			default:
+				// A value the schema does not allow (gqlgen's "must not be
+				// null"): a bug on this side.
+				code = sp.CodeInternal
+				gerr.Extensions["code"] = string(code)
+				log.ErrorContext(ctx, "internal error", "request_id", sp.RequestIDFrom(ctx), "error", err.Error())
+			}
+			if prefix, ok := gqlgenPrefixes[code]; ok && sp.LangFrom(ctx) == sp.LangID {
+				gerr.Message = prefix + gerr.Message
+			}
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			gerr.Message = "the request took too long; try again"
+			gerr.Message = sp.Text{ID: "Permintaan terlalu lama; coba lagi.", EN: "The request took too long; try again."}.In(sp.LangFrom(ctx))
 			gerr.Extensions = map[string]any{"code": string(sp.CodeUnavailable)}
 		default:
 			log.ErrorContext(ctx, "internal error", "request_id", sp.RequestIDFrom(ctx), "error", err.Error())
-			gerr.Message = "internal error"
+			gerr.Message = sp.Text{ID: "Terjadi kesalahan internal.", EN: "internal error"}.In(sp.LangFrom(ctx))
 			gerr.Extensions = map[string]any{"code": string(sp.CodeInternal)}
 		}
 		return gerr
 	}
+}
+
+// gqlgenPrefixes say in Indonesian what gqlgen's English messages are
+// about; the detail (a field name, a position) stays as gqlgen wrote it.
+var gqlgenPrefixes = map[sp.ErrorCode]string{
+	codeParseFailed:      "Dokumen GraphQL tidak dapat diurai: ",
+	codeValidationFailed: "Operasi GraphQL tidak sesuai skema: ",
+	codeComplexityLimit:  "Operasi terlalu rumit; mintalah lebih sedikit dalam satu permintaan: ",
 }
 
 func isGQLError(err error) bool {

@@ -16,9 +16,28 @@ import (
 // these built in. The walk stops at the first limit crossed, so a document
 // whose fragments multiply (each spreading the next twice) costs no more
 // than the limit to refuse.
+//
+// With introspection off (production) an introspection field (__schema,
+// __type) is refused with FORBIDDEN before anything runs. With it on (dev
+// mode), an introspection field (__schema,
+// __type) and everything under it count against a budget of their own
+// instead of the depth and field limits: the standard introspection query
+// (graphql-js's getIntrospectionQuery, which codegen, IDEs and the
+// playground send) nests type references 15 levels deep. Aliases count
+// against the one limit wherever they are.
 type queryLimits struct {
 	maxDepth, maxAliases, maxFields int
+	introspection                   bool
 }
+
+// The introspection budget: getIntrospectionQuery needs depth 15 and 230
+// fields with every option on; room is left for tools that ask a little
+// more. __schema itself is free of gqlgen's complexity count, so these
+// bound it.
+const (
+	introspectionMaxDepth  = 20
+	introspectionMaxFields = 400
+)
 
 var _ interface {
 	graphql.HandlerExtension
@@ -32,7 +51,7 @@ func (q queryLimits) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 	if oc.Operation == nil {
 		return nil
 	}
-	w := walk{limits: q, doc: oc.Doc}
+	w := walk{ctx: ctx, limits: q, doc: oc.Doc, introAt: -1}
 	if err := w.selections(oc.Operation.SelectionSet, 1); err != nil {
 		return err
 	}
@@ -40,32 +59,41 @@ func (q queryLimits) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 }
 
 type walk struct {
+	ctx     context.Context // the request's, for its language
 	limits  queryLimits
 	doc     *ast.QueryDocument
 	fields  int
 	aliases int
 	inFrag  []string // fragments being expanded, against cycles
+	// introAt is the depth of the introspection field being walked, -1
+	// outside one; introFields counts the fields under introspection.
+	introAt     int
+	introFields int
 }
 
 func (w *walk) selections(set ast.SelectionSet, depth int) *gqlerror.Error {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if depth > w.limits.maxDepth {
-				return limitError("the query is nested %d levels deep; the limit is %d", depth, w.limits.maxDepth)
+			isIntro := s.Name == "__schema" || s.Name == "__type"
+			if isIntro && !w.limits.introspection {
+				return edgeError(w.ctx, sp.CodeForbidden, sp.Text{
+					ID: "Introspeksi tidak aktif di server ini; skemanya ada di repositori satupintu.",
+					EN: "Introspection is off on this server; the schema is in the satupintu repository.",
+				})
 			}
-			w.fields++
-			if w.fields > w.limits.maxFields {
-				return limitError("the query selects more than %d fields (fragments expanded)", w.limits.maxFields)
+			entering := w.introAt < 0 && isIntro
+			if entering {
+				w.introAt = depth
 			}
-			if s.Alias != "" && s.Alias != s.Name {
-				w.aliases++
-				if w.aliases > w.limits.maxAliases {
-					return limitError("the query uses more than %d aliases", w.limits.maxAliases)
-				}
+			if err := w.count(s, depth); err != nil {
+				return err
 			}
 			if err := w.selections(s.SelectionSet, depth+1); err != nil {
 				return err
+			}
+			if entering {
+				w.introAt = -1
 			}
 		case *ast.InlineFragment:
 			if err := w.selections(s.SelectionSet, depth); err != nil {
@@ -87,6 +115,42 @@ func (w *walk) selections(set ast.SelectionSet, depth int) *gqlerror.Error {
 	return nil
 }
 
+// count checks one field at depth against the limits that apply to it.
+func (w *walk) count(f *ast.Field, depth int) *gqlerror.Error {
+	if w.introAt >= 0 {
+		if d := depth - w.introAt + 1; d > introspectionMaxDepth {
+			return w.limitError(limitText{
+				"introspeksi bersarang %d tingkat; batasnya %d", "introspection is nested %d levels deep; the limit is %d",
+			}, d, introspectionMaxDepth)
+		}
+		w.introFields++
+		if w.introFields > introspectionMaxFields {
+			return w.limitError(limitText{
+				"introspeksi memilih lebih dari %d field", "introspection selects more than %d fields",
+			}, introspectionMaxFields)
+		}
+	} else {
+		if depth > w.limits.maxDepth {
+			return w.limitError(limitText{
+				"query bersarang %d tingkat; batasnya %d", "the query is nested %d levels deep; the limit is %d",
+			}, depth, w.limits.maxDepth)
+		}
+		w.fields++
+		if w.fields > w.limits.maxFields {
+			return w.limitError(limitText{
+				"query memilih lebih dari %d field (fragmen dijabarkan)", "the query selects more than %d fields (fragments expanded)",
+			}, w.limits.maxFields)
+		}
+	}
+	if f.Alias != "" && f.Alias != f.Name {
+		w.aliases++
+		if w.aliases > w.limits.maxAliases {
+			return w.limitError(limitText{"query memakai lebih dari %d alias", "the query uses more than %d aliases"}, w.limits.maxAliases)
+		}
+	}
+	return nil
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -96,9 +160,12 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func limitError(format string, args ...any) *gqlerror.Error {
-	return &gqlerror.Error{
-		Message:    fmt.Sprintf(format, args...) + ": ask for less in one request",
-		Extensions: map[string]any{"code": string(sp.CodeQueryLimit)},
-	}
+// limitText is a limit's message format in Indonesian and English.
+type limitText struct{ id, en string }
+
+func (w *walk) limitError(t limitText, args ...any) *gqlerror.Error {
+	return edgeError(w.ctx, sp.CodeQueryLimit, sp.Text{
+		ID: fmt.Sprintf(t.id, args...) + ": mintalah lebih sedikit dalam satu permintaan.",
+		EN: fmt.Sprintf(t.en, args...) + ": ask for less in one request.",
+	})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/felixge/httpsnoop"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/apprelease"
 	"github.com/satupintu/satupintu/auth"
 )
 
@@ -55,7 +56,8 @@ func newID() string {
 }
 
 // accessLog writes one line per request. It logs the path only: a GET
-// query string may carry variables, and variables may carry a NIK.
+// query string may carry variables, and variables may carry a NIK. The
+// bytes are those sent, compressed or not.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := httpsnoop.CaptureMetrics(next, w, r)
@@ -63,14 +65,19 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		if m.Code >= 500 {
 			level = slog.LevelError
 		}
-		log.LogAttrs(r.Context(), level, "request",
+		attrs := []slog.Attr{
 			slog.String("request_id", sp.RequestIDFrom(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", m.Code),
 			slog.Int64("bytes", m.Written),
 			slog.Float64("duration_ms", float64(m.Duration.Microseconds())/1000),
-		)
+		}
+		// The app, by Apollo's client-awareness headers (sanitized).
+		if c := apprelease.ClientOf(r.Header); c.Name != "" || c.Version != "" {
+			attrs = append(attrs, slog.String("client", c.Name), slog.String("client_version", c.Version))
+		}
+		log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
 
@@ -84,18 +91,10 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 				}
 				log.ErrorContext(r.Context(), "panic serving request", "request_id", sp.RequestIDFrom(r.Context()),
 					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				writeError(w, sp.CodeInternal, "internal error")
+				writeError(w, r, sp.CodeInternal, sp.Text{ID: "Terjadi kesalahan internal.", EN: "Internal error."})
 			}
 		}()
 		next.ServeHTTP(w, r)
-	})
-}
-
-// language reads Accept-Language into the context (id unless en is asked).
-func language(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := sp.WithLang(r.Context(), sp.ParseAcceptLanguage(r.Header.Get("Accept-Language")))
-		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -103,8 +102,12 @@ func language(next http.Handler) http.Handler {
 // refused with 413 before anything parses it.
 func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tooLarge := sp.Text{
+			ID: fmt.Sprintf("Badan permintaan melebihi batas %d byte.", max),
+			EN: fmt.Sprintf("request body is over the limit of %d bytes", max),
+		}
 		if r.ContentLength > max {
-			writeError(w, sp.CodePayloadTooLarge, fmt.Sprintf("request body is over the limit of %d bytes", max))
+			writeError(w, r, sp.CodePayloadTooLarge, tooLarge)
 			return
 		}
 		if r.Body == nil || r.Body == http.NoBody {
@@ -115,14 +118,14 @@ func limitBody(max int64, next http.Handler) http.Handler {
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				writeError(w, sp.CodePayloadTooLarge, fmt.Sprintf("request body is over the limit of %d bytes", max))
+				writeError(w, r, sp.CodePayloadTooLarge, tooLarge)
 				return
 			}
 			if errors.Is(err, os.ErrDeadlineExceeded) {
-				writeError(w, sp.CodeInvalidInput, "request body not received in time")
+				writeError(w, r, sp.CodeInvalidInput, sp.Text{ID: "Badan permintaan tidak diterima tepat waktu.", EN: "request body not received in time"})
 				return
 			}
-			writeError(w, sp.CodeInvalidInput, "request body could not be read")
+			writeError(w, r, sp.CodeInvalidInput, sp.Text{ID: "Badan permintaan tidak dapat dibaca.", EN: "request body could not be read"})
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -156,9 +159,13 @@ func isWebsocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-// authenticate requires a valid access token and puts the citizen in the
-// context. No agency is called for a request without one. Websocket
-// upgrades pass: they authenticate in connection_init.
+// authenticate verifies the access token and puts the citizen in the
+// context. A request without one passes without a citizen: the executor
+// lets it ask appConfig (and introspection in dev mode) and nothing else
+// (edgeGates), so no agency is called for it. A bad token, a malformed
+// Authorization header, or a subscription over SSE without a token is
+// refused here with 401. Websocket upgrades pass: they authenticate in
+// connection_init.
 func authenticate(v TokenVerifier, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "" {
@@ -167,30 +174,67 @@ func authenticate(v TokenVerifier, next http.Handler) http.Handler {
 		}
 		raw, ok := auth.BearerToken(r.Header)
 		if !ok {
+			if len(r.Header.Values("Authorization")) == 0 && !isSSE(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="satupintu"`)
-			writeError(w, sp.CodeUnauthenticated, "sign in first: send the access token as Authorization: Bearer <token>")
+			writeError(w, r, sp.CodeUnauthenticated, sp.Text{
+				ID: "Masuk dulu: kirim token akses sebagai Authorization: Bearer <token>.",
+				EN: "Sign in first: send the access token as Authorization: Bearer <token>.",
+			})
 			return
 		}
 		p, err := v.Verify(r.Context(), raw)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="satupintu", error="invalid_token"`)
-			writeError(w, sp.ErrorCodeOf(err), sp.ErrorMessageOf(err))
+			writeError(w, r, sp.ErrorCodeOf(err), tokenRefused(err))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 	})
 }
 
-// writeError answers in the GraphQL error shape, so clients parse every
-// failure of /graphql the same way.
-func writeError(w http.ResponseWriter, code sp.ErrorCode, message string) {
-	writeJSON(w, code.HTTPStatus(), map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
+// tokenRefused is the verifier's refusal in both languages: its own
+// message, precise and in English, and in Indonesian a plain one with the
+// English detail after it for the app's developer.
+func tokenRefused(err error) sp.Text {
+	id := "Token akses tidak diterima; silakan masuk lagi"
+	if sp.ErrorCodeOf(err) == sp.CodeUnavailable {
+		id = "Layanan masuk tidak dapat dihubungi; coba lagi sebentar lagi"
+	}
+	return sp.Text{ID: id + " (" + sp.ErrorMessageOf(err) + ").", EN: sp.ErrorMessageOf(err)}
+}
+
+// isSSE reports whether r asks for a subscription over server-sent events.
+func isSSE(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// writeError answers in the GraphQL error shape, in the media type and
+// language the client accepts, so clients parse every failure of /graphql
+// the same way.
+func writeError(w http.ResponseWriter, r *http.Request, code sp.ErrorCode, msg sp.Text) {
+	media, ok := negotiateMedia(r.Header.Values("Accept"))
+	if !ok {
+		media = mediaJSON
+	}
+	w.Header().Set("Content-Type", media)
+	status, ok := httpLevel[code]
+	if !ok {
+		status = code.HTTPStatus()
+	}
+	writeBody(w, status, map[string]any{
+		"errors": []map[string]any{{"message": msg.In(sp.LangFrom(r.Context())), "extensions": map[string]any{"code": code}}},
 	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	writeBody(w, status, v)
+}
+
+func writeBody(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = jsonEncode(w, v)

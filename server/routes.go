@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -11,8 +10,10 @@ import (
 func addRoutes(mux *http.ServeMux, d Deps) {
 	rl := newRateLimiter(d)
 	gql := lightWebsockets(d.Logger, newGraphQL(d, rl))
-	// Per IP first, before the body is read or the token verified.
-	mux.Handle("/graphql", rl.perIP(limitBody(d.Limits.MaxBodyBytes, authenticate(d.Verifier, rl.perCitizen(gql)))))
+	// CORS preflights first (see CORS.handler), then per IP, before the
+	// body is read or the token verified.
+	mux.Handle("/graphql", d.CORS.handler(rl.perIP(limitBody(d.Limits.MaxBodyBytes,
+		clientAware(d.Clients.Releases, authenticate(d.Verifier, rl.perCitizen(gql)))))))
 	if d.Webhook != nil {
 		// Per IP first, before the body is read or the signature checked.
 		mux.Handle("POST /agency/v1/cases/{caseId}/events", rl.webhookPerIP(handleAgencyEvents(d.Webhook, d.Logger)))
@@ -30,7 +31,8 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{}))
 	}
 	if d.Introspection {
-		mux.Handle("GET /playground", playground.Handler("satupintu", "/graphql"))
+		mux.Handle("GET /playground", playgroundPage())
+		mux.Handle("GET /playground/{file}", playgroundAsset())
 	}
 	if dev := d.Dev; dev != nil {
 		handleIf(mux, "GET /dev/citizens", dev.Citizens)

@@ -84,7 +84,9 @@ type Deps struct {
 	// closes it after two missed pongs); 0 leaves keepalive to the clients'
 	// pings and TCP keepalive, saving a goroutine per connection.
 	WebsocketPing time.Duration
-	// Introspection and the playground are for dev mode only.
+	// Introspection and the playground are for dev mode only. Introspection
+	// then answers without a token, so that codegen and the playground
+	// work from the running server.
 	Introspection bool
 	// Dev, when not nil, serves /dev/*; production leaves it nil.
 	Dev *DevTools
@@ -105,6 +107,17 @@ type Deps struct {
 	// APQ keeps automatic persisted queries by their sha256; nil is an LRU
 	// in this process.
 	APQ graphql.Cache[string]
+
+	// TrustedDocuments are the apps' operation manifests (nil: none), and
+	// TrustedMode what happens to an operation none lists ("" is off).
+	TrustedDocuments *TrustedDocuments
+	TrustedMode      TrustedMode
+	// CORS lets browser apps on the listed origins call /graphql.
+	CORS CORS
+	// Clients are the apps' names and release policy (minimum versions).
+	Clients Clients
+	// GraphQLMetrics counts operations by client; nil: not counted.
+	GraphQLMetrics *GraphQLMetrics
 }
 
 // NewServer returns the whole HTTP surface.
@@ -115,11 +128,15 @@ func NewServer(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.TrustedMode == "" {
+		d.TrustedMode = TrustedOff
+	}
 	mux := http.NewServeMux()
 	addRoutes(mux, d)
 	var h http.Handler = mux
-	h = language(h)
-	h = accessLog(d.Logger, h)
+	h = acceptLanguage(h)
+	h = compress(h)
+	h = accessLog(d.Logger, h) // outside compress: it logs the bytes sent
 	h = recoverPanics(d.Logger, h)
 	h = requestID(h)
 	// First, on net/http's own writer: it sets the connection's deadline.

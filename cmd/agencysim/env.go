@@ -89,6 +89,9 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 		"REDIS_URL":                      *redisURL,
 		"SATUPINTU_PUBLIC_URL":           strings.TrimRight(*publicURL, "/"),
 		"GOOGLE_APPLICATION_CREDENTIALS": saPath,
+		// A sandbox is tried with any operation (curl, the README), not
+		// only an app's trusted documents.
+		"SATUPINTU_TRUSTED_DOCUMENTS": "off",
 	}
 	// The service account first: the env file never names a file that is
 	// not there.

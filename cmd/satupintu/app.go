@@ -117,9 +117,17 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		Now: time.Now, Logger: log, Casework: a.casework, Broker: a.stores.Broker, Agencies: ports,
 		DeviceStore: a.stores.Devices, InboxStore: a.stores.Inbox,
 	}
+	schema := exec.NewExecutableSchema(exec.Config{Resolvers: res})
+	trusted, err := server.LoadTrustedDocuments(schema.Schema(), a.cfg.TrustedFiles)
+	if err != nil {
+		return nil, fmt.Errorf("SATUPINTU_TRUSTED_DOCUMENTS_FILE: %w", err)
+	}
+	if len(a.cfg.TrustedFiles) > 0 || a.cfg.TrustedMode != server.TrustedOff {
+		log.Info("trusted documents", "mode", a.cfg.TrustedMode, "operations", trusted.Len(), "files", a.cfg.TrustedFiles)
+	}
 	deps := server.Deps{
 		Logger:           log,
-		Schema:           exec.NewExecutableSchema(exec.Config{Resolvers: res}),
+		Schema:           schema,
 		Extensions:       []graphql.HandlerExtension{res.Extension()},
 		Verifier:         verifier,
 		Limits:           a.cfg.Limits,
@@ -147,6 +155,11 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		},
 		TrustProxyHeaders: a.cfg.TrustProxyHeaders,
 		APQ:               a.stores.APQ,
+		TrustedDocuments:  trusted,
+		TrustedMode:       a.cfg.TrustedMode,
+		CORS:              server.CORS{Origins: a.cfg.CORSOrigins},
+		Clients:           server.Clients{Releases: a.cfg.Releases, Known: server.DefaultClients},
+		GraphQLMetrics:    server.NewGraphQLMetrics(reg),
 	}
 	if a.sandbox != nil {
 		deps.Dev = a.devTools()

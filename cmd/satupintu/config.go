@@ -15,6 +15,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/apprelease"
 	"github.com/satupintu/satupintu/auth"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/integrations/bpjs"
@@ -69,6 +70,12 @@ type Config struct {
 	RateIP            ratelimit.Limit
 	RateWebhookIP     ratelimit.Limit
 	TrustProxyHeaders bool
+
+	// The app developer's edge.
+	CORSOrigins  []string           // browser origins allowed to call /graphql
+	TrustedMode  server.TrustedMode // off in dev, enforce in production unless set
+	TrustedFiles []string           // the apps' persisted query manifests
+	Releases     apprelease.Policy  // minimum and latest app versions, update URLs
 
 	// Cases.
 	PublicURL       string                 // where agencies reach satupintu (webhook callbacks)
@@ -183,6 +190,7 @@ func defaultConfig() Config {
 		WSPing:             25 * time.Second,
 		DBPoolSize:         20,
 		DBStatementTimeout: 5 * time.Second,
+		TrustedMode:        server.TrustedOff,
 	}
 	if h, err := os.Hostname(); err == nil {
 		c.Instance = h
@@ -230,6 +238,10 @@ func loadConfig(getenv func(string) string, environ []string) (Config, []string,
 	given := func(name string) bool { return strings.TrimSpace(getenv(name)) != "" || fromFile[name] }
 	if c.Mode == ModeDev {
 		c.devSettings(given)
+	}
+	// Production runs only the apps' own operations unless told otherwise.
+	if c.Mode == ModeProduction && !given("SATUPINTU_TRUSTED_DOCUMENTS") {
+		c.TrustedMode = server.TrustedEnforce
 	}
 	if c.FCMCredentials != "" && c.FCMProject == "" {
 		project, err := projectOf(c.FCMCredentials)
@@ -346,6 +358,9 @@ func (c Config) clone() Config {
 	c.Agencies = maps.Clone(c.Agencies)
 	c.CaseSecrets = maps.Clone(c.CaseSecrets)
 	c.Polled = maps.Clone(c.Polled)
+	c.Releases.Minimum = maps.Clone(c.Releases.Minimum)
+	c.Releases.Latest = maps.Clone(c.Releases.Latest)
+	c.Releases.UpdateURL = maps.Clone(c.Releases.UpdateURL)
 	return c
 }
 

@@ -46,6 +46,7 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		QueueVisibility: 30 * time.Second,
 		SimStep:         2 * time.Second,
 		WSPing:          25 * time.Second,
+		TrustedMode:     server.TrustedOff,
 		FCMTimeout:      10 * time.Second,
 		DeviceMaxAge:    60 * 24 * time.Hour,
 		PushTTL:         72 * time.Hour, PushMaxAttempts: 8, PushBackoff: [2]time.Duration{time.Second, 32 * time.Second},

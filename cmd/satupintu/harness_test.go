@@ -125,6 +125,7 @@ type gqlError struct {
 
 type gqlResponse struct {
 	Status int
+	Header http.Header
 	Data   map[string]any `json:"data"`
 	Errors []gqlError     `json:"errors"`
 }
@@ -152,7 +153,7 @@ func (ta *testApp) do(req *http.Request) gqlResponse {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	out := gqlResponse{Status: resp.StatusCode}
+	out := gqlResponse{Status: resp.StatusCode, Header: resp.Header}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		ta.t.Fatalf("%s %s: %d, body not JSON: %q", req.Method, req.URL.Path, resp.StatusCode, raw)
 	}

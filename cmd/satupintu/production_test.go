@@ -56,6 +56,9 @@ func productionEnv(t *testing.T) (map[string]string, *sim.Sandbox) {
 		// limit (a budget shared through Redis, across restarts) would
 		// refuse them. The rate-limit tests set their own.
 		"SATUPINTU_RATE_CITIZEN": "off",
+		// The tests send their own operations, in no app's manifest; the
+		// production default (enforce) is tested on its own.
+		"SATUPINTU_TRUSTED_DOCUMENTS": "off",
 	}
 	for _, a := range []string{"DUKCAPIL", "BPJS", "SATUSEHAT", "EDUCATION", "POLICE", "SOCIAL"} {
 		env["SATUPINTU_"+a+"_URL"] = base + "/" + strings.ToLower(a)

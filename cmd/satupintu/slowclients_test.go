@@ -81,7 +81,7 @@ func TestDrippingClientsAreCutOff(t *testing.T) {
 	u, _ := url.Parse(ta.url)
 	tok := ta.token(seed.NIKBudi)
 
-	graphqlHead := "POST /graphql HTTP/1.1\r\nHost: " + u.Host + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+	graphqlHead := "POST /graphql HTTP/1.1\r\nHost: " + u.Host + "\r\nContent-Type: application/json\r\nAccept-Language: en\r\nContent-Length: 1000\r\n\r\n"
 	webhookHead := "POST /agency/v1/cases/SP-0001/events HTTP/1.1\r\nHost: " + u.Host +
 		"\r\nSatupintu-Agency: police\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
 	body := `{"query":"{ home { name } }"` + strings.Repeat(" ", 64)

@@ -135,12 +135,17 @@ func (ta *testApp) subscribeSSE(ctx context.Context, token, query string) <-chan
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Authorization", "Bearer "+token)
+	// As browsers do: the server compresses answers, never a stream.
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		ta.t.Fatal(err)
 	}
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		ta.t.Fatalf("SSE: HTTP %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" {
+		ta.t.Fatalf("SSE compressed (%s): events would wait in the compressor", ce)
 	}
 	out := make(chan map[string]any, 64)
 	go func() {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/server"
 )
 
 // validate is the checks across settings and of the clients' settings,
@@ -58,6 +59,12 @@ func (c Config) validate() []error {
 		if b.d[1] < b.d[0] {
 			bad("%s_MAX=%s: must be at least %s_BASE (%s)", b.name, b.d[1], b.name, b.d[0])
 		}
+	}
+	if c.TrustedMode != server.TrustedOff && len(c.TrustedFiles) == 0 {
+		bad("SATUPINTU_TRUSTED_DOCUMENTS=%s (the production default) needs SATUPINTU_TRUSTED_DOCUMENTS_FILE: the apps' persisted query manifests; or set SATUPINTU_TRUSTED_DOCUMENTS=off to run any operation", c.TrustedMode)
+	}
+	if err := c.Releases.Validate(); err != nil {
+		bad("%w (settings SATUPINTU_MIN_APP_VERSION, SATUPINTU_LATEST_APP_VERSION, SATUPINTU_APP_UPDATE_URL)", err)
 	}
 	// A push claim must outlast one FCM request, or a slow request lets
 	// another instance send the same push again.

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/apprelease"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/ratelimit"
+	"github.com/satupintu/satupintu/server"
 	"github.com/satupintu/satupintu/store/postgres"
 	"github.com/satupintu/satupintu/store/seal"
 )
@@ -235,6 +237,51 @@ func variables() []variable {
 				c.TrustProxyHeaders = b
 				return nil
 			}},
+		{name: "SATUPINTU_CORS_ORIGINS", def: "none", help: "browser origins allowed to call /graphql (and to open its websocket), comma-separated: exact (https://app.satupintu.go.id) or with one * (https://*.satupintu.go.id); none: no cross-origin access",
+			set: func(c *Config, v string) error {
+				origins := splitList(v)
+				for _, o := range origins {
+					if err := checkOrigin(o); err != nil {
+						return err
+					}
+				}
+				c.CORSOrigins = origins
+				return nil
+			}},
+		{name: "SATUPINTU_TRUSTED_DOCUMENTS", def: "off (dev), enforce (production)", help: "operations in no manifest of SATUPINTU_TRUSTED_DOCUMENTS_FILE: off runs them (APQ registers new ones), log runs them and logs and counts them, enforce refuses them with PERSISTED_QUERY_NOT_ALLOWED (and APQ registers nothing)",
+			set: func(c *Config, v string) error {
+				m, err := server.ParseTrustedMode(v)
+				c.TrustedMode = m
+				return err
+			}},
+		{name: "SATUPINTU_TRUSTED_DOCUMENTS_FILE", def: "none", help: "the apps' persisted query manifests (Apollo's apollo-persisted-query-manifest format), comma-separated paths; each operation is checked against the schema at start",
+			set: func(c *Config, v string) error {
+				c.TrustedFiles = splitList(v)
+				for _, f := range c.TrustedFiles {
+					if _, err := os.Stat(f); err != nil {
+						return fmt.Errorf("cannot read %s: %w", f, err)
+					}
+				}
+				return nil
+			}},
+		{name: "SATUPINTU_MIN_APP_VERSION", def: "none", help: "oldest app version served, per client name (apollographql-client-name): satupintu-android:2.3.0,satupintu-ios:2.3.0; older apps get APP_UPDATE_REQUIRED on everything but appConfig",
+			set: func(c *Config, v string) error {
+				m, err := apprelease.ParseVersions(v)
+				c.Releases.Minimum = m
+				return err
+			}},
+		{name: "SATUPINTU_LATEST_APP_VERSION", def: "none", help: "newest app version released, per client name, in the same form; appConfig tells apps about it",
+			set: func(c *Config, v string) error {
+				m, err := apprelease.ParseVersions(v)
+				c.Releases.Latest = m
+				return err
+			}},
+		{name: "SATUPINTU_APP_UPDATE_URL", def: "none", help: "where an app is updated: one URL for every app, and/or <client name>:<URL> entries, comma-separated; needed for each app with a minimum version",
+			set: func(c *Config, v string) error {
+				per, def, err := apprelease.ParseUpdateURLs(v)
+				c.Releases.UpdateURL, c.Releases.DefaultUpdateURL = per, def
+				return err
+			}},
 	}
 
 	secret := func(name, help string, field func(c *Config) *string) variable {
@@ -405,6 +452,17 @@ func limitVar(f func(c *Config) *ratelimit.Limit) func(c *Config, v string) erro
 		*f(c) = l
 		return nil
 	}
+}
+
+// checkOrigin accepts a browser origin, scheme://host[:port], whose host
+// may hold one * (rs/cors's wildcard).
+func checkOrigin(o string) error {
+	u, err := url.Parse(strings.Replace(o, "*", "wildcard", 1))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil ||
+		strings.Count(o, "*") > 1 {
+		return fmt.Errorf("%q is not an origin such as https://app.satupintu.go.id or https://*.satupintu.go.id", o)
+	}
+	return nil
 }
 
 func splitList(v string) []string {

@@ -81,6 +81,15 @@ type ComplexityRoot struct {
 		Title     func(childComplexity int) int
 	}
 
+	AppConfig struct {
+		ClientName      func(childComplexity int) int
+		LatestVersion   func(childComplexity int) int
+		MinimumVersion  func(childComplexity int) int
+		UpdateAvailable func(childComplexity int) int
+		UpdateRequired  func(childComplexity int) int
+		UpdateURL       func(childComplexity int) int
+	}
+
 	CancelCasePayload struct {
 		Case       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -344,6 +353,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AppConfig     func(childComplexity int) int
 		Case          func(childComplexity int, id string) int
 		Cases         func(childComplexity int, status *cases.Status, first *int, after *string) int
 		Devices       func(childComplexity int) int
@@ -614,6 +624,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Alert.Title(childComplexity), true
+
+	case "AppConfig.clientName":
+		if e.ComplexityRoot.AppConfig.ClientName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppConfig.ClientName(childComplexity), true
+	case "AppConfig.latestVersion":
+		if e.ComplexityRoot.AppConfig.LatestVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppConfig.LatestVersion(childComplexity), true
+	case "AppConfig.minimumVersion":
+		if e.ComplexityRoot.AppConfig.MinimumVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppConfig.MinimumVersion(childComplexity), true
+	case "AppConfig.updateAvailable":
+		if e.ComplexityRoot.AppConfig.UpdateAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppConfig.UpdateAvailable(childComplexity), true
+	case "AppConfig.updateRequired":
+		if e.ComplexityRoot.AppConfig.UpdateRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppConfig.UpdateRequired(childComplexity), true
+	case "AppConfig.updateUrl":
+		if e.ComplexityRoot.AppConfig.UpdateURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppConfig.UpdateURL(childComplexity), true
 
 	case "CancelCasePayload.case":
 		if e.ComplexityRoot.CancelCasePayload.Case == nil {
@@ -1637,6 +1684,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PoliceCertificate.ValidUntil(childComplexity), true
 
+	case "Query.appConfig":
+		if e.ComplexityRoot.Query.AppConfig == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.AppConfig(childComplexity), true
 	case "Query.case":
 		if e.ComplexityRoot.Query.Case == nil {
 			break
@@ -2274,6 +2327,44 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../app.graphqls", Input: `extend type Query {
+  """
+  What the app needs to know about its own releases, for the app that asks:
+  the one named by the request's apollographql-client-name header, at the
+  version in apollographql-client-version. It answers without a token, so
+  the app can check it before sign-in, and it answers an app too old for
+  anything else (whose other operations fail with APP_UPDATE_REQUIRED).
+  """
+  appConfig: AppConfig!
+}
+
+"""
+The releases of one app (satupintu-android, satupintu-ios, ...), as the
+server is configured for it. Versions are semantic versions (2.3.0).
+"""
+type AppConfig {
+  "The client name the answer is for, from apollographql-client-name; null when the request named none."
+  clientName: String
+  """
+  The oldest version of this app the server still serves. Older versions get
+  APP_UPDATE_REQUIRED on every operation but this one. Null when no minimum is
+  set for this app.
+  """
+  minimumVersion: String
+  "The newest version of this app released. Null when not configured."
+  latestVersion: String
+  "Where this app is updated (its store page). Null when not configured."
+  updateUrl: String
+  """
+  True when the version the request sent (apollographql-client-version) is
+  older than minimumVersion, or missing or not a semantic version while a
+  minimum is set: the app must update before anything else works.
+  """
+  updateRequired: Boolean!
+  "True when a newer version than the one the request sent has been released."
+  updateAvailable: Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../cases.graphqls", Input: `extend type Query {
   "The signed-in citizen's requests, newest first."
   cases(status: CaseStatus, first: Int = 20, after: String): CaseConnection!
@@ -3183,6 +3274,24 @@ func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql
 		return ec.fieldContext_Alert_deepLink(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Alert", field.Name)
+}
+
+func (ec *executionContext) childFields_AppConfig(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientName":
+		return ec.fieldContext_AppConfig_clientName(ctx, field)
+	case "minimumVersion":
+		return ec.fieldContext_AppConfig_minimumVersion(ctx, field)
+	case "latestVersion":
+		return ec.fieldContext_AppConfig_latestVersion(ctx, field)
+	case "updateUrl":
+		return ec.fieldContext_AppConfig_updateUrl(ctx, field)
+	case "updateRequired":
+		return ec.fieldContext_AppConfig_updateRequired(ctx, field)
+	case "updateAvailable":
+		return ec.fieldContext_AppConfig_updateAvailable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppConfig", field.Name)
 }
 
 func (ec *executionContext) childFields_CancelCasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

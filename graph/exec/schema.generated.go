@@ -24,6 +24,7 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type QueryResolver interface {
+	AppConfig(ctx context.Context) (*model.AppConfig, error)
 	Cases(ctx context.Context, status *cases.Status, first *int, after *string) (*model.CaseConnection, error)
 	Case(ctx context.Context, id string) (*cases.Case, error)
 	Education(ctx context.Context) (*model.Education, error)
@@ -231,6 +232,38 @@ func (ec *executionContext) _CodedValue_label(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_CodedValue_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CodedValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _Query_appConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_appConfig(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().AppConfig(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AppConfig) graphql.Marshaler {
+			return ec.marshalNAppConfig2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐAppConfig(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_appConfig(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppConfig(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_cases(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -923,6 +956,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "appConfig":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_appConfig(ctx, field)
+				})
 		case "cases":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,

@@ -13,6 +13,27 @@ import (
 	"github.com/satupintu/satupintu/notifications"
 )
 
+// The releases of one app (satupintu-android, satupintu-ios, ...), as the
+// server is configured for it. Versions are semantic versions (2.3.0).
+type AppConfig struct {
+	// The client name the answer is for, from apollographql-client-name; null when the request named none.
+	ClientName *string `json:"clientName,omitempty"`
+	// The oldest version of this app the server still serves. Older versions get
+	// APP_UPDATE_REQUIRED on every operation but this one. Null when no minimum is
+	// set for this app.
+	MinimumVersion *string `json:"minimumVersion,omitempty"`
+	// The newest version of this app released. Null when not configured.
+	LatestVersion *string `json:"latestVersion,omitempty"`
+	// Where this app is updated (its store page). Null when not configured.
+	UpdateURL *string `json:"updateUrl,omitempty"`
+	// True when the version the request sent (apollographql-client-version) is
+	// older than minimumVersion, or missing or not a semantic version while a
+	// minimum is set: the app must update before anything else works.
+	UpdateRequired bool `json:"updateRequired"`
+	// True when a newer version than the one the request sent has been released.
+	UpdateAvailable bool `json:"updateAvailable"`
+}
+
 type CancelCasePayload struct {
 	Case       *cases.Case         `json:"case,omitempty"`
 	UserErrors []catalog.UserError `json:"userErrors"`

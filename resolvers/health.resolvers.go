@@ -13,6 +13,14 @@ import (
 	"github.com/satupintu/satupintu/readmodel"
 )
 
+func (r *codingResolver) ID(ctx context.Context, obj *readmodel.Coding) (string, error) {
+	return codingID(obj), nil
+}
+
+func (r *healthResolver) ID(ctx context.Context, obj *model.Health) (string, error) {
+	return r.ofCitizen(ctx, "Health")
+}
+
 func (r *healthResolver) Membership(ctx context.Context, obj *model.Health) (*readmodel.Membership, error) {
 	ctx, l, err := loader(ctx, "health.membership")
 	if err != nil {
@@ -40,6 +48,14 @@ func (r *healthResolver) Immunizations(ctx context.Context, obj *model.Health) (
 	return imms, nil
 }
 
+func (r *immunizationResolver) ID(ctx context.Context, obj *readmodel.Immunization) (string, error) {
+	return r.immunizationID(obj), nil
+}
+
+func (r *membershipResolver) ID(ctx context.Context, obj *readmodel.Membership) (string, error) {
+	return r.membershipID(obj), nil
+}
+
 func (r *queryResolver) Health(ctx context.Context) (*model.Health, error) {
 	if _, _, err := loader(ctx, "health"); err != nil {
 		return nil, err
@@ -47,6 +63,17 @@ func (r *queryResolver) Health(ctx context.Context) (*model.Health, error) {
 	return &model.Health{}, nil
 }
 
+func (r *Resolver) Coding() exec.CodingResolver { return &codingResolver{r} }
+
 func (r *Resolver) Health() exec.HealthResolver { return &healthResolver{r} }
 
-type healthResolver struct{ *Resolver }
+func (r *Resolver) Immunization() exec.ImmunizationResolver { return &immunizationResolver{r} }
+
+func (r *Resolver) Membership() exec.MembershipResolver { return &membershipResolver{r} }
+
+type (
+	codingResolver       struct{ *Resolver }
+	healthResolver       struct{ *Resolver }
+	immunizationResolver struct{ *Resolver }
+	membershipResolver   struct{ *Resolver }
+)

@@ -117,6 +117,8 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	res := &resolvers.Resolver{
 		Now: time.Now, Logger: log, Casework: a.casework, Broker: a.stores.Broker, Agencies: ports,
 		DeviceStore: a.stores.Devices, InboxStore: a.stores.Inbox,
+		// Every instance derives the same key: ids are the same on each.
+		IDKey: derive(a.cfg.CacheKey, "graphql ids"),
 	}
 	deps := server.Deps{
 		Logger:           log,

@@ -158,13 +158,18 @@ func (r *queryResolver) Cases(ctx context.Context, status *cases.Status, first *
 	if err != nil {
 		return nil, err
 	}
-	q := cases.ListQuery{First: n, After: deref(after)}
+	// first: 0 is an empty page (the store reads 0 as its default size):
+	// one case is read to tell whether any follow.
+	q := cases.ListQuery{First: max(n, 1), After: deref(after)}
 	if status != nil {
 		q.Status = *status
 	}
 	page, next, err := r.Casework.List(ctx, p.NIK, q)
 	if err != nil {
 		return nil, err
+	}
+	if n == 0 {
+		page, next = nil, pageAfter(len(page) > 0)
 	}
 	total, err := r.Casework.Count(ctx, p.NIK, q.Status)
 	if err != nil {

@@ -133,10 +133,15 @@ func (r *queryResolver) Notifications(ctx context.Context, unreadOnly *bool, fir
 	if err != nil {
 		return nil, err
 	}
-	q := notifications.ListQuery{First: n, After: deref(after), UnreadOnly: unreadOnly != nil && *unreadOnly}
+	// first: 0 is an empty page with the counts (the store reads 0 as
+	// its default size): one notification is read to tell whether any follow.
+	q := notifications.ListQuery{First: max(n, 1), After: deref(after), UnreadOnly: unreadOnly != nil && *unreadOnly}
 	pg, err := r.InboxStore.List(ctx, p.NIK, q)
 	if err != nil {
 		return nil, err
+	}
+	if n == 0 {
+		pg.Items, pg.Next = nil, pageAfter(len(pg.Items) > 0)
 	}
 	conn := &model.NotificationConnection{Edges: make([]model.NotificationEdge, 0, len(pg.Items)),
 		TotalCount: pg.Total, UnreadCount: pg.Unread}

@@ -65,6 +65,15 @@ func pageInfo(cursors []string, previous, next bool) *model.PageInfo {
 	return p
 }
 
+// pageAfter stands for a next page's cursor when an empty page was asked
+// for: only whether there is one matters.
+func pageAfter(more bool) string {
+	if more {
+		return "more"
+	}
+	return ""
+}
+
 func optional(s string) *string {
 	if s == "" {
 		return nil

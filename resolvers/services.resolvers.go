@@ -62,7 +62,7 @@ func (r *queryResolver) Services(ctx context.Context, search *string, lifeEvent 
 		cursors = append(cursors, offsetCursor(i))
 		conn.Edges = append(conn.Edges, model.ServiceEdge{Cursor: cursors[len(cursors)-1], Node: all[i]})
 	}
-	conn.PageInfo = pageInfo(cursors, start > 0, len(cursors) > 0 && start+len(cursors) < len(all))
+	conn.PageInfo = pageInfo(cursors, start > 0, start+len(cursors) < len(all))
 	return conn, nil
 }
 

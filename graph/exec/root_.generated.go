@@ -3461,8 +3461,8 @@ type TrafficTicket implements Node {
 #   default, English (en) on request.
 # - Every object a client caches has an id: ID!, opaque and global (unique
 #   across types), so a normalized cache (Apollo, Relay) keeps one copy of it.
-#   Connections, edges, page information and mutation payloads have none:
-#   they are containers, not things.
+#   Containers have none: connections, edges, page information, mutation
+#   payloads, userErrors and caseUpdated messages.
 # - Fields are never removed or retyped; they are deprecated first
 #   (graph/schema.snapshot.graphql is the released schema, checked by
 #   go test ./graph).

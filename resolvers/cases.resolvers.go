@@ -13,15 +13,16 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
 )
 
 func (r *caseResolver) ID(ctx context.Context, obj *cases.Case) (string, error) {
-	return caseID(obj.ID), nil
+	return globalid.Case(obj.ID), nil
 }
 
 func (r *caseResolver) ServiceID(ctx context.Context, obj *cases.Case) (string, error) {
-	return serviceID(obj.ServiceID), nil
+	return globalid.Service(obj.ServiceID), nil
 }
 
 func (r *caseResolver) Service(ctx context.Context, obj *cases.Case) (*catalog.Service, error) {
@@ -46,13 +47,13 @@ func (r *caseResolver) Fields(ctx context.Context, obj *cases.Case) ([]model.Fie
 		// The form's order.
 		for _, f := range s.Fields {
 			if v, ok := obj.Fields[f.Name]; ok {
-				out = append(out, model.FieldValue{ID: fieldValueID(obj.ID, f.Name), Name: f.Name, Value: v})
+				out = append(out, model.FieldValue{ID: globalid.FieldValue(obj.ID, f.Name), Name: f.Name, Value: v})
 			}
 		}
 		return out, nil
 	}
 	for k, v := range obj.Fields {
-		out = append(out, model.FieldValue{ID: fieldValueID(obj.ID, k), Name: k, Value: v})
+		out = append(out, model.FieldValue{ID: globalid.FieldValue(obj.ID, k), Name: k, Value: v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -67,7 +68,7 @@ func (r *caseResolver) History(ctx context.Context, obj *cases.Case) ([]model.Ca
 }
 
 func (r *caseResolver) Delivery(ctx context.Context, obj *cases.Case) (*model.CaseDelivery, error) {
-	return &model.CaseDelivery{Delivery: obj.Delivery, ID: deliveryID(obj.ID)}, nil
+	return &model.CaseDelivery{Delivery: obj.Delivery, ID: globalid.CaseDelivery(obj.ID)}, nil
 }
 
 func (r *caseResolver) Cancellable(ctx context.Context, obj *cases.Case) (bool, error) {
@@ -94,7 +95,7 @@ func (r *caseHistoryEntryResolver) SkippedStatus(ctx context.Context, obj *model
 }
 
 func (r *caseUpdateResolver) CaseID(ctx context.Context, obj *cases.Update) (string, error) {
-	return caseID(obj.CaseID), nil
+	return globalid.Case(obj.CaseID), nil
 }
 
 func (r *caseUpdateResolver) Entry(ctx context.Context, obj *cases.Update) (*model.CaseHistoryEntry, error) {

@@ -19,7 +19,7 @@ func (r *educationResolver) ID(ctx context.Context, obj *model.Education) (strin
 }
 
 func (r *pipStatusResolver) ID(ctx context.Context, obj *readmodel.PIPStatus) (string, error) {
-	return globalid.Encode("PipStatus", r.ref(refKIP, obj.KIPNumber)), nil
+	return r.ids().PipStatus(obj.KIPNumber), nil
 }
 
 func (r *queryResolver) Education(ctx context.Context) (*model.Education, error) {
@@ -31,11 +31,11 @@ func (r *queryResolver) Education(ctx context.Context) (*model.Education, error)
 }
 
 func (r *schoolResolver) ID(ctx context.Context, obj *readmodel.School) (string, error) {
-	return schoolID(obj.NPSN), nil
+	return globalid.School(obj.NPSN), nil
 }
 
 func (r *studentRecordResolver) ID(ctx context.Context, obj *readmodel.StudentRecord) (string, error) {
-	return r.studentID(obj), nil
+	return r.ids().StudentRecord(string(obj.NISN)), nil
 }
 
 func (r *Resolver) Education() exec.EducationResolver { return &educationResolver{r} }

@@ -9,12 +9,13 @@ import (
 	"context"
 
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/readmodel"
 )
 
 func (r *codingResolver) ID(ctx context.Context, obj *readmodel.Coding) (string, error) {
-	return codingID(obj), nil
+	return globalid.Coding(obj.System, obj.Code), nil
 }
 
 func (r *healthResolver) ID(ctx context.Context, obj *model.Health) (string, error) {
@@ -49,11 +50,11 @@ func (r *healthResolver) Immunizations(ctx context.Context, obj *model.Health) (
 }
 
 func (r *immunizationResolver) ID(ctx context.Context, obj *readmodel.Immunization) (string, error) {
-	return r.immunizationID(obj), nil
+	return r.ids().Immunization(obj.ID), nil
 }
 
 func (r *membershipResolver) ID(ctx context.Context, obj *readmodel.Membership) (string, error) {
-	return r.membershipID(obj), nil
+	return r.ids().Membership(obj.CardNumber), nil
 }
 
 func (r *queryResolver) Health(ctx context.Context) (*model.Health, error) {

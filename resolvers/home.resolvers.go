@@ -19,7 +19,7 @@ func (r *alertResolver) ID(ctx context.Context, obj *model.Alert) (string, error
 	if err != nil {
 		return "", err
 	}
-	return r.alertID(p.NIK, obj.ID), nil
+	return r.ids().Alert(string(p.NIK), obj.ID), nil
 }
 
 func (r *homeResolver) ID(ctx context.Context, obj *model.Home) (string, error) {

@@ -10,6 +10,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/readmodel"
 )
 
@@ -18,7 +19,7 @@ func (r *addressResolver) ID(ctx context.Context, obj *readmodel.Address) (strin
 }
 
 func (r *familyResolver) ID(ctx context.Context, obj *readmodel.Family) (string, error) {
-	return r.familyID(obj.KK), nil
+	return r.ids().Family(string(obj.KK)), nil
 }
 
 func (r *familyResolver) Kk(ctx context.Context, obj *readmodel.Family, masked *bool) (sp.KK, error) {
@@ -26,7 +27,7 @@ func (r *familyResolver) Kk(ctx context.Context, obj *readmodel.Family, masked *
 }
 
 func (r *familyMemberResolver) ID(ctx context.Context, obj *readmodel.FamilyMember) (string, error) {
-	return r.memberID(obj.NIK), nil
+	return r.ids().FamilyMember(string(obj.NIK)), nil
 }
 
 func (r *familyMemberResolver) Nik(ctx context.Context, obj *readmodel.FamilyMember, masked *bool) (sp.NIK, error) {
@@ -39,7 +40,7 @@ func (r *familyMemberResolver) IsSelf(ctx context.Context, obj *readmodel.Family
 }
 
 func (r *meResolver) ID(ctx context.Context, obj *readmodel.Citizen) (string, error) {
-	return r.meID(obj.NIK), nil
+	return r.ids().Citizen("Me", string(obj.NIK)), nil
 }
 
 func (r *meResolver) Nik(ctx context.Context, obj *readmodel.Citizen, masked *bool) (sp.NIK, error) {
@@ -71,7 +72,7 @@ func (r *queryResolver) Me(ctx context.Context) (*readmodel.Citizen, error) {
 }
 
 func (r *regionResolver) ID(ctx context.Context, obj *readmodel.Region) (string, error) {
-	return regionID(obj.Code), nil
+	return globalid.Region(string(obj.Code)), nil
 }
 
 func (r *Resolver) Address() exec.AddressResolver { return &addressResolver{r} }

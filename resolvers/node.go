@@ -59,7 +59,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return nil, err
 		}
 		return find(devices, id, func(i int) (model.Node, string) {
-			return &devices[i], r.deviceID(devices[i].Token)
+			return &devices[i], r.ids().Device(devices[i].Token)
 		})
 	}
 	return r.record(ctx, p.NIK, typ, key, id)
@@ -72,7 +72,7 @@ func (r *Resolver) record(ctx context.Context, nik sp.NIK, typ, key, id string) 
 	if err != nil {
 		return nil, err
 	}
-	mine := key == r.citizenKey(nik)
+	mine := r.ids().CitizenKey(key, string(nik))
 	switch typ {
 	case "Me":
 		if !mine {
@@ -115,18 +115,18 @@ func (r *Resolver) record(ctx context.Context, nik sp.NIK, typ, key, id string) 
 			return nil, sp.ErrNotFound
 		}
 		if typ == "Family" {
-			if r.familyID(f.KK) == id {
+			if r.ids().Family(string(f.KK)) == id {
 				return f, nil
 			}
 			return nil, sp.ErrNotFound
 		}
-		return find(f.Members, id, func(i int) (model.Node, string) { return &f.Members[i], r.memberID(f.Members[i].NIK) })
+		return find(f.Members, id, func(i int) (model.Node, string) { return &f.Members[i], r.ids().FamilyMember(string(f.Members[i].NIK)) })
 	case "Membership":
 		m, err := l.Membership(ctx)
 		if err != nil {
 			return nil, l.Report(err)
 		}
-		if m == nil || r.membershipID(m) != id {
+		if m == nil || r.ids().Membership(m.CardNumber) != id {
 			return nil, sp.ErrNotFound
 		}
 		return m, nil
@@ -135,7 +135,7 @@ func (r *Resolver) record(ctx context.Context, nik sp.NIK, typ, key, id string) 
 		if err != nil {
 			return nil, l.Report(err)
 		}
-		return find(imms, id, func(i int) (model.Node, string) { return &imms[i], r.immunizationID(&imms[i]) })
+		return find(imms, id, func(i int) (model.Node, string) { return &imms[i], r.ids().Immunization(imms[i].ID) })
 	case "StudentRecord", "School":
 		students, err := l.Students(ctx)
 		if err != nil {
@@ -144,10 +144,10 @@ func (r *Resolver) record(ctx context.Context, nik sp.NIK, typ, key, id string) 
 		if typ == "School" {
 			return find(students, id, func(i int) (model.Node, string) {
 				s := students[i].School()
-				return &s, schoolID(s.NPSN)
+				return &s, globalid.School(s.NPSN)
 			})
 		}
-		return find(students, id, func(i int) (model.Node, string) { return &students[i], r.studentID(&students[i]) })
+		return find(students, id, func(i int) (model.Node, string) { return &students[i], r.ids().StudentRecord(string(students[i].NISN)) })
 	case "DrivingLicence", "PoliceCertificate", "TrafficTicket":
 		rec, err := police(ctx, l)
 		if err != nil {
@@ -155,30 +155,34 @@ func (r *Resolver) record(ctx context.Context, nik sp.NIK, typ, key, id string) 
 		}
 		switch typ {
 		case "DrivingLicence":
-			return find(rec.Licences, id, func(i int) (model.Node, string) { return &rec.Licences[i], r.licenceID(&rec.Licences[i]) })
+			return find(rec.Licences, id, func(i int) (model.Node, string) {
+				return &rec.Licences[i], r.ids().DrivingLicence(rec.Licences[i].Number)
+			})
 		case "PoliceCertificate":
 			return find(rec.Certificates, id, func(i int) (model.Node, string) {
-				return &rec.Certificates[i], r.certificateID(&rec.Certificates[i])
+				return &rec.Certificates[i], r.ids().PoliceCertificate(rec.Certificates[i].Number)
 			})
 		}
-		return find(rec.Tickets, id, func(i int) (model.Node, string) { return &rec.Tickets[i], r.ticketID(&rec.Tickets[i]) })
+		return find(rec.Tickets, id, func(i int) (model.Node, string) { return &rec.Tickets[i], r.ids().TrafficTicket(rec.Tickets[i].Number) })
 	case "AidProgramme", "Disbursement":
 		w, err := social(ctx, l)
 		if err != nil {
 			return nil, err
 		}
 		if typ == "AidProgramme" {
-			return find(w.Programmes, id, func(i int) (model.Node, string) { return &w.Programmes[i], r.programmeID(nik, &w.Programmes[i]) })
+			return find(w.Programmes, id, func(i int) (model.Node, string) {
+				return &w.Programmes[i], r.ids().OfCitizen("AidProgramme", string(nik), string(w.Programmes[i].Code))
+			})
 		}
 		return find(w.Disbursements, id, func(i int) (model.Node, string) {
-			return &w.Disbursements[i], r.disbursementID(nik, &w.Disbursements[i])
+			return &w.Disbursements[i], r.ids().Disbursement(string(nik), w.Disbursements[i].ID)
 		})
 	case "Alert":
 		alerts, err := r.Home().Alerts(ctx, &model.Home{})
 		if err != nil {
 			return nil, err
 		}
-		return find(alerts, id, func(i int) (model.Node, string) { return &alerts[i], r.alertID(nik, alerts[i].ID) })
+		return find(alerts, id, func(i int) (model.Node, string) { return &alerts[i], r.ids().Alert(string(nik), alerts[i].ID) })
 	}
 	return nil, sp.ErrNotFound
 }

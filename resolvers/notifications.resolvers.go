@@ -13,12 +13,13 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/notifications"
 )
 
 func (r *deviceResolver) ID(ctx context.Context, obj *notifications.Device) (string, error) {
-	return r.deviceID(obj.Token), nil
+	return r.ids().Device(obj.Token), nil
 }
 
 func (r *deviceResolver) Locale(ctx context.Context, obj *notifications.Device) (string, error) {
@@ -94,11 +95,11 @@ func (r *mutationResolver) DeleteNotification(ctx context.Context, id string) (*
 }
 
 func (r *notificationResolver) ID(ctx context.Context, obj *notifications.Notification) (string, error) {
-	return notificationID(obj.ID), nil
+	return globalid.Notification(obj.ID), nil
 }
 
 func (r *notificationResolver) CaseID(ctx context.Context, obj *notifications.Notification) (string, error) {
-	return caseID(obj.CaseID), nil
+	return globalid.Case(obj.CaseID), nil
 }
 
 func (r *notificationResolver) Case(ctx context.Context, obj *notifications.Notification) (*cases.Case, error) {

@@ -15,7 +15,7 @@ import (
 )
 
 func (r *drivingLicenceResolver) ID(ctx context.Context, obj *readmodel.DrivingLicence) (string, error) {
-	return r.licenceID(obj), nil
+	return r.ids().DrivingLicence(obj.Number), nil
 }
 
 func (r *policeResolver) ID(ctx context.Context, obj *readmodel.PoliceRecord) (string, error) {
@@ -23,7 +23,7 @@ func (r *policeResolver) ID(ctx context.Context, obj *readmodel.PoliceRecord) (s
 }
 
 func (r *policeCertificateResolver) ID(ctx context.Context, obj *readmodel.PoliceCertificate) (string, error) {
-	return r.certificateID(obj), nil
+	return r.ids().PoliceCertificate(obj.Number), nil
 }
 
 func (r *policeCertificateResolver) Level(ctx context.Context, obj *readmodel.PoliceCertificate) (model.PoliceLevel, error) {
@@ -43,7 +43,7 @@ func (r *queryResolver) Police(ctx context.Context) (*readmodel.PoliceRecord, er
 }
 
 func (r *trafficTicketResolver) ID(ctx context.Context, obj *readmodel.TrafficTicket) (string, error) {
-	return r.ticketID(obj), nil
+	return r.ids().TrafficTicket(obj.Number), nil
 }
 
 func (r *Resolver) DrivingLicence() exec.DrivingLicenceResolver { return &drivingLicenceResolver{r} }

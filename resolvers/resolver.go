@@ -36,8 +36,8 @@ type Resolver struct {
 	// them. Empty: a random key of this process.
 	IDKey []byte
 
-	refsOnce sync.Once
-	idRefs   globalid.Refs
+	idsOnce sync.Once
+	idsVal  globalid.IDs
 }
 
 // loader returns the response's records loader, or UNAUTHENTICATED when

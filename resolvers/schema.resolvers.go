@@ -9,12 +9,13 @@ import (
 	"context"
 
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/readmodel"
 )
 
 func (r *codedValueResolver) ID(ctx context.Context, obj *readmodel.Coded) (string, error) {
-	return codedID(obj), nil
+	return globalid.CodedValue(obj.Code, obj.Label), nil
 }
 
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {

@@ -11,6 +11,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
 )
 
@@ -19,7 +20,7 @@ func (r *fieldOptionResolver) Label(ctx context.Context, obj *model.FieldOption)
 }
 
 func (r *lifeEventResolver) ID(ctx context.Context, obj *catalog.LifeEvent) (string, error) {
-	return lifeEventID(obj.ID), nil
+	return globalid.LifeEvent(obj.ID), nil
 }
 
 func (r *lifeEventResolver) Name(ctx context.Context, obj *catalog.LifeEvent) (string, error) {
@@ -79,7 +80,7 @@ func (r *queryResolver) LifeEvents(ctx context.Context) ([]catalog.LifeEvent, er
 }
 
 func (r *serviceResolver) ID(ctx context.Context, obj *catalog.Service) (string, error) {
-	return serviceID(obj.ID), nil
+	return globalid.Service(obj.ID), nil
 }
 
 func (r *serviceResolver) Name(ctx context.Context, obj *catalog.Service) (string, error) {
@@ -108,7 +109,7 @@ func (r *serviceResolver) Fields(ctx context.Context, obj *catalog.Service) ([]m
 	out := make([]model.ServiceField, len(obj.Fields))
 	for i := range obj.Fields {
 		f := &obj.Fields[i]
-		out[i] = model.ServiceField{Field: f, ID: serviceFieldID(obj.ID, f.Name), ServiceID: obj.ID}
+		out[i] = model.ServiceField{Field: f, ID: globalid.ServiceField(obj.ID, f.Name), ServiceID: obj.ID}
 	}
 	return out, nil
 }
@@ -117,7 +118,7 @@ func (r *serviceResolver) Offline(ctx context.Context, obj *catalog.Service) (*m
 	if obj.Offline == nil {
 		return nil, nil
 	}
-	return &model.OfflineInfo{Offline: obj.Offline, ID: offlineID(obj.ID)}, nil
+	return &model.OfflineInfo{Offline: obj.Offline, ID: globalid.OfflineInfo(obj.ID)}, nil
 }
 
 // Eligibility reads only the agencies the service's rules need.
@@ -126,7 +127,7 @@ func (r *serviceResolver) Eligibility(ctx context.Context, obj *catalog.Service)
 	if err != nil {
 		return nil, err
 	}
-	out := &model.Eligibility{ID: r.citizenAndID(l.NIK(), "Eligibility", obj.ID), Eligible: true, Reasons: []catalog.UserError{}}
+	out := &model.Eligibility{ID: r.ids().OfCitizen("Eligibility", string(l.NIK()), obj.ID), Eligible: true, Reasons: []catalog.UserError{}}
 	if obj.Needs() == (catalog.Needs{}) {
 		return out, nil
 	}
@@ -166,7 +167,7 @@ func (r *serviceFieldResolver) MaxLength(ctx context.Context, obj *model.Service
 func (r *serviceFieldResolver) Options(ctx context.Context, obj *model.ServiceField) ([]model.FieldOption, error) {
 	out := make([]model.FieldOption, len(obj.Options))
 	for i, o := range obj.Options {
-		out[i] = model.FieldOption{Option: o, ID: optionID(obj.ServiceID, obj.Name, o.Value)}
+		out[i] = model.FieldOption{Option: o, ID: globalid.FieldOption(obj.ServiceID, obj.Name, o.Value)}
 	}
 	return out, nil
 }

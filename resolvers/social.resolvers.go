@@ -17,7 +17,7 @@ func (r *aidProgrammeResolver) ID(ctx context.Context, obj *readmodel.Programme)
 	if err != nil {
 		return "", err
 	}
-	return r.programmeID(p.NIK, obj), nil
+	return r.ids().OfCitizen("AidProgramme", string(p.NIK), string(obj.Code)), nil
 }
 
 func (r *disbursementResolver) ID(ctx context.Context, obj *readmodel.Disbursement) (string, error) {
@@ -25,7 +25,7 @@ func (r *disbursementResolver) ID(ctx context.Context, obj *readmodel.Disburseme
 	if err != nil {
 		return "", err
 	}
-	return r.disbursementID(p.NIK, obj), nil
+	return r.ids().Disbursement(string(p.NIK), obj.ID), nil
 }
 
 func (r *queryResolver) Social(ctx context.Context) (*readmodel.Welfare, error) {

@@ -55,3 +55,28 @@ func TestRefs(t *testing.T) {
 		t.Errorf("reference %q: want 22 base64url characters, no NIK", ref)
 	}
 }
+
+// The same number as a NIK, a card or a licence makes different ids, none
+// of which holds it; the key is derived, the same from the same secret.
+func TestIDs(t *testing.T) {
+	const n = "3174011505800001"
+	secret := []byte(strings.Repeat("s", 32))
+	if string(KeyFrom(secret)) != string(KeyFrom(secret)) || string(KeyFrom(secret)) == string(KeyFrom([]byte("other"))) {
+		t.Fatal("KeyFrom is not a function of the secret")
+	}
+	x := NewIDs(KeyFrom(secret))
+	ids := []string{x.Citizen("Me", n), x.Citizen("Home", n), x.FamilyMember(n), x.Family(n), x.Membership(n), x.StudentRecord(n),
+		x.PipStatus(n), x.DrivingLicence(n), x.PoliceCertificate(n), x.TrafficTicket(n), x.Immunization(n), x.Device(n),
+		x.Disbursement(n, "d1"), x.Alert(n, "a1"), x.OfCitizen("Source", n, "bpjs")}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		raw, _ := enc.DecodeString(id)
+		if seen[id] || strings.Contains(id, n) || strings.Contains(string(raw), n) {
+			t.Errorf("id %q (%q): repeated, or holds the number", id, raw)
+		}
+		seen[id] = true
+	}
+	if typ, key, ok := Decode(x.Citizen("Me", n)); !ok || typ != "Me" || !x.CitizenKey(key, n) || x.CitizenKey(key, "3174011505800002") {
+		t.Errorf("Me id: %q %q %v; want the citizen's key", typ, key, ok)
+	}
+}

@@ -46,7 +46,9 @@ func (x IDs) Family(kk string) string { return Encode("Family", x.refs.Of("kk", 
 func (x IDs) FamilyMember(nik string) string { return Encode("FamilyMember", x.citizen(nik)) }
 
 // Membership is the id of a BPJS Kesehatan membership, by card number.
-func (x IDs) Membership(card string) string { return Encode("Membership", x.refs.Of("bpjs-card", card)) }
+func (x IDs) Membership(card string) string {
+	return Encode("Membership", x.refs.Of("bpjs-card", card))
+}
 
 // Immunization is the id of a SATUSEHAT Immunization resource.
 func (x IDs) Immunization(resource string) string {
@@ -54,13 +56,17 @@ func (x IDs) Immunization(resource string) string {
 }
 
 // StudentRecord is the id of a student's record, by NISN.
-func (x IDs) StudentRecord(nisn string) string { return Encode("StudentRecord", x.refs.Of("nisn", nisn)) }
+func (x IDs) StudentRecord(nisn string) string {
+	return Encode("StudentRecord", x.refs.Of("nisn", nisn))
+}
 
 // PipStatus is the id of a student's PIP aid, by KIP number.
 func (x IDs) PipStatus(kip string) string { return Encode("PipStatus", x.refs.Of("kip", kip)) }
 
 // DrivingLicence is the id of a SIM, by number.
-func (x IDs) DrivingLicence(number string) string { return Encode("DrivingLicence", x.refs.Of("sim", number)) }
+func (x IDs) DrivingLicence(number string) string {
+	return Encode("DrivingLicence", x.refs.Of("sim", number))
+}
 
 // PoliceCertificate is the id of an SKCK, by number.
 func (x IDs) PoliceCertificate(number string) string {
@@ -68,7 +74,9 @@ func (x IDs) PoliceCertificate(number string) string {
 }
 
 // TrafficTicket is the id of an ETLE ticket, by number.
-func (x IDs) TrafficTicket(number string) string { return Encode("TrafficTicket", x.refs.Of("etle", number)) }
+func (x IDs) TrafficTicket(number string) string {
+	return Encode("TrafficTicket", x.refs.Of("etle", number))
+}
 
 // Disbursement is the id of an aid payment the citizen sees, by the
 // ministry's id.

@@ -38,6 +38,9 @@ type Store interface {
 	// List returns the citizen's cases, newest first, optionally of one
 	// status, after the opaque cursor; next is "" on the last page.
 	List(ctx context.Context, citizen sp.NIK, q ListQuery) (page []*Case, next string, err error)
+	// Count is how many cases the citizen has in status, or in all
+	// statuses when status is "": what List pages through.
+	Count(ctx context.Context, citizen sp.NIK, status Status) (int, error)
 	// OpenCases lists ids of the open cases of an agency (for polling),
 	// after the opaque cursor.
 	OpenCases(ctx context.Context, a sp.Agency, after string, limit int) (ids []string, next string, err error)

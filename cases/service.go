@@ -263,6 +263,11 @@ func (s *Service) List(ctx context.Context, citizen sp.NIK, q ListQuery) ([]*Cas
 	return s.store.List(ctx, citizen, q)
 }
 
+// Count is how many cases the citizen has in status ("" for all).
+func (s *Service) Count(ctx context.Context, citizen sp.NIK, status Status) (int, error) {
+	return s.store.Count(ctx, citizen, status)
+}
+
 // Cancel withdraws the citizen's case while the agency has not started
 // reviewing it. An agency that already has it is told (by the dispatcher).
 func (s *Service) Cancel(ctx context.Context, citizen sp.NIK, id string) (*Case, error) {

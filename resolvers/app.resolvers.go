@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/satupintu/satupintu/apprelease"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
 )
 
@@ -22,6 +23,7 @@ func (r *queryResolver) AppConfig(ctx context.Context) (*model.AppConfig, error)
 		return &s
 	}
 	return &model.AppConfig{
+		ID:              globalid.Encode("AppConfig", app.Client.Name+"@"+app.Client.Version),
 		ClientName:      null(app.Client.Name),
 		MinimumVersion:  null(app.Release.MinimumVersion),
 		LatestVersion:   null(app.Release.LatestVersion),

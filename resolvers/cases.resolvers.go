@@ -13,8 +13,17 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
 )
+
+func (r *caseResolver) ID(ctx context.Context, obj *cases.Case) (string, error) {
+	return globalid.Case(obj.ID), nil
+}
+
+func (r *caseResolver) ServiceID(ctx context.Context, obj *cases.Case) (string, error) {
+	return globalid.Service(obj.ServiceID), nil
+}
 
 func (r *caseResolver) Service(ctx context.Context, obj *cases.Case) (*catalog.Service, error) {
 	s, ok := r.Casework.Catalog().Service(obj.ServiceID)
@@ -38,39 +47,59 @@ func (r *caseResolver) Fields(ctx context.Context, obj *cases.Case) ([]model.Fie
 		// The form's order.
 		for _, f := range s.Fields {
 			if v, ok := obj.Fields[f.Name]; ok {
-				out = append(out, model.FieldValue{Name: f.Name, Value: v})
+				out = append(out, model.FieldValue{ID: globalid.FieldValue(obj.ID, f.Name), Name: f.Name, Value: v})
 			}
 		}
 		return out, nil
 	}
 	for k, v := range obj.Fields {
-		out = append(out, model.FieldValue{Name: k, Value: v})
+		out = append(out, model.FieldValue{ID: globalid.FieldValue(obj.ID, k), Name: k, Value: v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+func (r *caseResolver) History(ctx context.Context, obj *cases.Case) ([]model.CaseHistoryEntry, error) {
+	out := make([]model.CaseHistoryEntry, len(obj.History))
+	for i, e := range obj.History {
+		out[i] = model.CaseHistoryEntry{Entry: e, ID: entryID(obj.ID, e)}
+	}
+	return out, nil
+}
+
+func (r *caseResolver) Delivery(ctx context.Context, obj *cases.Case) (*model.CaseDelivery, error) {
+	return &model.CaseDelivery{Delivery: obj.Delivery, ID: globalid.CaseDelivery(obj.ID)}, nil
 }
 
 func (r *caseResolver) Cancellable(ctx context.Context, obj *cases.Case) (bool, error) {
 	return obj.Status.Cancellable(), nil
 }
 
-func (r *caseHistoryEntryResolver) Label(ctx context.Context, obj *cases.Entry) (string, error) {
+func (r *caseHistoryEntryResolver) Label(ctx context.Context, obj *model.CaseHistoryEntry) (string, error) {
 	return obj.Label().In(sp.LangFrom(ctx)), nil
 }
 
-func (r *caseHistoryEntryResolver) Message(ctx context.Context, obj *cases.Entry) (*string, error) {
+func (r *caseHistoryEntryResolver) Message(ctx context.Context, obj *model.CaseHistoryEntry) (*string, error) {
 	return optional(obj.Message), nil
 }
 
-func (r *caseHistoryEntryResolver) Skipped(ctx context.Context, obj *cases.Entry) (bool, error) {
+func (r *caseHistoryEntryResolver) Skipped(ctx context.Context, obj *model.CaseHistoryEntry) (bool, error) {
 	return obj.Skipped != "", nil
 }
 
-func (r *caseHistoryEntryResolver) SkippedStatus(ctx context.Context, obj *cases.Entry) (*cases.Status, error) {
+func (r *caseHistoryEntryResolver) SkippedStatus(ctx context.Context, obj *model.CaseHistoryEntry) (*cases.Status, error) {
 	if obj.Skipped == "" {
 		return nil, nil
 	}
 	return &obj.Skipped, nil
+}
+
+func (r *caseUpdateResolver) CaseID(ctx context.Context, obj *cases.Update) (string, error) {
+	return globalid.Case(obj.CaseID), nil
+}
+
+func (r *caseUpdateResolver) Entry(ctx context.Context, obj *cases.Update) (*model.CaseHistoryEntry, error) {
+	return &model.CaseHistoryEntry{Entry: obj.Entry, ID: entryID(obj.CaseID, obj.Entry)}, nil
 }
 
 func (r *caseUpdateResolver) Case(ctx context.Context, obj *cases.Update) (*cases.Case, error) {
@@ -97,7 +126,7 @@ func (r *mutationResolver) SubmitServiceRequest(ctx context.Context, input model
 		fields[f.Name] = f.Value
 	}
 	res, err := r.Casework.Submit(ctx, cases.Submission{
-		Citizen: l.NIK(), ServiceID: input.ServiceID, IdempotencyKey: input.IdempotencyKey, Fields: fields,
+		Citizen: l.NIK(), ServiceID: serviceCode(input.ServiceID), IdempotencyKey: input.IdempotencyKey, Fields: fields,
 	}, func(ctx context.Context, needs catalog.Needs) (catalog.Facts, error) { return facts(ctx, l, needs) })
 	if err != nil {
 		return nil, err
@@ -111,7 +140,7 @@ func (r *mutationResolver) CancelCase(ctx context.Context, id string) (*model.Ca
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.Casework.Cancel(ctx, p.NIK, id)
+	c, err := r.Casework.Cancel(ctx, p.NIK, caseNumber(id))
 	if userErrors, ok := refused(err, "id"); ok {
 		return &model.CancelCasePayload{UserErrors: userErrors}, nil
 	}
@@ -130,7 +159,9 @@ func (r *queryResolver) Cases(ctx context.Context, status *cases.Status, first *
 	if err != nil {
 		return nil, err
 	}
-	q := cases.ListQuery{First: n, After: deref(after)}
+	// first: 0 is an empty page (the store reads 0 as its default size):
+	// one case is read to tell whether any follow.
+	q := cases.ListQuery{First: max(n, 1), After: deref(after)}
 	if status != nil {
 		q.Status = *status
 	}
@@ -138,14 +169,20 @@ func (r *queryResolver) Cases(ctx context.Context, status *cases.Status, first *
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.CaseConnection{Edges: make([]model.CaseEdge, 0, len(page)), PageInfo: &model.PageInfo{}}
-	for _, c := range page {
-		conn.Edges = append(conn.Edges, model.CaseEdge{Cursor: cases.CursorAfter(c), Node: c})
+	if n == 0 {
+		page, next = nil, pageAfter(len(page) > 0)
 	}
-	conn.PageInfo.HasNextPage = next != ""
-	if k := len(conn.Edges); k > 0 {
-		conn.PageInfo.EndCursor = &conn.Edges[k-1].Cursor
+	total, err := r.Casework.Count(ctx, p.NIK, q.Status)
+	if err != nil {
+		return nil, err
 	}
+	conn := &model.CaseConnection{Edges: make([]model.CaseEdge, 0, len(page)), TotalCount: total}
+	cursors := make([]string, len(page))
+	for i, c := range page {
+		cursors[i] = cases.CursorAfter(c)
+		conn.Edges = append(conn.Edges, model.CaseEdge{Cursor: cursors[i], Node: c})
+	}
+	conn.PageInfo = pageInfo(cursors, q.After != "", next != "")
 	return conn, nil
 }
 
@@ -154,7 +191,7 @@ func (r *queryResolver) Case(ctx context.Context, id string) (*cases.Case, error
 	if err != nil {
 		return nil, err
 	}
-	return r.Casework.Get(ctx, p.NIK, id) // not found: null (fieldError)
+	return r.Casework.Get(ctx, p.NIK, caseNumber(id)) // not found: null (fieldError)
 }
 
 // CaseUpdated streams the citizen's case changes. Subscribing to another
@@ -165,13 +202,13 @@ func (r *subscriptionResolver) CaseUpdated(ctx context.Context, caseID *string) 
 		return nil, err
 	}
 	if caseID != nil {
-		if _, err := r.Casework.Get(ctx, p.NIK, *caseID); err != nil {
+		if _, err := r.Casework.Get(ctx, p.NIK, caseNumber(*caseID)); err != nil {
 			return nil, err
 		}
 	}
 	var only string
 	if caseID != nil {
-		only = *caseID
+		only = caseNumber(*caseID)
 	}
 	// The broker filters and closes the channel when ctx ends (the socket
 	// closes or the token expires): no goroutine of our own per subscriber.

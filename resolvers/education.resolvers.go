@@ -8,8 +8,19 @@ package resolvers
 import (
 	"context"
 
+	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/readmodel"
 )
+
+func (r *educationResolver) ID(ctx context.Context, obj *model.Education) (string, error) {
+	return r.ofCitizen(ctx, "Education")
+}
+
+func (r *pipStatusResolver) ID(ctx context.Context, obj *readmodel.PIPStatus) (string, error) {
+	return r.ids().PipStatus(obj.KIPNumber), nil
+}
 
 func (r *queryResolver) Education(ctx context.Context) (*model.Education, error) {
 	ctx, l, err := loader(ctx, "education")
@@ -18,3 +29,26 @@ func (r *queryResolver) Education(ctx context.Context) (*model.Education, error)
 	}
 	return education(ctx, l)
 }
+
+func (r *schoolResolver) ID(ctx context.Context, obj *readmodel.School) (string, error) {
+	return globalid.School(obj.NPSN), nil
+}
+
+func (r *studentRecordResolver) ID(ctx context.Context, obj *readmodel.StudentRecord) (string, error) {
+	return r.ids().StudentRecord(string(obj.NISN)), nil
+}
+
+func (r *Resolver) Education() exec.EducationResolver { return &educationResolver{r} }
+
+func (r *Resolver) PipStatus() exec.PipStatusResolver { return &pipStatusResolver{r} }
+
+func (r *Resolver) School() exec.SchoolResolver { return &schoolResolver{r} }
+
+func (r *Resolver) StudentRecord() exec.StudentRecordResolver { return &studentRecordResolver{r} }
+
+type (
+	educationResolver     struct{ *Resolver }
+	pipStatusResolver     struct{ *Resolver }
+	schoolResolver        struct{ *Resolver }
+	studentRecordResolver struct{ *Resolver }
+)

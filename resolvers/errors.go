@@ -10,6 +10,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/graph/model"
 )
 
 // This file is the one mapping from domain errors to what GraphQL clients
@@ -74,4 +75,16 @@ func refused(err error, field string) (userErrors []catalog.UserError, ok bool) 
 		}
 	}
 	return nil, false
+}
+
+// userErrorCode is code as the schema's UserErrorCode. Every code the
+// domain emits is one of its values (TestUserErrorCodesInSchema); one that
+// is not is sent all the same, and logged, so the client still shows the
+// message (and Apollo Kotlin reads it as UNKNOWN__).
+func (r *Resolver) userErrorCode(ctx context.Context, code string) model.UserErrorCode {
+	c := model.UserErrorCode(code)
+	if !c.IsValid() {
+		r.Logger.ErrorContext(ctx, "a user error code is not in the schema's UserErrorCode enum", "code", code)
+	}
+	return c
 }

@@ -9,9 +9,18 @@ import (
 	"context"
 
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/readmodel"
 )
+
+func (r *codingResolver) ID(ctx context.Context, obj *readmodel.Coding) (string, error) {
+	return globalid.Coding(obj.System, obj.Code), nil
+}
+
+func (r *healthResolver) ID(ctx context.Context, obj *model.Health) (string, error) {
+	return r.ofCitizen(ctx, "Health")
+}
 
 func (r *healthResolver) Membership(ctx context.Context, obj *model.Health) (*readmodel.Membership, error) {
 	ctx, l, err := loader(ctx, "health.membership")
@@ -40,6 +49,14 @@ func (r *healthResolver) Immunizations(ctx context.Context, obj *model.Health) (
 	return imms, nil
 }
 
+func (r *immunizationResolver) ID(ctx context.Context, obj *readmodel.Immunization) (string, error) {
+	return r.ids().Immunization(obj.ID), nil
+}
+
+func (r *membershipResolver) ID(ctx context.Context, obj *readmodel.Membership) (string, error) {
+	return r.ids().Membership(obj.CardNumber), nil
+}
+
 func (r *queryResolver) Health(ctx context.Context) (*model.Health, error) {
 	ctx, l, err := loader(ctx, "health")
 	if err != nil {
@@ -50,6 +67,17 @@ func (r *queryResolver) Health(ctx context.Context) (*model.Health, error) {
 	return &model.Health{}, nil
 }
 
+func (r *Resolver) Coding() exec.CodingResolver { return &codingResolver{r} }
+
 func (r *Resolver) Health() exec.HealthResolver { return &healthResolver{r} }
 
-type healthResolver struct{ *Resolver }
+func (r *Resolver) Immunization() exec.ImmunizationResolver { return &immunizationResolver{r} }
+
+func (r *Resolver) Membership() exec.MembershipResolver { return &membershipResolver{r} }
+
+type (
+	codingResolver       struct{ *Resolver }
+	healthResolver       struct{ *Resolver }
+	immunizationResolver struct{ *Resolver }
+	membershipResolver   struct{ *Resolver }
+)

@@ -14,6 +14,18 @@ import (
 	"github.com/satupintu/satupintu/readmodel"
 )
 
+func (r *alertResolver) ID(ctx context.Context, obj *model.Alert) (string, error) {
+	p, err := citizen(ctx)
+	if err != nil {
+		return "", err
+	}
+	return r.ids().Alert(string(p.NIK), obj.ID), nil
+}
+
+func (r *homeResolver) ID(ctx context.Context, obj *model.Home) (string, error) {
+	return r.ofCitizen(ctx, "Home")
+}
+
 func (r *homeResolver) Name(ctx context.Context, obj *model.Home) (*string, error) {
 	ctx, l, err := loader(ctx, "home")
 	if err != nil {
@@ -108,6 +120,11 @@ func (r *queryResolver) Home(ctx context.Context) (*model.Home, error) {
 	return &model.Home{}, nil
 }
 
+func (r *Resolver) Alert() exec.AlertResolver { return &alertResolver{r} }
+
 func (r *Resolver) Home() exec.HomeResolver { return &homeResolver{r} }
 
-type homeResolver struct{ *Resolver }
+type (
+	alertResolver struct{ *Resolver }
+	homeResolver  struct{ *Resolver }
+)

@@ -10,11 +10,24 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/readmodel"
 )
 
+func (r *addressResolver) ID(ctx context.Context, obj *readmodel.Address) (string, error) {
+	return r.ofCitizen(ctx, "Address")
+}
+
+func (r *familyResolver) ID(ctx context.Context, obj *readmodel.Family) (string, error) {
+	return r.ids().Family(string(obj.KK)), nil
+}
+
 func (r *familyResolver) Kk(ctx context.Context, obj *readmodel.Family, masked *bool) (sp.KK, error) {
 	return sp.KK(r.reveal(ctx, masked, string(obj.KK), obj.KK.Masked(), "kk")), nil
+}
+
+func (r *familyMemberResolver) ID(ctx context.Context, obj *readmodel.FamilyMember) (string, error) {
+	return r.ids().FamilyMember(string(obj.NIK)), nil
 }
 
 func (r *familyMemberResolver) Nik(ctx context.Context, obj *readmodel.FamilyMember, masked *bool) (sp.NIK, error) {
@@ -24,6 +37,10 @@ func (r *familyMemberResolver) Nik(ctx context.Context, obj *readmodel.FamilyMem
 func (r *familyMemberResolver) IsSelf(ctx context.Context, obj *readmodel.FamilyMember) (bool, error) {
 	_, l, err := loader(ctx, "me.family")
 	return err == nil && l.NIK() == obj.NIK, nil
+}
+
+func (r *meResolver) ID(ctx context.Context, obj *readmodel.Citizen) (string, error) {
+	return r.ids().Citizen("Me", string(obj.NIK)), nil
 }
 
 func (r *meResolver) Nik(ctx context.Context, obj *readmodel.Citizen, masked *bool) (sp.NIK, error) {
@@ -54,14 +71,24 @@ func (r *queryResolver) Me(ctx context.Context) (*readmodel.Citizen, error) {
 	return c, nil
 }
 
+func (r *regionResolver) ID(ctx context.Context, obj *readmodel.Region) (string, error) {
+	return globalid.Region(string(obj.Code)), nil
+}
+
+func (r *Resolver) Address() exec.AddressResolver { return &addressResolver{r} }
+
 func (r *Resolver) Family() exec.FamilyResolver { return &familyResolver{r} }
 
 func (r *Resolver) FamilyMember() exec.FamilyMemberResolver { return &familyMemberResolver{r} }
 
 func (r *Resolver) Me() exec.MeResolver { return &meResolver{r} }
 
+func (r *Resolver) Region() exec.RegionResolver { return &regionResolver{r} }
+
 type (
+	addressResolver      struct{ *Resolver }
 	familyResolver       struct{ *Resolver }
 	familyMemberResolver struct{ *Resolver }
 	meResolver           struct{ *Resolver }
+	regionResolver       struct{ *Resolver }
 )

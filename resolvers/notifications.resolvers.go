@@ -13,9 +13,14 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/notifications"
 )
+
+func (r *deviceResolver) ID(ctx context.Context, obj *notifications.Device) (string, error) {
+	return r.ids().Device(obj.Token), nil
+}
 
 func (r *deviceResolver) Locale(ctx context.Context, obj *notifications.Device) (string, error) {
 	return string(obj.Locale), nil
@@ -62,7 +67,11 @@ func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []stri
 	if len(ids) > 1000 {
 		return nil, sp.Errorf(sp.CodeInvalidInput, "mark at most 1000 notifications at once, or pass no ids for all")
 	}
-	n, err := r.InboxStore.MarkRead(ctx, p.NIK, ids, r.Now())
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = notificationKey(id)
+	}
+	n, err := r.InboxStore.MarkRead(ctx, p.NIK, keys, r.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -78,11 +87,19 @@ func (r *mutationResolver) DeleteNotification(ctx context.Context, id string) (*
 	if err != nil {
 		return nil, err
 	}
-	deleted, err := r.InboxStore.Delete(ctx, p.NIK, id)
+	deleted, err := r.InboxStore.Delete(ctx, p.NIK, notificationKey(id))
 	if err != nil {
 		return nil, err
 	}
 	return &model.DeleteNotificationPayload{Deleted: deleted}, nil
+}
+
+func (r *notificationResolver) ID(ctx context.Context, obj *notifications.Notification) (string, error) {
+	return globalid.Notification(obj.ID), nil
+}
+
+func (r *notificationResolver) CaseID(ctx context.Context, obj *notifications.Notification) (string, error) {
+	return globalid.Case(obj.CaseID), nil
 }
 
 func (r *notificationResolver) Case(ctx context.Context, obj *notifications.Notification) (*cases.Case, error) {
@@ -117,19 +134,24 @@ func (r *queryResolver) Notifications(ctx context.Context, unreadOnly *bool, fir
 	if err != nil {
 		return nil, err
 	}
-	q := notifications.ListQuery{First: n, After: deref(after), UnreadOnly: unreadOnly != nil && *unreadOnly}
+	// first: 0 is an empty page with the counts (the store reads 0 as
+	// its default size): one notification is read to tell whether any follow.
+	q := notifications.ListQuery{First: max(n, 1), After: deref(after), UnreadOnly: unreadOnly != nil && *unreadOnly}
 	pg, err := r.InboxStore.List(ctx, p.NIK, q)
 	if err != nil {
 		return nil, err
 	}
+	if n == 0 {
+		pg.Items, pg.Next = nil, pageAfter(len(pg.Items) > 0)
+	}
 	conn := &model.NotificationConnection{Edges: make([]model.NotificationEdge, 0, len(pg.Items)),
-		PageInfo: &model.PageInfo{HasNextPage: pg.Next != ""}, TotalCount: pg.Total, UnreadCount: pg.Unread}
+		TotalCount: pg.Total, UnreadCount: pg.Unread}
+	cursors := make([]string, len(pg.Items))
 	for i := range pg.Items {
-		conn.Edges = append(conn.Edges, model.NotificationEdge{Cursor: notifications.CursorAfter(pg.Items[i]), Node: &pg.Items[i]})
+		cursors[i] = notifications.CursorAfter(pg.Items[i])
+		conn.Edges = append(conn.Edges, model.NotificationEdge{Cursor: cursors[i], Node: &pg.Items[i]})
 	}
-	if k := len(conn.Edges); k > 0 {
-		conn.PageInfo.EndCursor = &conn.Edges[k-1].Cursor
-	}
+	conn.PageInfo = pageInfo(cursors, q.After != "", pg.Next != "")
 	return conn, nil
 }
 

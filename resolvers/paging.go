@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/graph/model"
 )
 
 // page reads a Relay page request over an offset list.
@@ -51,6 +52,26 @@ func pageSize(first *int, def, most int) (int, error) {
 		return 0, sp.Errorf(sp.CodeInvalidInput, "first must be between 0 and %d", most)
 	}
 	return *first, nil
+}
+
+// pageInfo is the Relay page information of a page whose edges have
+// cursors. A page asked for after a cursor has items before it (at least
+// the one the cursor names).
+func pageInfo(cursors []string, previous, next bool) *model.PageInfo {
+	p := &model.PageInfo{HasPreviousPage: previous, HasNextPage: next}
+	if k := len(cursors); k > 0 {
+		p.StartCursor, p.EndCursor = &cursors[0], &cursors[k-1]
+	}
+	return p
+}
+
+// pageAfter stands for a next page's cursor when an empty page was asked
+// for: only whether there is one matters.
+func pageAfter(more bool) string {
+	if more {
+		return "more"
+	}
+	return ""
 }
 
 func optional(s string) *string {

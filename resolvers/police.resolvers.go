@@ -14,6 +14,18 @@ import (
 	"github.com/satupintu/satupintu/readmodel"
 )
 
+func (r *drivingLicenceResolver) ID(ctx context.Context, obj *readmodel.DrivingLicence) (string, error) {
+	return r.ids().DrivingLicence(obj.Number), nil
+}
+
+func (r *policeResolver) ID(ctx context.Context, obj *readmodel.PoliceRecord) (string, error) {
+	return r.ofCitizen(ctx, "Police")
+}
+
+func (r *policeCertificateResolver) ID(ctx context.Context, obj *readmodel.PoliceCertificate) (string, error) {
+	return r.ids().PoliceCertificate(obj.Number), nil
+}
+
 func (r *policeCertificateResolver) Level(ctx context.Context, obj *readmodel.PoliceCertificate) (model.PoliceLevel, error) {
 	lvl := model.PoliceLevel(obj.Level)
 	if !lvl.IsValid() {
@@ -30,8 +42,23 @@ func (r *queryResolver) Police(ctx context.Context) (*readmodel.PoliceRecord, er
 	return police(ctx, l)
 }
 
+func (r *trafficTicketResolver) ID(ctx context.Context, obj *readmodel.TrafficTicket) (string, error) {
+	return r.ids().TrafficTicket(obj.Number), nil
+}
+
+func (r *Resolver) DrivingLicence() exec.DrivingLicenceResolver { return &drivingLicenceResolver{r} }
+
+func (r *Resolver) Police() exec.PoliceResolver { return &policeResolver{r} }
+
 func (r *Resolver) PoliceCertificate() exec.PoliceCertificateResolver {
 	return &policeCertificateResolver{r}
 }
 
-type policeCertificateResolver struct{ *Resolver }
+func (r *Resolver) TrafficTicket() exec.TrafficTicketResolver { return &trafficTicketResolver{r} }
+
+type (
+	drivingLicenceResolver    struct{ *Resolver }
+	policeResolver            struct{ *Resolver }
+	policeCertificateResolver struct{ *Resolver }
+	trafficTicketResolver     struct{ *Resolver }
+)

@@ -7,10 +7,12 @@ package resolvers
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/readmodel"
 )
@@ -28,6 +30,14 @@ type Resolver struct {
 	// The inbox and devices (field names avoid the Query.devices method).
 	DeviceStore notifications.Devices
 	InboxStore  notifications.Inbox
+
+	// IDKey keys the references that stand for personal numbers in ids
+	// (graph/globalid): the same on every instance, or ids differ between
+	// them. Empty: a random key of this process.
+	IDKey []byte
+
+	idsOnce sync.Once
+	idsVal  globalid.IDs
 }
 
 // loader returns the response's records loader, or UNAUTHENTICATED when

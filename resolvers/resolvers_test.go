@@ -21,6 +21,7 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/integrations/bpjs"
 	"github.com/satupintu/satupintu/integrations/dukcapil"
@@ -340,12 +341,15 @@ func TestCaseNotFound(t *testing.T) {
 		}
 	}
 
+	// Her case by its number (as a push carries it): its id is the global one.
 	var data struct {
 		Case *struct {
-			ID string `json:"id"`
+			ID     string `json:"id"`
+			Number string `json:"number"`
 		} `json:"case"`
 	}
-	if errs := post(t, c, `query($id: ID!) { case(id: $id) { id } }`, &data, as(seed.NIKDewi), client.Var("id", dewis)); len(errs) != 0 || data.Case == nil || data.Case.ID != dewis {
+	if errs := post(t, c, `query($id: ID!) { case(id: $id) { id number } }`, &data, as(seed.NIKDewi), client.Var("id", dewis)); len(errs) != 0 || data.Case == nil ||
+		data.Case.Number != dewis || data.Case.ID != globalid.Encode("Case", dewis) {
 		t.Errorf("case(%q) as Dewi = %+v, %+v; want hers", dewis, data.Case, errs)
 	}
 }

@@ -11,11 +11,16 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/graph/model"
 )
 
-func (r *fieldOptionResolver) Label(ctx context.Context, obj *catalog.Option) (string, error) {
+func (r *fieldOptionResolver) Label(ctx context.Context, obj *model.FieldOption) (string, error) {
 	return obj.Label.In(sp.LangFrom(ctx)), nil
+}
+
+func (r *lifeEventResolver) ID(ctx context.Context, obj *catalog.LifeEvent) (string, error) {
+	return globalid.LifeEvent(obj.ID), nil
 }
 
 func (r *lifeEventResolver) Name(ctx context.Context, obj *catalog.LifeEvent) (string, error) {
@@ -26,11 +31,11 @@ func (r *lifeEventResolver) Description(ctx context.Context, obj *catalog.LifeEv
 	return obj.Description.In(sp.LangFrom(ctx)), nil
 }
 
-func (r *offlineInfoResolver) Where(ctx context.Context, obj *catalog.Offline) (string, error) {
+func (r *offlineInfoResolver) Where(ctx context.Context, obj *model.OfflineInfo) (string, error) {
 	return obj.Where.In(sp.LangFrom(ctx)), nil
 }
 
-func (r *offlineInfoResolver) Bring(ctx context.Context, obj *catalog.Offline) ([]string, error) {
+func (r *offlineInfoResolver) Bring(ctx context.Context, obj *model.OfflineInfo) ([]string, error) {
 	out := make([]string, len(obj.Bring))
 	for i, b := range obj.Bring {
 		out[i] = b.In(sp.LangFrom(ctx))
@@ -38,33 +43,32 @@ func (r *offlineInfoResolver) Bring(ctx context.Context, obj *catalog.Offline) (
 	return out, nil
 }
 
-func (r *offlineInfoResolver) Hours(ctx context.Context, obj *catalog.Offline) (string, error) {
+func (r *offlineInfoResolver) Hours(ctx context.Context, obj *model.OfflineInfo) (string, error) {
 	return obj.Hours.In(sp.LangFrom(ctx)), nil
 }
 
-func (r *offlineInfoResolver) URL(ctx context.Context, obj *catalog.Offline) (*string, error) {
+func (r *offlineInfoResolver) URL(ctx context.Context, obj *model.OfflineInfo) (*string, error) {
 	return optional(obj.URL), nil
 }
 
 func (r *queryResolver) Services(ctx context.Context, search *string, lifeEvent *string, first *int, after *string) (*model.ServiceConnection, error) {
-	all := r.Casework.Catalog().Search(deref(search), deref(lifeEvent))
+	all := r.Casework.Catalog().Search(deref(search), lifeEventCode(deref(lifeEvent)))
 	start, n, err := page(after, first, 100)
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.ServiceConnection{TotalCount: len(all), Edges: []model.ServiceEdge{}, PageInfo: &model.PageInfo{}}
+	conn := &model.ServiceConnection{TotalCount: len(all), Edges: []model.ServiceEdge{}}
+	var cursors []string
 	for i := start; i < len(all) && i < start+n; i++ {
-		conn.Edges = append(conn.Edges, model.ServiceEdge{Cursor: offsetCursor(i), Node: all[i]})
+		cursors = append(cursors, offsetCursor(i))
+		conn.Edges = append(conn.Edges, model.ServiceEdge{Cursor: cursors[len(cursors)-1], Node: all[i]})
 	}
-	if k := len(conn.Edges); k > 0 {
-		conn.PageInfo.EndCursor = &conn.Edges[k-1].Cursor
-		conn.PageInfo.HasNextPage = start+k < len(all)
-	}
+	conn.PageInfo = pageInfo(cursors, start > 0, start+len(cursors) < len(all))
 	return conn, nil
 }
 
 func (r *queryResolver) Service(ctx context.Context, id string) (*catalog.Service, error) {
-	s, ok := r.Casework.Catalog().Service(id)
+	s, ok := r.Casework.Catalog().Service(serviceCode(id))
 	if !ok {
 		return nil, nil
 	}
@@ -73,6 +77,10 @@ func (r *queryResolver) Service(ctx context.Context, id string) (*catalog.Servic
 
 func (r *queryResolver) LifeEvents(ctx context.Context) ([]catalog.LifeEvent, error) {
 	return r.Casework.Catalog().LifeEvents(), nil
+}
+
+func (r *serviceResolver) ID(ctx context.Context, obj *catalog.Service) (string, error) {
+	return globalid.Service(obj.ID), nil
 }
 
 func (r *serviceResolver) Name(ctx context.Context, obj *catalog.Service) (string, error) {
@@ -97,8 +105,20 @@ func (r *serviceResolver) Fee(ctx context.Context, obj *catalog.Service) (int, e
 	return int(obj.Fee), nil
 }
 
-func (r *serviceResolver) Offline(ctx context.Context, obj *catalog.Service) (*catalog.Offline, error) {
-	return obj.Offline, nil
+func (r *serviceResolver) Fields(ctx context.Context, obj *catalog.Service) ([]model.ServiceField, error) {
+	out := make([]model.ServiceField, len(obj.Fields))
+	for i := range obj.Fields {
+		f := &obj.Fields[i]
+		out[i] = model.ServiceField{Field: f, ID: globalid.ServiceField(obj.ID, f.Name), ServiceID: obj.ID}
+	}
+	return out, nil
+}
+
+func (r *serviceResolver) Offline(ctx context.Context, obj *catalog.Service) (*model.OfflineInfo, error) {
+	if obj.Offline == nil {
+		return nil, nil
+	}
+	return &model.OfflineInfo{Offline: obj.Offline, ID: globalid.OfflineInfo(obj.ID)}, nil
 }
 
 // Eligibility reads only the agencies the service's rules need.
@@ -107,7 +127,7 @@ func (r *serviceResolver) Eligibility(ctx context.Context, obj *catalog.Service)
 	if err != nil {
 		return nil, err
 	}
-	out := &model.Eligibility{Eligible: true, Reasons: []catalog.UserError{}}
+	out := &model.Eligibility{ID: r.ids().OfCitizen("Eligibility", string(l.NIK()), obj.ID), Eligible: true, Reasons: []catalog.UserError{}}
 	if obj.Needs() == (catalog.Needs{}) {
 		return out, nil
 	}
@@ -124,34 +144,35 @@ func (r *serviceResolver) Eligibility(ctx context.Context, obj *catalog.Service)
 	return out, nil
 }
 
-func (r *serviceFieldResolver) Label(ctx context.Context, obj *catalog.Field) (string, error) {
+func (r *serviceFieldResolver) Label(ctx context.Context, obj *model.ServiceField) (string, error) {
 	return obj.Label.In(sp.LangFrom(ctx)), nil
 }
 
-func (r *serviceFieldResolver) Help(ctx context.Context, obj *catalog.Field) (*string, error) {
+func (r *serviceFieldResolver) Help(ctx context.Context, obj *model.ServiceField) (*string, error) {
 	return optional(obj.Help.In(sp.LangFrom(ctx))), nil
 }
 
-func (r *serviceFieldResolver) Pattern(ctx context.Context, obj *catalog.Field) (*string, error) {
+func (r *serviceFieldResolver) Pattern(ctx context.Context, obj *model.ServiceField) (*string, error) {
 	return optional(obj.Pattern), nil
 }
 
-func (r *serviceFieldResolver) MinLength(ctx context.Context, obj *catalog.Field) (*int, error) {
+func (r *serviceFieldResolver) MinLength(ctx context.Context, obj *model.ServiceField) (*int, error) {
 	return positive(obj.MinLength), nil
 }
 
-func (r *serviceFieldResolver) MaxLength(ctx context.Context, obj *catalog.Field) (*int, error) {
+func (r *serviceFieldResolver) MaxLength(ctx context.Context, obj *model.ServiceField) (*int, error) {
 	return positive(obj.MaxLength), nil
 }
 
-func (r *serviceFieldResolver) Options(ctx context.Context, obj *catalog.Field) ([]catalog.Option, error) {
-	if obj.Options == nil {
-		return []catalog.Option{}, nil
+func (r *serviceFieldResolver) Options(ctx context.Context, obj *model.ServiceField) ([]model.FieldOption, error) {
+	out := make([]model.FieldOption, len(obj.Options))
+	for i, o := range obj.Options {
+		out[i] = model.FieldOption{Option: o, ID: globalid.FieldOption(obj.ServiceID, obj.Name, o.Value)}
 	}
-	return obj.Options, nil
+	return out, nil
 }
 
-func (r *serviceFieldResolver) MinDate(ctx context.Context, obj *catalog.Field) (*sp.Date, error) {
+func (r *serviceFieldResolver) MinDate(ctx context.Context, obj *model.ServiceField) (*sp.Date, error) {
 	if obj.Type != catalog.TypeDate || obj.MinDate == "" {
 		return nil, nil
 	}
@@ -159,7 +180,7 @@ func (r *serviceFieldResolver) MinDate(ctx context.Context, obj *catalog.Field) 
 	return &earliest, nil
 }
 
-func (r *serviceFieldResolver) MaxDate(ctx context.Context, obj *catalog.Field) (*sp.Date, error) {
+func (r *serviceFieldResolver) MaxDate(ctx context.Context, obj *model.ServiceField) (*sp.Date, error) {
 	if obj.Type != catalog.TypeDate || obj.MaxDate == "" {
 		return nil, nil
 	}
@@ -169,6 +190,10 @@ func (r *serviceFieldResolver) MaxDate(ctx context.Context, obj *catalog.Field) 
 
 func (r *userErrorResolver) Field(ctx context.Context, obj *catalog.UserError) (*string, error) {
 	return optional(obj.Field), nil
+}
+
+func (r *userErrorResolver) Code(ctx context.Context, obj *catalog.UserError) (model.UserErrorCode, error) {
+	return r.userErrorCode(ctx, obj.Code), nil
 }
 
 func (r *userErrorResolver) Message(ctx context.Context, obj *catalog.UserError) (string, error) {

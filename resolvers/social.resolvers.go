@@ -12,12 +12,32 @@ import (
 	"github.com/satupintu/satupintu/readmodel"
 )
 
+func (r *aidProgrammeResolver) ID(ctx context.Context, obj *readmodel.Programme) (string, error) {
+	p, err := citizen(ctx)
+	if err != nil {
+		return "", err
+	}
+	return r.ids().OfCitizen("AidProgramme", string(p.NIK), string(obj.Code)), nil
+}
+
+func (r *disbursementResolver) ID(ctx context.Context, obj *readmodel.Disbursement) (string, error) {
+	p, err := citizen(ctx)
+	if err != nil {
+		return "", err
+	}
+	return r.ids().Disbursement(string(p.NIK), obj.ID), nil
+}
+
 func (r *queryResolver) Social(ctx context.Context) (*readmodel.Welfare, error) {
 	ctx, l, err := loader(ctx, "social")
 	if err != nil {
 		return nil, err
 	}
 	return social(ctx, l)
+}
+
+func (r *socialResolver) ID(ctx context.Context, obj *readmodel.Welfare) (string, error) {
+	return r.ofCitizen(ctx, "Social")
 }
 
 func (r *socialResolver) Disbursements(ctx context.Context, obj *readmodel.Welfare, status *readmodel.DisbursementStatus) ([]readmodel.Disbursement, error) {
@@ -30,6 +50,14 @@ func (r *socialResolver) Disbursements(ctx context.Context, obj *readmodel.Welfa
 	return out, nil
 }
 
+func (r *Resolver) AidProgramme() exec.AidProgrammeResolver { return &aidProgrammeResolver{r} }
+
+func (r *Resolver) Disbursement() exec.DisbursementResolver { return &disbursementResolver{r} }
+
 func (r *Resolver) Social() exec.SocialResolver { return &socialResolver{r} }
 
-type socialResolver struct{ *Resolver }
+type (
+	aidProgrammeResolver struct{ *Resolver }
+	disbursementResolver struct{ *Resolver }
+	socialResolver       struct{ *Resolver }
+)

@@ -9,6 +9,8 @@ package baseline
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/integrations/bpjs"
 	"github.com/satupintu/satupintu/integrations/dukcapil"
@@ -62,6 +65,9 @@ type Config struct {
 	Social    social.Config
 	// Now is the clock of the alerts; nil means time.Now.
 	Now func() time.Time
+	// IDKey keys the ids, as satupintu's (graph/globalid.KeyFrom of its
+	// SATUPINTU_CACHE_KEY); empty: a random key, and ids unlike its.
+	IDKey []byte
 }
 
 // ConfigFromEnv reads the variables satupintu reads for the same settings
@@ -88,12 +94,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		UserKey: getenv("SATUPINTU_BPJS_USER_KEY"), PCareUser: getenv("SATUPINTU_BPJS_PCARE_USER"),
 		PCarePassword: getenv("SATUPINTU_BPJS_PCARE_PASSWORD")}
 	c.SatuSehat = satusehat.Config{ClientID: getenv("SATUPINTU_SATUSEHAT_CLIENT_ID"), ClientSecret: getenv("SATUPINTU_SATUSEHAT_CLIENT_SECRET")}
+	if v := getenv("SATUPINTU_CACHE_KEY"); v != "" {
+		b, err := hex.DecodeString(v)
+		if err != nil || len(b) != 32 {
+			errs = append(errs, fmt.Errorf("SATUPINTU_CACHE_KEY must be 64 hex digits (32 bytes)"))
+		}
+		c.IDKey = globalid.KeyFrom(b)
+	}
 	return c, errors.Join(errs...)
 }
 
 // Handler serves GET /home?nik=<NIK> and GET /healthz.
 type Handler struct {
 	ports readmodel.Agencies
+	ids   globalid.IDs
 	now   func() time.Time
 	mux   *http.ServeMux
 }
@@ -103,6 +117,10 @@ type Handler struct {
 func New(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if len(cfg.IDKey) == 0 {
+		cfg.IDKey = make([]byte, 32)
+		_, _ = rand.Read(cfg.IDKey)
 	}
 	t := agency.NewTransport(cfg.Agencies) // as satupintu's
 	clients := map[sp.Agency]*agency.Client{}
@@ -131,7 +149,7 @@ func New(cfg Config) (*Handler, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	h := &Handler{now: cfg.Now, mux: http.NewServeMux(), ports: readmodel.Agencies{
+	h := &Handler{now: cfg.Now, mux: http.NewServeMux(), ids: globalid.NewIDs(cfg.IDKey), ports: readmodel.Agencies{
 		Registry:  dukcapil.New(clients[sp.AgencyDukcapil], cfg.Dukcapil),
 		Insurance: bpjs.New(clients[sp.AgencyBPJS], cfg.BPJS),
 		Health:    satusehat.New(clients[sp.AgencySatuSehat], cfg.SatuSehat),
@@ -171,7 +189,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // gqlgen does not escape <, > and & either
-	_ = enc.Encode(render(rd, &sources, lang, sp.DateOf(h.now())))
+	_ = enc.Encode(render(rd, &sources, lang, sp.DateOf(h.now()), h.ids, nik))
 }
 
 // read makes the six agency calls in parallel, as readmodel.Loader.Prefetch

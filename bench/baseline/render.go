@@ -5,6 +5,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/readmodel"
 )
 
@@ -162,9 +163,10 @@ type disbursement struct {
 	Status    string  `json:"status"`
 }
 
-// render builds the answer. Like satupintu, a failed agency makes its
-// fields null with one error naming it, and contributes no alert.
-func render(rd *reads, sources *readmodel.Sources, lang sp.Lang, today sp.Date) response {
+// render builds the answer for citizen nik. Like satupintu, a failed
+// agency makes its fields null with one error naming it, and contributes
+// no alert; ids are satupintu's (graph/globalid).
+func render(rd *reads, sources *readmodel.Sources, lang sp.Lang, today sp.Date, ids globalid.IDs, nik sp.NIK) response {
 	var out response
 	fail := func(i int, path ...string) bool {
 		err := rd.errs[i]
@@ -187,7 +189,7 @@ func render(rd *reads, sources *readmodel.Sources, lang sp.Lang, today sp.Date) 
 	h.Alerts = []alert{}
 	for _, a := range readmodel.Alerts(readmodel.Snapshot{Membership: rd.membership, Students: rd.students,
 		Police: rd.police, Welfare: rd.welfare}, today) {
-		al := alert{ID: a.ID, Kind: string(a.Kind), Severity: string(a.Severity), Agency: enum(a.Agency),
+		al := alert{ID: ids.Alert(string(nik), a.ID), Kind: string(a.Kind), Severity: string(a.Severity), Agency: enum(a.Agency),
 			Title: a.Title.In(lang), Message: a.Message.In(lang), DueDate: date(a.DueDate), DeepLink: a.DeepLink}
 		if a.ServiceID != "" {
 			al.ServiceID = &a.ServiceID
@@ -208,7 +210,7 @@ func render(rd *reads, sources *readmodel.Sources, lang sp.Lang, today sp.Date) 
 	if !fail(2, "health", "immunizations") {
 		h.Health.Immunizations = make([]immunization, 0, len(rd.immunizations))
 		for _, im := range rd.immunizations {
-			h.Health.Immunizations = append(h.Health.Immunizations, immunization{ID: im.ID,
+			h.Health.Immunizations = append(h.Health.Immunizations, immunization{ID: ids.Immunization(im.ID),
 				Vaccine: vaccine{Code: im.Vaccine.Code, Display: im.Vaccine.Display}, Date: date(im.Date), DoseNumber: im.DoseNumber})
 		}
 	}
@@ -256,7 +258,7 @@ func render(rd *reads, sources *readmodel.Sources, lang sp.Lang, today sp.Date) 
 			s.Programmes = append(s.Programmes, programme{Code: string(p.Code), Active: p.Active})
 		}
 		for _, d := range w.Disbursements {
-			s.Disbursements = append(s.Disbursements, disbursement{ID: d.ID, Programme: string(d.Programme), Amount: d.Amount,
+			s.Disbursements = append(s.Disbursements, disbursement{ID: ids.Disbursement(string(nik), d.ID), Programme: string(d.Programme), Amount: d.Amount,
 				Date: date(d.Date), Status: string(d.Status)})
 		}
 		h.Social = s

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +31,9 @@ type driver struct {
 	bin      struct{ satupintu, agencysim, self string }
 	ctl      *http.Client // control calls (tokens, faults, metrics)
 	procs    []*proc
+	// cacheKey is the SATUPINTU_CACHE_KEY of the satupintu and the
+	// baseline loadgen starts: the same, so their ids are the same.
+	cacheKey string
 }
 
 func newDriver(ctx context.Context, o *options, stdout, stderr io.Writer) (*driver, error) {
@@ -38,6 +43,12 @@ func newDriver(ctx context.Context, o *options, stdout, stderr io.Writer) (*driv
 	}
 	d := &driver{o: o, out: stdout, errOut: stderr, work: work, logs: filepath.Join(work, "logs"),
 		ctl: &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
+	d.cacheKey = o.bffEnv["SATUPINTU_CACHE_KEY"]
+	if d.cacheKey == "" {
+		var key [32]byte
+		_, _ = rand.Read(key[:])
+		d.cacheKey = hex.EncodeToString(key[:])
+	}
 	if o.logDir != "" {
 		d.logs, d.keepLogs = o.logDir, true
 	}
@@ -218,7 +229,7 @@ func (d *driver) newStage(ctx context.Context, mode bffMode, withBaseline bool) 
 			if err != nil {
 				return nil, err
 			}
-			env := map[string]string{}
+			env := map[string]string{"SATUPINTU_CACHE_KEY": d.cacheKey}
 			for k, v := range st.sim.creds {
 				if strings.HasPrefix(k, "SATUPINTU_") {
 					env[k] = v
@@ -257,7 +268,7 @@ func (st *stage) startBFF(ctx context.Context, mode bffMode) error {
 	env := map[string]string{
 		"SATUPINTU_MODE": "dev", "SATUPINTU_ADDR": addr, "SATUPINTU_SIM_STEP": "0s",
 		"SATUPINTU_LOG_LEVEL": d.o.bffLogLevel, "SATUPINTU_SHUTDOWN_TIMEOUT": "5s", "SATUPINTU_INSTANCE": "loadgen-bff",
-		"GOOGLE_APPLICATION_CREDENTIALS": sa,
+		"GOOGLE_APPLICATION_CREDENTIALS": sa, "SATUPINTU_CACHE_KEY": d.cacheKey,
 	}
 	for k, v := range st.sim.creds {
 		if k != "GOOGLE_APPLICATION_CREDENTIALS_JSON" {

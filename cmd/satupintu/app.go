@@ -21,6 +21,7 @@ import (
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/cases/signature"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/policy"
@@ -116,6 +117,8 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	res := &resolvers.Resolver{
 		Now: time.Now, Logger: log, Casework: a.casework, Broker: a.stores.Broker, Agencies: ports,
 		DeviceStore: a.stores.Devices, InboxStore: a.stores.Inbox,
+		// Every instance derives the same key: ids are the same on each.
+		IDKey: globalid.KeyFrom(a.cfg.CacheKey),
 	}
 	schema := exec.NewExecutableSchema(exec.Config{Resolvers: res})
 	trusted, err := server.LoadTrustedDocuments(schema.Schema(), a.cfg.TrustedFiles)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim/seed"
 )
@@ -37,7 +38,7 @@ func withEnv(extra map[string]string) map[string]string {
 }
 
 const submitMutation = `mutation($in: SubmitServiceRequestInput!) {
-	submitServiceRequest(input: $in) { case { id status agency } userErrors { field code message } } }`
+	submitServiceRequest(input: $in) { case { id number status agency } userErrors { field code message } } }`
 
 func fieldList(fields map[string]string) []map[string]string {
 	names := make([]string, 0, len(fields))
@@ -59,7 +60,8 @@ func (ta *testApp) submit(tok, service, key string, fields map[string]string, he
 	}}, headers...)
 }
 
-// submitOK submits and returns the new case's id.
+// submitOK submits and returns the new case's number: what the agency,
+// the pushes and case(id:) know it by (its GraphQL id is caseGID of it).
 func (ta *testApp) submitOK(tok, service, key string, fields map[string]string) string {
 	ta.t.Helper()
 	r := ta.submit(tok, service, key, fields)
@@ -67,11 +69,18 @@ func (ta *testApp) submitOK(tok, service, key string, fields map[string]string) 
 	if len(r.Errors) > 0 || len(list(p, "userErrors")) > 0 || get(p, "case", "id") == nil {
 		ta.t.Fatalf("submit %s: %+v %v", service, r.Errors, p)
 	}
+	number, _ := get(p, "case", "number").(string)
+	if number == "" || get(p, "case", "id") != caseGID(number) {
+		ta.t.Fatalf("submit %s: case id %v, number %v; want the global id of the number", service, get(p, "case", "id"), number)
+	}
 	if get(p, "case", "status") != "SUBMITTED" {
 		ta.t.Fatalf("a new case is %v, want SUBMITTED", get(p, "case", "status"))
 	}
-	return get(p, "case", "id").(string)
+	return number
 }
+
+// caseGID is the GraphQL id (Case.id) of the case numbered number.
+func caseGID(number string) string { return globalid.Encode("Case", number) }
 
 const caseQuery = `query($id: ID!) { case(id: $id) { id status agencyRef cancellable
 	delivery { state attempts } history { status source label message } } }`
@@ -152,7 +161,7 @@ func TestCaseThroughAWebhookAgency(t *testing.T) {
 	version := 0.0
 	for range want[1:] {
 		u := get(sub.await(t), "caseUpdated")
-		if get(u, "caseId") != id {
+		if get(u, "caseId") != caseGID(id) {
 			t.Fatalf("update for another case: %v", u)
 		}
 		heard = append(heard, get(u, "status").(string))
@@ -217,7 +226,7 @@ func TestSameIdempotencyKeyTwiceConcurrently(t *testing.T) {
 			r := ta.submit(tok, "lost-item-report", "wayan-lost-ktp-7", map[string]string{
 				"itemType": "KTP", "lostOn": ta.sandbox.Seed.Today.AddDays(-2).String(), "location": "Pasar Badung, Denpasar",
 			})
-			if id, ok := get(r.Data, "submitServiceRequest", "case", "id").(string); ok {
+			if id, ok := get(r.Data, "submitServiceRequest", "case", "number").(string); ok {
 				ids[i] = id
 			} else {
 				t.Errorf("submit %d: %+v %v", i, r.Errors, r.Data)
@@ -413,10 +422,10 @@ func TestCasesArePrivate(t *testing.T) {
 		t.Helper()
 		for {
 			u := get(all.await(t), "caseUpdated", "caseId")
-			if u == id {
+			if u == caseGID(id) {
 				t.Fatalf("Budi hears Dewi's case: %v", u)
 			}
-			if u == caseID {
+			if u == caseGID(caseID) {
 				return
 			}
 		}

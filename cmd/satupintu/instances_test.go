@@ -60,7 +60,7 @@ func TestSubscriberOnAnotherInstanceHearsTheCase(t *testing.T) {
 	var heard []string
 	for len(heard) < len(want)-1 {
 		u := get(sub.await(t), "caseUpdated")
-		if get(u, "caseId") != id {
+		if get(u, "caseId") != caseGID(id) {
 			t.Fatalf("update of another case: %v", u)
 		}
 		heard = append(heard, get(u, "status").(string))

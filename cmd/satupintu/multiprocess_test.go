@@ -247,7 +247,7 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			_ = json.Unmarshal(b, &r)
-			if id, ok := get(r.Data, "submitServiceRequest", "case", "id").(string); ok {
+			if id, ok := get(r.Data, "submitServiceRequest", "case", "number").(string); ok {
 				mu.Lock()
 				accepted[id] = true
 				mu.Unlock()

@@ -88,7 +88,7 @@ func TestSchoolAdmissionOnlyForOwnMinorChild(t *testing.T) {
 	if n, distinct := ta.sandbox.CaseIntake(sp.AgencyEducation); n != 1 || distinct != 1 {
 		t.Errorf("education received %d forwards of %d cases, want Nadia's alone", n, distinct)
 	}
-	if ids := ta.casesOf(hadi); len(ids) != 1 || ids[0] != id {
+	if ids := ta.casesOf(hadi); len(ids) != 1 || ids[0] != caseGID(id) {
 		t.Errorf("Hadi's cases %v, want %s alone", ids, id)
 	}
 }

@@ -128,7 +128,7 @@ func TestStatusChangesReachEveryDeviceInItsLanguage(t *testing.T) {
 	}
 	edges := list(r.Data, "notifications", "edges")
 	if get(edges[0], "node", "status") != "COMPLETED" || !strings.HasSuffix(get(edges[0], "node", "title").(string), "Completed") ||
-		get(edges[0], "node", "case", "id") != id {
+		get(edges[0], "node", "case", "id") != caseGID(id) {
 		t.Errorf("newest notification: %v", edges[0])
 	}
 	first := get(edges[4], "node", "id")

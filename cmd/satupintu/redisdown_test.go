@@ -98,7 +98,7 @@ func TestRedisStoppedMidRun(t *testing.T) {
 			"itemType": "KTP", "lostOn": sb.Seed.Today.String(), "location": "Terminal Kampung Rambutan"})
 		mu.Lock()
 		defer mu.Unlock()
-		if id, ok := get(r.Data, "submitServiceRequest", "case", "id").(string); ok {
+		if id, ok := get(r.Data, "submitServiceRequest", "case", "number").(string); ok {
 			accepted[id] = true
 			return
 		}

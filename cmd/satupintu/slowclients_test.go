@@ -226,12 +226,12 @@ func TestReadTimeoutsSpareLongRequests(t *testing.T) {
 
 	id := ta.submitOK(tok, "skck-application", "dewi-skck-timeouts", skck)
 	ta.waitStatus(tok, id, "FORWARDED")
-	if u := get(sub.await(t), "caseUpdated"); get(u, "caseId") != id {
+	if u := get(sub.await(t), "caseUpdated"); get(u, "caseId") != caseGID(id) {
 		t.Errorf("websocket heard %v", u)
 	}
 	select {
 	case u := <-sse:
-		if get(u, "caseUpdated", "caseId") != id {
+		if get(u, "caseUpdated", "caseId") != caseGID(id) {
 			t.Errorf("SSE heard %v", u)
 		}
 	case <-time.After(10 * time.Second):

@@ -76,7 +76,7 @@ func variables() []variable {
 		{name: "SATUPINTU_AUTH_LEEWAY", def: "30s", help: "clock skew tolerated on exp/nbf", set: duration(func(c *Config) *time.Duration { return &c.Auth.Leeway })},
 		{name: "SATUPINTU_AUTH_MAX_TOKEN_LIFETIME", def: "24h", help: "longest token lifetime (exp - iat) accepted; tokens without iat are refused", set: duration(func(c *Config) *time.Duration { return &c.Auth.MaxLifetime })},
 
-		{name: "SATUPINTU_CACHE_KEY", def: "random per process (dev)", required: true, secret: true, help: "hex, 32 bytes: seals cached agency data; the same on every instance", set: func(c *Config, v string) error {
+		{name: "SATUPINTU_CACHE_KEY", def: "random per process (dev)", required: true, secret: true, help: "hex, 32 bytes: seals cached agency data and keys the GraphQL ids; the same on every instance", set: func(c *Config, v string) error {
 			b, err := hex.DecodeString(v)
 			if err != nil || len(b) != 32 {
 				return fmt.Errorf("must be 64 hex digits (32 bytes)")

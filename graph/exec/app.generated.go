@@ -23,6 +23,29 @@ import (
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _AppConfig_id(ctx context.Context, field graphql.CollectedField, obj *model.AppConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppConfig_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppConfig_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppConfig", field, false, false, "ID")
+}
+
 func (ec *executionContext) _AppConfig_clientName(ctx context.Context, field graphql.CollectedField, obj *model.AppConfig) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -184,6 +207,11 @@ func (ec *executionContext) _AppConfig(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AppConfig")
+		case "id":
+			out.Values[i] = ec._AppConfig_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "clientName":
 			out.Values[i] = ec._AppConfig_clientName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {

@@ -20,23 +20,31 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type CaseResolver interface {
+	ID(ctx context.Context, obj *cases.Case) (string, error)
+
+	ServiceID(ctx context.Context, obj *cases.Case) (string, error)
 	Service(ctx context.Context, obj *cases.Case) (*catalog.Service, error)
 
 	StatusLabel(ctx context.Context, obj *cases.Case) (string, error)
 
 	AgencyRef(ctx context.Context, obj *cases.Case) (*string, error)
 	Fields(ctx context.Context, obj *cases.Case) ([]model.FieldValue, error)
-
+	History(ctx context.Context, obj *cases.Case) ([]model.CaseHistoryEntry, error)
+	Delivery(ctx context.Context, obj *cases.Case) (*model.CaseDelivery, error)
 	Cancellable(ctx context.Context, obj *cases.Case) (bool, error)
 }
 type CaseHistoryEntryResolver interface {
-	Label(ctx context.Context, obj *cases.Entry) (string, error)
+	Label(ctx context.Context, obj *model.CaseHistoryEntry) (string, error)
 
-	Message(ctx context.Context, obj *cases.Entry) (*string, error)
-	Skipped(ctx context.Context, obj *cases.Entry) (bool, error)
-	SkippedStatus(ctx context.Context, obj *cases.Entry) (*cases.Status, error)
+	Message(ctx context.Context, obj *model.CaseHistoryEntry) (*string, error)
+	Skipped(ctx context.Context, obj *model.CaseHistoryEntry) (bool, error)
+	SkippedStatus(ctx context.Context, obj *model.CaseHistoryEntry) (*cases.Status, error)
 }
 type CaseUpdateResolver interface {
+	CaseID(ctx context.Context, obj *cases.Update) (string, error)
+
+	Entry(ctx context.Context, obj *cases.Update) (*model.CaseHistoryEntry, error)
+
 	Case(ctx context.Context, obj *cases.Update) (*cases.Case, error)
 }
 type MutationResolver interface {
@@ -230,7 +238,7 @@ func (ec *executionContext) _Case_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_Case_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Case().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -241,7 +249,30 @@ func (ec *executionContext) _Case_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Case_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Case", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Case_number(ctx context.Context, field graphql.CollectedField, obj *cases.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, false, false, "String")
 }
 
 func (ec *executionContext) _Case_serviceId(ctx context.Context, field graphql.CollectedField, obj *cases.Case) (ret graphql.Marshaler) {
@@ -253,7 +284,7 @@ func (ec *executionContext) _Case_serviceId(ctx context.Context, field graphql.C
 			return ec.fieldContext_Case_serviceId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ServiceID, nil
+			return ec.Resolvers.Case().ServiceID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -264,7 +295,7 @@ func (ec *executionContext) _Case_serviceId(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Case_serviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Case", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Case_service(ctx context.Context, field graphql.CollectedField, obj *cases.Case) (ret graphql.Marshaler) {
@@ -478,11 +509,11 @@ func (ec *executionContext) _Case_history(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Case_history(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.History, nil
+			return ec.Resolvers.Case().History(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []cases.Entry) graphql.Marshaler {
-			return ec.marshalNCaseHistoryEntry2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐEntryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.CaseHistoryEntry) graphql.Marshaler {
+			return ec.marshalNCaseHistoryEntry2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐCaseHistoryEntryᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -492,8 +523,8 @@ func (ec *executionContext) fieldContext_Case_history(_ context.Context, field g
 	fc = &graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CaseHistoryEntry(ctx, field)
 		},
@@ -510,11 +541,11 @@ func (ec *executionContext) _Case_delivery(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Case_delivery(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Delivery, nil
+			return ec.Resolvers.Case().Delivery(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v cases.Delivery) graphql.Marshaler {
-			return ec.marshalNCaseDelivery2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐDelivery(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseDelivery) graphql.Marshaler {
+			return ec.marshalNCaseDelivery2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐCaseDelivery(ctx, selections, v)
 		},
 		true,
 		true,
@@ -524,8 +555,8 @@ func (ec *executionContext) fieldContext_Case_delivery(_ context.Context, field 
 	fc = &graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CaseDelivery(ctx, field)
 		},
@@ -620,7 +651,53 @@ func (ec *executionContext) fieldContext_CaseConnection_pageInfo(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseDelivery_state(ctx context.Context, field graphql.CollectedField, obj *cases.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CaseDelivery_id(ctx context.Context, field graphql.CollectedField, obj *model.CaseDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseDelivery_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseDelivery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseDelivery", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CaseDelivery_state(ctx context.Context, field graphql.CollectedField, obj *model.CaseDelivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -643,7 +720,7 @@ func (ec *executionContext) fieldContext_CaseDelivery_state(_ context.Context, f
 	return graphql.NewScalarFieldContext("CaseDelivery", field, false, false, "DeliveryState")
 }
 
-func (ec *executionContext) _CaseDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *cases.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *model.CaseDelivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -666,7 +743,7 @@ func (ec *executionContext) fieldContext_CaseDelivery_attempts(_ context.Context
 	return graphql.NewScalarFieldContext("CaseDelivery", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CaseDelivery_lastAttemptAt(ctx context.Context, field graphql.CollectedField, obj *cases.Delivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseDelivery_lastAttemptAt(ctx context.Context, field graphql.CollectedField, obj *model.CaseDelivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -744,7 +821,30 @@ func (ec *executionContext) fieldContext_CaseEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseHistoryEntry_at(ctx context.Context, field graphql.CollectedField, obj *cases.Entry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseHistoryEntry_id(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseHistoryEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseHistoryEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseHistoryEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CaseHistoryEntry_at(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -767,7 +867,7 @@ func (ec *executionContext) fieldContext_CaseHistoryEntry_at(_ context.Context, 
 	return graphql.NewScalarFieldContext("CaseHistoryEntry", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _CaseHistoryEntry_status(ctx context.Context, field graphql.CollectedField, obj *cases.Entry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseHistoryEntry_status(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -790,7 +890,7 @@ func (ec *executionContext) fieldContext_CaseHistoryEntry_status(_ context.Conte
 	return graphql.NewScalarFieldContext("CaseHistoryEntry", field, false, false, "CaseStatus")
 }
 
-func (ec *executionContext) _CaseHistoryEntry_label(ctx context.Context, field graphql.CollectedField, obj *cases.Entry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseHistoryEntry_label(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -813,7 +913,7 @@ func (ec *executionContext) fieldContext_CaseHistoryEntry_label(_ context.Contex
 	return graphql.NewScalarFieldContext("CaseHistoryEntry", field, true, true, "String")
 }
 
-func (ec *executionContext) _CaseHistoryEntry_source(ctx context.Context, field graphql.CollectedField, obj *cases.Entry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseHistoryEntry_source(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -836,7 +936,7 @@ func (ec *executionContext) fieldContext_CaseHistoryEntry_source(_ context.Conte
 	return graphql.NewScalarFieldContext("CaseHistoryEntry", field, false, false, "CaseEventSource")
 }
 
-func (ec *executionContext) _CaseHistoryEntry_message(ctx context.Context, field graphql.CollectedField, obj *cases.Entry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseHistoryEntry_message(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -859,7 +959,7 @@ func (ec *executionContext) fieldContext_CaseHistoryEntry_message(_ context.Cont
 	return graphql.NewScalarFieldContext("CaseHistoryEntry", field, true, true, "String")
 }
 
-func (ec *executionContext) _CaseHistoryEntry_skipped(ctx context.Context, field graphql.CollectedField, obj *cases.Entry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseHistoryEntry_skipped(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -882,7 +982,7 @@ func (ec *executionContext) fieldContext_CaseHistoryEntry_skipped(_ context.Cont
 	return graphql.NewScalarFieldContext("CaseHistoryEntry", field, true, true, "Boolean")
 }
 
-func (ec *executionContext) _CaseHistoryEntry_skippedStatus(ctx context.Context, field graphql.CollectedField, obj *cases.Entry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseHistoryEntry_skippedStatus(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -914,7 +1014,7 @@ func (ec *executionContext) _CaseUpdate_caseId(ctx context.Context, field graphq
 			return ec.fieldContext_CaseUpdate_caseId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CaseID, nil
+			return ec.Resolvers.CaseUpdate().CaseID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -925,7 +1025,7 @@ func (ec *executionContext) _CaseUpdate_caseId(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_CaseUpdate_caseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseUpdate", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("CaseUpdate", field, true, true, "ID")
 }
 
 func (ec *executionContext) _CaseUpdate_status(ctx context.Context, field graphql.CollectedField, obj *cases.Update) (ret graphql.Marshaler) {
@@ -960,11 +1060,11 @@ func (ec *executionContext) _CaseUpdate_entry(ctx context.Context, field graphql
 			return ec.fieldContext_CaseUpdate_entry(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Entry, nil
+			return ec.Resolvers.CaseUpdate().Entry(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v cases.Entry) graphql.Marshaler {
-			return ec.marshalNCaseHistoryEntry2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐEntry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseHistoryEntry) graphql.Marshaler {
+			return ec.marshalNCaseHistoryEntry2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐCaseHistoryEntry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -974,8 +1074,8 @@ func (ec *executionContext) fieldContext_CaseUpdate_entry(_ context.Context, fie
 	fc = &graphql.FieldContext{
 		Object:     "CaseUpdate",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CaseHistoryEntry(ctx, field)
 		},
@@ -1036,6 +1136,29 @@ func (ec *executionContext) fieldContext_CaseUpdate_case(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _FieldValue_id(ctx context.Context, field graphql.CollectedField, obj *model.FieldValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldValue_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldValue_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldValue", field, false, false, "ID")
 }
 
 func (ec *executionContext) _FieldValue_name(ctx context.Context, field graphql.CollectedField, obj *model.FieldValue) (ret graphql.Marshaler) {
@@ -1611,7 +1734,7 @@ func (ec *executionContext) _CancelCasePayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
-var caseImplementors = []string{"Case"}
+var caseImplementors = []string{"Case", "Node"}
 
 func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj *cases.Case) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseImplementors)
@@ -1623,15 +1746,22 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Case")
 		case "id":
-			out.Values[i] = ec._Case_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_id(ctx, field, obj)
+				})
+		case "number":
+			out.Values[i] = ec._Case_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "serviceId":
-			out.Values[i] = ec._Case_serviceId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_serviceId(ctx, field, obj)
+				})
 		case "service":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -1677,15 +1807,17 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 					return ec._Case_fields(ctx, field, obj)
 				})
 		case "history":
-			out.Values[i] = ec._Case_history(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_history(ctx, field, obj)
+				})
 		case "delivery":
-			out.Values[i] = ec._Case_delivery(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_delivery(ctx, field, obj)
+				})
 		case "cancellable":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -1730,6 +1862,11 @@ func (ec *executionContext) _CaseConnection(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "totalCount":
+			out.Values[i] = ec._CaseConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -1749,7 +1886,7 @@ func (ec *executionContext) _CaseConnection(ctx context.Context, sel ast.Selecti
 
 var caseDeliveryImplementors = []string{"CaseDelivery"}
 
-func (ec *executionContext) _CaseDelivery(ctx context.Context, sel ast.SelectionSet, obj *cases.Delivery) graphql.Marshaler {
+func (ec *executionContext) _CaseDelivery(ctx context.Context, sel ast.SelectionSet, obj *model.CaseDelivery) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseDeliveryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1758,6 +1895,11 @@ func (ec *executionContext) _CaseDelivery(ctx context.Context, sel ast.Selection
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CaseDelivery")
+		case "id":
+			out.Values[i] = ec._CaseDelivery_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "state":
 			out.Values[i] = ec._CaseDelivery_state(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1830,7 +1972,7 @@ func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet,
 
 var caseHistoryEntryImplementors = []string{"CaseHistoryEntry"}
 
-func (ec *executionContext) _CaseHistoryEntry(ctx context.Context, sel ast.SelectionSet, obj *cases.Entry) graphql.Marshaler {
+func (ec *executionContext) _CaseHistoryEntry(ctx context.Context, sel ast.SelectionSet, obj *model.CaseHistoryEntry) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseHistoryEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1839,6 +1981,11 @@ func (ec *executionContext) _CaseHistoryEntry(ctx context.Context, sel ast.Selec
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CaseHistoryEntry")
+		case "id":
+			out.Values[i] = ec._CaseHistoryEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "at":
 			out.Values[i] = ec._CaseHistoryEntry_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1907,20 +2054,22 @@ func (ec *executionContext) _CaseUpdate(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CaseUpdate")
 		case "caseId":
-			out.Values[i] = ec._CaseUpdate_caseId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CaseUpdate_caseId(ctx, field, obj)
+				})
 		case "status":
 			out.Values[i] = ec._CaseUpdate_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entry":
-			out.Values[i] = ec._CaseUpdate_entry(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CaseUpdate_entry(ctx, field, obj)
+				})
 		case "version":
 			out.Values[i] = ec._CaseUpdate_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1960,6 +2109,11 @@ func (ec *executionContext) _FieldValue(ctx context.Context, sel ast.SelectionSe
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("FieldValue")
+		case "id":
+			out.Values[i] = ec._FieldValue_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "name":
 			out.Values[i] = ec._FieldValue_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2151,8 +2305,12 @@ func (ec *executionContext) marshalNCaseConnection2ᚖgithubᚗcomᚋsatupintu�
 	return ec._CaseConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCaseDelivery2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐDelivery(ctx context.Context, sel ast.SelectionSet, v cases.Delivery) graphql.Marshaler {
-	return ec._CaseDelivery(ctx, sel, &v)
+func (ec *executionContext) marshalNCaseDelivery2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐCaseDelivery(ctx context.Context, sel ast.SelectionSet, v *model.CaseDelivery) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CaseDelivery!")
+		return graphql.Null
+	}
+	return ec._CaseDelivery(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCaseEdge2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐCaseEdge(ctx context.Context, sel ast.SelectionSet, v model.CaseEdge) graphql.Marshaler {
@@ -2205,15 +2363,15 @@ var (
 	}
 )
 
-func (ec *executionContext) marshalNCaseHistoryEntry2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐEntry(ctx context.Context, sel ast.SelectionSet, v cases.Entry) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseHistoryEntry2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐCaseHistoryEntry(ctx context.Context, sel ast.SelectionSet, v model.CaseHistoryEntry) graphql.Marshaler {
 	return ec._CaseHistoryEntry(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCaseHistoryEntry2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []cases.Entry) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseHistoryEntry2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐCaseHistoryEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CaseHistoryEntry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCaseHistoryEntry2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐEntry(ctx, sel, v[i])
+		return ec.marshalNCaseHistoryEntry2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐCaseHistoryEntry(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2223,6 +2381,14 @@ func (ec *executionContext) marshalNCaseHistoryEntry2ᚕgithubᚗcomᚋsatupintu
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNCaseHistoryEntry2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐCaseHistoryEntry(ctx context.Context, sel ast.SelectionSet, v *model.CaseHistoryEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CaseHistoryEntry!")
+		return graphql.Null
+	}
+	return ec._CaseHistoryEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCaseStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐStatus(ctx context.Context, v any) (cases.Status, error) {

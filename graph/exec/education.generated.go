@@ -17,6 +17,19 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type EducationResolver interface {
+	ID(ctx context.Context, obj *model.Education) (string, error)
+}
+type PipStatusResolver interface {
+	ID(ctx context.Context, obj *readmodel.PIPStatus) (string, error)
+}
+type SchoolResolver interface {
+	ID(ctx context.Context, obj *readmodel.School) (string, error)
+}
+type StudentRecordResolver interface {
+	ID(ctx context.Context, obj *readmodel.StudentRecord) (string, error)
+}
+
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
@@ -24,6 +37,29 @@ import (
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Education_id(ctx context.Context, field graphql.CollectedField, obj *model.Education) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Education_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Education().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Education_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Education", field, true, true, "ID")
+}
 
 func (ec *executionContext) _Education_students(ctx context.Context, field graphql.CollectedField, obj *model.Education) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -55,6 +91,29 @@ func (ec *executionContext) fieldContext_Education_students(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PipStatus_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipStatus_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PipStatus().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipStatus_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipStatus", field, true, true, "ID")
 }
 
 func (ec *executionContext) _PipStatus_kipNumber(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
@@ -195,6 +254,29 @@ func (ec *executionContext) fieldContext_PipStatus_bank(_ context.Context, field
 	return graphql.NewScalarFieldContext("PipStatus", field, false, false, "String")
 }
 
+func (ec *executionContext) _School_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.School) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_School_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.School().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_School_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("School", field, true, true, "ID")
+}
+
 func (ec *executionContext) _School_npsn(ctx context.Context, field graphql.CollectedField, obj *readmodel.School) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -262,6 +344,29 @@ func (ec *executionContext) _School_level(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_School_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("School", field, false, false, "SchoolLevel")
+}
+
+func (ec *executionContext) _StudentRecord_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StudentRecord_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StudentRecord().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StudentRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StudentRecord", field, true, true, "ID")
 }
 
 func (ec *executionContext) _StudentRecord_nisn(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
@@ -455,7 +560,7 @@ func (ec *executionContext) fieldContext_StudentRecord_pip(_ context.Context, fi
 
 // region    **************************** object.gotpl ****************************
 
-var educationImplementors = []string{"Education"}
+var educationImplementors = []string{"Education", "Node"}
 
 func (ec *executionContext) _Education(ctx context.Context, sel ast.SelectionSet, obj *model.Education) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, educationImplementors)
@@ -466,10 +571,16 @@ func (ec *executionContext) _Education(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Education")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Education_id(ctx, field, obj)
+				})
 		case "students":
 			out.Values[i] = ec._Education_students(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -499,35 +610,41 @@ func (ec *executionContext) _PipStatus(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("PipStatus")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PipStatus_id(ctx, field, obj)
+				})
 		case "kipNumber":
 			out.Values[i] = ec._PipStatus_kipNumber(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "eligible":
 			out.Values[i] = ec._PipStatus_eligible(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "stage":
 			out.Values[i] = ec._PipStatus_stage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "deadline":
 			out.Values[i] = ec._PipStatus_deadline(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "annualAmount":
 			out.Values[i] = ec._PipStatus_annualAmount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "bank":
 			out.Values[i] = ec._PipStatus_bank(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -546,7 +663,7 @@ func (ec *executionContext) _PipStatus(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var schoolImplementors = []string{"School"}
+var schoolImplementors = []string{"School", "Node"}
 
 func (ec *executionContext) _School(ctx context.Context, sel ast.SelectionSet, obj *readmodel.School) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, schoolImplementors)
@@ -557,20 +674,26 @@ func (ec *executionContext) _School(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("School")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._School_id(ctx, field, obj)
+				})
 		case "npsn":
 			out.Values[i] = ec._School_npsn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._School_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "level":
 			out.Values[i] = ec._School_level(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -589,7 +712,7 @@ func (ec *executionContext) _School(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var studentRecordImplementors = []string{"StudentRecord"}
+var studentRecordImplementors = []string{"StudentRecord", "Node"}
 
 func (ec *executionContext) _StudentRecord(ctx context.Context, sel ast.SelectionSet, obj *readmodel.StudentRecord) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, studentRecordImplementors)
@@ -600,40 +723,46 @@ func (ec *executionContext) _StudentRecord(ctx context.Context, sel ast.Selectio
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("StudentRecord")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StudentRecord_id(ctx, field, obj)
+				})
 		case "nisn":
 			out.Values[i] = ec._StudentRecord_nisn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._StudentRecord_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "relation":
 			out.Values[i] = ec._StudentRecord_relation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "school":
 			out.Values[i] = ec._StudentRecord_school(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "grade":
 			out.Values[i] = ec._StudentRecord_grade(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "className":
 			out.Values[i] = ec._StudentRecord_className(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pip":
 			out.Values[i] = ec._StudentRecord_pip(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -17,9 +17,19 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type CodingResolver interface {
+	ID(ctx context.Context, obj *readmodel.Coding) (string, error)
+}
 type HealthResolver interface {
+	ID(ctx context.Context, obj *model.Health) (string, error)
 	Membership(ctx context.Context, obj *model.Health) (*readmodel.Membership, error)
 	Immunizations(ctx context.Context, obj *model.Health) ([]readmodel.Immunization, error)
+}
+type ImmunizationResolver interface {
+	ID(ctx context.Context, obj *readmodel.Immunization) (string, error)
+}
+type MembershipResolver interface {
+	ID(ctx context.Context, obj *readmodel.Membership) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -29,6 +39,29 @@ type HealthResolver interface {
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Coding_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coding_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Coding().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coding_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coding", field, true, true, "ID")
+}
 
 func (ec *executionContext) _Coding_system(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -97,6 +130,29 @@ func (ec *executionContext) _Coding_display(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Coding_display(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Coding", field, false, false, "String")
+}
+
+func (ec *executionContext) _Health_id(ctx context.Context, field graphql.CollectedField, obj *model.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Health_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Health().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Health_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Health", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Health_membership(ctx context.Context, field graphql.CollectedField, obj *model.Health) (ret graphql.Marshaler) {
@@ -172,7 +228,7 @@ func (ec *executionContext) _Immunization_id(ctx context.Context, field graphql.
 			return ec.fieldContext_Immunization_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Immunization().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -183,7 +239,7 @@ func (ec *executionContext) _Immunization_id(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Immunization_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Immunization", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Immunization", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Immunization_vaccine(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
@@ -340,6 +396,29 @@ func (ec *executionContext) _Immunization_facility(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Immunization_facility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Immunization", field, false, false, "String")
+}
+
+func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Membership_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Membership().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Membership_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Membership", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Membership_cardNumber(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
@@ -631,20 +710,26 @@ func (ec *executionContext) _Coding(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Coding")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Coding_id(ctx, field, obj)
+				})
 		case "system":
 			out.Values[i] = ec._Coding_system(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
 			out.Values[i] = ec._Coding_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "display":
 			out.Values[i] = ec._Coding_display(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -663,7 +748,7 @@ func (ec *executionContext) _Coding(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var healthImplementors = []string{"Health"}
+var healthImplementors = []string{"Health", "Node"}
 
 func (ec *executionContext) _Health(ctx context.Context, sel ast.SelectionSet, obj *model.Health) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, healthImplementors)
@@ -674,6 +759,12 @@ func (ec *executionContext) _Health(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Health")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Health_id(ctx, field, obj)
+				})
 		case "membership":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -703,7 +794,7 @@ func (ec *executionContext) _Health(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var immunizationImplementors = []string{"Immunization"}
+var immunizationImplementors = []string{"Immunization", "Node"}
 
 func (ec *executionContext) _Immunization(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Immunization) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, immunizationImplementors)
@@ -715,39 +806,40 @@ func (ec *executionContext) _Immunization(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Immunization")
 		case "id":
-			out.Values[i] = ec._Immunization_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Immunization_id(ctx, field, obj)
+				})
 		case "vaccine":
 			out.Values[i] = ec._Immunization_vaccine(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reason":
 			out.Values[i] = ec._Immunization_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "date":
 			out.Values[i] = ec._Immunization_date(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "doseNumber":
 			out.Values[i] = ec._Immunization_doseNumber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Immunization_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "facility":
 			out.Values[i] = ec._Immunization_facility(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -766,7 +858,7 @@ func (ec *executionContext) _Immunization(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var membershipImplementors = []string{"Membership"}
+var membershipImplementors = []string{"Membership", "Node"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Membership) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
@@ -777,55 +869,61 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Membership")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Membership_id(ctx, field, obj)
+				})
 		case "cardNumber":
 			out.Values[i] = ec._Membership_cardNumber(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "class":
 			out.Values[i] = ec._Membership_class(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "participantType":
 			out.Values[i] = ec._Membership_participantType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "isPBI":
 			out.Values[i] = ec._Membership_isPBI(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Membership_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "isActive":
 			out.Values[i] = ec._Membership_isActive(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "primaryClinic":
 			out.Values[i] = ec._Membership_primaryClinic(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "arrears":
 			out.Values[i] = ec._Membership_arrears(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "coverageStart":
 			out.Values[i] = ec._Membership_coverageStart(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "coverageEnd":
 			out.Values[i] = ec._Membership_coverageEnd(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

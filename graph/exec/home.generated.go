@@ -17,7 +17,11 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type AlertResolver interface {
+	ID(ctx context.Context, obj *model.Alert) (string, error)
+}
 type HomeResolver interface {
+	ID(ctx context.Context, obj *model.Home) (string, error)
 	Name(ctx context.Context, obj *model.Home) (*string, error)
 	Alerts(ctx context.Context, obj *model.Home) ([]model.Alert, error)
 	Sources(ctx context.Context, obj *model.Home) ([]readmodel.Source, error)
@@ -45,7 +49,7 @@ func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Alert_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Alert().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -56,7 +60,7 @@ func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Alert_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Alert", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Alert_kind(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -241,6 +245,29 @@ func (ec *executionContext) _Alert_deepLink(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Alert_deepLink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
+}
+
+func (ec *executionContext) _Home_id(ctx context.Context, field graphql.CollectedField, obj *model.Home) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Home_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Home().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Home_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Home", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Home_name(ctx context.Context, field graphql.CollectedField, obj *model.Home) (ret graphql.Marshaler) {
@@ -502,7 +529,7 @@ func (ec *executionContext) fieldContext_Home_social(_ context.Context, field gr
 
 // region    **************************** object.gotpl ****************************
 
-var alertImplementors = []string{"Alert"}
+var alertImplementors = []string{"Alert", "Node"}
 
 func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, obj *model.Alert) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, alertImplementors)
@@ -514,49 +541,50 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Alert")
 		case "id":
-			out.Values[i] = ec._Alert_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_id(ctx, field, obj)
+				})
 		case "kind":
 			out.Values[i] = ec._Alert_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "severity":
 			out.Values[i] = ec._Alert_severity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "agency":
 			out.Values[i] = ec._Alert_agency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "title":
 			out.Values[i] = ec._Alert_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "message":
 			out.Values[i] = ec._Alert_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dueDate":
 			out.Values[i] = ec._Alert_dueDate(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "serviceId":
 			out.Values[i] = ec._Alert_serviceId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "deepLink":
 			out.Values[i] = ec._Alert_deepLink(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -575,7 +603,7 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
-var homeImplementors = []string{"Home"}
+var homeImplementors = []string{"Home", "Node"}
 
 func (ec *executionContext) _Home(ctx context.Context, sel ast.SelectionSet, obj *model.Home) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, homeImplementors)
@@ -586,6 +614,12 @@ func (ec *executionContext) _Home(ctx context.Context, sel ast.SelectionSet, obj
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Home")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Home_id(ctx, field, obj)
+				})
 		case "name":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

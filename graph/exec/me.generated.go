@@ -17,18 +17,27 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type AddressResolver interface {
+	ID(ctx context.Context, obj *readmodel.Address) (string, error)
+}
 type FamilyResolver interface {
+	ID(ctx context.Context, obj *readmodel.Family) (string, error)
 	Kk(ctx context.Context, obj *readmodel.Family, masked *bool) (satupintu.KK, error)
 }
 type FamilyMemberResolver interface {
+	ID(ctx context.Context, obj *readmodel.FamilyMember) (string, error)
 	Nik(ctx context.Context, obj *readmodel.FamilyMember, masked *bool) (satupintu.NIK, error)
 
 	IsSelf(ctx context.Context, obj *readmodel.FamilyMember) (bool, error)
 }
 type MeResolver interface {
+	ID(ctx context.Context, obj *readmodel.Citizen) (string, error)
 	Nik(ctx context.Context, obj *readmodel.Citizen, masked *bool) (satupintu.NIK, error)
 
 	Family(ctx context.Context, obj *readmodel.Citizen) (*readmodel.Family, error)
+}
+type RegionResolver interface {
+	ID(ctx context.Context, obj *readmodel.Region) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -80,6 +89,29 @@ func (ec *executionContext) field_Me_nik_args(ctx context.Context, rawArgs map[s
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Address_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Address_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Address().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Address_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Address", field, true, true, "ID")
+}
 
 func (ec *executionContext) _Address_street(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -301,6 +333,29 @@ func (ec *executionContext) fieldContext_Address_postalCode(_ context.Context, f
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
+func (ec *executionContext) _Family_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Family) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Family_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Family().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Family_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Family", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Family_kk(ctx context.Context, field graphql.CollectedField, obj *readmodel.Family) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -375,6 +430,29 @@ func (ec *executionContext) fieldContext_Family_members(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _FamilyMember_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FamilyMember_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FamilyMember().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FamilyMember_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FamilyMember", field, true, true, "ID")
 }
 
 func (ec *executionContext) _FamilyMember_nik(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
@@ -534,6 +612,29 @@ func (ec *executionContext) _FamilyMember_isSelf(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_FamilyMember_isSelf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FamilyMember", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Me_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Me().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Me_nik(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
@@ -805,6 +906,29 @@ func (ec *executionContext) fieldContext_Me_family(_ context.Context, field grap
 	return fc, nil
 }
 
+func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Region().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *readmodel.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -897,45 +1021,51 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Address")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Address_id(ctx, field, obj)
+				})
 		case "street":
 			out.Values[i] = ec._Address_street(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "rt":
 			out.Values[i] = ec._Address_rt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "rw":
 			out.Values[i] = ec._Address_rw(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "village":
 			out.Values[i] = ec._Address_village(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "district":
 			out.Values[i] = ec._Address_district(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "regency":
 			out.Values[i] = ec._Address_regency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "province":
 			out.Values[i] = ec._Address_province(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "postalCode":
 			out.Values[i] = ec._Address_postalCode(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -954,7 +1084,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
-var familyImplementors = []string{"Family"}
+var familyImplementors = []string{"Family", "Node"}
 
 func (ec *executionContext) _Family(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Family) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, familyImplementors)
@@ -965,6 +1095,12 @@ func (ec *executionContext) _Family(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Family")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Family_id(ctx, field, obj)
+				})
 		case "kk":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -993,7 +1129,7 @@ func (ec *executionContext) _Family(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var familyMemberImplementors = []string{"FamilyMember"}
+var familyMemberImplementors = []string{"FamilyMember", "Node"}
 
 func (ec *executionContext) _FamilyMember(ctx context.Context, sel ast.SelectionSet, obj *readmodel.FamilyMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, familyMemberImplementors)
@@ -1004,6 +1140,12 @@ func (ec *executionContext) _FamilyMember(ctx context.Context, sel ast.Selection
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("FamilyMember")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FamilyMember_id(ctx, field, obj)
+				})
 		case "nik":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -1053,7 +1195,7 @@ func (ec *executionContext) _FamilyMember(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var meImplementors = []string{"Me"}
+var meImplementors = []string{"Me", "Node"}
 
 func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Citizen) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, meImplementors)
@@ -1064,6 +1206,12 @@ func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Me")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Me_id(ctx, field, obj)
+				})
 		case "nik":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -1144,20 +1292,26 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Region")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_id(ctx, field, obj)
+				})
 		case "code":
 			out.Values[i] = ec._Region_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Region_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "level":
 			out.Values[i] = ec._Region_level(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -20,9 +20,13 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type DeviceResolver interface {
+	ID(ctx context.Context, obj *notifications.Device) (string, error)
+
 	Locale(ctx context.Context, obj *notifications.Device) (string, error)
 }
 type NotificationResolver interface {
+	ID(ctx context.Context, obj *notifications.Notification) (string, error)
+	CaseID(ctx context.Context, obj *notifications.Notification) (string, error)
 	Case(ctx context.Context, obj *notifications.Notification) (*cases.Case, error)
 	Status(ctx context.Context, obj *notifications.Notification) (cases.Status, error)
 	Title(ctx context.Context, obj *notifications.Notification) (string, error)
@@ -60,6 +64,29 @@ func (ec *executionContext) _DeleteNotificationPayload_deleted(ctx context.Conte
 }
 func (ec *executionContext) fieldContext_DeleteNotificationPayload_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteNotificationPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Device_id(ctx context.Context, field graphql.CollectedField, obj *notifications.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Device().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.CollectedField, obj *notifications.Device) (ret graphql.Marshaler) {
@@ -232,7 +259,7 @@ func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.
 			return ec.fieldContext_Notification_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Notification().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -243,7 +270,7 @@ func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Notification_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Notification", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Notification_caseId(ctx context.Context, field graphql.CollectedField, obj *notifications.Notification) (ret graphql.Marshaler) {
@@ -255,7 +282,7 @@ func (ec *executionContext) _Notification_caseId(ctx context.Context, field grap
 			return ec.fieldContext_Notification_caseId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CaseID, nil
+			return ec.Resolvers.Notification().CaseID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -266,7 +293,7 @@ func (ec *executionContext) _Notification_caseId(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Notification_caseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Notification", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Notification_case(ctx context.Context, field graphql.CollectedField, obj *notifications.Notification) (ret graphql.Marshaler) {
@@ -822,7 +849,7 @@ func (ec *executionContext) _DeleteNotificationPayload(ctx context.Context, sel 
 	return out
 }
 
-var deviceImplementors = []string{"Device"}
+var deviceImplementors = []string{"Device", "Node"}
 
 func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, obj *notifications.Device) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceImplementors)
@@ -833,6 +860,12 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Device")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Device_id(ctx, field, obj)
+				})
 		case "platform":
 			out.Values[i] = ec._Device_platform(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -914,7 +947,7 @@ func (ec *executionContext) _MarkNotificationsReadPayload(ctx context.Context, s
 	return out
 }
 
-var notificationImplementors = []string{"Notification"}
+var notificationImplementors = []string{"Notification", "Node"}
 
 func (ec *executionContext) _Notification(ctx context.Context, sel ast.SelectionSet, obj *notifications.Notification) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
@@ -926,15 +959,17 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Notification")
 		case "id":
-			out.Values[i] = ec._Notification_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_id(ctx, field, obj)
+				})
 		case "caseId":
-			out.Values[i] = ec._Notification_caseId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_caseId(ctx, field, obj)
+				})
 		case "case":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

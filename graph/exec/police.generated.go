@@ -18,8 +18,19 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type DrivingLicenceResolver interface {
+	ID(ctx context.Context, obj *readmodel.DrivingLicence) (string, error)
+}
+type PoliceResolver interface {
+	ID(ctx context.Context, obj *readmodel.PoliceRecord) (string, error)
+}
 type PoliceCertificateResolver interface {
+	ID(ctx context.Context, obj *readmodel.PoliceCertificate) (string, error)
+
 	Level(ctx context.Context, obj *readmodel.PoliceCertificate) (model.PoliceLevel, error)
+}
+type TrafficTicketResolver interface {
+	ID(ctx context.Context, obj *readmodel.TrafficTicket) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -29,6 +40,29 @@ type PoliceCertificateResolver interface {
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _DrivingLicence_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrivingLicence_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DrivingLicence().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrivingLicence_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrivingLicence", field, true, true, "ID")
+}
 
 func (ec *executionContext) _DrivingLicence_number(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -168,6 +202,29 @@ func (ec *executionContext) fieldContext_DrivingLicence_renewableOnline(_ contex
 	return graphql.NewScalarFieldContext("DrivingLicence", field, true, false, "Boolean")
 }
 
+func (ec *executionContext) _Police_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Police_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Police().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Police_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Police", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Police_licences(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -262,6 +319,29 @@ func (ec *executionContext) fieldContext_Police_unpaidTickets(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PoliceCertificate_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceCertificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoliceCertificate_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PoliceCertificate().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoliceCertificate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PoliceCertificate", field, true, true, "ID")
 }
 
 func (ec *executionContext) _PoliceCertificate_number(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceCertificate) (ret graphql.Marshaler) {
@@ -377,6 +457,29 @@ func (ec *executionContext) _PoliceCertificate_validUntil(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_PoliceCertificate_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PoliceCertificate", field, false, false, "Date")
+}
+
+func (ec *executionContext) _TrafficTicket_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrafficTicket_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrafficTicket().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrafficTicket_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrafficTicket", field, true, true, "ID")
 }
 
 func (ec *executionContext) _TrafficTicket_number(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
@@ -575,7 +678,7 @@ func (ec *executionContext) fieldContext_TrafficTicket_status(_ context.Context,
 
 // region    **************************** object.gotpl ****************************
 
-var drivingLicenceImplementors = []string{"DrivingLicence"}
+var drivingLicenceImplementors = []string{"DrivingLicence", "Node"}
 
 func (ec *executionContext) _DrivingLicence(ctx context.Context, sel ast.SelectionSet, obj *readmodel.DrivingLicence) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, drivingLicenceImplementors)
@@ -586,35 +689,41 @@ func (ec *executionContext) _DrivingLicence(ctx context.Context, sel ast.Selecti
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DrivingLicence")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DrivingLicence_id(ctx, field, obj)
+				})
 		case "number":
 			out.Values[i] = ec._DrivingLicence_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "class":
 			out.Values[i] = ec._DrivingLicence_class(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "issuedOn":
 			out.Values[i] = ec._DrivingLicence_issuedOn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "expiresOn":
 			out.Values[i] = ec._DrivingLicence_expiresOn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "office":
 			out.Values[i] = ec._DrivingLicence_office(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "renewableOnline":
 			out.Values[i] = ec._DrivingLicence_renewableOnline(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -633,7 +742,7 @@ func (ec *executionContext) _DrivingLicence(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var policeImplementors = []string{"Police"}
+var policeImplementors = []string{"Police", "Node"}
 
 func (ec *executionContext) _Police(ctx context.Context, sel ast.SelectionSet, obj *readmodel.PoliceRecord) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, policeImplementors)
@@ -644,20 +753,26 @@ func (ec *executionContext) _Police(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Police")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Police_id(ctx, field, obj)
+				})
 		case "licences":
 			out.Values[i] = ec._Police_licences(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "certificates":
 			out.Values[i] = ec._Police_certificates(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unpaidTickets":
 			out.Values[i] = ec._Police_unpaidTickets(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -676,7 +791,7 @@ func (ec *executionContext) _Police(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var policeCertificateImplementors = []string{"PoliceCertificate"}
+var policeCertificateImplementors = []string{"PoliceCertificate", "Node"}
 
 func (ec *executionContext) _PoliceCertificate(ctx context.Context, sel ast.SelectionSet, obj *readmodel.PoliceCertificate) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, policeCertificateImplementors)
@@ -687,6 +802,12 @@ func (ec *executionContext) _PoliceCertificate(ctx context.Context, sel ast.Sele
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("PoliceCertificate")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PoliceCertificate_id(ctx, field, obj)
+				})
 		case "number":
 			out.Values[i] = ec._PoliceCertificate_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -730,7 +851,7 @@ func (ec *executionContext) _PoliceCertificate(ctx context.Context, sel ast.Sele
 	return out
 }
 
-var trafficTicketImplementors = []string{"TrafficTicket"}
+var trafficTicketImplementors = []string{"TrafficTicket", "Node"}
 
 func (ec *executionContext) _TrafficTicket(ctx context.Context, sel ast.SelectionSet, obj *readmodel.TrafficTicket) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, trafficTicketImplementors)
@@ -741,45 +862,51 @@ func (ec *executionContext) _TrafficTicket(ctx context.Context, sel ast.Selectio
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TrafficTicket")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrafficTicket_id(ctx, field, obj)
+				})
 		case "number":
 			out.Values[i] = ec._TrafficTicket_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "plate":
 			out.Values[i] = ec._TrafficTicket_plate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "violation":
 			out.Values[i] = ec._TrafficTicket_violation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "location":
 			out.Values[i] = ec._TrafficTicket_location(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "occurredAt":
 			out.Values[i] = ec._TrafficTicket_occurredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "confirmBy":
 			out.Values[i] = ec._TrafficTicket_confirmBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fine":
 			out.Values[i] = ec._TrafficTicket_fine(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._TrafficTicket_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -24,26 +24,43 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Address() AddressResolver
+	AidProgramme() AidProgrammeResolver
+	Alert() AlertResolver
 	Case() CaseResolver
 	CaseHistoryEntry() CaseHistoryEntryResolver
 	CaseUpdate() CaseUpdateResolver
+	CodedValue() CodedValueResolver
+	Coding() CodingResolver
 	Device() DeviceResolver
+	Disbursement() DisbursementResolver
+	DrivingLicence() DrivingLicenceResolver
+	Education() EducationResolver
 	Family() FamilyResolver
 	FamilyMember() FamilyMemberResolver
 	FieldOption() FieldOptionResolver
 	Health() HealthResolver
 	Home() HomeResolver
+	Immunization() ImmunizationResolver
 	LifeEvent() LifeEventResolver
 	Me() MeResolver
+	Membership() MembershipResolver
 	Mutation() MutationResolver
 	Notification() NotificationResolver
 	OfflineInfo() OfflineInfoResolver
+	PipStatus() PipStatusResolver
+	Police() PoliceResolver
 	PoliceCertificate() PoliceCertificateResolver
 	Query() QueryResolver
+	Region() RegionResolver
+	School() SchoolResolver
 	Service() ServiceResolver
 	ServiceField() ServiceFieldResolver
 	Social() SocialResolver
+	Source() SourceResolver
+	StudentRecord() StudentRecordResolver
 	Subscription() SubscriptionResolver
+	TrafficTicket() TrafficTicketResolver
 	UserError() UserErrorResolver
 }
 
@@ -53,6 +70,7 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Address struct {
 		District   func(childComplexity int) int
+		ID         func(childComplexity int) int
 		PostalCode func(childComplexity int) int
 		Province   func(childComplexity int) int
 		RT         func(childComplexity int) int
@@ -65,6 +83,7 @@ type ComplexityRoot struct {
 	AidProgramme struct {
 		Active func(childComplexity int) int
 		Code   func(childComplexity int) int
+		ID     func(childComplexity int) int
 		Name   func(childComplexity int) int
 		Since  func(childComplexity int) int
 	}
@@ -83,6 +102,7 @@ type ComplexityRoot struct {
 
 	AppConfig struct {
 		ClientName      func(childComplexity int) int
+		ID              func(childComplexity int) int
 		LatestVersion   func(childComplexity int) int
 		MinimumVersion  func(childComplexity int) int
 		UpdateAvailable func(childComplexity int) int
@@ -112,12 +132,14 @@ type ComplexityRoot struct {
 	}
 
 	CaseConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	CaseDelivery struct {
 		Attempts      func(childComplexity int) int
+		ID            func(childComplexity int) int
 		LastAttemptAt func(childComplexity int) int
 		State         func(childComplexity int) int
 	}
@@ -129,6 +151,7 @@ type ComplexityRoot struct {
 
 	CaseHistoryEntry struct {
 		At            func(childComplexity int) int
+		ID            func(childComplexity int) int
 		Label         func(childComplexity int) int
 		Message       func(childComplexity int) int
 		Skipped       func(childComplexity int) int
@@ -147,12 +170,14 @@ type ComplexityRoot struct {
 
 	CodedValue struct {
 		Code  func(childComplexity int) int
+		ID    func(childComplexity int) int
 		Label func(childComplexity int) int
 	}
 
 	Coding struct {
 		Code    func(childComplexity int) int
 		Display func(childComplexity int) int
+		ID      func(childComplexity int) int
 		System  func(childComplexity int) int
 	}
 
@@ -162,6 +187,7 @@ type ComplexityRoot struct {
 
 	Device struct {
 		AppVersion   func(childComplexity int) int
+		ID           func(childComplexity int) int
 		LastSeen     func(childComplexity int) int
 		Locale       func(childComplexity int) int
 		Platform     func(childComplexity int) int
@@ -181,6 +207,7 @@ type ComplexityRoot struct {
 	DrivingLicence struct {
 		Class           func(childComplexity int) int
 		ExpiresOn       func(childComplexity int) int
+		ID              func(childComplexity int) int
 		IssuedOn        func(childComplexity int) int
 		Number          func(childComplexity int) int
 		Office          func(childComplexity int) int
@@ -188,21 +215,25 @@ type ComplexityRoot struct {
 	}
 
 	Education struct {
+		ID       func(childComplexity int) int
 		Students func(childComplexity int) int
 	}
 
 	Eligibility struct {
 		Eligible func(childComplexity int) int
+		ID       func(childComplexity int) int
 		Reasons  func(childComplexity int) int
 	}
 
 	Family struct {
+		ID      func(childComplexity int) int
 		Kk      func(childComplexity int, masked *bool) int
 		Members func(childComplexity int) int
 	}
 
 	FamilyMember struct {
 		BirthDate    func(childComplexity int) int
+		ID           func(childComplexity int) int
 		IsSelf       func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Nik          func(childComplexity int, masked *bool) int
@@ -211,16 +242,19 @@ type ComplexityRoot struct {
 	}
 
 	FieldOption struct {
+		ID    func(childComplexity int) int
 		Label func(childComplexity int) int
 		Value func(childComplexity int) int
 	}
 
 	FieldValue struct {
+		ID    func(childComplexity int) int
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
 	}
 
 	Health struct {
+		ID            func(childComplexity int) int
 		Immunizations func(childComplexity int) int
 		Membership    func(childComplexity int) int
 	}
@@ -229,6 +263,7 @@ type ComplexityRoot struct {
 		Alerts    func(childComplexity int) int
 		Education func(childComplexity int) int
 		Health    func(childComplexity int) int
+		ID        func(childComplexity int) int
 		Me        func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Police    func(childComplexity int) int
@@ -262,6 +297,7 @@ type ComplexityRoot struct {
 		BirthDate     func(childComplexity int) int
 		BirthPlace    func(childComplexity int) int
 		Family        func(childComplexity int) int
+		ID            func(childComplexity int) int
 		MaritalStatus func(childComplexity int) int
 		Name          func(childComplexity int) int
 		Nik           func(childComplexity int, masked *bool) int
@@ -277,6 +313,7 @@ type ComplexityRoot struct {
 		Class           func(childComplexity int) int
 		CoverageEnd     func(childComplexity int) int
 		CoverageStart   func(childComplexity int) int
+		ID              func(childComplexity int) int
 		PBI             func(childComplexity int) int
 		ParticipantType func(childComplexity int) int
 		PrimaryClinic   func(childComplexity int) int
@@ -320,13 +357,16 @@ type ComplexityRoot struct {
 	OfflineInfo struct {
 		Bring func(childComplexity int) int
 		Hours func(childComplexity int) int
+		ID    func(childComplexity int) int
 		URL   func(childComplexity int) int
 		Where func(childComplexity int) int
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	PipStatus struct {
@@ -334,17 +374,20 @@ type ComplexityRoot struct {
 		Bank         func(childComplexity int) int
 		Deadline     func(childComplexity int) int
 		Eligible     func(childComplexity int) int
+		ID           func(childComplexity int) int
 		KIPNumber    func(childComplexity int) int
 		Stage        func(childComplexity int) int
 	}
 
 	Police struct {
 		Certificates func(childComplexity int) int
+		ID           func(childComplexity int) int
 		Licences     func(childComplexity int) int
 		Tickets      func(childComplexity int) int
 	}
 
 	PoliceCertificate struct {
+		ID         func(childComplexity int) int
 		IssuedOn   func(childComplexity int) int
 		Level      func(childComplexity int) int
 		Number     func(childComplexity int) int
@@ -362,6 +405,8 @@ type ComplexityRoot struct {
 		Home          func(childComplexity int) int
 		LifeEvents    func(childComplexity int) int
 		Me            func(childComplexity int) int
+		Node          func(childComplexity int, id string) int
+		Nodes         func(childComplexity int, ids []string) int
 		Notifications func(childComplexity int, unreadOnly *bool, first *int, after *string) int
 		Police        func(childComplexity int) int
 		Service       func(childComplexity int, id string) int
@@ -371,6 +416,7 @@ type ComplexityRoot struct {
 
 	Region struct {
 		Code  func(childComplexity int) int
+		ID    func(childComplexity int) int
 		Level func(childComplexity int) int
 		Name  func(childComplexity int) int
 	}
@@ -381,6 +427,7 @@ type ComplexityRoot struct {
 	}
 
 	School struct {
+		ID    func(childComplexity int) int
 		Level func(childComplexity int) int
 		NPSN  func(childComplexity int) int
 		Name  func(childComplexity int) int
@@ -415,6 +462,7 @@ type ComplexityRoot struct {
 
 	ServiceField struct {
 		Help      func(childComplexity int) int
+		ID        func(childComplexity int) int
 		Label     func(childComplexity int) int
 		MaxDate   func(childComplexity int) int
 		MaxLength func(childComplexity int) int
@@ -429,6 +477,7 @@ type ComplexityRoot struct {
 
 	Social struct {
 		Disbursements    func(childComplexity int, status *readmodel.DisbursementStatus) int
+		ID               func(childComplexity int) int
 		Programmes       func(childComplexity int) int
 		Registered       func(childComplexity int) int
 		RegisteredDecile func(childComplexity int) int
@@ -438,12 +487,14 @@ type ComplexityRoot struct {
 	Source struct {
 		Agency    func(childComplexity int) int
 		FetchedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
 		Status    func(childComplexity int) int
 	}
 
 	StudentRecord struct {
 		ClassName func(childComplexity int) int
 		Grade     func(childComplexity int) int
+		ID        func(childComplexity int) int
 		NISN      func(childComplexity int) int
 		Name      func(childComplexity int) int
 		PIP       func(childComplexity int) int
@@ -463,6 +514,7 @@ type ComplexityRoot struct {
 	TrafficTicket struct {
 		ConfirmBy  func(childComplexity int) int
 		Fine       func(childComplexity int) int
+		ID         func(childComplexity int) int
 		Location   func(childComplexity int) int
 		Number     func(childComplexity int) int
 		OccurredAt func(childComplexity int) int
@@ -502,6 +554,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.District(childComplexity), true
+	case "Address.id":
+		if e.ComplexityRoot.Address.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.ID(childComplexity), true
 	case "Address.postalCode":
 		if e.ComplexityRoot.Address.PostalCode == nil {
 			break
@@ -557,6 +615,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AidProgramme.Code(childComplexity), true
+	case "AidProgramme.id":
+		if e.ComplexityRoot.AidProgramme.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AidProgramme.ID(childComplexity), true
 	case "AidProgramme.name":
 		if e.ComplexityRoot.AidProgramme.Name == nil {
 			break
@@ -631,6 +695,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AppConfig.ClientName(childComplexity), true
+	case "AppConfig.id":
+		if e.ComplexityRoot.AppConfig.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppConfig.ID(childComplexity), true
 	case "AppConfig.latestVersion":
 		if e.ComplexityRoot.AppConfig.LatestVersion == nil {
 			break
@@ -717,7 +787,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.History(childComplexity), true
-	case "Case.id":
+	case "Case.id", "Case.number":
 		if e.ComplexityRoot.Case.ID == nil {
 			break
 		}
@@ -766,6 +836,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseConnection.PageInfo(childComplexity), true
+	case "CaseConnection.totalCount":
+		if e.ComplexityRoot.CaseConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseConnection.TotalCount(childComplexity), true
 
 	case "CaseDelivery.attempts":
 		if e.ComplexityRoot.CaseDelivery.Attempts == nil {
@@ -773,6 +849,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseDelivery.Attempts(childComplexity), true
+	case "CaseDelivery.id":
+		if e.ComplexityRoot.CaseDelivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseDelivery.ID(childComplexity), true
 	case "CaseDelivery.lastAttemptAt":
 		if e.ComplexityRoot.CaseDelivery.LastAttemptAt == nil {
 			break
@@ -805,6 +887,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseHistoryEntry.At(childComplexity), true
+	case "CaseHistoryEntry.id":
+		if e.ComplexityRoot.CaseHistoryEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseHistoryEntry.ID(childComplexity), true
 	case "CaseHistoryEntry.label":
 		if e.ComplexityRoot.CaseHistoryEntry.Label == nil {
 			break
@@ -879,6 +967,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CodedValue.Code(childComplexity), true
+	case "CodedValue.id":
+		if e.ComplexityRoot.CodedValue.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodedValue.ID(childComplexity), true
 	case "CodedValue.label":
 		if e.ComplexityRoot.CodedValue.Label == nil {
 			break
@@ -898,6 +992,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Coding.Display(childComplexity), true
+	case "Coding.id":
+		if e.ComplexityRoot.Coding.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coding.ID(childComplexity), true
 	case "Coding.system":
 		if e.ComplexityRoot.Coding.System == nil {
 			break
@@ -918,6 +1018,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Device.AppVersion(childComplexity), true
+	case "Device.id":
+		if e.ComplexityRoot.Device.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.ID(childComplexity), true
 	case "Device.lastSeen":
 		if e.ComplexityRoot.Device.LastSeen == nil {
 			break
@@ -998,6 +1104,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DrivingLicence.ExpiresOn(childComplexity), true
+	case "DrivingLicence.id":
+		if e.ComplexityRoot.DrivingLicence.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrivingLicence.ID(childComplexity), true
 	case "DrivingLicence.issuedOn":
 		if e.ComplexityRoot.DrivingLicence.IssuedOn == nil {
 			break
@@ -1023,6 +1135,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DrivingLicence.RenewableOnline(childComplexity), true
 
+	case "Education.id":
+		if e.ComplexityRoot.Education.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Education.ID(childComplexity), true
 	case "Education.students":
 		if e.ComplexityRoot.Education.Students == nil {
 			break
@@ -1036,6 +1154,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Eligibility.Eligible(childComplexity), true
+	case "Eligibility.id":
+		if e.ComplexityRoot.Eligibility.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Eligibility.ID(childComplexity), true
 	case "Eligibility.reasons":
 		if e.ComplexityRoot.Eligibility.Reasons == nil {
 			break
@@ -1043,6 +1167,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Eligibility.Reasons(childComplexity), true
 
+	case "Family.id":
+		if e.ComplexityRoot.Family.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Family.ID(childComplexity), true
 	case "Family.kk":
 		if e.ComplexityRoot.Family.Kk == nil {
 			break
@@ -1067,6 +1197,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FamilyMember.BirthDate(childComplexity), true
+	case "FamilyMember.id":
+		if e.ComplexityRoot.FamilyMember.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FamilyMember.ID(childComplexity), true
 	case "FamilyMember.isSelf":
 		if e.ComplexityRoot.FamilyMember.IsSelf == nil {
 			break
@@ -1103,6 +1239,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FamilyMember.Sex(childComplexity), true
 
+	case "FieldOption.id":
+		if e.ComplexityRoot.FieldOption.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldOption.ID(childComplexity), true
 	case "FieldOption.label":
 		if e.ComplexityRoot.FieldOption.Label == nil {
 			break
@@ -1116,6 +1258,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FieldOption.Value(childComplexity), true
 
+	case "FieldValue.id":
+		if e.ComplexityRoot.FieldValue.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldValue.ID(childComplexity), true
 	case "FieldValue.name":
 		if e.ComplexityRoot.FieldValue.Name == nil {
 			break
@@ -1129,6 +1277,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FieldValue.Value(childComplexity), true
 
+	case "Health.id":
+		if e.ComplexityRoot.Health.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Health.ID(childComplexity), true
 	case "Health.immunizations":
 		if e.ComplexityRoot.Health.Immunizations == nil {
 			break
@@ -1160,6 +1314,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Home.Health(childComplexity), true
+	case "Home.id":
+		if e.ComplexityRoot.Home.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Home.ID(childComplexity), true
 	case "Home.me":
 		if e.ComplexityRoot.Home.Me == nil {
 			break
@@ -1290,6 +1450,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Me.Family(childComplexity), true
+	case "Me.id":
+		if e.ComplexityRoot.Me.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.ID(childComplexity), true
 	case "Me.maritalStatus":
 		if e.ComplexityRoot.Me.MaritalStatus == nil {
 			break
@@ -1368,6 +1534,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.CoverageStart(childComplexity), true
+	case "Membership.id":
+		if e.ComplexityRoot.Membership.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.ID(childComplexity), true
 	case "Membership.isPBI":
 		if e.ComplexityRoot.Membership.PBI == nil {
 			break
@@ -1571,6 +1743,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfflineInfo.Hours(childComplexity), true
+	case "OfflineInfo.id":
+		if e.ComplexityRoot.OfflineInfo.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfflineInfo.ID(childComplexity), true
 	case "OfflineInfo.url":
 		if e.ComplexityRoot.OfflineInfo.URL == nil {
 			break
@@ -1596,6 +1774,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "PipStatus.annualAmount":
 		if e.ComplexityRoot.PipStatus.AnnualAmount == nil {
@@ -1621,6 +1811,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PipStatus.Eligible(childComplexity), true
+	case "PipStatus.id":
+		if e.ComplexityRoot.PipStatus.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipStatus.ID(childComplexity), true
 	case "PipStatus.kipNumber":
 		if e.ComplexityRoot.PipStatus.KIPNumber == nil {
 			break
@@ -1640,6 +1836,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Police.Certificates(childComplexity), true
+	case "Police.id":
+		if e.ComplexityRoot.Police.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Police.ID(childComplexity), true
 	case "Police.licences":
 		if e.ComplexityRoot.Police.Licences == nil {
 			break
@@ -1653,6 +1855,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Police.Tickets(childComplexity), true
 
+	case "PoliceCertificate.id":
+		if e.ComplexityRoot.PoliceCertificate.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoliceCertificate.ID(childComplexity), true
 	case "PoliceCertificate.issuedOn":
 		if e.ComplexityRoot.PoliceCertificate.IssuedOn == nil {
 			break
@@ -1749,6 +1957,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.notifications":
 		if e.ComplexityRoot.Query.Notifications == nil {
 			break
@@ -1801,6 +2031,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Code(childComplexity), true
+	case "Region.id":
+		if e.ComplexityRoot.Region.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.ID(childComplexity), true
 	case "Region.level":
 		if e.ComplexityRoot.Region.Level == nil {
 			break
@@ -1827,6 +2063,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegisterDevicePayload.UserErrors(childComplexity), true
 
+	case "School.id":
+		if e.ComplexityRoot.School.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.School.ID(childComplexity), true
 	case "School.level":
 		if e.ComplexityRoot.School.Level == nil {
 			break
@@ -1963,6 +2205,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceField.Help(childComplexity), true
+	case "ServiceField.id":
+		if e.ComplexityRoot.ServiceField.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceField.ID(childComplexity), true
 	case "ServiceField.label":
 		if e.ComplexityRoot.ServiceField.Label == nil {
 			break
@@ -2035,6 +2283,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Social.Disbursements(childComplexity, args["status"].(*readmodel.DisbursementStatus)), true
+	case "Social.id":
+		if e.ComplexityRoot.Social.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Social.ID(childComplexity), true
 	case "Social.programmes":
 		if e.ComplexityRoot.Social.Programmes == nil {
 			break
@@ -2072,6 +2326,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.FetchedAt(childComplexity), true
+	case "Source.id":
+		if e.ComplexityRoot.Source.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.ID(childComplexity), true
 	case "Source.status":
 		if e.ComplexityRoot.Source.Status == nil {
 			break
@@ -2091,6 +2351,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StudentRecord.Grade(childComplexity), true
+	case "StudentRecord.id":
+		if e.ComplexityRoot.StudentRecord.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StudentRecord.ID(childComplexity), true
 	case "StudentRecord.nisn":
 		if e.ComplexityRoot.StudentRecord.NISN == nil {
 			break
@@ -2159,6 +2425,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrafficTicket.Fine(childComplexity), true
+	case "TrafficTicket.id":
+		if e.ComplexityRoot.TrafficTicket.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrafficTicket.ID(childComplexity), true
 	case "TrafficTicket.location":
 		if e.ComplexityRoot.TrafficTicket.Location == nil {
 			break
@@ -2343,6 +2615,11 @@ The releases of one app (satupintu-android, satupintu-ios, ...), as the
 server is configured for it. Versions are semantic versions (2.3.0).
 """
 type AppConfig {
+  """
+  Opaque id of this answer: one per app and version asked about, so a
+  normalized cache keeps the answers for two versions apart.
+  """
+  id: ID!
   "The client name the answer is for, from apollographql-client-name; null when the request named none."
   clientName: String
   """
@@ -2367,11 +2644,25 @@ type AppConfig {
 `, BuiltIn: false},
 	{Name: "../cases.graphqls", Input: `extend type Query {
   "The signed-in citizen's requests, newest first."
-  cases(status: CaseStatus, first: Int = 20, after: String): CaseConnection!
-  "One of the citizen's requests; null when there is none with this id."
-  case(id: ID!): Case
+  cases(
+    "Only the cases in this status; all of them when absent."
+    status: CaseStatus
+    """
+    How many cases to return: 0 to 100, 20 when absent. More than 100 is
+    refused with INVALID_INPUT: page with after instead.
+    """
+    first: Int = 20
+    "Start after this cursor (an edge's cursor, or pageInfo.endCursor); from the newest when absent."
+    after: String
+  ): CaseConnection!
+  "One of the citizen's requests; null when there is none with this id (or it is someone else's)."
+  case(
+    "The case's id (Case.id). Its number (Case.number, as pushes and deep links carry it) is accepted too."
+    id: ID!
+  ): Case
 }
 
+"The root of every change. Mutations run one after another, in the order sent."
 type Mutation {
   """
   Apply for a service. Answers at once, without waiting for the agency: the
@@ -2380,11 +2671,18 @@ type Mutation {
   same idempotencyKey again returns the same case and forwards nothing again:
   make one key per request (a UUID) and reuse it when retrying.
   """
-  submitServiceRequest(input: SubmitServiceRequestInput!): SubmitServiceRequestPayload!
+  submitServiceRequest(
+    "The service, the form's values and the idempotency key."
+    input: SubmitServiceRequestInput!
+  ): SubmitServiceRequestPayload!
   "Withdraw a case before the agency starts reviewing it."
-  cancelCase(id: ID!): CancelCasePayload!
+  cancelCase(
+    "The case's id (Case.id); its number is accepted too."
+    id: ID!
+  ): CancelCasePayload!
 }
 
+"Live updates, over websocket (graphql-transport-ws) or server-sent events."
 type Subscription {
   """
   Changes of the citizen's cases as they happen: of one case when caseId is
@@ -2393,86 +2691,146 @@ type Subscription {
   closes when the token expires) or SSE. Updates missed while disconnected
   are in case.history.
   """
-  caseUpdated(caseId: ID): CaseUpdate!
+  caseUpdated(
+    "Only this case (Case.id, or its number); all the citizen's cases when absent."
+    caseId: ID
+  ): CaseUpdate!
 }
 
+"An application for a service."
 input SubmitServiceRequestInput {
+  "The service (Service.id); its catalog code, e.g. skck-application, is accepted too."
   serviceId: ID!
-  "One per request; the same key again returns the same case."
+  """
+  One per request; the same key again returns the same case. 8 to 128
+  letters, digits, dots, colons, underscores or hyphens: a UUID fits.
+  """
   idempotencyKey: String!
+  "The form's values, one per field (ServiceField.name); each name at most once."
   fields: [FieldValueInput!]!
 }
 
+"One value of a service's form."
 input FieldValueInput {
+  "The field's name (ServiceField.name)."
   name: String!
+  "The value as typed; dates as 2026-11-23, numbers in digits."
   value: String!
 }
 
+"What submitServiceRequest answers."
 type SubmitServiceRequestPayload {
+  "The case; null when there are userErrors."
   case: Case
+  "What to fix before the request can be accepted; empty on success."
   userErrors: [UserError!]!
 }
 
+"What cancelCase answers."
 type CancelCasePayload {
+  "The cancelled case; null when there are userErrors."
   case: Case
+  "Why the case could not be cancelled (NOT_FOUND, NOT_CANCELLABLE); empty on success."
   userErrors: [UserError!]!
 }
 
+"Where a case stands. A case only moves forward: SUBMITTED → FORWARDED → RECEIVED → IN_REVIEW → APPROVED or REJECTED → COMPLETED."
 enum CaseStatus {
+  "Accepted by satupintu, not yet at the agency."
   SUBMITTED
+  "The agency acknowledged receiving it."
   FORWARDED
+  "The agency registered it."
   RECEIVED
+  "The agency is examining it."
   IN_REVIEW
+  "The citizen must do something: the history's latest message says what."
   ACTION_REQUIRED
+  "The agency approved it."
   APPROVED
+  "The agency refused it: the history's message says why."
   REJECTED
+  "Done: the document or service was delivered (after APPROVED or REJECTED)."
   COMPLETED
+  "Withdrawn by the citizen before review."
   CANCELLED
 }
 
+"Who moved a case."
 enum CaseEventSource {
+  "The agency, by its signed webhook."
   AGENCY_WEBHOOK
+  "The agency, as satupintu's polling found it."
   POLL
+  "The citizen (submitting, cancelling)."
   CITIZEN
+  "satupintu itself: forwarding to the agency, or the agency refusing it at intake."
   SYSTEM
 }
 
+"How forwarding a case to its agency is going."
 enum DeliveryState {
   "Waiting for the first attempt."
   PENDING
   "The agency has not acknowledged yet: satupintu keeps trying."
   RETRYING
+  "The agency acknowledged it."
   DELIVERED
   "Could not reach the agency for a long time: parked for an operator, nothing is lost."
   STALLED
 }
 
-type Case {
+"A citizen's request for a service, forwarded to the agency and tracked."
+type Case implements Node {
+  "Global id."
   id: ID!
+  """
+  The case number: what the agency, the pushes (data.caseId) and the deep
+  links (satupintu://cases/<number>) carry. Show it to the citizen when they
+  call the agency.
+  """
+  number: String!
+  "The service applied for (Service.id)."
   serviceId: ID!
   "Null only if the service has left the catalog since."
   service: Service
+  "The agency that handles it."
   agency: Agency!
+  "Where the case stands."
   status: CaseStatus!
   "The status in the request's language."
   statusLabel: String!
+  "When the citizen submitted it."
   createdAt: DateTime!
+  "When it last changed."
   updatedAt: DateTime!
   "The agency's own reference, once it has the case."
   agencyRef: String
+  "The form's values as submitted (normalized), in the form's order."
   fields: [FieldValue!]!
   "Every change, oldest first."
   history: [CaseHistoryEntry!]!
+  "How forwarding to the agency is going."
   delivery: CaseDelivery!
+  "Whether cancelCase can still withdraw it."
   cancellable: Boolean!
 }
 
+"One value of a submitted form."
 type FieldValue {
+  "Global id: one per case and field."
+  id: ID!
+  "The field's name (ServiceField.name)."
   name: String!
+  "The value as stored."
   value: String!
 }
 
+"One change of a case."
 type CaseHistoryEntry {
+  "Global id: one per case and change (the same in case.history and in caseUpdated's entry)."
+  id: ID!
+  "When the change happened."
   at: DateTime!
   "The case's status after this entry (unchanged by a skipped agency update)."
   status: CaseStatus!
@@ -2481,6 +2839,7 @@ type CaseHistoryEntry {
   update a sentence saying what the agency reported and why it changed nothing.
   """
   label: String!
+  "Who made the change."
   source: CaseEventSource!
   "The agency's message to the citizen, as sent."
   message: String
@@ -2495,25 +2854,43 @@ type CaseHistoryEntry {
   skippedStatus: CaseStatus
 }
 
+"How forwarding a case to its agency is going."
 type CaseDelivery {
+  "Global id: one per case."
+  id: ID!
+  "The state of the forwarding."
   state: DeliveryState!
+  "How many times satupintu has tried to deliver it."
   attempts: Int!
+  "When it last tried; null before the first attempt."
   lastAttemptAt: DateTime
 }
 
+"A page of the citizen's cases (Relay connection)."
 type CaseConnection {
+  "The cases of this page, newest first."
   edges: [CaseEdge!]!
+  "Where this page sits, and the cursors to page on."
   pageInfo: PageInfo!
+  "How many cases match (in the status asked, or all of them), on every page."
+  totalCount: Int!
 }
 
+"A case in a page."
 type CaseEdge {
+  "Pass it as after to get the cases after this one."
   cursor: String!
+  "The case."
   node: Case!
 }
 
+"One change of one of the citizen's cases, as caseUpdated sends it."
 type CaseUpdate {
+  "The case changed (Case.id)."
   caseId: ID!
+  "Its status after the change."
   status: CaseStatus!
+  "The history entry the change added."
   entry: CaseHistoryEntry!
   "Increases with every change: drop an update older than one already seen."
   version: Int!
@@ -2530,10 +2907,15 @@ type CaseUpdate {
   education: Education
 }
 
-type Education {
+"The school records the citizen may see; home.education and education are the same object."
+type Education implements Node {
+  "Global id: one per citizen."
+  id: ID!
+  "The citizen's own record and their children's; empty when none."
   students: [StudentRecord!]!
 }
 
+"Whose school record it is."
 enum StudentRelation {
   "The citizen's own record."
   SELF
@@ -2541,49 +2923,75 @@ enum StudentRelation {
   CHILD
 }
 
+"The level of a school."
 enum SchoolLevel {
+  "Sekolah Dasar: primary school (grades 1-6)."
   SD
+  "Sekolah Menengah Pertama: junior secondary (grades 7-9)."
   SMP
+  "Sekolah Menengah Atas: senior secondary (grades 10-12)."
   SMA
+  "Sekolah Menengah Kejuruan: vocational secondary (grades 10-12)."
   SMK
 }
 
-type StudentRecord {
+"A Dapodik student record."
+type StudentRecord implements Node {
+  "Global id (an opaque reference, never the NISN)."
+  id: ID!
+  "The national student number."
   nisn: NISN!
+  "The student's name."
   name: String!
+  "Whose record it is: the citizen's or a child's."
   relation: StudentRelation!
+  "Where the student is enrolled."
   school: School!
+  "The grade (1-12)."
   grade: Int!
+  "The class (rombongan belajar), e.g. 7A."
   className: String!
   "PIP/KIP (Smart Indonesia Programme) aid; null when none."
   pip: PipStatus
 }
 
-type School {
+"A school."
+type School implements Node {
+  "Global id: one per NPSN."
+  id: ID!
   "NPSN, the national school number."
   npsn: String!
+  "The school's name."
   name: String!
+  "Its level."
   level: SchoolLevel!
 }
 
+"Where a student's PIP aid stands."
 enum PipStage {
   "SK Nominasi: the student must activate a savings account before the deadline."
   NOMINATED
   "SK Pemberian: funds paid."
   PAID
+  "Withdrawn from the programme."
   WITHDRAWN
 }
 
+"A student's PIP/KIP (Smart Indonesia Programme) aid."
 type PipStatus {
+  "Global id (an opaque reference, never the KIP number)."
+  id: ID!
   "The KIP card number (6 digits)."
   kipNumber: String!
   "Layak PIP."
   eligible: Boolean!
+  "Where the aid stands."
   stage: PipStage!
   "The account activation deadline while NOMINATED."
   deadline: Date
   "Yearly amount in rupiah."
   annualAmount: Int!
+  "The bank that holds the student's account."
   bank: String!
 }
 `, BuiltIn: false},
@@ -2592,7 +3000,10 @@ type PipStatus {
   health: Health!
 }
 
-type Health {
+"The citizen's health records; home.health and health are the same object."
+type Health implements Node {
+  "Global id: one per citizen."
+  id: ID!
   """
   BPJS Kesehatan (JKN) membership. Null with an error when BPJS is
   unavailable; null without an error when the citizen is not a participant.
@@ -2606,7 +3017,9 @@ type Health {
 }
 
 "A BPJS Kesehatan (JKN) membership."
-type Membership {
+type Membership implements Node {
+  "Global id (an opaque reference, never the card number)."
+  id: ID!
   "noKartu, 13 digits."
   cardNumber: String!
   "Care class (hakKelas), e.g. 3 / KELAS III."
@@ -2617,6 +3030,7 @@ type Membership {
   isPBI: Boolean!
   "Membership status (statusPeserta), e.g. 0 / AKTIF."
   status: CodedValue!
+  "True when the membership is active (statusPeserta 0): care is covered."
   isActive: Boolean!
   "The assigned primary clinic (FKTP)."
   primaryClinic: CodedValue!
@@ -2625,27 +3039,39 @@ type Membership {
   active; 0 for an active membership.
   """
   arrears: Int!
+  "Coverage start (tglTMT)."
   coverageStart: Date
+  "Coverage end (tglTAT); null when open-ended."
   coverageEnd: Date
 }
 
 "A FHIR coding."
 type Coding {
+  "Global id, made from the system and the code."
+  id: ID!
+  "The code system's URI, e.g. http://sys-ids.kemkes.go.id/kfa."
   system: String!
+  "The code in that system."
   code: String!
+  "The code's name, when the record gives one."
   display: String
 }
 
 "One vaccination recorded in SATUSEHAT."
-type Immunization {
+type Immunization implements Node {
+  "Global id (an opaque reference to the SATUSEHAT record)."
   id: ID!
   "The vaccine, coded in KFA (http://sys-ids.kemkes.go.id/kfa)."
   vaccine: Coding!
   "Why it was given: IM-Dasar (basic), IM-Lanjutan (follow-up), ..."
   reason: Coding
+  "When it was given."
   date: Date!
+  "Which dose of the series, when recorded."
   doseNumber: Int
+  "The FHIR status, e.g. completed."
   status: String!
+  "Where it was given, when recorded."
   facility: String
 }
 `, BuiltIn: false},
@@ -2658,20 +3084,29 @@ type Immunization {
   home: Home!
 }
 
-type Home {
+"The first screen: one per citizen."
+type Home implements Node {
+  "Global id: one per citizen."
+  id: ID!
   "The citizen's name from the civil registry; null when Dukcapil fails."
   name: String
   "What the citizen should act on or know, most pressing first."
   alerts: [Alert!]!
   "Per agency, how fresh the data behind this screen is."
   sources: [Source!]!
+  "The signed-in citizen: the same object as the root me."
   me: Me
+  "The same object as the root health."
   health: Health!
+  "The same object as the root education."
   education: Education
+  "The same object as the root police."
   police: Police
+  "The same object as the root social."
   social: Social
 }
 
+"What an alert is about."
 enum AlertKind {
   "A driving licence expires within 90 days (or has expired)."
   SIM_EXPIRING
@@ -2687,24 +3122,33 @@ enum AlertKind {
   DISBURSEMENT_SCHEDULED
 }
 
+"How pressing an alert is."
 enum AlertSeverity {
+  "Act now: a deadline is near or passed, or care is not covered."
   URGENT
+  "Act soon."
   WARNING
+  "Good to know; nothing to do."
   INFO
 }
 
-type Alert {
+"Something the citizen should act on or know, derived across agencies."
+type Alert implements Node {
   "Stable across requests, so the app can remember a dismissal."
   id: ID!
+  "What the alert is about."
   kind: AlertKind!
+  "How pressing it is."
   severity: AlertSeverity!
+  "The agency whose data raised it."
   agency: Agency!
   "In the request's language."
   title: String!
   "In the request's language."
   message: String!
+  "The deadline or date it is about, when there is one."
   dueDate: Date
-  "The catalog service that resolves this alert, if any."
+  "The catalog service that resolves this alert, if any (its catalog code; service(id:) takes it)."
   serviceId: String
   "Where the app should go: satupintu://..."
   deepLink: String!
@@ -2718,22 +3162,41 @@ type Alert {
   me: Me
 }
 
+"Sex as the civil registry records it."
 enum Sex {
+  "Laki-laki."
   MALE
+  "Perempuan."
   FEMALE
 }
 
-"A citizen's civil-registry record."
-type Me {
+"""
+A citizen's civil-registry record: the signed-in citizen. me and home.me are
+the same object (the same id).
+"""
+type Me implements Node {
+  "Global id (an opaque reference, never the NIK)."
+  id: ID!
   "Masked unless masked: false is asked (every unmasked read is logged)."
-  nik(masked: Boolean = true): NIK!
+  nik(
+    "False for the whole number; masked (3174********0001) when true or absent."
+    masked: Boolean = true
+  ): NIK!
+  "Full name, as on the identity card (KTP)."
   name: String!
+  "Place of birth."
   birthPlace: String!
+  "Date of birth."
   birthDate: Date!
+  "Sex."
   sex: Sex!
+  "Religion, as Dukcapil writes it (e.g. ISLAM)."
   religion: String!
+  "Marital status, as Dukcapil writes it (BELUM KAWIN, KAWIN, CERAI HIDUP, CERAI MATI)."
   maritalStatus: String!
+  "Occupation, as Dukcapil writes it."
   occupation: String!
+  "The address on the identity card."
   address: Address!
   "The family card (Kartu Keluarga). Null with an error when Dukcapil fails."
   family: Family
@@ -2741,49 +3204,95 @@ type Me {
 
 "The address on the identity card (KTP)."
 type Address {
+  "Global id: one per citizen."
+  id: ID!
+  "Street and house number."
   street: String!
+  "Rukun tetangga (neighbourhood unit), 3 digits."
   rt: String!
+  "Rukun warga (community unit), 3 digits."
   rw: String!
+  "Village (kelurahan or desa)."
   village: Region!
+  "District (kecamatan)."
   district: Region!
+  "Regency or city (kabupaten or kota)."
   regency: Region!
+  "Province."
   province: Region!
+  "Postal code, 5 digits."
   postalCode: String!
 }
 
+"The administrative level of a region."
 enum RegionLevel {
+  "Provinsi."
   PROVINCE
+  "Kabupaten or kota."
   REGENCY
+  "Kecamatan."
   DISTRICT
+  "Kelurahan or desa."
   VILLAGE
 }
 
+"A Kemendagri region."
 type Region {
+  "Global id: one per region code."
+  id: ID!
+  "The Kemendagri code."
   code: RegionCode!
+  "The region's name."
   name: String!
+  "Its level, from the code."
   level: RegionLevel!
 }
 
 "A family card and its members."
-type Family {
-  kk(masked: Boolean = true): KK!
+type Family implements Node {
+  "Global id (an opaque reference, never the KK number)."
+  id: ID!
+  "The family-card number: masked unless masked: false is asked (every unmasked read is logged)."
+  kk(
+    "False for the whole number; masked when true or absent."
+    masked: Boolean = true
+  ): KK!
+  "Everyone on the card, in the card's order."
   members: [FamilyMember!]!
 }
 
+"Relationship of a family-card member to the head of the family."
 enum Relationship {
+  "Kepala keluarga: the head of the family."
   HEAD
+  "Istri or suami of the head."
   SPOUSE
+  "Anak: a child of the head."
   CHILD
+  "Orang tua or mertua: a parent of the head or of the spouse."
   PARENT
+  "Cucu: a grandchild of the head."
   GRANDCHILD
+  "Anyone else on the card."
   OTHER
 }
 
-type FamilyMember {
-  nik(masked: Boolean = true): NIK!
+"One person on a family card."
+type FamilyMember implements Node {
+  "Global id (an opaque reference, never the NIK)."
+  id: ID!
+  "Masked unless masked: false is asked (every unmasked read is logged)."
+  nik(
+    "False for the whole number; masked when true or absent."
+    masked: Boolean = true
+  ): NIK!
+  "Full name."
   name: String!
+  "Date of birth."
   birthDate: Date!
+  "Sex."
   sex: Sex!
+  "Relationship to the head of the family."
   relationship: Relationship!
   "True for the signed-in citizen's own row."
   isSelf: Boolean!
@@ -2791,7 +3300,17 @@ type FamilyMember {
 `, BuiltIn: false},
 	{Name: "../notifications.graphqls", Input: `extend type Query {
   "The citizen's inbox, newest first: every change of their cases, kept even when a push is lost."
-  notifications(unreadOnly: Boolean = false, first: Int = 20, after: String): NotificationConnection!
+  notifications(
+    "Only the unread ones when true."
+    unreadOnly: Boolean = false
+    """
+    How many notifications to return: 0 to 100, 20 when absent. More than
+    100 is refused with INVALID_INPUT: page with after instead.
+    """
+    first: Int = 20
+    "Start after this cursor (an edge's cursor, or pageInfo.endCursor); from the newest when absent."
+    after: String
+  ): NotificationConnection!
   "The citizen's registered devices."
   devices: [Device!]!
 }
@@ -2802,65 +3321,108 @@ extend type Mutation {
   FCM gives a new token). A token registered by another citizen moves to
   this one (a shared phone, a logout and login).
   """
-  registerDevice(input: RegisterDeviceInput!): RegisterDevicePayload!
+  registerDevice(
+    "The installation's FCM token, platform, language and app version."
+    input: RegisterDeviceInput!
+  ): RegisterDevicePayload!
   "Stop pushes to this installation (at logout)."
-  unregisterDevice(token: String!): UnregisterDevicePayload!
+  unregisterDevice(
+    "The FCM registration token registerDevice was given."
+    token: String!
+  ): UnregisterDevicePayload!
   "Mark notifications read; all of them when ids is empty or absent."
-  markNotificationsRead(ids: [ID!]): MarkNotificationsReadPayload!
-  deleteNotification(id: ID!): DeleteNotificationPayload!
+  markNotificationsRead(
+    "The notifications (Notification.id), at most 1000; ids of other citizens are ignored."
+    ids: [ID!]
+  ): MarkNotificationsReadPayload!
+  "Delete one notification from the inbox."
+  deleteNotification(
+    "The notification (Notification.id)."
+    id: ID!
+  ): DeleteNotificationPayload!
 }
 
+"Where an installation runs."
 enum Platform {
+  "Android, pushed through FCM."
   ANDROID
+  "iOS, pushed through FCM and APNs."
   IOS
+  "A browser, pushed through FCM web push."
   WEB
 }
 
+"This installation, for pushes."
 input RegisterDeviceInput {
   "The FCM registration token."
   token: String!
+  "Where the app runs."
   platform: Platform!
   "The device's language: id or en (id-ID, en-US … accepted). Pushes are written in it."
   locale: String!
+  "The app's version, e.g. 2.3.0 (at most 32 characters)."
   appVersion: String!
 }
 
-type Device {
+"One installation of the app that receives the citizen's pushes."
+type Device implements Node {
+  "Global id (an opaque reference, never the FCM token)."
+  id: ID!
+  "Where the app runs."
   platform: Platform!
+  "The language pushes to it are written in: id or en."
   locale: String!
+  "The app version it registered with."
   appVersion: String!
+  "When it was first registered."
   registeredAt: DateTime!
+  "When it last registered (the app does at every start)."
   lastSeen: DateTime!
 }
 
+"What registerDevice answers."
 type RegisterDevicePayload {
+  "The registered device; null when there are userErrors."
   device: Device
+  "What to fix in the input; empty on success."
   userErrors: [UserError!]!
 }
 
+"What unregisterDevice answers."
 type UnregisterDevicePayload {
   "False when the token was not registered to this citizen."
   removed: Boolean!
 }
 
-type Notification {
+"One entry of the citizen's inbox: a change of one of their cases."
+type Notification implements Node {
+  "Global id."
   id: ID!
+  "The case it is about (Case.id)."
   caseId: ID!
   "The case, when it still exists."
   case: Case
+  "The case's status the change brought."
   status: CaseStatus!
   "In the request's language."
   title: String!
+  "In the request's language."
   body: String!
-  "Where the app goes on a tap: satupintu://cases/<id>."
+  "Where the app goes on a tap: satupintu://cases/<number>."
   deepLink: String!
+  "When it was written."
   createdAt: DateTime!
+  "Whether the citizen has read it."
   read: Boolean!
+  "When it was marked read; null while unread."
   readAt: DateTime
 }
 
+"A page of the citizen's inbox (Relay connection)."
 type NotificationConnection {
+  "The notifications of this page, newest first."
   edges: [NotificationEdge!]!
+  "Where this page sits, and the cursors to page on."
   pageInfo: PageInfo!
   "All the citizen's notifications."
   totalCount: Int!
@@ -2868,17 +3430,25 @@ type NotificationConnection {
   unreadCount: Int!
 }
 
+"A notification in a page."
 type NotificationEdge {
+  "Pass it as after to get the notifications after this one."
   cursor: String!
+  "The notification."
   node: Notification!
 }
 
+"What markNotificationsRead answers."
 type MarkNotificationsReadPayload {
+  "How many notifications changed from unread to read."
   marked: Int!
+  "How many are unread now."
   unreadCount: Int!
 }
 
+"What deleteNotification answers."
 type DeleteNotificationPayload {
+  "False when there was no such notification of the citizen."
   deleted: Boolean!
 }
 `, BuiltIn: false},
@@ -2891,58 +3461,93 @@ type DeleteNotificationPayload {
   police: Police
 }
 
-type Police {
+"What the police hold about the citizen; home.police and police are the same object."
+type Police implements Node {
+  "Global id: one per citizen."
+  id: ID!
+  "The citizen's driving licences."
   licences: [DrivingLicence!]!
+  "The citizen's police clearance certificates."
   certificates: [PoliceCertificate!]!
   "Unpaid ETLE tickets on vehicles the citizen owns."
   unpaidTickets: [TrafficTicket!]!
 }
 
 "A driving licence (SIM)."
-type DrivingLicence {
+type DrivingLicence implements Node {
+  "Global id (an opaque reference, never the licence number)."
+  id: ID!
+  "The licence number."
   number: String!
   "A, B1, B2, C, CI, CII or D."
   class: String!
+  "Issue date."
   issuedOn: Date!
+  "Expiry date."
   expiresOn: Date!
+  "The issuing office (Satpas)."
   office: String!
   "Online renewal opens 90 days before expiry."
   renewableOnline: Boolean!
 }
 
+"The police level that issued a certificate."
 enum PoliceLevel {
+  "Markas Besar: national headquarters."
   MABES
+  "Kepolisian Daerah: province."
   POLDA
+  "Kepolisian Resor: regency or city."
   POLRES
+  "Kepolisian Sektor: district."
   POLSEK
 }
 
 "A police clearance certificate (SKCK), valid 6 months."
-type PoliceCertificate {
+type PoliceCertificate implements Node {
+  "Global id (an opaque reference, never the certificate number)."
+  id: ID!
+  "The certificate number."
   number: String!
+  "What it was issued for, as the citizen stated."
   purpose: String!
+  "The police level that issued it."
   level: PoliceLevel!
+  "Issue date."
   issuedOn: Date!
+  "Last day it is valid."
   validUntil: Date!
 }
 
+"Where an ETLE ticket stands."
 enum TicketStatus {
+  "The owner has not confirmed who drove yet."
   UNCONFIRMED
+  "Confirmed: the fine is to be paid."
   CONFIRMED
+  "Paid."
   PAID
 }
 
 "An electronic traffic ticket (ETLE)."
-type TrafficTicket {
+type TrafficTicket implements Node {
+  "Global id (an opaque reference, never the ticket number)."
+  id: ID!
+  "The ticket number."
   number: String!
+  "The vehicle's registration plate."
   plate: String!
+  "The offence, as the police describe it."
   violation: String!
+  "Where the camera recorded it."
   location: String!
+  "When it was recorded."
   occurredAt: DateTime!
   "Confirm by this date or the vehicle registration (STNK) is blocked."
   confirmBy: Date!
   "Fine in rupiah."
   fine: Int!
+  "Where the ticket stands."
   status: TicketStatus!
 }
 `, BuiltIn: false},
@@ -2957,7 +3562,13 @@ type TrafficTicket {
 #   citizen (for example, not a BPJS participant).
 # - Texts meant for the citizen follow Accept-Language: Indonesian (id) by
 #   default, English (en) on request.
-# - Fields are never removed or retyped; they are deprecated first.
+# - Every object a client caches has an id: ID!, opaque and global (unique
+#   across types), so a normalized cache (Apollo, Relay) keeps one copy of it.
+#   Containers have none: connections, edges, page information, mutation
+#   payloads, userErrors and caseUpdated messages.
+# - Fields are never removed or retyped; they are deprecated first
+#   (graph/schema.snapshot.graphql is the released schema, checked by
+#   go test ./graph).
 
 """
 NIK (Nomor Induk Kependudukan), the 16-digit national identity number. As
@@ -2985,6 +3596,17 @@ scalar Date
 
 "An instant, RFC 3339 with offset: 2026-11-23T09:00:00+07:00."
 scalar DateTime
+
+"""
+An object with a global id, which node(id:) fetches again. Ids are opaque:
+never take one apart, build one, or show it to the citizen. They stay the
+same across requests and servers, and never contain a NIK or another
+personal number.
+"""
+interface Node {
+  "The object's global id: opaque, unique across every type, stable."
+  id: ID!
+}
 
 "The agencies satupintu reads from."
 enum Agency {
@@ -3014,7 +3636,11 @@ enum SourceStatus {
 
 "The freshness of one agency's data in this answer."
 type Source {
+  "Global id: one per citizen and agency."
+  id: ID!
+  "The agency this is about."
   agency: Agency!
+  "Whether its data is fresh, stale or missing."
   status: SourceStatus!
   "When the data shown was fetched from the agency; null when UNAVAILABLE."
   fetchedAt: DateTime
@@ -3022,11 +3648,32 @@ type Source {
 
 "A code with the agency's label, e.g. { code: \"21\", label: \"PBI (APBN)\" }."
 type CodedValue {
+  "Global id, made from the code and its label."
+  id: ID!
+  "The agency's code, e.g. 21."
   code: String!
+  "The agency's label for the code, as it sends it, e.g. PBI (APBN)."
   label: String!
 }
 
-type Query
+"The root of every read. Every field needs a signed-in citizen."
+type Query {
+  """
+  The object with this id, when the signed-in citizen may see it: their own
+  records, family, cases, notifications and devices, and the service
+  catalog. Null without an error otherwise: an id of nothing and an id of
+  someone else's object answer alike (not found).
+  """
+  node(
+    "An id as an object's id field gave it."
+    id: ID!
+  ): Node
+  "The objects with these ids, in the order asked; null for each not found, as node does."
+  nodes(
+    "At most 100 ids."
+    ids: [ID!]!
+  ): [Node]!
+}
 `, BuiltIn: false},
 	{Name: "../services.graphqls", Input: `extend type Query {
   """
@@ -3034,19 +3681,39 @@ type Query
   in Indonesian or English, or pick a life event. Offline services (no
   application in the app yet) are listed too, with where to go.
   """
-  services(search: String, lifeEvent: ID, first: Int = 20, after: String): ServiceConnection!
-  "One service, with the fields its form needs."
-  service(id: ID!): Service
+  services(
+    "Words to look for in the services' names and descriptions, in either language."
+    search: String
+    "Only the services of this life event (LifeEvent.id, or its catalog code)."
+    lifeEvent: ID
+    """
+    How many services to return: 0 to 100, 20 when absent. More than 100 is
+    refused with INVALID_INPUT: page with after instead.
+    """
+    first: Int = 20
+    "Start after this cursor (an edge's cursor, or pageInfo.endCursor); from the first when absent."
+    after: String
+  ): ServiceConnection!
+  "One service, with the fields its form needs; null when there is none with this id."
+  service(
+    "The service's id (Service.id); its catalog code, e.g. skck-application, is accepted too."
+    id: ID!
+  ): Service
   "Life events that group services: a baby is born, starting school, ..."
   lifeEvents: [LifeEvent!]!
 }
 
-type LifeEvent {
+"A moment in life that needs several services at once."
+type LifeEvent implements Node {
+  "Global id."
   id: ID!
+  "In the request's language."
   name: String!
+  "In the request's language."
   description: String!
 }
 
+"How a service is applied for."
 enum ServiceChannel {
   "Applied for in the app, forwarded to the agency."
   ONLINE
@@ -3054,21 +3721,35 @@ enum ServiceChannel {
   OFFLINE
 }
 
+"The area of government a service belongs to."
 enum ServiceDomain {
+  "Health insurance and care."
   HEALTH
+  "Schools and study aid."
   EDUCATION
+  "Licences, certificates and reports to the police."
   POLICE
+  "Social aid."
   SOCIAL
+  "Identity cards, family cards and civil records."
   CIVIL_REGISTRY
 }
 
-type Service {
+"A government service in the catalog."
+type Service implements Node {
+  "Global id."
   id: ID!
+  "In the request's language."
   name: String!
+  "In the request's language."
   description: String!
+  "The agency that provides it."
   agency: Agency!
+  "Its area of government."
   domain: ServiceDomain!
+  "The life events it belongs to."
   lifeEvents: [LifeEvent!]!
+  "Whether it is applied for in the app or in person."
   channel: ServiceChannel!
   "Only one request of this service may be in progress per citizen."
   singleOpen: Boolean!
@@ -3087,62 +3768,107 @@ type Service {
   eligibility: Eligibility
 }
 
+"The kind of value a form field takes."
 enum FieldType {
+  "Free text, within minLength, maxLength and pattern."
   TEXT
+  "One of the field's options (send its value)."
   ENUM
+  "A date, 2026-11-23, between minDate and maxDate."
   DATE
+  "A whole number in digits, no separators."
   NUMBER
 }
 
+"One field of a service's form."
 type ServiceField {
+  "Global id: one per service and field."
+  id: ID!
+  "The name to send in FieldValueInput.name."
   name: String!
+  "In the request's language."
   label: String!
+  "A hint under the input, in the request's language."
   help: String
+  "The kind of value."
   type: FieldType!
+  "Whether the field must be filled."
   required: Boolean!
   "RE2 pattern the whole value must match."
   pattern: String
+  "The fewest characters accepted."
   minLength: Int
+  "The most characters accepted."
   maxLength: Int
   "For ENUM fields."
   options: [FieldOption!]!
-  "For DATE fields: the earliest and latest accepted dates, as of today."
+  "For DATE fields: the earliest accepted date, as of today."
   minDate: Date
+  "For DATE fields: the latest accepted date, as of today."
   maxDate: Date
 }
 
+"One choice of an ENUM field."
 type FieldOption {
+  "Global id: one per service, field and value."
+  id: ID!
+  "What to send."
   value: String!
+  "What to show, in the request's language."
   label: String!
 }
 
+"Where and how to get an OFFLINE service."
 type OfflineInfo {
+  "Global id: one per service."
+  id: ID!
+  "Where to go, in the request's language."
   where: String!
+  "What to bring, in the request's language."
   bring: [String!]!
+  "Opening hours, in the request's language."
   hours: String!
+  "A page with more, when there is one."
   url: String
 }
 
+"Whether the signed-in citizen may apply for a service."
 type Eligibility {
+  "Global id: one per citizen and service."
+  id: ID!
+  "True when nothing the agencies hold stands in the way."
   eligible: Boolean!
   "Why not, in the request's language; empty when eligible."
   reasons: [UserError!]!
 }
 
+"A page of the catalog (Relay connection)."
 type ServiceConnection {
+  "The services of this page."
   edges: [ServiceEdge!]!
+  "Where this page sits, and the cursors to page on."
   pageInfo: PageInfo!
+  "How many services match the search, on every page."
   totalCount: Int!
 }
 
+"A service in a page."
 type ServiceEdge {
+  "Pass it as after to get the services after this one."
   cursor: String!
+  "The service."
   node: Service!
 }
 
-"Relay page information."
+"Relay page information: where a page sits in its list."
 type PageInfo {
+  "Whether there are items after this page: ask again with after: endCursor."
   hasNextPage: Boolean!
+  "Whether there are items before this page (true on every page asked with after)."
+  hasPreviousPage: Boolean!
+  "The first edge's cursor; null on an empty page."
+  startCursor: String
+  "The last edge's cursor; null on an empty page."
   endCursor: String
 }
 
@@ -3150,9 +3876,67 @@ type PageInfo {
 type UserError {
   "The input field at fault (e.g. fields.purpose, idempotencyKey); null for the whole request."
   field: String
-  "Stable code to branch on: REQUIRED, PATTERN, NOT_ELIGIBLE, ALREADY_IN_PROGRESS, ..."
-  code: String!
+  "Stable code to branch on; message is for the citizen."
+  code: UserErrorCode!
+  "What is wrong and what to do, in the request's language."
   message: String!
+}
+
+"""
+Why a request was refused, in userErrors. New codes may be added: treat an
+unknown one like a message to show.
+"""
+enum UserErrorCode {
+  "The idempotency key is not 8 to 128 letters, digits, dots, colons, underscores or hyphens."
+  INVALID_IDEMPOTENCY_KEY
+  "The idempotency key was used for a different request: make a new key for a new request."
+  IDEMPOTENCY_KEY_REUSED
+  "No such service in the catalog."
+  UNKNOWN_SERVICE
+  "The service cannot be applied for in the app yet (channel OFFLINE)."
+  OFFLINE_SERVICE
+  "A request of this service is already in progress (singleOpen): follow or cancel that one first."
+  ALREADY_IN_PROGRESS
+  "A form field was sent more than once."
+  DUPLICATE_FIELD
+  "The service's form has no field of this name."
+  UNKNOWN_FIELD
+  "A required field is missing or empty."
+  REQUIRED
+  "Shorter than the field's minLength."
+  TOO_SHORT
+  "Longer than the field's maxLength."
+  TOO_LONG
+  "Does not match the field's pattern."
+  PATTERN
+  "Not one of the field's options."
+  NOT_AN_OPTION
+  "Not a date (2026-11-23)."
+  NOT_A_DATE
+  "Before the field's minDate."
+  DATE_TOO_EARLY
+  "After the field's maxDate."
+  DATE_TOO_LATE
+  "Not a whole number in digits."
+  NOT_A_NUMBER
+  "What the agencies hold rules the citizen out (the message says why)."
+  NOT_ELIGIBLE
+  "A person field names someone the citizen may not act for (only themselves, or a minor child on their family card)."
+  PERSON_NOT_ALLOWED
+  "The applicant is younger than the service's minimum age."
+  AGE_REQUIREMENT
+  "No such case (or notification) of the citizen."
+  NOT_FOUND
+  "The case can no longer be cancelled: the agency is reviewing it or it has ended."
+  NOT_CANCELLABLE
+  "Not a valid FCM registration token."
+  INVALID_TOKEN
+  "The device's locale is neither id nor en."
+  UNSUPPORTED_LOCALE
+  "The app version is missing or longer than 32 characters."
+  INVALID_APP_VERSION
+  "The platform is not ANDROID, IOS or WEB."
+  INVALID_PLATFORM
 }
 `, BuiltIn: false},
 	{Name: "../social.graphqls", Input: `extend type Query {
@@ -3163,17 +3947,26 @@ type UserError {
   social: Social
 }
 
-type Social {
+"The citizen's entry in the social register; home.social and social are the same object."
+type Social implements Node {
+  "Global id: one per citizen."
+  id: ID!
   "Whether the citizen's family is in the register."
   registered: Boolean!
   "Welfare decile, 1 (poorest) to 10; aid targets deciles 1-4."
   decile: Int
+  "When the register last updated the family's entry."
   updatedOn: Date
+  "The aid programmes the family receives or received."
   programmes: [AidProgramme!]!
   "Payments, by date, optionally of one status."
-  disbursements(status: DisbursementStatus): [Disbursement!]!
+  disbursements(
+    "Only payments in this status; all of them when absent."
+    status: DisbursementStatus
+  ): [Disbursement!]!
 }
 
+"A social-aid programme."
 enum ProgrammeCode {
   "Program Keluarga Harapan (conditional cash)"
   PKH
@@ -3183,21 +3976,35 @@ enum ProgrammeCode {
   PBI_JK
 }
 
-type AidProgramme {
+"A social-aid programme the family receives or received."
+type AidProgramme implements Node {
+  "Global id: one per citizen and programme."
+  id: ID!
+  "Which programme."
   code: ProgrammeCode!
+  "The programme's name, as the ministry writes it."
   name: String!
+  "Whether the family receives it now."
   active: Boolean!
+  "Since when, when known."
   since: Date
 }
 
+"Where an aid payment stands."
 enum DisbursementStatus {
+  "To be paid on its date."
   SCHEDULED
+  "Paid."
   PAID
+  "The payment failed: the ministry says what to do."
   FAILED
 }
 
-type Disbursement {
+"One aid payment."
+type Disbursement implements Node {
+  "Global id (an opaque reference to the ministry's payment)."
   id: ID!
+  "The programme it is paid under."
   programme: ProgrammeCode!
   "e.g. Tahap 4"
   period: String!
@@ -3205,7 +4012,9 @@ type Disbursement {
   amount: Int!
   "Scheduled or paid on."
   date: Date!
+  "Where the payment stands."
   status: DisbursementStatus!
+  "How it is paid, e.g. a bank (KKS) or PT Pos."
   channel: String!
 }
 `, BuiltIn: false},
@@ -3218,6 +4027,8 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 func (ec *executionContext) childFields_Address(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Address_id(ctx, field)
 	case "street":
 		return ec.fieldContext_Address_street(ctx, field)
 	case "rt":
@@ -3240,6 +4051,8 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 
 func (ec *executionContext) childFields_AidProgramme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_AidProgramme_id(ctx, field)
 	case "code":
 		return ec.fieldContext_AidProgramme_code(ctx, field)
 	case "name":
@@ -3278,6 +4091,8 @@ func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql
 
 func (ec *executionContext) childFields_AppConfig(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_AppConfig_id(ctx, field)
 	case "clientName":
 		return ec.fieldContext_AppConfig_clientName(ctx, field)
 	case "minimumVersion":
@@ -3308,6 +4123,8 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Case_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Case_number(ctx, field)
 	case "serviceId":
 		return ec.fieldContext_Case_serviceId(ctx, field)
 	case "service":
@@ -3342,12 +4159,16 @@ func (ec *executionContext) childFields_CaseConnection(ctx context.Context, fiel
 		return ec.fieldContext_CaseConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_CaseConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CaseConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CaseConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_CaseDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_CaseDelivery_id(ctx, field)
 	case "state":
 		return ec.fieldContext_CaseDelivery_state(ctx, field)
 	case "attempts":
@@ -3370,6 +4191,8 @@ func (ec *executionContext) childFields_CaseEdge(ctx context.Context, field grap
 
 func (ec *executionContext) childFields_CaseHistoryEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_CaseHistoryEntry_id(ctx, field)
 	case "at":
 		return ec.fieldContext_CaseHistoryEntry_at(ctx, field)
 	case "status":
@@ -3406,6 +4229,8 @@ func (ec *executionContext) childFields_CaseUpdate(ctx context.Context, field gr
 
 func (ec *executionContext) childFields_CodedValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_CodedValue_id(ctx, field)
 	case "code":
 		return ec.fieldContext_CodedValue_code(ctx, field)
 	case "label":
@@ -3416,6 +4241,8 @@ func (ec *executionContext) childFields_CodedValue(ctx context.Context, field gr
 
 func (ec *executionContext) childFields_Coding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Coding_id(ctx, field)
 	case "system":
 		return ec.fieldContext_Coding_system(ctx, field)
 	case "code":
@@ -3436,6 +4263,8 @@ func (ec *executionContext) childFields_DeleteNotificationPayload(ctx context.Co
 
 func (ec *executionContext) childFields_Device(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Device_id(ctx, field)
 	case "platform":
 		return ec.fieldContext_Device_platform(ctx, field)
 	case "locale":
@@ -3472,6 +4301,8 @@ func (ec *executionContext) childFields_Disbursement(ctx context.Context, field 
 
 func (ec *executionContext) childFields_DrivingLicence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_DrivingLicence_id(ctx, field)
 	case "number":
 		return ec.fieldContext_DrivingLicence_number(ctx, field)
 	case "class":
@@ -3490,6 +4321,8 @@ func (ec *executionContext) childFields_DrivingLicence(ctx context.Context, fiel
 
 func (ec *executionContext) childFields_Education(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Education_id(ctx, field)
 	case "students":
 		return ec.fieldContext_Education_students(ctx, field)
 	}
@@ -3498,6 +4331,8 @@ func (ec *executionContext) childFields_Education(ctx context.Context, field gra
 
 func (ec *executionContext) childFields_Eligibility(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Eligibility_id(ctx, field)
 	case "eligible":
 		return ec.fieldContext_Eligibility_eligible(ctx, field)
 	case "reasons":
@@ -3508,6 +4343,8 @@ func (ec *executionContext) childFields_Eligibility(ctx context.Context, field g
 
 func (ec *executionContext) childFields_Family(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Family_id(ctx, field)
 	case "kk":
 		return ec.fieldContext_Family_kk(ctx, field)
 	case "members":
@@ -3518,6 +4355,8 @@ func (ec *executionContext) childFields_Family(ctx context.Context, field graphq
 
 func (ec *executionContext) childFields_FamilyMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_FamilyMember_id(ctx, field)
 	case "nik":
 		return ec.fieldContext_FamilyMember_nik(ctx, field)
 	case "name":
@@ -3536,6 +4375,8 @@ func (ec *executionContext) childFields_FamilyMember(ctx context.Context, field 
 
 func (ec *executionContext) childFields_FieldOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_FieldOption_id(ctx, field)
 	case "value":
 		return ec.fieldContext_FieldOption_value(ctx, field)
 	case "label":
@@ -3546,6 +4387,8 @@ func (ec *executionContext) childFields_FieldOption(ctx context.Context, field g
 
 func (ec *executionContext) childFields_FieldValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_FieldValue_id(ctx, field)
 	case "name":
 		return ec.fieldContext_FieldValue_name(ctx, field)
 	case "value":
@@ -3556,6 +4399,8 @@ func (ec *executionContext) childFields_FieldValue(ctx context.Context, field gr
 
 func (ec *executionContext) childFields_Health(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Health_id(ctx, field)
 	case "membership":
 		return ec.fieldContext_Health_membership(ctx, field)
 	case "immunizations":
@@ -3566,6 +4411,8 @@ func (ec *executionContext) childFields_Health(ctx context.Context, field graphq
 
 func (ec *executionContext) childFields_Home(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Home_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Home_name(ctx, field)
 	case "alerts":
@@ -3630,6 +4477,8 @@ func (ec *executionContext) childFields_MarkNotificationsReadPayload(ctx context
 
 func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Me_id(ctx, field)
 	case "nik":
 		return ec.fieldContext_Me_nik(ctx, field)
 	case "name":
@@ -3656,6 +4505,8 @@ func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.Co
 
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Membership_id(ctx, field)
 	case "cardNumber":
 		return ec.fieldContext_Membership_cardNumber(ctx, field)
 	case "class":
@@ -3732,6 +4583,8 @@ func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, fi
 
 func (ec *executionContext) childFields_OfflineInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_OfflineInfo_id(ctx, field)
 	case "where":
 		return ec.fieldContext_OfflineInfo_where(ctx, field)
 	case "bring":
@@ -3748,6 +4601,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	switch field.Name {
 	case "hasNextPage":
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
@@ -3756,6 +4613,8 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 
 func (ec *executionContext) childFields_PipStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_PipStatus_id(ctx, field)
 	case "kipNumber":
 		return ec.fieldContext_PipStatus_kipNumber(ctx, field)
 	case "eligible":
@@ -3774,6 +4633,8 @@ func (ec *executionContext) childFields_PipStatus(ctx context.Context, field gra
 
 func (ec *executionContext) childFields_Police(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Police_id(ctx, field)
 	case "licences":
 		return ec.fieldContext_Police_licences(ctx, field)
 	case "certificates":
@@ -3786,6 +4647,8 @@ func (ec *executionContext) childFields_Police(ctx context.Context, field graphq
 
 func (ec *executionContext) childFields_PoliceCertificate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_PoliceCertificate_id(ctx, field)
 	case "number":
 		return ec.fieldContext_PoliceCertificate_number(ctx, field)
 	case "purpose":
@@ -3802,6 +4665,8 @@ func (ec *executionContext) childFields_PoliceCertificate(ctx context.Context, f
 
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Region_id(ctx, field)
 	case "code":
 		return ec.fieldContext_Region_code(ctx, field)
 	case "name":
@@ -3824,6 +4689,8 @@ func (ec *executionContext) childFields_RegisterDevicePayload(ctx context.Contex
 
 func (ec *executionContext) childFields_School(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_School_id(ctx, field)
 	case "npsn":
 		return ec.fieldContext_School_npsn(ctx, field)
 	case "name":
@@ -3890,6 +4757,8 @@ func (ec *executionContext) childFields_ServiceEdge(ctx context.Context, field g
 
 func (ec *executionContext) childFields_ServiceField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_ServiceField_id(ctx, field)
 	case "name":
 		return ec.fieldContext_ServiceField_name(ctx, field)
 	case "label":
@@ -3918,6 +4787,8 @@ func (ec *executionContext) childFields_ServiceField(ctx context.Context, field 
 
 func (ec *executionContext) childFields_Social(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Social_id(ctx, field)
 	case "registered":
 		return ec.fieldContext_Social_registered(ctx, field)
 	case "decile":
@@ -3934,6 +4805,8 @@ func (ec *executionContext) childFields_Social(ctx context.Context, field graphq
 
 func (ec *executionContext) childFields_Source(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Source_id(ctx, field)
 	case "agency":
 		return ec.fieldContext_Source_agency(ctx, field)
 	case "status":
@@ -3946,6 +4819,8 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 
 func (ec *executionContext) childFields_StudentRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_StudentRecord_id(ctx, field)
 	case "nisn":
 		return ec.fieldContext_StudentRecord_nisn(ctx, field)
 	case "name":
@@ -3976,6 +4851,8 @@ func (ec *executionContext) childFields_SubmitServiceRequestPayload(ctx context.
 
 func (ec *executionContext) childFields_TrafficTicket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_TrafficTicket_id(ctx, field)
 	case "number":
 		return ec.fieldContext_TrafficTicket_number(ctx, field)
 	case "plate":

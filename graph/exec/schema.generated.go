@@ -4,6 +4,8 @@ package exec
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -23,7 +25,12 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type CodedValueResolver interface {
+	ID(ctx context.Context, obj *readmodel.Coded) (string, error)
+}
 type QueryResolver interface {
+	Node(ctx context.Context, id string) (model.Node, error)
+	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	AppConfig(ctx context.Context) (*model.AppConfig, error)
 	Cases(ctx context.Context, status *cases.Status, first *int, after *string) (*model.CaseConnection, error)
 	Case(ctx context.Context, id string) (*cases.Case, error)
@@ -38,6 +45,9 @@ type QueryResolver interface {
 	Service(ctx context.Context, id string) (*catalog.Service, error)
 	LifeEvents(ctx context.Context) ([]catalog.LifeEvent, error)
 	Social(ctx context.Context) (*readmodel.Welfare, error)
+}
+type SourceResolver interface {
+	ID(ctx context.Context, obj *readmodel.Source) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -99,6 +109,34 @@ func (ec *executionContext) field_Query_cases_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -188,6 +226,29 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _CodedValue_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coded) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CodedValue_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CodedValue().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CodedValue_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CodedValue", field, true, true, "ID")
+}
+
 func (ec *executionContext) _CodedValue_code(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coded) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -232,6 +293,94 @@ func (ec *executionContext) _CodedValue_label(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_CodedValue_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CodedValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_appConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -818,6 +967,29 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Source_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Source().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Source_agency(ctx context.Context, field graphql.CollectedField, obj *readmodel.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -895,6 +1067,180 @@ func (ec *executionContext) fieldContext_Source_fetchedAt(_ context.Context, fie
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case readmodel.TrafficTicket:
+		return ec._TrafficTicket(ctx, sel, &obj)
+	case *readmodel.TrafficTicket:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TrafficTicket(ctx, sel, obj)
+	case readmodel.StudentRecord:
+		return ec._StudentRecord(ctx, sel, &obj)
+	case *readmodel.StudentRecord:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._StudentRecord(ctx, sel, obj)
+	case readmodel.Welfare:
+		return ec._Social(ctx, sel, &obj)
+	case *readmodel.Welfare:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Social(ctx, sel, obj)
+	case catalog.Service:
+		return ec._Service(ctx, sel, &obj)
+	case *catalog.Service:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Service(ctx, sel, obj)
+	case readmodel.School:
+		return ec._School(ctx, sel, &obj)
+	case *readmodel.School:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._School(ctx, sel, obj)
+	case readmodel.PoliceCertificate:
+		return ec._PoliceCertificate(ctx, sel, &obj)
+	case *readmodel.PoliceCertificate:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PoliceCertificate(ctx, sel, obj)
+	case readmodel.PoliceRecord:
+		return ec._Police(ctx, sel, &obj)
+	case *readmodel.PoliceRecord:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Police(ctx, sel, obj)
+	case notifications.Notification:
+		return ec._Notification(ctx, sel, &obj)
+	case *notifications.Notification:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Notification(ctx, sel, obj)
+	case readmodel.Membership:
+		return ec._Membership(ctx, sel, &obj)
+	case *readmodel.Membership:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Membership(ctx, sel, obj)
+	case readmodel.Citizen:
+		return ec._Me(ctx, sel, &obj)
+	case *readmodel.Citizen:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Me(ctx, sel, obj)
+	case catalog.LifeEvent:
+		return ec._LifeEvent(ctx, sel, &obj)
+	case *catalog.LifeEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LifeEvent(ctx, sel, obj)
+	case readmodel.Immunization:
+		return ec._Immunization(ctx, sel, &obj)
+	case *readmodel.Immunization:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Immunization(ctx, sel, obj)
+	case model.Home:
+		return ec._Home(ctx, sel, &obj)
+	case *model.Home:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Home(ctx, sel, obj)
+	case model.Health:
+		return ec._Health(ctx, sel, &obj)
+	case *model.Health:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Health(ctx, sel, obj)
+	case readmodel.FamilyMember:
+		return ec._FamilyMember(ctx, sel, &obj)
+	case *readmodel.FamilyMember:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._FamilyMember(ctx, sel, obj)
+	case readmodel.Family:
+		return ec._Family(ctx, sel, &obj)
+	case *readmodel.Family:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Family(ctx, sel, obj)
+	case model.Education:
+		return ec._Education(ctx, sel, &obj)
+	case *model.Education:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Education(ctx, sel, obj)
+	case readmodel.DrivingLicence:
+		return ec._DrivingLicence(ctx, sel, &obj)
+	case *readmodel.DrivingLicence:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._DrivingLicence(ctx, sel, obj)
+	case readmodel.Disbursement:
+		return ec._Disbursement(ctx, sel, &obj)
+	case *readmodel.Disbursement:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Disbursement(ctx, sel, obj)
+	case notifications.Device:
+		return ec._Device(ctx, sel, &obj)
+	case *notifications.Device:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Device(ctx, sel, obj)
+	case cases.Case:
+		return ec._Case(ctx, sel, &obj)
+	case *cases.Case:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Case(ctx, sel, obj)
+	case model.Alert:
+		return ec._Alert(ctx, sel, &obj)
+	case *model.Alert:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Alert(ctx, sel, obj)
+	case readmodel.Programme:
+		return ec._AidProgramme(ctx, sel, &obj)
+	case *readmodel.Programme:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AidProgramme(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
@@ -910,15 +1256,21 @@ func (ec *executionContext) _CodedValue(ctx context.Context, sel ast.SelectionSe
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CodedValue")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CodedValue_id(ctx, field, obj)
+				})
 		case "code":
 			out.Values[i] = ec._CodedValue_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
 			out.Values[i] = ec._CodedValue_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -956,6 +1308,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
+				})
 		case "appConfig":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -1082,20 +1446,26 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Source")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Source_id(ctx, field, obj)
+				})
 		case "agency":
 			out.Values[i] = ec._Source_agency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Source_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fetchedAt":
 			out.Values[i] = ec._Source_fetchedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -1226,6 +1596,16 @@ func (ec *executionContext) marshalNNISN2githubᚗcomᚋsatupintuᚋsatupintuᚐ
 	return res
 }
 
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNRegionCode2githubᚗcomᚋsatupintuᚋsatupintuᚐRegionCode(ctx context.Context, v any) (satupintu.RegionCode, error) {
 	res, err := scalars.UnmarshalRegionCode(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -1346,6 +1726,13 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = ctx
 	res := scalars.MarshalDateTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalONode2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
 }
 
 // endregion ***************************** type.gotpl *****************************

@@ -18,19 +18,21 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type FieldOptionResolver interface {
-	Label(ctx context.Context, obj *catalog.Option) (string, error)
+	Label(ctx context.Context, obj *model.FieldOption) (string, error)
 }
 type LifeEventResolver interface {
+	ID(ctx context.Context, obj *catalog.LifeEvent) (string, error)
 	Name(ctx context.Context, obj *catalog.LifeEvent) (string, error)
 	Description(ctx context.Context, obj *catalog.LifeEvent) (string, error)
 }
 type OfflineInfoResolver interface {
-	Where(ctx context.Context, obj *catalog.Offline) (string, error)
-	Bring(ctx context.Context, obj *catalog.Offline) ([]string, error)
-	Hours(ctx context.Context, obj *catalog.Offline) (string, error)
-	URL(ctx context.Context, obj *catalog.Offline) (*string, error)
+	Where(ctx context.Context, obj *model.OfflineInfo) (string, error)
+	Bring(ctx context.Context, obj *model.OfflineInfo) ([]string, error)
+	Hours(ctx context.Context, obj *model.OfflineInfo) (string, error)
+	URL(ctx context.Context, obj *model.OfflineInfo) (*string, error)
 }
 type ServiceResolver interface {
+	ID(ctx context.Context, obj *catalog.Service) (string, error)
 	Name(ctx context.Context, obj *catalog.Service) (string, error)
 	Description(ctx context.Context, obj *catalog.Service) (string, error)
 
@@ -38,23 +40,24 @@ type ServiceResolver interface {
 
 	Fee(ctx context.Context, obj *catalog.Service) (int, error)
 
-	Offline(ctx context.Context, obj *catalog.Service) (*catalog.Offline, error)
+	Fields(ctx context.Context, obj *catalog.Service) ([]model.ServiceField, error)
+	Offline(ctx context.Context, obj *catalog.Service) (*model.OfflineInfo, error)
 	Eligibility(ctx context.Context, obj *catalog.Service) (*model.Eligibility, error)
 }
 type ServiceFieldResolver interface {
-	Label(ctx context.Context, obj *catalog.Field) (string, error)
-	Help(ctx context.Context, obj *catalog.Field) (*string, error)
+	Label(ctx context.Context, obj *model.ServiceField) (string, error)
+	Help(ctx context.Context, obj *model.ServiceField) (*string, error)
 
-	Pattern(ctx context.Context, obj *catalog.Field) (*string, error)
-	MinLength(ctx context.Context, obj *catalog.Field) (*int, error)
-	MaxLength(ctx context.Context, obj *catalog.Field) (*int, error)
-	Options(ctx context.Context, obj *catalog.Field) ([]catalog.Option, error)
-	MinDate(ctx context.Context, obj *catalog.Field) (*satupintu.Date, error)
-	MaxDate(ctx context.Context, obj *catalog.Field) (*satupintu.Date, error)
+	Pattern(ctx context.Context, obj *model.ServiceField) (*string, error)
+	MinLength(ctx context.Context, obj *model.ServiceField) (*int, error)
+	MaxLength(ctx context.Context, obj *model.ServiceField) (*int, error)
+	Options(ctx context.Context, obj *model.ServiceField) ([]model.FieldOption, error)
+	MinDate(ctx context.Context, obj *model.ServiceField) (*satupintu.Date, error)
+	MaxDate(ctx context.Context, obj *model.ServiceField) (*satupintu.Date, error)
 }
 type UserErrorResolver interface {
 	Field(ctx context.Context, obj *catalog.UserError) (*string, error)
-
+	Code(ctx context.Context, obj *catalog.UserError) (model.UserErrorCode, error)
 	Message(ctx context.Context, obj *catalog.UserError) (string, error)
 }
 
@@ -65,6 +68,29 @@ type UserErrorResolver interface {
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Eligibility_id(ctx context.Context, field graphql.CollectedField, obj *model.Eligibility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Eligibility_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Eligibility_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Eligibility", field, false, false, "ID")
+}
 
 func (ec *executionContext) _Eligibility_eligible(ctx context.Context, field graphql.CollectedField, obj *model.Eligibility) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -121,7 +147,30 @@ func (ec *executionContext) fieldContext_Eligibility_reasons(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _FieldOption_value(ctx context.Context, field graphql.CollectedField, obj *catalog.Option) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldOption_id(ctx context.Context, field graphql.CollectedField, obj *model.FieldOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldOption_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldOption_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldOption", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FieldOption_value(ctx context.Context, field graphql.CollectedField, obj *model.FieldOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -144,7 +193,7 @@ func (ec *executionContext) fieldContext_FieldOption_value(_ context.Context, fi
 	return graphql.NewScalarFieldContext("FieldOption", field, false, false, "String")
 }
 
-func (ec *executionContext) _FieldOption_label(ctx context.Context, field graphql.CollectedField, obj *catalog.Option) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldOption_label(ctx context.Context, field graphql.CollectedField, obj *model.FieldOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -176,7 +225,7 @@ func (ec *executionContext) _LifeEvent_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_LifeEvent_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.LifeEvent().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -187,7 +236,7 @@ func (ec *executionContext) _LifeEvent_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_LifeEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LifeEvent", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("LifeEvent", field, true, true, "ID")
 }
 
 func (ec *executionContext) _LifeEvent_name(ctx context.Context, field graphql.CollectedField, obj *catalog.LifeEvent) (ret graphql.Marshaler) {
@@ -236,7 +285,30 @@ func (ec *executionContext) fieldContext_LifeEvent_description(_ context.Context
 	return graphql.NewScalarFieldContext("LifeEvent", field, true, true, "String")
 }
 
-func (ec *executionContext) _OfflineInfo_where(ctx context.Context, field graphql.CollectedField, obj *catalog.Offline) (ret graphql.Marshaler) {
+func (ec *executionContext) _OfflineInfo_id(ctx context.Context, field graphql.CollectedField, obj *model.OfflineInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfflineInfo_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfflineInfo_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfflineInfo", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OfflineInfo_where(ctx context.Context, field graphql.CollectedField, obj *model.OfflineInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -259,7 +331,7 @@ func (ec *executionContext) fieldContext_OfflineInfo_where(_ context.Context, fi
 	return graphql.NewScalarFieldContext("OfflineInfo", field, true, true, "String")
 }
 
-func (ec *executionContext) _OfflineInfo_bring(ctx context.Context, field graphql.CollectedField, obj *catalog.Offline) (ret graphql.Marshaler) {
+func (ec *executionContext) _OfflineInfo_bring(ctx context.Context, field graphql.CollectedField, obj *model.OfflineInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -282,7 +354,7 @@ func (ec *executionContext) fieldContext_OfflineInfo_bring(_ context.Context, fi
 	return graphql.NewScalarFieldContext("OfflineInfo", field, true, true, "String")
 }
 
-func (ec *executionContext) _OfflineInfo_hours(ctx context.Context, field graphql.CollectedField, obj *catalog.Offline) (ret graphql.Marshaler) {
+func (ec *executionContext) _OfflineInfo_hours(ctx context.Context, field graphql.CollectedField, obj *model.OfflineInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -305,7 +377,7 @@ func (ec *executionContext) fieldContext_OfflineInfo_hours(_ context.Context, fi
 	return graphql.NewScalarFieldContext("OfflineInfo", field, true, true, "String")
 }
 
-func (ec *executionContext) _OfflineInfo_url(ctx context.Context, field graphql.CollectedField, obj *catalog.Offline) (ret graphql.Marshaler) {
+func (ec *executionContext) _OfflineInfo_url(ctx context.Context, field graphql.CollectedField, obj *model.OfflineInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -351,6 +423,52 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -383,7 +501,7 @@ func (ec *executionContext) _Service_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Service_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Service().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -394,7 +512,7 @@ func (ec *executionContext) _Service_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Service_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Service", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Service", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Service_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Service) (ret graphql.Marshaler) {
@@ -622,11 +740,11 @@ func (ec *executionContext) _Service_fields(ctx context.Context, field graphql.C
 			return ec.fieldContext_Service_fields(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Fields, nil
+			return ec.Resolvers.Service().Fields(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Field) graphql.Marshaler {
-			return ec.marshalNServiceField2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐFieldᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ServiceField) graphql.Marshaler {
+			return ec.marshalNServiceField2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐServiceFieldᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -636,8 +754,8 @@ func (ec *executionContext) fieldContext_Service_fields(_ context.Context, field
 	fc = &graphql.FieldContext{
 		Object:     "Service",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ServiceField(ctx, field)
 		},
@@ -657,8 +775,8 @@ func (ec *executionContext) _Service_offline(ctx context.Context, field graphql.
 			return ec.Resolvers.Service().Offline(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Offline) graphql.Marshaler {
-			return ec.marshalOOfflineInfo2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐOffline(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OfflineInfo) graphql.Marshaler {
+			return ec.marshalOOfflineInfo2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐOfflineInfo(ctx, selections, v)
 		},
 		true,
 		false,
@@ -851,7 +969,30 @@ func (ec *executionContext) fieldContext_ServiceEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _ServiceField_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_id(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceField_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceField_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceField", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ServiceField_name(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -874,7 +1015,7 @@ func (ec *executionContext) fieldContext_ServiceField_name(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ServiceField", field, false, false, "String")
 }
 
-func (ec *executionContext) _ServiceField_label(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_label(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -897,7 +1038,7 @@ func (ec *executionContext) fieldContext_ServiceField_label(_ context.Context, f
 	return graphql.NewScalarFieldContext("ServiceField", field, true, true, "String")
 }
 
-func (ec *executionContext) _ServiceField_help(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_help(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -920,7 +1061,7 @@ func (ec *executionContext) fieldContext_ServiceField_help(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ServiceField", field, true, true, "String")
 }
 
-func (ec *executionContext) _ServiceField_type(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_type(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -943,7 +1084,7 @@ func (ec *executionContext) fieldContext_ServiceField_type(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ServiceField", field, false, false, "FieldType")
 }
 
-func (ec *executionContext) _ServiceField_required(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_required(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -966,7 +1107,7 @@ func (ec *executionContext) fieldContext_ServiceField_required(_ context.Context
 	return graphql.NewScalarFieldContext("ServiceField", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ServiceField_pattern(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_pattern(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -989,7 +1130,7 @@ func (ec *executionContext) fieldContext_ServiceField_pattern(_ context.Context,
 	return graphql.NewScalarFieldContext("ServiceField", field, true, true, "String")
 }
 
-func (ec *executionContext) _ServiceField_minLength(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_minLength(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1012,7 +1153,7 @@ func (ec *executionContext) fieldContext_ServiceField_minLength(_ context.Contex
 	return graphql.NewScalarFieldContext("ServiceField", field, true, true, "Int")
 }
 
-func (ec *executionContext) _ServiceField_maxLength(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_maxLength(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1035,7 +1176,7 @@ func (ec *executionContext) fieldContext_ServiceField_maxLength(_ context.Contex
 	return graphql.NewScalarFieldContext("ServiceField", field, true, true, "Int")
 }
 
-func (ec *executionContext) _ServiceField_options(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_options(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1047,8 +1188,8 @@ func (ec *executionContext) _ServiceField_options(ctx context.Context, field gra
 			return ec.Resolvers.ServiceField().Options(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Option) graphql.Marshaler {
-			return ec.marshalNFieldOption2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐOptionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FieldOption) graphql.Marshaler {
+			return ec.marshalNFieldOption2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐFieldOptionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1067,7 +1208,7 @@ func (ec *executionContext) fieldContext_ServiceField_options(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _ServiceField_minDate(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_minDate(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1090,7 +1231,7 @@ func (ec *executionContext) fieldContext_ServiceField_minDate(_ context.Context,
 	return graphql.NewScalarFieldContext("ServiceField", field, true, true, "Date")
 }
 
-func (ec *executionContext) _ServiceField_maxDate(ctx context.Context, field graphql.CollectedField, obj *catalog.Field) (ret graphql.Marshaler) {
+func (ec *executionContext) _ServiceField_maxDate(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1145,18 +1286,18 @@ func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.C
 			return ec.fieldContext_UserError_code(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
+			return ec.Resolvers.UserError().Code(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
+			return ec.marshalNUserErrorCode2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐUserErrorCode(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+	return graphql.NewScalarFieldContext("UserError", field, true, true, "UserErrorCode")
 }
 
 func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *catalog.UserError) (ret graphql.Marshaler) {
@@ -1205,6 +1346,11 @@ func (ec *executionContext) _Eligibility(ctx context.Context, sel ast.SelectionS
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Eligibility")
+		case "id":
+			out.Values[i] = ec._Eligibility_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "eligible":
 			out.Values[i] = ec._Eligibility_eligible(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1234,7 +1380,7 @@ func (ec *executionContext) _Eligibility(ctx context.Context, sel ast.SelectionS
 
 var fieldOptionImplementors = []string{"FieldOption"}
 
-func (ec *executionContext) _FieldOption(ctx context.Context, sel ast.SelectionSet, obj *catalog.Option) graphql.Marshaler {
+func (ec *executionContext) _FieldOption(ctx context.Context, sel ast.SelectionSet, obj *model.FieldOption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, fieldOptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1243,6 +1389,11 @@ func (ec *executionContext) _FieldOption(ctx context.Context, sel ast.SelectionS
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("FieldOption")
+		case "id":
+			out.Values[i] = ec._FieldOption_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "value":
 			out.Values[i] = ec._FieldOption_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1271,7 +1422,7 @@ func (ec *executionContext) _FieldOption(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var lifeEventImplementors = []string{"LifeEvent"}
+var lifeEventImplementors = []string{"LifeEvent", "Node"}
 
 func (ec *executionContext) _LifeEvent(ctx context.Context, sel ast.SelectionSet, obj *catalog.LifeEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, lifeEventImplementors)
@@ -1283,10 +1434,11 @@ func (ec *executionContext) _LifeEvent(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("LifeEvent")
 		case "id":
-			out.Values[i] = ec._LifeEvent_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LifeEvent_id(ctx, field, obj)
+				})
 		case "name":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -1318,7 +1470,7 @@ func (ec *executionContext) _LifeEvent(ctx context.Context, sel ast.SelectionSet
 
 var offlineInfoImplementors = []string{"OfflineInfo"}
 
-func (ec *executionContext) _OfflineInfo(ctx context.Context, sel ast.SelectionSet, obj *catalog.Offline) graphql.Marshaler {
+func (ec *executionContext) _OfflineInfo(ctx context.Context, sel ast.SelectionSet, obj *model.OfflineInfo) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, offlineInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1327,6 +1479,11 @@ func (ec *executionContext) _OfflineInfo(ctx context.Context, sel ast.SelectionS
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("OfflineInfo")
+		case "id":
+			out.Values[i] = ec._OfflineInfo_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "where":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -1384,6 +1541,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -1406,7 +1573,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var serviceImplementors = []string{"Service"}
+var serviceImplementors = []string{"Service", "Node"}
 
 func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *catalog.Service) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
@@ -1418,10 +1585,11 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Service")
 		case "id":
-			out.Values[i] = ec._Service_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_id(ctx, field, obj)
+				})
 		case "name":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -1472,10 +1640,11 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fields":
-			out.Values[i] = ec._Service_fields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_fields(ctx, field, obj)
+				})
 		case "offline":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -1588,7 +1757,7 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 
 var serviceFieldImplementors = []string{"ServiceField"}
 
-func (ec *executionContext) _ServiceField(ctx context.Context, sel ast.SelectionSet, obj *catalog.Field) graphql.Marshaler {
+func (ec *executionContext) _ServiceField(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceField) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceFieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1597,6 +1766,11 @@ func (ec *executionContext) _ServiceField(ctx context.Context, sel ast.Selection
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ServiceField")
+		case "id":
+			out.Values[i] = ec._ServiceField_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._ServiceField_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1695,10 +1869,11 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 					return ec._UserError_field(ctx, field, obj)
 				})
 		case "code":
-			out.Values[i] = ec._UserError_code(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._UserError_code(ctx, field, obj)
+				})
 		case "message":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -1726,15 +1901,15 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNFieldOption2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐOption(ctx context.Context, sel ast.SelectionSet, v catalog.Option) graphql.Marshaler {
+func (ec *executionContext) marshalNFieldOption2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐFieldOption(ctx context.Context, sel ast.SelectionSet, v model.FieldOption) graphql.Marshaler {
 	return ec._FieldOption(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNFieldOption2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Option) graphql.Marshaler {
+func (ec *executionContext) marshalNFieldOption2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐFieldOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FieldOption) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFieldOption2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐOption(ctx, sel, v[i])
+		return ec.marshalNFieldOption2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐFieldOption(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1898,15 +2073,15 @@ func (ec *executionContext) marshalNServiceEdge2ᚕgithubᚗcomᚋsatupintuᚋsa
 	return ret
 }
 
-func (ec *executionContext) marshalNServiceField2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐField(ctx context.Context, sel ast.SelectionSet, v catalog.Field) graphql.Marshaler {
+func (ec *executionContext) marshalNServiceField2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐServiceField(ctx context.Context, sel ast.SelectionSet, v model.ServiceField) graphql.Marshaler {
 	return ec._ServiceField(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNServiceField2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Field) graphql.Marshaler {
+func (ec *executionContext) marshalNServiceField2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐServiceFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ServiceField) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNServiceField2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐField(ctx, sel, v[i])
+		return ec.marshalNServiceField2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐServiceField(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1938,6 +2113,16 @@ func (ec *executionContext) marshalNUserError2ᚕgithubᚗcomᚋsatupintuᚋsatu
 	return ret
 }
 
+func (ec *executionContext) unmarshalNUserErrorCode2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, v any) (model.UserErrorCode, error) {
+	var res model.UserErrorCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, sel ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalOEligibility2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐEligibility(ctx context.Context, sel ast.SelectionSet, v *model.Eligibility) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -1945,7 +2130,7 @@ func (ec *executionContext) marshalOEligibility2ᚖgithubᚗcomᚋsatupintuᚋsa
 	return ec._Eligibility(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOfflineInfo2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐOffline(ctx context.Context, sel ast.SelectionSet, v *catalog.Offline) graphql.Marshaler {
+func (ec *executionContext) marshalOOfflineInfo2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐOfflineInfo(ctx context.Context, sel ast.SelectionSet, v *model.OfflineInfo) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -16,7 +16,15 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type AidProgrammeResolver interface {
+	ID(ctx context.Context, obj *readmodel.Programme) (string, error)
+}
+type DisbursementResolver interface {
+	ID(ctx context.Context, obj *readmodel.Disbursement) (string, error)
+}
 type SocialResolver interface {
+	ID(ctx context.Context, obj *readmodel.Welfare) (string, error)
+
 	Disbursements(ctx context.Context, obj *readmodel.Welfare, status *readmodel.DisbursementStatus) ([]readmodel.Disbursement, error)
 }
 
@@ -41,6 +49,29 @@ func (ec *executionContext) field_Social_disbursements_args(ctx context.Context,
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AidProgramme_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Programme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AidProgramme_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AidProgramme().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AidProgramme_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AidProgramme", field, true, true, "ID")
+}
 
 func (ec *executionContext) _AidProgramme_code(ctx context.Context, field graphql.CollectedField, obj *readmodel.Programme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -143,7 +174,7 @@ func (ec *executionContext) _Disbursement_id(ctx context.Context, field graphql.
 			return ec.fieldContext_Disbursement_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Disbursement().ID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -154,7 +185,7 @@ func (ec *executionContext) _Disbursement_id(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Disbursement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Disbursement", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Disbursement", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Disbursement_programme(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
@@ -293,6 +324,29 @@ func (ec *executionContext) _Disbursement_channel(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Disbursement_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Disbursement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Social_id(ctx context.Context, field graphql.CollectedField, obj *readmodel.Welfare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Social_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Social().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Social_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Social", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Social_registered(ctx context.Context, field graphql.CollectedField, obj *readmodel.Welfare) (ret graphql.Marshaler) {
@@ -452,7 +506,7 @@ func (ec *executionContext) fieldContext_Social_disbursements(ctx context.Contex
 
 // region    **************************** object.gotpl ****************************
 
-var aidProgrammeImplementors = []string{"AidProgramme"}
+var aidProgrammeImplementors = []string{"AidProgramme", "Node"}
 
 func (ec *executionContext) _AidProgramme(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Programme) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, aidProgrammeImplementors)
@@ -463,25 +517,31 @@ func (ec *executionContext) _AidProgramme(ctx context.Context, sel ast.Selection
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AidProgramme")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AidProgramme_id(ctx, field, obj)
+				})
 		case "code":
 			out.Values[i] = ec._AidProgramme_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._AidProgramme_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "active":
 			out.Values[i] = ec._AidProgramme_active(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "since":
 			out.Values[i] = ec._AidProgramme_since(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -500,7 +560,7 @@ func (ec *executionContext) _AidProgramme(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var disbursementImplementors = []string{"Disbursement"}
+var disbursementImplementors = []string{"Disbursement", "Node"}
 
 func (ec *executionContext) _Disbursement(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Disbursement) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, disbursementImplementors)
@@ -512,39 +572,40 @@ func (ec *executionContext) _Disbursement(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Disbursement")
 		case "id":
-			out.Values[i] = ec._Disbursement_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Disbursement_id(ctx, field, obj)
+				})
 		case "programme":
 			out.Values[i] = ec._Disbursement_programme(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "period":
 			out.Values[i] = ec._Disbursement_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "amount":
 			out.Values[i] = ec._Disbursement_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "date":
 			out.Values[i] = ec._Disbursement_date(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Disbursement_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "channel":
 			out.Values[i] = ec._Disbursement_channel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -563,7 +624,7 @@ func (ec *executionContext) _Disbursement(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var socialImplementors = []string{"Social"}
+var socialImplementors = []string{"Social", "Node"}
 
 func (ec *executionContext) _Social(ctx context.Context, sel ast.SelectionSet, obj *readmodel.Welfare) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, socialImplementors)
@@ -574,6 +635,12 @@ func (ec *executionContext) _Social(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Social")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Social_id(ctx, field, obj)
+				})
 		case "registered":
 			out.Values[i] = ec._Social_registered(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

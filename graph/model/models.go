@@ -4,6 +4,8 @@ package model
 
 import (
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/readmodel"
 )
 
@@ -42,4 +44,42 @@ func NewAlert(a readmodel.Alert, lang sp.Lang) Alert {
 		out.ServiceID = &id
 	}
 	return out
+}
+
+// Node is whatever node(id:) returns: the model of any type that
+// implements the GraphQL Node interface (the executor switches on it).
+type Node any
+
+// The wrappers below give an id to a domain value whose id depends on
+// what holds it (its case or service): the parent's resolver sets ID.
+
+// ServiceField is one field of a service's form.
+type ServiceField struct {
+	*catalog.Field
+	ID        string
+	ServiceID string // the catalog code of the service it belongs to
+}
+
+// FieldOption is one choice of an ENUM field.
+type FieldOption struct {
+	catalog.Option
+	ID string
+}
+
+// OfflineInfo says where and how to get an OFFLINE service.
+type OfflineInfo struct {
+	*catalog.Offline
+	ID string
+}
+
+// CaseHistoryEntry is one change of a case.
+type CaseHistoryEntry struct {
+	cases.Entry
+	ID string
+}
+
+// CaseDelivery is how forwarding a case is going.
+type CaseDelivery struct {
+	cases.Delivery
+	ID string
 }

@@ -16,6 +16,9 @@ import (
 // The releases of one app (satupintu-android, satupintu-ios, ...), as the
 // server is configured for it. Versions are semantic versions (2.3.0).
 type AppConfig struct {
+	// Opaque id of this answer: one per app and version asked about, so a
+	// normalized cache keeps the answers for two versions apart.
+	ID string `json:"id"`
 	// The client name the answer is for, from apollographql-client-name; null when the request named none.
 	ClientName *string `json:"clientName,omitempty"`
 	// The oldest version of this app the server still serves. Older versions get
@@ -34,123 +37,192 @@ type AppConfig struct {
 	UpdateAvailable bool `json:"updateAvailable"`
 }
 
+// What cancelCase answers.
 type CancelCasePayload struct {
-	Case       *cases.Case         `json:"case,omitempty"`
+	// The cancelled case; null when there are userErrors.
+	Case *cases.Case `json:"case,omitempty"`
+	// Why the case could not be cancelled (NOT_FOUND, NOT_CANCELLABLE); empty on success.
 	UserErrors []catalog.UserError `json:"userErrors"`
 }
 
+// A page of the citizen's cases (Relay connection).
 type CaseConnection struct {
-	Edges    []CaseEdge `json:"edges"`
-	PageInfo *PageInfo  `json:"pageInfo"`
+	// The cases of this page, newest first.
+	Edges []CaseEdge `json:"edges"`
+	// Where this page sits, and the cursors to page on.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many cases match (in the status asked, or all of them), on every page.
+	TotalCount int `json:"totalCount"`
 }
 
+// A case in a page.
 type CaseEdge struct {
-	Cursor string      `json:"cursor"`
-	Node   *cases.Case `json:"node"`
+	// Pass it as after to get the cases after this one.
+	Cursor string `json:"cursor"`
+	// The case.
+	Node *cases.Case `json:"node"`
 }
 
+// What deleteNotification answers.
 type DeleteNotificationPayload struct {
+	// False when there was no such notification of the citizen.
 	Deleted bool `json:"deleted"`
 }
 
+// Whether the signed-in citizen may apply for a service.
 type Eligibility struct {
+	// Global id: one per citizen and service.
+	ID string `json:"id"`
+	// True when nothing the agencies hold stands in the way.
 	Eligible bool `json:"eligible"`
 	// Why not, in the request's language; empty when eligible.
 	Reasons []catalog.UserError `json:"reasons"`
 }
 
+// One value of a submitted form.
 type FieldValue struct {
-	Name  string `json:"name"`
+	// Global id: one per case and field.
+	ID string `json:"id"`
+	// The field's name (ServiceField.name).
+	Name string `json:"name"`
+	// The value as stored.
 	Value string `json:"value"`
 }
 
+// One value of a service's form.
 type FieldValueInput struct {
-	Name  string `json:"name"`
+	// The field's name (ServiceField.name).
+	Name string `json:"name"`
+	// The value as typed; dates as 2026-11-23, numbers in digits.
 	Value string `json:"value"`
 }
 
+// What markNotificationsRead answers.
 type MarkNotificationsReadPayload struct {
-	Marked      int `json:"marked"`
+	// How many notifications changed from unread to read.
+	Marked int `json:"marked"`
+	// How many are unread now.
 	UnreadCount int `json:"unreadCount"`
 }
 
+// The root of every change. Mutations run one after another, in the order sent.
 type Mutation struct {
 }
 
+// A page of the citizen's inbox (Relay connection).
 type NotificationConnection struct {
-	Edges    []NotificationEdge `json:"edges"`
-	PageInfo *PageInfo          `json:"pageInfo"`
+	// The notifications of this page, newest first.
+	Edges []NotificationEdge `json:"edges"`
+	// Where this page sits, and the cursors to page on.
+	PageInfo *PageInfo `json:"pageInfo"`
 	// All the citizen's notifications.
 	TotalCount int `json:"totalCount"`
 	// Of which unread.
 	UnreadCount int `json:"unreadCount"`
 }
 
+// A notification in a page.
 type NotificationEdge struct {
-	Cursor string                      `json:"cursor"`
-	Node   *notifications.Notification `json:"node"`
+	// Pass it as after to get the notifications after this one.
+	Cursor string `json:"cursor"`
+	// The notification.
+	Node *notifications.Notification `json:"node"`
 }
 
-// Relay page information.
+// Relay page information: where a page sits in its list.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// Whether there are items after this page: ask again with after: endCursor.
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether there are items before this page (true on every page asked with after).
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The first edge's cursor; null on an empty page.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The last edge's cursor; null on an empty page.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// The root of every read. Every field needs a signed-in citizen.
 type Query struct {
 }
 
+// This installation, for pushes.
 type RegisterDeviceInput struct {
 	// The FCM registration token.
-	Token    string                 `json:"token"`
+	Token string `json:"token"`
+	// Where the app runs.
 	Platform notifications.Platform `json:"platform"`
 	// The device's language: id or en (id-ID, en-US … accepted). Pushes are written in it.
-	Locale     string `json:"locale"`
+	Locale string `json:"locale"`
+	// The app's version, e.g. 2.3.0 (at most 32 characters).
 	AppVersion string `json:"appVersion"`
 }
 
+// What registerDevice answers.
 type RegisterDevicePayload struct {
-	Device     *notifications.Device `json:"device,omitempty"`
-	UserErrors []catalog.UserError   `json:"userErrors"`
-}
-
-type ServiceConnection struct {
-	Edges      []ServiceEdge `json:"edges"`
-	PageInfo   *PageInfo     `json:"pageInfo"`
-	TotalCount int           `json:"totalCount"`
-}
-
-type ServiceEdge struct {
-	Cursor string           `json:"cursor"`
-	Node   *catalog.Service `json:"node"`
-}
-
-type SubmitServiceRequestInput struct {
-	ServiceID string `json:"serviceId"`
-	// One per request; the same key again returns the same case.
-	IdempotencyKey string            `json:"idempotencyKey"`
-	Fields         []FieldValueInput `json:"fields"`
-}
-
-type SubmitServiceRequestPayload struct {
-	Case       *cases.Case         `json:"case,omitempty"`
+	// The registered device; null when there are userErrors.
+	Device *notifications.Device `json:"device,omitempty"`
+	// What to fix in the input; empty on success.
 	UserErrors []catalog.UserError `json:"userErrors"`
 }
 
+// A page of the catalog (Relay connection).
+type ServiceConnection struct {
+	// The services of this page.
+	Edges []ServiceEdge `json:"edges"`
+	// Where this page sits, and the cursors to page on.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many services match the search, on every page.
+	TotalCount int `json:"totalCount"`
+}
+
+// A service in a page.
+type ServiceEdge struct {
+	// Pass it as after to get the services after this one.
+	Cursor string `json:"cursor"`
+	// The service.
+	Node *catalog.Service `json:"node"`
+}
+
+// An application for a service.
+type SubmitServiceRequestInput struct {
+	// The service (Service.id); its catalog code, e.g. skck-application, is accepted too.
+	ServiceID string `json:"serviceId"`
+	// One per request; the same key again returns the same case. 8 to 128
+	// letters, digits, dots, colons, underscores or hyphens: a UUID fits.
+	IdempotencyKey string `json:"idempotencyKey"`
+	// The form's values, one per field (ServiceField.name); each name at most once.
+	Fields []FieldValueInput `json:"fields"`
+}
+
+// What submitServiceRequest answers.
+type SubmitServiceRequestPayload struct {
+	// The case; null when there are userErrors.
+	Case *cases.Case `json:"case,omitempty"`
+	// What to fix before the request can be accepted; empty on success.
+	UserErrors []catalog.UserError `json:"userErrors"`
+}
+
+// Live updates, over websocket (graphql-transport-ws) or server-sent events.
 type Subscription struct {
 }
 
+// What unregisterDevice answers.
 type UnregisterDevicePayload struct {
 	// False when the token was not registered to this citizen.
 	Removed bool `json:"removed"`
 }
 
+// The police level that issued a certificate.
 type PoliceLevel string
 
 const (
-	PoliceLevelMabes  PoliceLevel = "MABES"
-	PoliceLevelPolda  PoliceLevel = "POLDA"
+	// Markas Besar: national headquarters.
+	PoliceLevelMabes PoliceLevel = "MABES"
+	// Kepolisian Daerah: province.
+	PoliceLevelPolda PoliceLevel = "POLDA"
+	// Kepolisian Resor: regency or city.
 	PoliceLevelPolres PoliceLevel = "POLRES"
+	// Kepolisian Sektor: district.
 	PoliceLevelPolsek PoliceLevel = "POLSEK"
 )
 
@@ -199,6 +271,134 @@ func (e *PoliceLevel) UnmarshalJSON(b []byte) error {
 }
 
 func (e PoliceLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why a request was refused, in userErrors. New codes may be added: treat an
+// unknown one like a message to show.
+type UserErrorCode string
+
+const (
+	// The idempotency key is not 8 to 128 letters, digits, dots, colons, underscores or hyphens.
+	UserErrorCodeInvalidIdempotencyKey UserErrorCode = "INVALID_IDEMPOTENCY_KEY"
+	// The idempotency key was used for a different request: make a new key for a new request.
+	UserErrorCodeIdempotencyKeyReused UserErrorCode = "IDEMPOTENCY_KEY_REUSED"
+	// No such service in the catalog.
+	UserErrorCodeUnknownService UserErrorCode = "UNKNOWN_SERVICE"
+	// The service cannot be applied for in the app yet (channel OFFLINE).
+	UserErrorCodeOfflineService UserErrorCode = "OFFLINE_SERVICE"
+	// A request of this service is already in progress (singleOpen): follow or cancel that one first.
+	UserErrorCodeAlreadyInProgress UserErrorCode = "ALREADY_IN_PROGRESS"
+	// A form field was sent more than once.
+	UserErrorCodeDuplicateField UserErrorCode = "DUPLICATE_FIELD"
+	// The service's form has no field of this name.
+	UserErrorCodeUnknownField UserErrorCode = "UNKNOWN_FIELD"
+	// A required field is missing or empty.
+	UserErrorCodeRequired UserErrorCode = "REQUIRED"
+	// Shorter than the field's minLength.
+	UserErrorCodeTooShort UserErrorCode = "TOO_SHORT"
+	// Longer than the field's maxLength.
+	UserErrorCodeTooLong UserErrorCode = "TOO_LONG"
+	// Does not match the field's pattern.
+	UserErrorCodePattern UserErrorCode = "PATTERN"
+	// Not one of the field's options.
+	UserErrorCodeNotAnOption UserErrorCode = "NOT_AN_OPTION"
+	// Not a date (2026-11-23).
+	UserErrorCodeNotADate UserErrorCode = "NOT_A_DATE"
+	// Before the field's minDate.
+	UserErrorCodeDateTooEarly UserErrorCode = "DATE_TOO_EARLY"
+	// After the field's maxDate.
+	UserErrorCodeDateTooLate UserErrorCode = "DATE_TOO_LATE"
+	// Not a whole number in digits.
+	UserErrorCodeNotANumber UserErrorCode = "NOT_A_NUMBER"
+	// What the agencies hold rules the citizen out (the message says why).
+	UserErrorCodeNotEligible UserErrorCode = "NOT_ELIGIBLE"
+	// A person field names someone the citizen may not act for (only themselves, or a minor child on their family card).
+	UserErrorCodePersonNotAllowed UserErrorCode = "PERSON_NOT_ALLOWED"
+	// The applicant is younger than the service's minimum age.
+	UserErrorCodeAgeRequirement UserErrorCode = "AGE_REQUIREMENT"
+	// No such case (or notification) of the citizen.
+	UserErrorCodeNotFound UserErrorCode = "NOT_FOUND"
+	// The case can no longer be cancelled: the agency is reviewing it or it has ended.
+	UserErrorCodeNotCancellable UserErrorCode = "NOT_CANCELLABLE"
+	// Not a valid FCM registration token.
+	UserErrorCodeInvalidToken UserErrorCode = "INVALID_TOKEN"
+	// The device's locale is neither id nor en.
+	UserErrorCodeUnsupportedLocale UserErrorCode = "UNSUPPORTED_LOCALE"
+	// The app version is missing or longer than 32 characters.
+	UserErrorCodeInvalidAppVersion UserErrorCode = "INVALID_APP_VERSION"
+	// The platform is not ANDROID, IOS or WEB.
+	UserErrorCodeInvalidPlatform UserErrorCode = "INVALID_PLATFORM"
+)
+
+var AllUserErrorCode = []UserErrorCode{
+	UserErrorCodeInvalidIdempotencyKey,
+	UserErrorCodeIdempotencyKeyReused,
+	UserErrorCodeUnknownService,
+	UserErrorCodeOfflineService,
+	UserErrorCodeAlreadyInProgress,
+	UserErrorCodeDuplicateField,
+	UserErrorCodeUnknownField,
+	UserErrorCodeRequired,
+	UserErrorCodeTooShort,
+	UserErrorCodeTooLong,
+	UserErrorCodePattern,
+	UserErrorCodeNotAnOption,
+	UserErrorCodeNotADate,
+	UserErrorCodeDateTooEarly,
+	UserErrorCodeDateTooLate,
+	UserErrorCodeNotANumber,
+	UserErrorCodeNotEligible,
+	UserErrorCodePersonNotAllowed,
+	UserErrorCodeAgeRequirement,
+	UserErrorCodeNotFound,
+	UserErrorCodeNotCancellable,
+	UserErrorCodeInvalidToken,
+	UserErrorCodeUnsupportedLocale,
+	UserErrorCodeInvalidAppVersion,
+	UserErrorCodeInvalidPlatform,
+}
+
+func (e UserErrorCode) IsValid() bool {
+	switch e {
+	case UserErrorCodeInvalidIdempotencyKey, UserErrorCodeIdempotencyKeyReused, UserErrorCodeUnknownService, UserErrorCodeOfflineService, UserErrorCodeAlreadyInProgress, UserErrorCodeDuplicateField, UserErrorCodeUnknownField, UserErrorCodeRequired, UserErrorCodeTooShort, UserErrorCodeTooLong, UserErrorCodePattern, UserErrorCodeNotAnOption, UserErrorCodeNotADate, UserErrorCodeDateTooEarly, UserErrorCodeDateTooLate, UserErrorCodeNotANumber, UserErrorCodeNotEligible, UserErrorCodePersonNotAllowed, UserErrorCodeAgeRequirement, UserErrorCodeNotFound, UserErrorCodeNotCancellable, UserErrorCodeInvalidToken, UserErrorCodeUnsupportedLocale, UserErrorCodeInvalidAppVersion, UserErrorCodeInvalidPlatform:
+		return true
+	}
+	return false
+}
+
+func (e UserErrorCode) String() string {
+	return string(e)
+}
+
+func (e *UserErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UserErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UserErrorCode", str)
+	}
+	return nil
+}
+
+func (e UserErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UserErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UserErrorCode) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -186,6 +186,19 @@ func (s *CaseStore) List(_ context.Context, citizen sp.NIK, q cases.ListQuery) (
 	return page, next, nil
 }
 
+// Count is how many of the citizen's cases are in status ("" for all).
+func (s *CaseStore) Count(_ context.Context, citizen sp.NIK, status cases.Status) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, id := range s.byCitizen[citizen] {
+		if status == "" || s.cases[id].Status == status {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // OpenCases lists the ids of the agency's open cases, oldest first.
 func (s *CaseStore) OpenCases(_ context.Context, a sp.Agency, after string, limit int) ([]string, string, error) {
 	if limit <= 0 {

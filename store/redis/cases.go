@@ -342,6 +342,17 @@ func (s *CaseStore) List(ctx context.Context, citizen sp.NIK, q cases.ListQuery)
 	return page, next, nil
 }
 
+// Count is how many of the citizen's cases are in status ("" for all):
+// the size of the index List pages through.
+func (s *CaseStore) Count(ctx context.Context, citizen sp.NIK, status cases.Status) (int, error) {
+	name, shard := s.k.citizen(citizen)
+	n, err := s.c.ZCard(ctx, s.k.listKey(shard, name, string(status))).Result()
+	if err != nil {
+		return 0, fmt.Errorf("redis case store: count: %w", err)
+	}
+	return int(n), nil
+}
+
 // OpenCases lists the ids of the agency's open cases, shard by shard, oldest
 // first within a shard.
 func (s *CaseStore) OpenCases(ctx context.Context, a sp.Agency, after string, limit int) ([]string, string, error) {

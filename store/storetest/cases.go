@@ -378,6 +378,37 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 		}
 	})
 
+	t.Run("Count", func(t *testing.T) {
+		s, _ := newStore(t)
+		wantCount(t, s, citizenA, "", 0)
+		var mine []string
+		for i := range 4 {
+			c, _ := mustCreate(t, s, newCase(citizenA, "skck", fmt.Sprintf("key-a%03d", i), t0.Add(time.Duration(i)*time.Minute)))
+			mine = append(mine, c.ID)
+		}
+		mustCreate(t, s, newCase(citizenB, "skck", "key-b000", t0))
+		mustCreate(t, s, newCase(citizenA, "skck", "key-a000", t0)) // the same key again: no new case
+		wantCount(t, s, citizenA, "", 4)
+		wantCount(t, s, citizenB, "", 1)
+		wantCount(t, s, citizenA, cases.StatusSubmitted, 4)
+		// A case that moves leaves its status's count for the next one's.
+		mustUpdate(t, s, mine[2], move(cases.StatusForwarded, t0.Add(time.Hour)))
+		mustUpdate(t, s, mine[3], move(cases.StatusForwarded, t0.Add(time.Hour)))
+		mustUpdate(t, s, mine[3], move(cases.StatusRejected, t0.Add(2*time.Hour)))
+		wantCount(t, s, citizenA, "", 4)
+		wantCount(t, s, citizenA, cases.StatusSubmitted, 2)
+		wantCount(t, s, citizenA, cases.StatusForwarded, 1)
+		wantCount(t, s, citizenA, cases.StatusRejected, 1)
+		wantCount(t, s, citizenA, cases.StatusCompleted, 0)
+		// The count is what List pages through.
+		for _, st := range []cases.Status{"", cases.StatusSubmitted, cases.StatusForwarded} {
+			n, _ := s.Count(ctx, citizenA, st)
+			if got := listAll(t, s, citizenA, cases.ListQuery{Status: st, First: 1}); len(got) != n {
+				t.Errorf("Count(%q) = %d, List pages through %d", st, n, len(got))
+			}
+		}
+	})
+
 	t.Run("ListPageSize", func(t *testing.T) {
 		s, _ := newStore(t)
 		for i := range 105 {
@@ -504,6 +535,13 @@ func wantList(t *testing.T, s cases.Store, citizen sp.NIK, q cases.ListQuery, wa
 	t.Helper()
 	if got := listAll(t, s, citizen, q); !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
 		t.Errorf("List(%+v) = %v; want %v", q, got, want)
+	}
+}
+
+func wantCount(t *testing.T, s cases.Store, citizen sp.NIK, status cases.Status, want int) {
+	t.Helper()
+	if n, err := s.Count(context.Background(), citizen, status); err != nil || n != want {
+		t.Errorf("Count(%s, %q) = %d, %v; want %d", citizen.Masked(), status, n, err, want)
 	}
 }
 

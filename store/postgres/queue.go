@@ -368,7 +368,7 @@ func (q *Queue) Parked(ctx context.Context, kind queue.Kind, limit int) (_ []que
 		}
 		j := queue.Job{ID: strconv.FormatInt(id, 10), Kind: kind, Key: a.Key, Payload: a.Payload, Attempt: attempt,
 			EnqueuedAt: enqueuedAt(&rivertype.JobRow{Metadata: meta, CreatedAt: createdAt}),
-			LastError: lastError([]rivertype.AttemptError{{Error: reason}})}
+			LastError:  lastError([]rivertype.AttemptError{{Error: reason}})}
 		jobs = append(jobs, j)
 		return nil
 	})
@@ -424,5 +424,7 @@ func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= h.min && h.Handler.Enabled(ctx, l)
 }
 
-func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler { return atLeast{h.Handler.WithAttrs(as), h.min} }
-func (h atLeast) WithGroup(g string) slog.Handler       { return atLeast{h.Handler.WithGroup(g), h.min} }
+func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
+	return atLeast{h.Handler.WithAttrs(as), h.min}
+}
+func (h atLeast) WithGroup(g string) slog.Handler { return atLeast{h.Handler.WithGroup(g), h.min} }

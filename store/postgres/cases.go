@@ -501,8 +501,8 @@ func (s *CaseStore) sealHeld(c *cases.Case) ([]byte, error) {
 
 // The contexts bind each sealed value to its row and column.
 func caseCitizenContext(id string) []byte { return []byte("cases.citizen\x00" + id) }
-func fieldsContext(id string) []byte { return []byte("cases.fields\x00" + id) }
-func heldContext(id string) []byte   { return []byte("cases.held\x00" + id) }
+func fieldsContext(id string) []byte      { return []byte("cases.fields\x00" + id) }
+func heldContext(id string) []byte        { return []byte("cases.held\x00" + id) }
 func messageContext(id string, seq int) []byte {
 	return fmt.Appendf(nil, "case_history.message\x00%s\x00%d", id, seq)
 }

@@ -45,6 +45,10 @@ var (
 	caseHistoryOfSQL string
 	//go:embed queries/case_history_add.sql
 	caseHistoryAddSQL string
+	//go:embed queries/cases_count.sql
+	casesCountSQL string
+	//go:embed queries/cases_count_status.sql
+	casesCountStatusSQL string
 )
 
 // CaseStore keeps cases in PostgreSQL (tables cases and case_history; see
@@ -376,6 +380,19 @@ func (s *CaseStore) List(ctx context.Context, citizen sp.NIK, q cases.ListQuery)
 		next = cases.CursorAfter(page[size-1])
 	}
 	return page, next, nil
+}
+
+// Count is how many cases the citizen has in status, or in all statuses
+// when status is "": what List pages through. (The port gains it with the
+// schema's totalCount.)
+func (s *CaseStore) Count(ctx context.Context, citizen sp.NIK, status cases.Status) (n int, err error) {
+	defer wrap(&err, "cases: counting")
+	if status == "" {
+		err = s.db.pool.QueryRow(ctx, casesCountSQL, s.citizen(citizen)).Scan(&n)
+	} else {
+		err = s.db.pool.QueryRow(ctx, casesCountStatusSQL, s.citizen(citizen), string(status)).Scan(&n)
+	}
+	return n, err
 }
 
 // OpenCases lists the ids of the agency's open cases, oldest first.

@@ -11,8 +11,8 @@ import (
 	"github.com/satupintu/satupintu/queue"
 )
 
-// Store keeps cases. It is implemented by store/memory and store/redis and
-// checked by the one conformance suite in store/storetest.
+// Store keeps cases. It is implemented by store/memory and store/postgres
+// and checked by the one conformance suite in store/storetest.
 type Store interface {
 	// Create assigns c.ID (opaque, URL-safe; the engine may encode where
 	// the case lives in it), then stores c and enqueues its forward job
@@ -107,7 +107,8 @@ type Update struct {
 }
 
 // Broker fans case updates out to the subscribers of a citizen, on every
-// instance (memory engine: this process; Redis engine: pub/sub). It is
+// instance (memory engine: this process; Redis: pub/sub; PostgreSQL:
+// LISTEN/NOTIFY). It is
 // at-most-once: a subscriber that reconnects reads the history.
 type Broker interface {
 	Publish(ctx context.Context, u Update) error

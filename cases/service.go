@@ -211,7 +211,7 @@ func refusal(field string, d policy.Decision) catalog.UserError {
 
 func refuse(errs ...catalog.UserError) SubmitResult { return SubmitResult{UserErrors: errs} }
 
-// storeUnavailable is a submission the store could not confirm (Redis
+// storeUnavailable is a submission the store could not confirm (PostgreSQL
 // unreachable). The case may or may not be stored: the same request with
 // the same idempotency key is safe, and tells.
 func storeUnavailable(err error) error {

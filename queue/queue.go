@@ -2,9 +2,9 @@
 // forwarding cases to agencies, dispatching case changes, pushes and agency
 // polls. It is push-model: an engine runs the handlers it is given, and a
 // handler returns what became of its job (Done, RetryAt, Snooze, Park)
-// instead of calling the queue. Engines: store/memory (in process), and
-// store/redis until the PostgreSQL engine (River) replaces it;
-// store/storetest holds the one conformance suite every engine passes.
+// instead of calling the queue. Engines: store/memory (in process) and
+// store/postgres (River); store/storetest holds the one conformance suite
+// every engine passes.
 //
 // The semantics every engine keeps:
 //   - At least once. A job runs until its handler returns an outcome; a
@@ -23,8 +23,8 @@
 //
 // Order is not kept: two jobs of one key may run in either order, and at
 // once on two instances. Workers marked Ordered run the jobs of one key in
-// order on one instance where the engine can (the memory and Redis engines
-// do); consumers stay correct without it (case updates and notifications
+// order on one instance where the engine can (the memory engine does;
+// River does not); consumers stay correct without it (case updates and notifications
 // carry versions and sequences, and older ones are dropped).
 //
 // On River (github.com/riverqueue/river) each kind is a River queue and a

@@ -13,8 +13,6 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/alicebob/miniredis/v2"
-	goredis "github.com/redis/go-redis/v9"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/auth"
@@ -35,7 +33,9 @@ import (
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 	"github.com/satupintu/satupintu/store/memory"
-	storeredis "github.com/satupintu/satupintu/store/redis"
+	"github.com/satupintu/satupintu/store/postgres"
+	"github.com/satupintu/satupintu/store/postgres/pgtest"
+	"github.com/satupintu/satupintu/store/seal"
 )
 
 // tokens are "tok-<NIK>": the server's authentication is tested elsewhere.
@@ -417,29 +417,34 @@ func TestCancelRefusals(t *testing.T) {
 	}
 }
 
-// A store that fails without the domain classifying it (Redis unreachable)
-// is UNAVAILABLE with a message to try again, on every field alike.
+// A store that fails without the domain classifying it (PostgreSQL
+// unreachable) is UNAVAILABLE with a message to try again, on every field
+// alike.
 func TestStoreUnreachable(t *testing.T) {
-	mr := miniredis.RunT(t)
-	rc := goredis.NewClient(&goredis.Options{Addr: mr.Addr(), MaxRetries: -1})
-	t.Cleanup(func() { rc.Close() })
-	secret := []byte("resolvers-test-citizen-key")
-	inbox, err := storeredis.NewInbox(rc, "test:", secret)
+	ctx := context.Background()
+	dbURL := pgtest.NewDatabase(t)
+	if _, err := postgres.Migrate(ctx, dbURL, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	proxy := pgtest.NewProxy(t, dbURL)
+	keys, err := seal.Parse(strings.Repeat("5a", 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	devices, err := storeredis.NewDevices(rc, "test:", secret)
+	db, err := postgres.Open(ctx, postgres.Config{URL: proxy.URL(), PoolSize: 4, StatementTimeout: time.Second, Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(db.Close)
+	inbox, devices := postgres.NewInbox(db), postgres.NewDevices(db)
 	c := newClient(t, &resolvers.Resolver{InboxStore: inbox, DeviceStore: devices})
-	mr.Close()
+	proxy.Cut()
 
 	for _, q := range []string{`{ notifications { totalCount } }`, `{ devices { platform } }`} {
 		var data map[string]any
 		errs := post(t, c, q, &data, as(seed.NIKBudi))
 		if len(errs) != 1 || errs[0].Extensions.Code != "UNAVAILABLE" || !strings.Contains(errs[0].Message, "try again") {
-			t.Errorf("%s with Redis down: %+v; want UNAVAILABLE, try again", q, errs)
+			t.Errorf("%s with PostgreSQL unreachable: %+v; want UNAVAILABLE, try again", q, errs)
 		}
 	}
 }

@@ -1,9 +1,17 @@
 // Package store opens the state of one satupintu process: the engine of
-// every store port, chosen once. Without a Redis URL it is the memory
-// engine (one process, lost when it stops); with one, the Redis engine,
-// shared by every instance. With a database URL, the ports PostgreSQL
-// has an engine for (inbox, devices, push deliveries) are kept there
-// instead, whichever engine keeps the others.
+// every store port, chosen once.
+//
+//   - The durable ports (cases and their jobs, the inbox, devices, push
+//     deliveries) are kept in PostgreSQL with a database URL, in process
+//     memory without one (dev: one process, lost when it stops).
+//   - The ports that may be lost and rebuilt (the agency read cache, APQ,
+//     rate limits, the webhook replay guard, the caseUpdated fan-out) are
+//     kept in Redis with a Redis URL; without one, each process keeps
+//     them in memory and the fan-out goes over PostgreSQL's LISTEN/NOTIFY
+//     (in memory, too, without a database).
+//
+// So the smallest production is one PostgreSQL; Redis, when there is
+// one, holds nothing that cannot be lost.
 package store
 
 import (
@@ -39,12 +47,15 @@ type Config struct {
 	// CitizenKeySecret names citizens in Redis keys and channels by an
 	// HMAC of their NIK; every instance must share it (at least 16 bytes).
 	CitizenKeySecret []byte
-	// Instance names this process to the job queue (the Redis consumer)
-	// and its PostgreSQL connections.
+	// Instance names this process's PostgreSQL connections.
 	Instance string
-	// QueueVisibility is how long a claimed job stays claimed unless its
-	// runner, alive, extends the claim.
+	// QueueVisibility is how long a job of an instance that died stays
+	// taken: the memory engine's claim; on River, the time past JobTimeout
+	// after which a job still running is run again elsewhere.
 	QueueVisibility time.Duration
+	// JobTimeout is the longest a job runs on River (PostgreSQL): its
+	// context ends then and it is retried. Longer than any handler's run.
+	JobTimeout time.Duration
 	// QueueIdle is how long an idle job runner waits before looking for
 	// due jobs again (doubling while idle, up to four times).
 	QueueIdle time.Duration
@@ -58,8 +69,8 @@ type Config struct {
 	// ReplayMaxEntries bounds the webhook signatures remembered.
 	ReplayMaxEntries int
 
-	// DatabaseURL selects PostgreSQL for the ports it has an engine for;
-	// "" leaves them with the engine of the others.
+	// DatabaseURL selects PostgreSQL for the durable ports; "" keeps them
+	// in memory.
 	DatabaseURL string
 	// DBPoolSize is the most PostgreSQL connections of this instance.
 	DBPoolSize int
@@ -99,13 +110,16 @@ func (c Config) Validate() error {
 		if c.DBPoolSize < 1 {
 			bad("store: the PostgreSQL pool size must be at least 1, got %d", c.DBPoolSize)
 		}
+		if c.JobTimeout <= 0 {
+			bad("store: the job timeout must be positive, got %s", c.JobTimeout)
+		}
 	}
 	return errors.Join(errs...)
 }
 
 // Stores are the engines of every port, opened together.
 type Stores struct {
-	Engine     string // "memory" or "redis", with "postgres+" in front when PostgreSQL keeps its ports
+	Engine     string // "memory", "postgres", "redis" or "postgres+redis": where the durable ports are, and the others
 	Cache      agency.Cache
 	Cases      cases.Store
 	Jobs       queue.Queue // forwards, changes, pushes and polls; Cases enqueues into it
@@ -132,33 +146,36 @@ type Check struct {
 // once, so a wrong address or password stops the start; PostgreSQL's
 // schema is migrated first (a database newer than this binary stops the
 // start). The caller closes the Stores.
-func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Stores, error) {
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stores, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	var s *Stores
-	if cfg.RedisURL == "" {
-		s = openMemory(cfg, log)
-	} else {
+	s := openMemory(cfg, log)
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+		}
+	}()
+	if cfg.RedisURL != "" {
 		rc, err := storeredis.Connect(ctx, cfg.RedisURL, storeredis.ConnectOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
-		if s, err = openRedis(rc, cfg, log); err != nil {
-			rc.Close()
+		s.closers = append(s.closers, rc.Close)
+		if err := s.openRedis(rc, cfg, log); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.DatabaseURL != "" {
 		if err := s.openPostgres(ctx, cfg, log); err != nil {
-			_ = s.Close()
 			return nil, fmt.Errorf("DATABASE_URL: %w", err)
 		}
 	}
 	return s, nil
 }
 
-// openPostgres migrates the database and moves the ports it keeps there.
+// openPostgres migrates the database and keeps the durable ports there,
+// and the fan-out too when there is no Redis.
 func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if _, err := postgres.Migrate(ctx, cfg.DatabaseURL, log.With("component", "migrate")); err != nil {
 		return err
@@ -170,13 +187,31 @@ func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	if err != nil {
 		return err
 	}
-	s.Engine = "postgres+" + s.Engine
-	s.Inbox, s.Devices, s.Deliveries = postgres.NewInbox(db), postgres.NewDevices(db), postgres.NewDeliveries(db)
-	s.Ready = append(s.Ready, Check{Name: "postgresql", Check: db.Ping})
+	// Closed last: after the brokers' connections.
 	s.closers = append(s.closers, func() error { db.Close(); return nil })
+	jobs, err := postgres.NewQueue(ctx, db, postgres.QueueOptions{JobTimeout: cfg.JobTimeout,
+		RescueAfter: cfg.JobTimeout + cfg.QueueVisibility, Log: log.With("component", "jobs")})
+	if err != nil {
+		return err
+	}
+	s.Jobs, s.Cases = jobs, postgres.NewCaseStore(db, jobs)
+	s.Inbox, s.Devices, s.Deliveries = postgres.NewInbox(db), postgres.NewDevices(db), postgres.NewDeliveries(db)
+	if cfg.RedisURL == "" {
+		broker, err := postgres.NewBroker(ctx, db, log.With("component", "broker"))
+		if err != nil {
+			return err
+		}
+		s.Broker = broker
+		s.closers = append([]func() error{broker.Close}, s.closers...)
+		s.Engine = "postgres"
+	} else {
+		s.Engine = "postgres+redis"
+	}
+	s.Ready = append(s.Ready, Check{Name: "postgresql", Check: db.Ping})
 	return nil
 }
 
+// openMemory keeps every port in this process.
 func openMemory(cfg Config, log *slog.Logger) *Stores {
 	jobs := memory.NewQueue(cfg.QueueVisibility, time.Now).WithRunner(cfg.QueueIdle, log.With("component", "jobs"))
 	return &Stores{
@@ -194,50 +229,32 @@ func openMemory(cfg Config, log *slog.Logger) *Stores {
 	}
 }
 
-func openRedis(rc goredis.UniversalClient, cfg Config, log *slog.Logger) (*Stores, error) {
-	prefix, secret := cfg.Prefix, cfg.CitizenKeySecret
-	s := &Stores{
-		Engine:  "redis",
-		Cache:   storeredis.NewCache(rc, prefix),
-		Limiter: storeredis.NewLimiter(rc, prefix),
-		APQ:     storeredis.NewAPQCache(rc, prefix, log.With("component", "apq")),
-		Replays: storeredis.NewReplayGuard(rc, prefix),
-		Ready:   []Check{{Name: "redis", Check: func(ctx context.Context) error { return rc.Ping(ctx).Err() }}},
-	}
-	jobs, err := storeredis.NewQueue(rc, prefix, storeredis.QueueOptions{Consumer: cfg.Instance,
-		Visibility: cfg.QueueVisibility, Idle: cfg.QueueIdle, Log: log.With("component", "jobs")})
+// openRedis keeps the ports that may be lost in Redis.
+func (s *Stores) openRedis(rc goredis.UniversalClient, cfg Config, log *slog.Logger) error {
+	prefix := cfg.Prefix
+	s.Engine = "redis"
+	s.Cache = storeredis.NewCache(rc, prefix)
+	s.Limiter = storeredis.NewLimiter(rc, prefix)
+	s.APQ = storeredis.NewAPQCache(rc, prefix, log.With("component", "apq"))
+	s.Replays = storeredis.NewReplayGuard(rc, prefix)
+	s.Ready = append(s.Ready, Check{Name: "redis", Check: func(ctx context.Context) error { return rc.Ping(ctx).Err() }})
+	broker, err := storeredis.NewBroker(rc, prefix, cfg.CitizenKeySecret)
 	if err != nil {
-		return nil, fmt.Errorf("job queue: %w", err)
-	}
-	s.Jobs = jobs
-	if s.Cases, err = storeredis.NewCaseStore(rc, prefix, secret, jobs); err != nil {
-		return nil, fmt.Errorf("case store: %w", err)
-	}
-	broker, err := storeredis.NewBroker(rc, prefix, secret)
-	if err != nil {
-		return nil, fmt.Errorf("broker: %w", err)
+		return fmt.Errorf("broker: %w", err)
 	}
 	s.Broker = broker
-	if s.Devices, err = storeredis.NewDevices(rc, prefix, secret); err != nil {
-		return nil, fmt.Errorf("devices: %w", err)
-	}
-	if s.Inbox, err = storeredis.NewInbox(rc, prefix, secret); err != nil {
-		return nil, fmt.Errorf("inbox: %w", err)
-	}
-	if s.Deliveries, err = storeredis.NewDeliveries(rc, prefix, secret); err != nil {
-		return nil, fmt.Errorf("push deliveries: %w", err)
-	}
 	// The broker's subscriptions end before the client closes under them.
-	s.closers = []func() error{broker.Close, rc.Close}
-	return s, nil
+	s.closers = append([]func() error{broker.Close}, s.closers...)
+	return nil
 }
 
-// Close releases the engine: Redis subscriptions and connections. Close
-// it after the work using the stores has stopped.
+// Close releases the engines: subscriptions, then connections. Close it
+// after the work using the stores has stopped.
 func (s *Stores) Close() error {
 	var errs []error
 	for _, c := range s.closers {
 		errs = append(errs, c())
 	}
+	s.closers = nil
 	return errors.Join(errs...)
 }

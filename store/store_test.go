@@ -11,6 +11,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/ratelimit"
@@ -28,6 +29,7 @@ func config() store.Config {
 		Instance:         "test",
 		QueueVisibility:  30 * time.Second,
 		QueueIdle:        20 * time.Millisecond,
+		JobTimeout:       time.Minute,
 		CacheMaxEntries:  10,
 		APQMaxEntries:    10,
 		LimiterMaxKeys:   10,
@@ -99,9 +101,10 @@ func TestOpen(t *testing.T) {
 	}
 }
 
-// With a database URL, the schema is migrated and the inbox, devices and
-// push deliveries are kept in PostgreSQL, beside either other engine;
-// /readyz asks PostgreSQL too.
+// With a database URL, the schema is migrated and the durable ports (cases
+// and their jobs, the inbox, devices, push deliveries) are kept in
+// PostgreSQL, with or without Redis for the others; without Redis, case
+// updates fan out over PostgreSQL. /readyz asks PostgreSQL too.
 func TestOpenPostgres(t *testing.T) {
 	keys, err := seal.Parse(strings.Repeat("0f", 32))
 	if err != nil {
@@ -120,8 +123,8 @@ func TestOpenPostgres(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			if s.Engine != "postgres+"+engine {
-				t.Errorf("Engine = %q", s.Engine)
+			if want := map[string]string{"memory": "postgres", "redis": "postgres+redis"}[engine]; s.Engine != want {
+				t.Errorf("Engine = %q; want %q", s.Engine, want)
 			}
 			st, err := postgres.MigrationStatus(ctx, cfg.DatabaseURL)
 			if err != nil || st.Database != postgres.KnownVersion() {
@@ -137,10 +140,36 @@ func TestOpenPostgres(t *testing.T) {
 			if err := s.Deliveries.Set(ctx, "c1-1", "tok", notifications.Delivery{State: notifications.DeliveryDelivered, At: time.Now()}); err != nil {
 				t.Fatal(err)
 			}
+			c, _, err := s.Cases.Create(ctx, &cases.Case{Citizen: nik, ServiceID: "skck", Agency: sp.AgencyPolice,
+				Status: cases.StatusSubmitted, CreatedAt: time.Now(), UpdatedAt: time.Now(),
+				History: []cases.Entry{{At: time.Now(), Status: cases.StatusSubmitted, Source: cases.SourceCitizen}}})
+			if err != nil {
+				t.Fatal(err)
+			}
 			var rows int
-			pgtest.Scan(t, cfg.DatabaseURL, `SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM devices) + (SELECT count(*) FROM push_deliveries)`, nil, &rows)
-			if rows != 3 {
-				t.Errorf("%d rows in PostgreSQL; want the notification, the device and the delivery", rows)
+			pgtest.Scan(t, cfg.DatabaseURL, `SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM devices) + (SELECT count(*) FROM push_deliveries)
+				+ (SELECT count(*) FROM cases) + (SELECT count(*) FROM case_history) + (SELECT count(*) FROM river_job WHERE kind = 'forward')`, nil, &rows)
+			if rows != 6 {
+				t.Errorf("%d rows in PostgreSQL; want the notification, the device, the delivery, the case, its entry and its forward", rows)
+			}
+			if n, err := s.Jobs.Depth(ctx, queue.Forward); err != nil || n != 1 {
+				t.Errorf("forwards pending %d, %v; want the case's", n, err)
+			}
+			updates, cancel, err := s.Broker.Subscribe(ctx, nik, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cancel()
+			if err := s.Broker.Publish(ctx, cases.Update{CaseID: c.ID, Citizen: nik, Status: cases.StatusForwarded, Version: 2}); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case u := <-updates:
+				if u.Version != 2 {
+					t.Errorf("heard %+v", u)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("a published update was not heard")
 			}
 			names := map[string]bool{}
 			for _, c := range s.Ready {
@@ -184,13 +213,13 @@ func TestOpenRefuses(t *testing.T) {
 	}
 
 	cfg = config()
-	cfg.DatabaseURL = "postgres://satupintu:hunter2-secret@127.0.0.1:1/satupintu?sslmode=disable"
+	cfg.DatabaseURL, cfg.JobTimeout = "postgres://satupintu:hunter2-secret@127.0.0.1:1/satupintu?sslmode=disable", 0
 	if _, err := store.Open(context.Background(), cfg, discard); err == nil || !strings.Contains(err.Error(), "data keys") ||
-		!strings.Contains(err.Error(), "pool size") {
+		!strings.Contains(err.Error(), "pool size") || !strings.Contains(err.Error(), "job timeout") {
 		t.Errorf("PostgreSQL without keys or a pool: %v", err)
 	}
 	cfg.DataKeys, _ = seal.Parse(strings.Repeat("0f", 32))
-	cfg.DBPoolSize = 2
+	cfg.DBPoolSize, cfg.JobTimeout = 2, time.Minute
 	_, err = store.Open(context.Background(), cfg, discard)
 	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("unreachable PostgreSQL: %v", err)

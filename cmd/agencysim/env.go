@@ -41,7 +41,8 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 	out := fs.String("o", "sandbox.env", "the file to write; the service account goes next to it, in <name>.service-account.json")
 	databaseURL := fs.String("database", "postgres://postgres@127.0.0.1:5432/satupintu_sandbox?sslmode=disable",
 		"DATABASE_URL of the instances: a PostgreSQL database you created, shared by them")
-	redisURL := fs.String("redis", "redis://127.0.0.1:6379/0", "REDIS_URL of the instances: a Redis you started, shared by them")
+	redisURL := fs.String("redis", "", "REDIS_URL of the instances, optional: a Redis you started, shared by them for what may be lost "+
+		"(cache, rate limits, caseUpdated); without it each keeps those in memory and caseUpdated goes over PostgreSQL")
 	publicURL := fs.String("public-url", "http://127.0.0.1:8080", "SATUPINTU_PUBLIC_URL: where the agencysim calls the instances back (their load balancer, or one of them)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, envUsage)
@@ -86,12 +87,14 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 		"SATUPINTU_ADMIN_TOKEN":          randomHex(24),
 		"DATABASE_URL":                   *databaseURL,
 		"SATUPINTU_DATA_KEY":             randomHex(32),
-		"REDIS_URL":                      *redisURL,
 		"SATUPINTU_PUBLIC_URL":           strings.TrimRight(*publicURL, "/"),
 		"GOOGLE_APPLICATION_CREDENTIALS": saPath,
 		// A sandbox is tried with any operation (curl, the README), not
 		// only an app's trusted documents.
 		"SATUPINTU_TRUSTED_DOCUMENTS": "off",
+	}
+	if *redisURL != "" {
+		own["REDIS_URL"] = *redisURL
 	}
 	// The service account first: the env file never names a file that is
 	// not there.
@@ -110,8 +113,12 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := writeSecret(envPath, []byte(b.String())); err != nil {
 		return fmt.Errorf("env: %w", err)
 	}
+	redis := "none"
+	if *redisURL != "" {
+		redis = redactURL(*redisURL)
+	}
 	fmt.Fprintf(stdout, "wrote %s and %s for the agencysim at %s (PostgreSQL %s, Redis %s)\n", *out, saPath, base,
-		redactURL(*databaseURL), redactURL(*redisURL))
+		redactURL(*databaseURL), redis)
 	fmt.Fprintf(stdout, "load it with: set -a; . %s; set +a\n", shellPath(*out))
 	return nil
 }

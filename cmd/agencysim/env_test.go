@@ -108,6 +108,20 @@ func TestEnvWritesACompleteEnvironment(t *testing.T) {
 	if files, _ := os.ReadDir(dir); len(files) != 2 {
 		t.Errorf("env left %d files in %s, want the env file and the service account", len(files), dir)
 	}
+
+	// Redis is optional: without -redis the instances keep what may be
+	// lost in memory, and the file names no Redis.
+	stdout.Reset()
+	bare := filepath.Join(dir, "bare.env")
+	if err := run(t.Context(), []string{"agencysim", "env", "-o", bare}, getenv, &stdout, io.Discard); err != nil {
+		t.Fatalf("agencysim env without -redis: %v", err)
+	}
+	if env := sourced(t, bare); env["REDIS_URL"] != "" || env["DATABASE_URL"] == "" {
+		t.Errorf("without -redis: REDIS_URL %q, DATABASE_URL %q; want none, the database", env["REDIS_URL"], env["DATABASE_URL"])
+	}
+	if !strings.Contains(stdout.String(), "Redis none") {
+		t.Errorf("env without -redis says %q; want Redis none", stdout.String())
+	}
 }
 
 func TestEnvRefusals(t *testing.T) {

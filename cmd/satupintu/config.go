@@ -85,6 +85,7 @@ type Config struct {
 	ForwardBackoff  [2]time.Duration // base, max
 	PollInterval    time.Duration
 	QueueVisibility time.Duration
+	JobTimeout      time.Duration
 	AdminToken      string `json:"-"`
 	SimStep         time.Duration
 	WSOrigins       []string
@@ -122,8 +123,8 @@ type Config struct {
 	// HMAC of the NIK. Dev without one: a random key per process.
 	CacheKey []byte `json:"-"`
 
-	// PostgreSQL, the system of record; "" keeps every port in memory or
-	// Redis (dev).
+	// PostgreSQL, the system of record; "" keeps the durable ports in
+	// memory (dev).
 	DatabaseURL        string `json:"-"`
 	DBPoolSize         int
 	DBStatementTimeout time.Duration
@@ -177,6 +178,7 @@ func defaultConfig() Config {
 		ForwardBackoff:     [2]time.Duration{time.Second, 5 * time.Minute},
 		PollInterval:       30 * time.Second,
 		QueueVisibility:    30 * time.Second,
+		JobTimeout:         5 * time.Minute,
 		SimStep:            2 * time.Second,
 		FCMTimeout:         fcm.DefaultTimeout,
 		DeviceMaxAge:       notifications.DefaultDeviceMaxAge,
@@ -373,6 +375,7 @@ func (c Config) storeConfig() store.Config {
 		CitizenKeySecret: derive(c.CacheKey, "redis citizen keys"),
 		Instance:         c.Instance,
 		QueueVisibility:  c.QueueVisibility,
+		JobTimeout:       c.JobTimeout,
 		QueueIdle:        queueIdle,
 		CacheMaxEntries:  c.CacheMaxEntries,
 		APQMaxEntries:    c.Limits.QueryCacheSize,

@@ -44,6 +44,7 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		ForwardBackoff:  [2]time.Duration{time.Second, 5 * time.Minute},
 		PollInterval:    30 * time.Second,
 		QueueVisibility: 30 * time.Second,
+		JobTimeout:      5 * time.Minute,
 		SimStep:         2 * time.Second,
 		WSPing:          25 * time.Second,
 		TrustedMode:     server.TrustedOff,

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,10 +20,8 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/internal/testkit"
-	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/sim/seed"
 	"github.com/satupintu/satupintu/store/postgres/pgtest"
-	storeredis "github.com/satupintu/satupintu/store/redis"
 )
 
 // process is a real satupintu or agencysim process.
@@ -109,22 +106,6 @@ func startProcess(t *testing.T, name, bin string, env map[string]string) *proces
 	return p
 }
 
-// redisJobs are the jobs of the instances sharing prefix on the Redis at
-// url.
-func redisJobs(t *testing.T, url, prefix string) queue.Admin {
-	t.Helper()
-	rc, err := storeredis.Connect(context.Background(), url, storeredis.ConnectOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rc.Close() })
-	q, err := storeredis.NewQueue(rc, prefix, storeredis.QueueOptions{Visibility: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return q
-}
-
 func tail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]
@@ -159,7 +140,7 @@ func postJSON(t *testing.T, url string, body, v any) {
 	}
 }
 
-// Three instances on one Redis, 1,000 submissions spread across them, one
+// Three instances on one PostgreSQL and one Redis, 1,000 submissions spread across them, one
 // instance killed with SIGKILL half-way: every case is forwarded, each
 // once at the agency, and every status change pushed to every device.
 func TestThreeInstancesOneKilled(t *testing.T) {
@@ -183,7 +164,7 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 		"SATUPINTU_AUTH_AUDIENCE": "satupintu-multi", "SATUPINTU_CACHE_KEY": strings.Repeat("cd", 32),
 		"SATUPINTU_ADMIN_TOKEN": "multi-admin", "SATUPINTU_PUBLIC_URL": lb.URL(),
 		"GOOGLE_APPLICATION_CREDENTIALS": saFile,
-		"SATUPINTU_QUEUE_VISIBILITY":     "2s", "SATUPINTU_FORWARD_BACKOFF_BASE": "50ms", "SATUPINTU_FORWARD_BACKOFF_MAX": "500ms",
+		"SATUPINTU_QUEUE_VISIBILITY":     "2s", "SATUPINTU_JOB_TIMEOUT": "5s", "SATUPINTU_FORWARD_BACKOFF_BASE": "50ms", "SATUPINTU_FORWARD_BACKOFF_MAX": "500ms",
 		"SATUPINTU_PUSH_BACKOFF_BASE": "50ms", "SATUPINTU_PUSH_BACKOFF_MAX": "500ms", "SATUPINTU_PUSH_SEND_LEASE": "15s",
 		"SATUPINTU_RATE_CITIZEN": "off", "SATUPINTU_RATE_IP": "off", "SATUPINTU_LOG_LEVEL": "info",
 		// The three start together on a fresh database: they take turns
@@ -274,8 +255,8 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 	for i := range total {
 		if i == total/2 && !killed {
 			killedAt = time.Now()
-			// SIGKILL: no drain, no goodbye; its claimed jobs come back
-			// after the visibility timeout.
+			// SIGKILL: no drain, no goodbye; its running jobs are
+			// rescued (River) after the job timeout and the visibility.
 			_ = instances[2].cmd.Process.Kill()
 			_ = instances[2].cmd.Wait()
 			alive.Store(2)
@@ -292,7 +273,7 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 
 	// Every case forwarded, each exactly once as far as the agency can tell,
 	// and every status change pushed to every device, none twice. The
-	// counts are taken once the queues in Redis are empty: every forward
+	// counts are taken once the job queues are empty: every forward
 	// answered, every change notified, every push sent (a claim of the
 	// killed instance lapses and another takes it over first), so nothing
 	// is still on its way.
@@ -329,7 +310,7 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 		return len(seen) >= want
 	})
 	if arrived {
-		waitDrained(t, 3*time.Minute, redisJobs(t, redisURL, prefix))
+		waitDrained(t, 3*time.Minute, dbJobs(t, env["DATABASE_URL"], env["SATUPINTU_DATA_KEY"]))
 		getJSON(t, simProc.url+"/sim/intake", &in)
 		readPushes()
 	}

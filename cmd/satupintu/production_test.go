@@ -14,11 +14,15 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/jackc/pgx/v5"
 
+	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
+	"github.com/satupintu/satupintu/store/postgres"
 	"github.com/satupintu/satupintu/store/postgres/pgtest"
 	storeredis "github.com/satupintu/satupintu/store/redis"
+	"github.com/satupintu/satupintu/store/seal"
 )
 
 // productionEnv configures every production setting against a sandbox
@@ -146,4 +150,44 @@ func TestProductionModeHasNoDevSurface(t *testing.T) {
 	if r.Status != 200 || len(r.Errors) != 0 || get(r.Data, "me", "name") != "DEWI LESTARI" {
 		t.Errorf("production read: HTTP %d %+v", r.Status, r.Errors)
 	}
+}
+
+// dbJobs are the jobs of the instances sharing the database at url (with
+// data key key), as an operator sees them.
+func dbJobs(t *testing.T, url, key string) *postgres.Queue {
+	t.Helper()
+	keys, err := seal.Parse(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(context.Background(), postgres.Config{URL: url, PoolSize: 4, Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	q, err := postgres.NewQueue(context.Background(), db, postgres.QueueOptions{JobTimeout: time.Minute, RescueAfter: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+// claimAsDeadWorker takes the waiting jobs of kind as a worker that then
+// died would have (River's fetch: running, one attempt more, attempted by
+// it), an hour ago: past any rescue time, so the next rescue runs them.
+func claimAsDeadWorker(t *testing.T, url string, kind queue.Kind) int {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	tag, err := c.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = attempt + 1,
+		attempted_at = now() - interval '1 hour', attempted_by = array_append(attempted_by, 'doomed-instance')
+		WHERE kind = $1 AND state = 'available'`, string(kind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(tag.RowsAffected())
 }

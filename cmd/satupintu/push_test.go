@@ -15,7 +15,6 @@ import (
 	"github.com/satupintu/satupintu/queue"
 	simfcm "github.com/satupintu/satupintu/sim/fcm"
 	"github.com/satupintu/satupintu/sim/seed"
-	storeredis "github.com/satupintu/satupintu/store/redis"
 )
 
 const registerDevice = `mutation($in: RegisterDeviceInput!) { registerDevice(input: $in) { device { platform locale } userErrors { field code } } }`
@@ -269,10 +268,11 @@ func TestNotificationsAndDevicesArePrivate(t *testing.T) {
 }
 
 // A push worker that dies after the notification is persisted but before
-// the push is sent: another instance delivers it, once per device (Redis).
+// the push is sent: another instance delivers it, once per device (River
+// rescues the dead worker's jobs).
 func TestPushDeliveredOnceAfterAWorkerDies(t *testing.T) {
 	env, sb := productionEnv(t)
-	env["SATUPINTU_QUEUE_VISIBILITY"] = "300ms"
+	env["SATUPINTU_QUEUE_VISIBILITY"], env["SATUPINTU_JOB_TIMEOUT"] = "300ms", "1s"
 	env["SATUPINTU_PUSH_CONCURRENCY"] = "0" // the first instance sends no pushes
 	tok, _, err := sb.IdP().Mint(seed.NIKDewi, "satupintu-prod", time.Hour)
 	if err != nil {
@@ -289,24 +289,11 @@ func TestPushDeliveredOnceAfterAWorkerDies(t *testing.T) {
 	})
 
 	// A worker claims the two pushes and dies before sending them.
-	rc, err := storeredis.Connect(context.Background(), env["REDIS_URL"], storeredis.ConnectOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	jobs, err := storeredis.NewQueue(rc, env["SATUPINTU_REDIS_PREFIX"], storeredis.QueueOptions{Visibility: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The inbox entry is written before its pushes are enqueued, so the
 	// worker keeps claiming until both are in its hands.
 	claimed := 0
 	testkit.WaitFor(t, "the doomed worker to claim both pushes", func() bool {
-		claims, err := jobs.Claim(context.Background(), queue.Push, "doomed-instance", 10)
-		if err != nil {
-			t.Fatalf("the doomed worker could not claim: %v", err)
-		}
-		claimed += len(claims)
+		claimed += claimAsDeadWorker(t, env["DATABASE_URL"], queue.Push)
 		return claimed >= 2
 	})
 	if claimed != 2 {
@@ -320,7 +307,7 @@ func TestPushDeliveredOnceAfterAWorkerDies(t *testing.T) {
 	second := startProduction(t, env)
 	defer second.stop()
 	testkit.WaitFor(t, "the second instance to deliver both pushes", func() bool { return len(sb.FCM().Accepted()) >= 2 })
-	// The dead worker's claims lapse, the second instance takes them over,
+	// The dead worker's jobs are rescued, the second instance runs them,
 	// sends, and acks: once the push queue is empty nothing can be sent
 	// again, so a duplicate would be among what FCM holds now.
 	second.waitQuiet()

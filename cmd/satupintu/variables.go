@@ -85,11 +85,11 @@ func variables() []variable {
 			return nil
 		}},
 
-		{name: "REDIS_URL", def: "none: memory store", required: true, secret: true, help: "Redis for shared state: redis://[:password@]host:port/db, rediss:// (TLS), redis-sentinel://h1:p1,h2:p2/db?master=NAME, redis-cluster://h1:p1,h2:p2",
+		{name: "REDIS_URL", def: "none: kept in each instance's memory, caseUpdated over PostgreSQL", secret: true, help: "optional Redis for what may be lost and rebuilt, shared by the instances: the agency read cache, persisted queries, rate limits, the webhook replay guard and the caseUpdated fan-out: redis://[:password@]host:port/db, rediss:// (TLS), redis-sentinel://h1:p1,h2:p2/db?master=NAME, redis-cluster://h1:p1,h2:p2",
 			set: func(c *Config, v string) error { c.RedisURL = v; return nil }},
 		{name: "SATUPINTU_REDIS_PREFIX", def: "satupintu:", help: "prefix of every Redis key (several deployments may share a Redis)",
 			set: func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
-		{name: "DATABASE_URL", def: "none: memory store (dev)", required: true, secret: true, help: "PostgreSQL, the system of record (today: the inbox, devices and push deliveries): postgres://user:password@host:5432/database?sslmode=require; its schema is migrated at start (see satupintu migrate)",
+		{name: "DATABASE_URL", def: "none: memory store (dev)", required: true, secret: true, help: "PostgreSQL, the system of record: cases and their history, the background jobs (River), the inbox, devices and push deliveries: postgres://user:password@host:5432/database?sslmode=require; its schema is migrated at start (see satupintu migrate)",
 			set: func(c *Config, v string) error {
 				if err := postgres.CheckURL(v); err != nil {
 					return err
@@ -97,8 +97,15 @@ func variables() []variable {
 				c.DatabaseURL = v
 				return nil
 			}},
-		{name: "SATUPINTU_DB_POOL_SIZE", def: "20", help: "most PostgreSQL connections of one instance (instances times this must stay below the server's max_connections)",
-			set: intVar(func(c *Config) *int { return &c.DBPoolSize })},
+		{name: "SATUPINTU_DB_POOL_SIZE", def: "20", help: "most PostgreSQL connections of one instance's pool, at least 4: River holds one (LISTEN) and takes up to one per job kind to fetch and complete jobs; requests and job handlers share the rest, waiting for a free one. Without Redis, caseUpdated listens on one more, outside the pool: instances × (this + 1) must stay below the server's max_connections",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 4 {
+					return fmt.Errorf("must be a whole number of at least 4 (River holds one connection and fetches on others)")
+				}
+				c.DBPoolSize = n
+				return nil
+			}},
 		{name: "SATUPINTU_DB_STATEMENT_TIMEOUT", def: "5s", help: "a PostgreSQL statement running longer is cancelled and the request answers UNAVAILABLE; 0: the server's setting (migrations run without it)",
 			set: func(c *Config, v string) error {
 				d, err := time.ParseDuration(v)
@@ -137,8 +144,10 @@ func variables() []variable {
 			set: positive(func(c *Config) *time.Duration { return &c.ForwardBackoff[1] })},
 		{name: "SATUPINTU_POLL_INTERVAL", def: "30s (2s in dev)", help: "how often an open case of a polled agency is polled",
 			set: positive(func(c *Config) *time.Duration { return &c.PollInterval })},
-		{name: "SATUPINTU_QUEUE_VISIBILITY", def: "30s", help: "a job whose instance stopped renewing its claim (it died) is taken up by another after this",
+		{name: "SATUPINTU_QUEUE_VISIBILITY", def: "30s", help: "how long a job of an instance that died stays taken: in memory, the claim's length; on PostgreSQL (River), a job still running this long past SATUPINTU_JOB_TIMEOUT is run again by another instance (River's leader looks every 30s)",
 			set: atLeast(time.Millisecond, func(c *Config) *time.Duration { return &c.QueueVisibility })},
+		{name: "SATUPINTU_JOB_TIMEOUT", def: "5m", help: "PostgreSQL (River): the longest one job runs before its context ends and it is retried; longer than any run (a poll sweep of an agency's open cases, a forward at the agency's timeout)",
+			set: positive(func(c *Config) *time.Duration { return &c.JobTimeout })},
 		{name: "SATUPINTU_ADMIN_TOKEN", def: "none: loopback only (dev)", required: true, secret: true, help: "bearer token of the operator endpoints (/admin/outbox) and of `satupintu outbox`",
 			set: func(c *Config, v string) error { c.AdminToken = v; return nil }},
 		{name: "SATUPINTU_SIM_STEP", def: "2s", help: "dev: how often a simulated agency moves each case one step",

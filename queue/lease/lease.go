@@ -1,6 +1,6 @@
 // Package lease turns a pull engine (claim a job for a lease, then settle
-// it) into the push-model queue.Runner: the memory and Redis engines claim
-// and settle, and Runner runs the handlers in between. An engine that runs
+// it) into the push-model queue.Runner: the memory engine claims and
+// settles, and Runner runs the handlers in between. An engine that runs
 // handlers itself (River) does not need it.
 package lease
 

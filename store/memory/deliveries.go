@@ -12,7 +12,7 @@ import (
 var _ notifications.Deliveries = (*Deliveries)(nil)
 
 // deliveryTTL is how long a delivery record is kept after its last Set, as
-// in the Redis engine.
+// in the PostgreSQL engine.
 const deliveryTTL = 30 * 24 * time.Hour
 
 // Deliveries keeps delivery records in process memory. Records expire

@@ -31,7 +31,7 @@ func NewInbox() *Inbox {
 }
 
 // notePosition is where a notification sorts: by creation to the
-// millisecond (as the Redis engine keeps it), then id.
+// millisecond (as PostgreSQL lists it), then id.
 func notePosition(n notifications.Notification) sp.Position {
 	return sp.PositionOf(n.CreatedAt, n.ID)
 }

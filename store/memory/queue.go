@@ -23,9 +23,9 @@ var (
 	_ lease.Store = (*Queue)(nil)
 )
 
-// Queue holds the jobs of every kind in process memory, with the semantics
-// of the Redis engine: claims are leases of the visibility timeout, retries
-// and scheduled jobs wait until their due time, parked jobs are kept until
+// Queue holds the jobs of every kind in process memory: claims are leases
+// of the visibility timeout, retries and scheduled jobs wait until their
+// due time, parked jobs are kept until
 // replayed. A receipt names one claim, so a runner whose lease was taken
 // over cannot settle the new claim. Tests step it by hand through Claim and
 // Settle; Run works it as an instance does.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/store/postgres"
 	"github.com/satupintu/satupintu/store/postgres/pgtest"
@@ -84,4 +85,48 @@ func BenchmarkPushDelivery(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(n.Load())/time.Since(start).Seconds(), "pushes/s")
+}
+
+// BenchmarkCaseCreate submits cases from many goroutines, each for one of
+// 10,000 citizens: one transaction per case (the case, its first history
+// entry and its forward job in River), each a durable commit. Run with
+// -benchtime=10s or more: a short run measures little.
+func BenchmarkCaseCreate(b *testing.B) {
+	ctx := context.Background()
+	u := pgtest.NewSchema(b, pgtest.NewDatabase(b))
+	if _, err := postgres.Migrate(ctx, u, discard); err != nil {
+		b.Fatal(err)
+	}
+	// A pool as an instance's default (20): commits wait on the disk, so
+	// the more in flight, the more each flush carries.
+	db, err := postgres.Open(ctx, postgres.Config{URL: u, PoolSize: 20, Keys: testKeys(b, "")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(db.Close)
+	var sync string
+	pgtest.Scan(b, pgtest.ServerURL(b), "SHOW synchronous_commit", nil, &sync)
+	if sync != "on" {
+		b.Fatalf("synchronous_commit is %s: the commits would not be durable", sync)
+	}
+	s := postgres.NewCaseStore(db, newQueue(b, db))
+	var n atomic.Int64
+	start := time.Now()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			now := time.Now()
+			_, created, err := s.Create(ctx, &cases.Case{Citizen: sp.NIK(fmt.Sprintf("3174%012d", i%10_000)), ServiceID: "lost-item-report",
+				Agency: sp.AgencyPolice, Status: cases.StatusSubmitted, CreatedAt: now, UpdatedAt: now,
+				Fields:         map[string]string{"itemType": "KTP", "location": "Stasiun Manggarai"},
+				IdempotencyKey: fmt.Sprint("bench-", i), RequestHash: "h", Delivery: cases.Delivery{State: cases.DeliveryPending},
+				History: []cases.Entry{{At: now, Status: cases.StatusSubmitted, Source: cases.SourceCitizen}}})
+			if err != nil || !created {
+				b.Errorf("Create = %v, %v", created, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(n.Load())/time.Since(start).Seconds(), "cases/s")
 }

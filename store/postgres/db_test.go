@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/store/postgres"
 	"github.com/satupintu/satupintu/store/postgres/pgtest"
@@ -63,8 +64,23 @@ func TestSealedAtRest(t *testing.T) {
 	if err := postgres.NewDeliveries(db).Set(ctx, "case1-1", token, notifications.Delivery{State: notifications.DeliveryDelivered, Attempts: 1, At: at}); err != nil {
 		t.Fatal(err)
 	}
-	secrets := []string{string(nik), token, "Permohonan diteruskan", "APA91b"}
-	for _, table := range []string{"inbox", "inbox_counts", "devices", "push_deliveries"} {
+	cs := postgres.NewCaseStore(db, newQueue(t, db))
+	c, _, err := cs.Create(ctx, &cases.Case{Citizen: nik, ServiceID: "skck", Agency: sp.AgencyPolice, Status: cases.StatusSubmitted,
+		Fields: map[string]string{"purpose": "Melamar kerja di Bandung"}, CreatedAt: at, UpdatedAt: at, IdempotencyKey: "k1",
+		History: []cases.Entry{{At: at, Status: cases.StatusSubmitted, Source: cases.SourceCitizen}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Update(ctx, c.ID, func(c *cases.Case) error {
+		c.Held = []cases.Event{{ID: "e2", Sequence: 2, Status: cases.StatusInReview, Message: "Hasil lab HIV Anda diperiksa"}}
+		c.History = append(c.History, cases.Entry{At: at, Status: cases.StatusSubmitted, Source: cases.SourceAgencyWebhook,
+			Message: "Hasil lab HIV Anda diterima"})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{string(nik), token, "Permohonan diteruskan", "APA91b", "Bandung", "HIV"}
+	for _, table := range []string{"inbox", "inbox_counts", "devices", "push_deliveries", "cases", "case_history"} {
 		var rows string
 		pgtest.Scan(t, u, `SELECT coalesce(string_agg(t::text, E'\n'), '') FROM `+table+` t`, nil, &rows)
 		if rows == "" {

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,13 +26,13 @@ import (
 // transaction, recorded in goose_db_version. Instances starting together
 // take turns: goose holds a session advisory lock while it migrates.
 //
-// River (phase 2) keeps its tables under its own migrator and version
-// table (river_migration). To make them part of this one schema version,
-// so that "database newer than the binary" covers them too, its
-// migrations are applied from a goose Go migration registered with
-// goose.WithGoMigrations: RunTx calls rivermigrate's MigrateTx with the
-// database/sql driver (riverdatabasesql) on goose's transaction, up to a
-// pinned River version. A River upgrade is then a new migration here.
+// River keeps its tables under its own migrator and version table
+// (river_migration). To make them part of this one schema version, so
+// that "database newer than the binary" covers them too, its migrations
+// are applied from a goose Go migration (river.go, goMigrations): it runs
+// rivermigrate's MigrateTx with the database/sql driver on goose's
+// transaction, up to a pinned River migration. A River upgrade that
+// brings a new migration is then a new migration here.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -53,15 +55,11 @@ func migrations() fs.FS {
 // KnownVersion is the newest schema version this binary knows: the
 // version of its last migration.
 func KnownVersion() int64 {
-	names, err := fs.Glob(migrations(), "*.sql")
-	if err != nil || len(names) == 0 {
+	files := MigrationFiles()
+	if len(files) == 0 {
 		panic("postgres: no embedded migrations")
 	}
-	v, err := strconv.ParseInt(strings.SplitN(path.Base(names[len(names)-1]), "_", 2)[0], 10, 64)
-	if err != nil {
-		panic(err)
-	}
-	return v
+	return files[len(files)-1].Version
 }
 
 // SchemaNewerError is a database migrated by a newer satupintu: this one
@@ -173,7 +171,8 @@ func provider(url string, log *slog.Logger) (*goose.Provider, func(), error) {
 		return nil, nil, err
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations(),
-		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true), goose.WithSlog(log))
+		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true), goose.WithSlog(log),
+		goose.WithGoMigrations(goMigrations()...))
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -204,22 +203,41 @@ func checkSchema(ctx context.Context, q interface {
 	return nil
 }
 
-// MigrationFile is one embedded migration.
-type MigrationFile struct{ Name, SQL string }
+// MigrationFile is one embedded migration: an SQL file, or a Go
+// migration (SQL empty) named as if it were a file.
+type MigrationFile struct {
+	Version int64
+	Name    string
+	SQL     string
+	Go      bool
+}
 
-// MigrationFiles are the embedded migrations, in order.
+// MigrationFiles are the embedded migrations, SQL and Go, in order.
 func MigrationFiles() []MigrationFile {
 	names, err := fs.Glob(migrations(), "*.sql")
 	if err != nil {
 		panic(err)
 	}
-	out := make([]MigrationFile, len(names))
-	for i, n := range names {
+	var out []MigrationFile
+	for _, n := range names {
 		b, err := fs.ReadFile(migrations(), n)
 		if err != nil {
 			panic(err)
 		}
-		out[i] = MigrationFile{Name: n, SQL: string(b)}
+		out = append(out, MigrationFile{Version: versionOf(n), Name: n, SQL: string(b)})
 	}
+	for _, m := range goMigrations() {
+		out = append(out, MigrationFile{Version: m.Version, Name: m.Source, Go: true})
+	}
+	slices.SortFunc(out, func(a, b MigrationFile) int { return cmp.Compare(a.Version, b.Version) })
 	return out
+}
+
+// versionOf is the version a migration's name starts with.
+func versionOf(name string) int64 {
+	v, err := strconv.ParseInt(strings.SplitN(path.Base(name), "_", 2)[0], 10, 64)
+	if err != nil {
+		panic(fmt.Sprintf("postgres: migration %s: %v", name, err))
+	}
+	return v
 }

@@ -14,14 +14,18 @@ import (
 
 // The migrations are forward-only and each runs in a transaction: none
 // has a Down part or opts out of goose's transaction; versions run 1..n.
+// (The Go ones, River's, are checked by running them: TestMigrate.)
 func TestMigrationFiles(t *testing.T) {
 	files := postgres.MigrationFiles()
 	if len(files) == 0 || int64(len(files)) != postgres.KnownVersion() {
 		t.Fatalf("%d migrations, known version %d: versions must run 1..n", len(files), postgres.KnownVersion())
 	}
 	for i, f := range files {
-		if want := fmt.Sprintf("%05d_", i+1); !strings.HasPrefix(f.Name, want) {
-			t.Errorf("migration %d is %s; want a name starting %s", i+1, f.Name, want)
+		if want := fmt.Sprintf("%05d_", i+1); !strings.HasPrefix(f.Name, want) || f.Version != int64(i+1) {
+			t.Errorf("migration %d is %s (version %d); want a name starting %s", i+1, f.Name, f.Version, want)
+		}
+		if f.Go {
+			continue
 		}
 		if !strings.Contains(f.SQL, "-- +goose Up") || strings.Contains(f.SQL, "+goose Down") || strings.Contains(f.SQL, "NO TRANSACTION") {
 			t.Errorf("%s: want an Up part only, in a transaction", f.Name)
@@ -65,6 +69,12 @@ func TestMigrate(t *testing.T) {
 		if m.AppliedAt.IsZero() {
 			t.Errorf("%s not applied", m.Name)
 		}
+	}
+	// River's tables came with the schema version, at River's latest.
+	var river int
+	pgtest.Scan(t, u, `SELECT max(version) FROM river_migration WHERE line = 'main'`, nil, &river)
+	if river != 8 {
+		t.Errorf("River's migrations at %d; want 8 (River v0.51.2's last)", river)
 	}
 	open(t, u, keys)
 }

@@ -57,7 +57,7 @@ type subscriber struct {
 // an HMAC of their NIK under secret (as NewCaseStore). Close releases its
 // connection.
 func NewBroker(c goredis.UniversalClient, prefix string, secret []byte) (*Broker, error) {
-	k, err := newKeyspace(prefix, secret, true)
+	k, err := newKeyspace(prefix, secret)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (b *Broker) Publish(ctx context.Context, u cases.Update) error {
 	if err != nil {
 		return err
 	}
-	name, _ := b.k.citizen(u.Citizen)
+	name := b.k.citizen(u.Citizen)
 	if err := b.c.Publish(ctx, b.k.channel(name), data).Err(); err != nil {
 		return fmt.Errorf("redis broker: publish: %w", err)
 	}
@@ -84,7 +84,7 @@ func (b *Broker) Publish(ctx context.Context, u cases.Update) error {
 // returns once Redis has confirmed the subscription, so an update
 // published afterwards is delivered.
 func (b *Broker) Subscribe(ctx context.Context, citizen sp.NIK, caseID string) (<-chan *cases.Update, func(), error) {
-	name, _ := b.k.citizen(citizen)
+	name := b.k.citizen(citizen)
 	channel := b.k.channel(name)
 	s := &subscriber{citizen: citizen, caseID: caseID, ch: make(chan *cases.Update, subscriberBuffer)}
 

@@ -1,5 +1,8 @@
-// Package redis holds the Redis engines of the store ports, for production
-// deployments with many instances sharing state. It uses go-redis v9.
+// Package redis holds the Redis engines of the store ports whose state
+// may be lost and rebuilt: the agency read cache, APQ, rate limits, the
+// webhook replay guard and the caseUpdated fan-out, shared by the
+// instances of a deployment. What must not be lost is PostgreSQL's
+// (store/postgres). It uses go-redis v9.
 //
 // [Connect] takes REDIS_URL in one of these forms:
 //

@@ -18,8 +18,7 @@ type NewDeliveries func(t *testing.T) notifications.Deliveries
 // TestDeliveries runs the notifications.Deliveries conformance suite.
 func TestDeliveries(t *testing.T, newDeliveries NewDeliveries) {
 	ctx := context.Background()
-	// Ids as the Redis engines make them (a shard first) and as the memory
-	// engines do (none).
+	// Ids with a shard first (as the Redis engines made them) and without.
 	ids := []string{"07-abcdefghijklmnopqrstuvwxyz-3", "abcdefghijklmnopqrstuvwxyz23-3"}
 
 	t.Run("Claim", func(t *testing.T) {

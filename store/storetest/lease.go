@@ -26,8 +26,7 @@ type LeaseQueue interface {
 // Visibility timeout, and its clock.
 type NewLeaseQueue func(t *testing.T) (LeaseQueue, Clock)
 
-// TestLeaseQueue runs the conformance suite of the lease engines (memory,
-// Redis): claims are leases of the visibility timeout that a runner that
+// TestLeaseQueue runs the conformance suite of the lease engines (memory): claims are leases of the visibility timeout that a runner that
 // died loses to another, settled by receipt, so that a runner whose claim
 // was taken over changes nothing; a runner alive extends its claims.
 func TestLeaseQueue(t *testing.T, newQueue NewLeaseQueue) {

@@ -34,7 +34,7 @@ type NewQueue func(t *testing.T) (queue.Queue, Clock)
 // TestQueue runs the queue.Queue conformance suite: the semantics every
 // engine keeps, as handlers and operators see them, through the port
 // alone. An engine that runs handlers itself (River) meets it as the
-// memory and Redis engines do:
+// memory engine does:
 //   - jobs run once each while nothing fails, with their kind, key,
 //     payload, EnqueuedAt and Attempt 1, each kind only by its worker, at
 //     most Concurrency at once;

@@ -1,7 +1,7 @@
 // Package storetest holds the conformance suites every engine of a store
 // port must pass. Each engine's tests call the suite with a factory; the
-// same suite runs against memory, miniredis and, where configured, a real
-// Redis server.
+// same suite runs against memory and the real servers: PostgreSQL for the
+// durable ports, Redis (and miniredis) for the others.
 package storetest
 
 import "time"

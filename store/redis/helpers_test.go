@@ -2,9 +2,13 @@ package redis_test
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,45 +16,33 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	goredis "github.com/redis/go-redis/v9"
 
+	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/internal/testkit"
-	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/store/redis"
 	"github.com/satupintu/satupintu/store/storetest"
 )
 
-// newMiniClock is a miniredis server's clock: the engines read time from
-// the server (TIME, stream ids, idle times), and Advance moves all of it.
-func newMiniClock(mr *miniredis.Miniredis) storetest.Clock {
-	c := testkit.NewClock(time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC))
-	mr.SetTime(c.Now())
-	return storetest.Clock{Now: c.Now, Advance: func(d time.Duration) {
-		c.Advance(d)
-		mr.SetTime(c.Now())
-	}}
+// secret keys citizens in the tests' channel names.
+var secret = []byte("test secret, 16 bytes or more")
+
+const nik sp.NIK = "3174015708900001"
+
+// pseudonym is the citizen's name in channels, computed independently of
+// the engine: hex(HMAC-SHA256(secret, NIK)[:16]).
+func pseudonym(n sp.NIK) (string, int) {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(n))
+	return hex.EncodeToString(m.Sum(nil)[:16]), 0
 }
 
-// newQueue is a queue of the tests' settings under prefix.
-func newQueue(t *testing.T, c goredis.UniversalClient, prefix string) *redis.Queue {
-	t.Helper()
-	q, err := redis.NewQueue(c, prefix, redis.QueueOptions{Consumer: "test", Visibility: storetest.Visibility, Idle: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+func TestConstructorsCheckArguments(t *testing.T) {
+	_, c := connectMini(t, 0)
+	if _, err := redis.NewBroker(c, "p:", nil); err == nil {
+		t.Error("NewBroker without a secret succeeded")
 	}
-	return q
-}
-
-func TestQueueMiniredis(t *testing.T) {
-	storetest.TestQueue(t, func(t *testing.T) (queue.Queue, storetest.Clock) {
-		mr, c := connectMini(t, 0)
-		return newQueue(t, c, "test:"), newMiniClock(mr)
-	})
-}
-
-func TestLeaseQueueMiniredis(t *testing.T) {
-	storetest.TestLeaseQueue(t, func(t *testing.T) (storetest.LeaseQueue, storetest.Clock) {
-		mr, c := connectMini(t, 0)
-		return newQueue(t, c, "test:"), newMiniClock(mr)
-	})
+	if _, err := redis.NewBroker(c, "a{b}:", secret); err == nil || !strings.Contains(err.Error(), "{") {
+		t.Errorf("NewBroker with braces in the prefix: %v", err)
+	}
 }
 
 // realRedis connects to REDIS_URL (e.g. redis://127.0.0.1:6379/15) and
@@ -76,24 +68,6 @@ func realRedis(t *testing.T) (goredis.UniversalClient, func(t *testing.T) string
 	}
 }
 
-// realClock is real time: the server's clock cannot be moved, so the suite
-// waits.
-var realClock = storetest.Clock{Now: time.Now, Advance: time.Sleep}
-
-func TestQueueRealRedis(t *testing.T) {
-	c, prefix := realRedis(t)
-	storetest.TestQueue(t, func(t *testing.T) (queue.Queue, storetest.Clock) {
-		return newQueue(t, c, prefix(t)), realClock
-	})
-}
-
-func TestLeaseQueueRealRedis(t *testing.T) {
-	c, prefix := realRedis(t)
-	storetest.TestLeaseQueue(t, func(t *testing.T) (storetest.LeaseQueue, storetest.Clock) {
-		return newQueue(t, c, prefix(t)), realClock
-	})
-}
-
 // deleteKeys deletes the keys of a test's prefix, on every master of a
 // Cluster.
 func deleteKeys(t *testing.T, c goredis.UniversalClient, prefix string) {
@@ -101,8 +75,8 @@ func deleteKeys(t *testing.T, c goredis.UniversalClient, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	del := func(ctx context.Context, node *goredis.Client) error {
-		// Sharded keys start with their hash tag: {<prefix>sNN}...
-		for _, pattern := range []string{prefix + "*", "{" + prefix + "*"} {
+		// Keys start with the prefix (rate limits put "rate:" first).
+		for _, pattern := range []string{prefix + "*", "rate:" + prefix + "*"} {
 			iter := node.Scan(ctx, 0, pattern, 100).Iterator()
 			for iter.Next(ctx) {
 				if err := node.Del(ctx, iter.Val()).Err(); err != nil {
@@ -127,4 +101,15 @@ func deleteKeys(t *testing.T, c goredis.UniversalClient, prefix string) {
 	if err != nil {
 		t.Errorf("cleanup: %v", err)
 	}
+}
+
+// newMiniClock is a miniredis server's clock: the engines read time from
+// the server, and Advance moves all of it.
+func newMiniClock(mr *miniredis.Miniredis) storetest.Clock {
+	c := testkit.NewClock(time.Date(2025, 8, 17, 10, 0, 0, 0, time.UTC))
+	mr.SetTime(c.Now())
+	return storetest.Clock{Now: c.Now, Advance: func(d time.Duration) {
+		c.Advance(d)
+		mr.SetTime(c.Now())
+	}}
 }

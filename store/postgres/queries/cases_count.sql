@@ -1,0 +1,2 @@
+-- How many cases the citizen ($1) has.
+SELECT count(*) FROM cases WHERE citizen_hash = $1

@@ -1,0 +1,2 @@
+-- The schema the connections create and find tables in (search_path).
+SELECT current_schema()

@@ -13,8 +13,9 @@ func handleHealthz() http.Handler {
 	})
 }
 
-// handleReadyz answers 200 when every dependency is ready, 503 naming the
-// ones that are not.
+// handleReadyz answers 200 when every required dependency is ready, 503
+// naming the ones that are not; an optional one that fails is reported
+// ("degraded: …") without taking the instance out of its load balancer.
 func handleReadyz(checks []ReadinessCheck) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -23,6 +24,10 @@ func handleReadyz(checks []ReadinessCheck) http.Handler {
 		report := map[string]string{}
 		for _, c := range checks {
 			if err := c.Check(ctx); err != nil {
+				if c.Optional {
+					report[c.Name] = "degraded: " + err.Error()
+					continue
+				}
 				status = http.StatusServiceUnavailable
 				report[c.Name] = err.Error()
 				continue

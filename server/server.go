@@ -24,6 +24,10 @@ type TokenVerifier interface {
 type ReadinessCheck struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Optional marks a dependency the instance serves without (Redis:
+	// what it holds may be lost and rebuilt): when it fails, /readyz
+	// still answers 200 and reports it as degraded.
+	Optional bool
 }
 
 // Limits bound what one request may ask of the server.

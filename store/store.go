@@ -140,6 +140,9 @@ type Stores struct {
 type Check struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Optional: the instance serves without it (Redis holds only what may
+	// be lost), so it degrades readiness instead of failing it.
+	Optional bool
 }
 
 // Open opens the engines cfg selects. Redis and PostgreSQL are reached
@@ -237,7 +240,7 @@ func (s *Stores) openRedis(rc goredis.UniversalClient, cfg Config, log *slog.Log
 	s.Limiter = storeredis.NewLimiter(rc, prefix)
 	s.APQ = storeredis.NewAPQCache(rc, prefix, log.With("component", "apq"))
 	s.Replays = storeredis.NewReplayGuard(rc, prefix)
-	s.Ready = append(s.Ready, Check{Name: "redis", Check: func(ctx context.Context) error { return rc.Ping(ctx).Err() }})
+	s.Ready = append(s.Ready, Check{Name: "redis", Optional: true, Check: func(ctx context.Context) error { return rc.Ping(ctx).Err() }})
 	broker, err := storeredis.NewBroker(rc, prefix, cfg.CitizenKeySecret)
 	if err != nil {
 		return fmt.Errorf("broker: %w", err)

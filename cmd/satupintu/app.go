@@ -192,7 +192,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 func readiness(checks []store.Check) []server.ReadinessCheck {
 	out := make([]server.ReadinessCheck, len(checks))
 	for i, c := range checks {
-		out[i] = server.ReadinessCheck{Name: c.Name, Check: c.Check}
+		out[i] = server.ReadinessCheck{Name: c.Name, Check: c.Check, Optional: c.Optional}
 	}
 	return out
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/signature"
+	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/queue"
@@ -116,6 +117,11 @@ type Stores struct {
 	Limiter    ratelimit.Limiter
 	APQ        graphql.Cache[string]
 	Replays    signature.ReplayGuard
+	// The documents wallet: status-list slots and one-time shares. In
+	// memory (this process only) unless PostgreSQL keeps them.
+	StatusSlots  documents.StatusSlots
+	Shares       documents.Shares
+	ShareHistory documents.ShareHistory
 	// Ready are the checks /readyz runs: the engine can be reached.
 	Ready []Check
 
@@ -172,6 +178,8 @@ func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	}
 	s.Engine = "postgres+" + s.Engine
 	s.Inbox, s.Devices, s.Deliveries = postgres.NewInbox(db), postgres.NewDevices(db), postgres.NewDeliveries(db)
+	shares := postgres.NewShares(db)
+	s.StatusSlots, s.Shares, s.ShareHistory = postgres.NewStatusSlots(db), shares, shares
 	s.Ready = append(s.Ready, Check{Name: "postgresql", Check: db.Ping})
 	s.closers = append(s.closers, func() error { db.Close(); return nil })
 	return nil
@@ -179,30 +187,38 @@ func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 
 func openMemory(cfg Config, log *slog.Logger) *Stores {
 	jobs := memory.NewQueue(cfg.QueueVisibility, time.Now).WithRunner(cfg.QueueIdle, log.With("component", "jobs"))
+	shares := memory.NewShares()
 	return &Stores{
-		Engine:     "memory",
-		Cache:      memory.NewCache(cfg.CacheMaxEntries),
-		Cases:      memory.NewCaseStore(jobs),
-		Jobs:       jobs,
-		Broker:     memory.NewBroker(),
-		Devices:    memory.NewDevices(),
-		Inbox:      memory.NewInbox(),
-		Deliveries: memory.NewDeliveries(),
-		Limiter:    memory.NewLimiter(cfg.LimiterMaxKeys),
-		APQ:        memory.NewAPQCache(cfg.APQMaxEntries),
-		Replays:    memory.NewReplayGuard(cfg.ReplayMaxEntries),
+		StatusSlots:  memory.NewStatusSlots(),
+		Shares:       shares,
+		ShareHistory: shares,
+		Engine:       "memory",
+		Cache:        memory.NewCache(cfg.CacheMaxEntries),
+		Cases:        memory.NewCaseStore(jobs),
+		Jobs:         jobs,
+		Broker:       memory.NewBroker(),
+		Devices:      memory.NewDevices(),
+		Inbox:        memory.NewInbox(),
+		Deliveries:   memory.NewDeliveries(),
+		Limiter:      memory.NewLimiter(cfg.LimiterMaxKeys),
+		APQ:          memory.NewAPQCache(cfg.APQMaxEntries),
+		Replays:      memory.NewReplayGuard(cfg.ReplayMaxEntries),
 	}
 }
 
 func openRedis(rc goredis.UniversalClient, cfg Config, log *slog.Logger) (*Stores, error) {
 	prefix, secret := cfg.Prefix, cfg.CitizenKeySecret
+	shares := memory.NewShares()
 	s := &Stores{
-		Engine:  "redis",
-		Cache:   storeredis.NewCache(rc, prefix),
-		Limiter: storeredis.NewLimiter(rc, prefix),
-		APQ:     storeredis.NewAPQCache(rc, prefix, log.With("component", "apq")),
-		Replays: storeredis.NewReplayGuard(rc, prefix),
-		Ready:   []Check{{Name: "redis", Check: func(ctx context.Context) error { return rc.Ping(ctx).Err() }}},
+		StatusSlots:  memory.NewStatusSlots(),
+		Shares:       shares,
+		ShareHistory: shares,
+		Engine:       "redis",
+		Cache:        storeredis.NewCache(rc, prefix),
+		Limiter:      storeredis.NewLimiter(rc, prefix),
+		APQ:          storeredis.NewAPQCache(rc, prefix, log.With("component", "apq")),
+		Replays:      storeredis.NewReplayGuard(rc, prefix),
+		Ready:        []Check{{Name: "redis", Check: func(ctx context.Context) error { return rc.Ping(ctx).Err() }}},
 	}
 	jobs, err := storeredis.NewQueue(rc, prefix, storeredis.QueueOptions{Consumer: cfg.Instance,
 		Visibility: cfg.QueueVisibility, Idle: cfg.QueueIdle, Log: log.With("component", "jobs")})

@@ -156,7 +156,9 @@ func (s *Service) StatusListURI(list int) string {
 }
 
 // VCT is the credential type of t: <public url>/credentials/<type>.
-func (s *Service) VCT(t Type) string { return s.cfg.PublicURL + "/credentials/" + strings.ToLower(string(t)) }
+func (s *Service) VCT(t Type) string {
+	return s.cfg.PublicURL + "/credentials/" + strings.ToLower(string(t))
+}
 
 // Issuer is the credentials' iss.
 func (s *Service) Issuer() string { return s.cfg.PublicURL }

@@ -81,7 +81,9 @@ type Refused struct {
 	Message string
 }
 
-func (e *Refused) Error() string { return fmt.Sprintf("refused (%d %s): %s", e.Status, e.Code, e.Message) }
+func (e *Refused) Error() string {
+	return fmt.Sprintf("refused (%d %s): %s", e.Status, e.Code, e.Message)
+}
 
 // Redeemed is the verify API's answer.
 type Redeemed struct {

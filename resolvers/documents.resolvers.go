@@ -77,7 +77,7 @@ func (r *documentShareResolver) Status(ctx context.Context, obj *model.DocumentS
 	switch {
 	case !obj.VerifiedAt.IsZero():
 		return model.DocumentShareStatusVerified, nil
-	case !r.Now().Before(obj.ExpiresAt):
+	case r.Wallet != nil && !r.Wallet.Now().Before(obj.ExpiresAt):
 		return model.DocumentShareStatusExpired, nil
 	}
 	return model.DocumentShareStatusActive, nil

@@ -240,7 +240,7 @@ func (ta *testApp) publishedKeys() (issuer string, keys map[string]*ecdsa.Public
 	}
 	defer resp.Body.Close()
 	var meta struct {
-		Issuer string              `json:"issuer"`
+		Issuer string             `json:"issuer"`
 		JWKS   jwkset.JWKSMarshal `json:"jwks"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&meta); err != nil || meta.Issuer != ta.url {
@@ -631,5 +631,47 @@ func TestVerifierRedeemsALink(t *testing.T) {
 	var refused *verifier.Refused
 	if !errors.As(err, &refused) || refused.Code != "SHARE_USED" || refused.Status != http.StatusGone {
 		t.Errorf("a second time: %v", err)
+	}
+}
+
+// SATUPINTU_VERIFIERS is checked at load: each problem named, under the
+// variable, never quoting a secret; dev mode adds the sandbox verifier.
+func TestVerifiersSetting(t *testing.T) {
+	load := func(v string) (Config, error) {
+		env := map[string]string{"SATUPINTU_VERIFIERS": v}
+		c, _, err := loadConfig(func(k string) string { return env[k] }, nil)
+		return c, err
+	}
+	c, err := load(`[{"id":"bank-x","name":"Bank X","secrets":["bank-x-secret-0123456789"],"purposes":["account-opening"],"claims":["name"]}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, v := range c.Verifiers {
+		ids = append(ids, v.ID)
+	}
+	if !slices.Equal(ids, []string{"bank-x", "sandbox"}) {
+		t.Errorf("verifiers %v, want bank-x and dev mode's sandbox", ids)
+	}
+	for name, tc := range map[string]struct{ value, want string }{
+		"not JSON":           {`[{"id":"bank-x","secrets":["short-secret-here-123"]`, "not JSON"},
+		"a short secret":     {`[{"id":"bank-x","name":"B","secrets":["tiny"],"purposes":["p"],"claims":["name"]}]`, "shorter than 16 bytes"},
+		"an unknown claim":   {`[{"id":"bank-x","name":"B","secrets":["bank-x-secret-0123456789"],"purposes":["p"],"claims":["salary"]}]`, `"salary" is no claim`},
+		"no purpose":         {`[{"id":"bank-x","name":"B","secrets":["bank-x-secret-0123456789"],"purposes":[],"claims":["name"]}]`, "at least one purpose"},
+		"twice":              {`[{"id":"b1","name":"B","secrets":["bank-x-secret-0123456789"],"purposes":["p"],"claims":["name"]},{"id":"b1","name":"B","secrets":["bank-x-secret-0123456789"],"purposes":["p"],"claims":["name"]}]`, "registered twice"},
+		"an unknown field":   {`[{"id":"bank-x","name":"B","secret":"bank-x-secret-0123456789"}]`, `unknown field "secret"`},
+		"an id with capital": {`[{"id":"Bank","name":"B","secrets":["bank-x-secret-0123456789"],"purposes":["p"],"claims":["name"]}]`, "lower-case"},
+	} {
+		_, err := load(tc.value)
+		if err == nil || !strings.Contains(err.Error(), "SATUPINTU_VERIFIERS") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want SATUPINTU_VERIFIERS and %q", name, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "bank-x-secret") {
+			t.Errorf("%s: the error prints a secret: %v", name, err)
+		}
+	}
+	env := map[string]string{"SATUPINTU_MODE": "production"}
+	if _, _, err := loadConfig(func(k string) string { return env[k] }, nil); err == nil || !strings.Contains(err.Error(), "SATUPINTU_SIGNING_KEYS") {
+		t.Errorf("production without signing keys: %v", err)
 	}
 }

@@ -244,6 +244,6 @@ func handleVerify(d *Documents, log *slog.Logger) http.Handler {
 		log.InfoContext(ctx, "share verified", "verifier", v.ID, "share", out.ShareID, "purpose", out.Purpose)
 		w.Header().Set("Cache-Control", "no-store")
 		writeJSON(w, http.StatusOK, VerifyResponse{ShareID: out.ShareID, DocumentType: string(out.DocumentType), Purpose: out.Purpose,
-			Claims: out.Claims, Presentation: out.Presentation, VerifiedAt: out.VerifiedAt})
+			Claims: out.Claims, Presentation: out.Presentation, VerifiedAt: out.VerifiedAt.In(sp.Jakarta)})
 	})
 }

@@ -3387,7 +3387,7 @@ enum DocumentShareStatus {
   ACTIVE
   "A verifier redeemed it: it cannot be used again."
   VERIFIED
-  "Nobody redeemed it in time."
+  "Nobody redeemed it in time (an offline share checked at a counter is never redeemed: it ends EXPIRED too)."
   EXPIRED
 }
 

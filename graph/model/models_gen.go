@@ -278,7 +278,7 @@ const (
 	DocumentShareStatusActive DocumentShareStatus = "ACTIVE"
 	// A verifier redeemed it: it cannot be used again.
 	DocumentShareStatusVerified DocumentShareStatus = "VERIFIED"
-	// Nobody redeemed it in time.
+	// Nobody redeemed it in time (an offline share checked at a counter is never redeemed: it ends EXPIRED too).
 	DocumentShareStatusExpired DocumentShareStatus = "EXPIRED"
 )
 

@@ -2,7 +2,9 @@
 // systems. agency.yaml (OpenAPI 3.0) is the case contract with the agencies:
 // forwards, status events, polling and cancellations, and the signature
 // scheme (implemented by cases/signature). wire.go holds the shapes that
-// both ends of the contract in this repository share.
+// both ends of the contract in this repository share. verifier.yaml is the
+// verify API of registered verifiers (document shares, SD-JWT VC, status
+// lists).
 package api
 
 import _ "embed"
@@ -11,3 +13,8 @@ import _ "embed"
 //
 //go:embed agency.yaml
 var AgencySpec []byte
+
+// VerifierSpec is verifier.yaml.
+//
+//go:embed verifier.yaml
+var VerifierSpec []byte

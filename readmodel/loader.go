@@ -74,6 +74,15 @@ func (l *Loader) Sources(ctx context.Context) []Source {
 	return l.sources.List()
 }
 
+// Source is how fresh agency a's data read so far in this response is:
+// UNAVAILABLE when it has not been read.
+func (l *Loader) Source(a sp.Agency) Source {
+	if src, ok := l.sources.Source(a); ok {
+		return src
+	}
+	return Source{Agency: a, Status: SourceUnavailable}
+}
+
 // watch has the agency reads made with ctx report to l.sources.
 func (l *Loader) watch(ctx context.Context) context.Context {
 	if l.ports.Watch == nil {

@@ -186,6 +186,17 @@ type StudentRecord struct {
 	PIP        *PIPStatus
 }
 
+// LicenceStatus is what the police say of a licence besides its dates: a
+// court or the police may suspend it (it comes back) or revoke it (it does
+// not). Expiry is not a status: it follows from ExpiresOn.
+type LicenceStatus string
+
+const (
+	LicenceActive    LicenceStatus = "ACTIVE"
+	LicenceSuspended LicenceStatus = "SUSPENDED"
+	LicenceRevoked   LicenceStatus = "REVOKED"
+)
+
 // DrivingLicence is a SIM.
 type DrivingLicence struct {
 	Number    string
@@ -193,7 +204,14 @@ type DrivingLicence struct {
 	IssuedOn  sp.Date
 	ExpiresOn sp.Date
 	Office    string
+	Status    LicenceStatus // "" is ACTIVE (records cached before the field existed)
 }
+
+// Suspended reports whether the police have suspended the licence.
+func (l DrivingLicence) Suspended() bool { return l.Status == LicenceSuspended }
+
+// Revoked reports whether the police have revoked the licence.
+func (l DrivingLicence) Revoked() bool { return l.Status == LicenceRevoked }
 
 // PoliceCertificate is an SKCK.
 type PoliceCertificate struct {

@@ -44,6 +44,7 @@ const everything = `{
   notifications { edges { node { __typename id caseId case { __typename id } } } }
   devices { __typename id }
   lifeEvents { __typename id }
+  documents { __typename id number(masked: false) source { __typename id } claims { __typename id } }
 }`
 
 // object is one object of an answer that has an id.
@@ -85,7 +86,7 @@ func idWorld(t *testing.T, key []byte) (*client.Client, cases.Store, *memory.Inb
 	}
 	inbox := memory.NewInbox()
 	c := newClient(t, &resolvers.Resolver{Agencies: ag, Casework: cases.NewService(store, cat, nil, time.Now, nil),
-		Broker: memory.NewBroker(), InboxStore: inbox, DeviceStore: memory.NewDevices(), IDKey: key})
+		Broker: memory.NewBroker(), InboxStore: inbox, DeviceStore: memory.NewDevices(), IDKey: key, Wallet: testWallet(t)})
 	return c, store, inbox
 }
 

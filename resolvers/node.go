@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -177,6 +178,15 @@ func (r *Resolver) record(ctx context.Context, nik sp.NIK, typ, key, id string) 
 		return find(w.Disbursements, id, func(i int) (model.Node, string) {
 			return &w.Disbursements[i], r.ids().Disbursement(string(nik), w.Disbursements[i].ID)
 		})
+	case "Document":
+		if !strings.HasPrefix(key, r.ids().Ref("nik", string(nik))+":") {
+			return nil, sp.ErrNotFound // another citizen's: no agency is asked
+		}
+		docs, err := r.readDocuments(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		return find(docs, id, func(i int) (model.Node, string) { return &docs[i], r.documentID(docs[i]) })
 	case "Alert":
 		alerts, err := r.Home().Alerts(ctx, &model.Home{})
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/readmodel"
@@ -30,6 +31,10 @@ type Resolver struct {
 	// The inbox and devices (field names avoid the Query.devices method).
 	DeviceStore notifications.Devices
 	InboxStore  notifications.Inbox
+
+	// Wallet is the documents wallet (documents, credentials, shares);
+	// nil serves none.
+	Wallet *documents.Service
 
 	// IDKey keys the references that stand for personal numbers in ids
 	// (graph/globalid): the same on every instance, or ids differ between

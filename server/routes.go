@@ -18,6 +18,9 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 		// Per IP first, before the body is read or the signature checked.
 		mux.Handle("POST /agency/v1/cases/{caseId}/events", rl.webhookPerIP(handleAgencyEvents(d.Webhook, d.Logger)))
 	}
+	if d.Documents != nil {
+		addDocumentRoutes(mux, d.Documents, d.Logger)
+	}
 	if d.Admin != nil {
 		admin := requireAdmin(d.AdminToken)
 		mux.Handle("GET /admin/outbox", admin(handleOutboxList(d.Admin)))
@@ -40,6 +43,8 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 		handleIf(mux, "/dev/sim/faults", limitBody(4096, dev.Faults))
 		handleIf(mux, "GET /dev/sim/stats", dev.Stats)
 		handleIf(mux, "GET /dev/push", dev.Push)
+		handleIf(mux, "GET /dev/verifiers", dev.Verifiers)
+		handleIf(mux, "POST /dev/sim/licences", dev.Licences)
 	}
 	mux.Handle("/", http.NotFoundHandler())
 }

@@ -70,6 +70,10 @@ type DevTools struct {
 	Faults   http.Handler // POST /dev/sim/faults
 	Stats    http.Handler // GET /dev/sim/stats
 	Push     http.Handler // GET /dev/push: what the fake FCM accepted
+	// GET /dev/verifiers: the sandbox verifier's id, secret and purposes.
+	Verifiers http.Handler
+	// POST /dev/sim/licences: the police suspend, revoke or restore a licence.
+	Licences http.Handler
 }
 
 // Deps are the wired parts the server is built from.
@@ -96,6 +100,9 @@ type Deps struct {
 	Dev *DevTools
 	// Webhook receives agencies' case events; nil serves none.
 	Webhook *Webhook
+	// Documents serves the issuer metadata, the status lists and the
+	// verify API; nil serves none.
+	Documents *Documents
 	// Admin serves the operator endpoints (/admin/...) behind AdminToken.
 	Admin      *Admin
 	AdminToken string

@@ -1,7 +1,11 @@
 package sim
 
 import (
+	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
+	"sync"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
@@ -34,6 +38,7 @@ type policeLicence struct {
 	IssuedOn  sp.Date `json:"issuedOn"`
 	ExpiresOn sp.Date `json:"expiresOn"`
 	Office    string  `json:"office"`
+	Status    string  `json:"status"`
 }
 
 type policeCertificate struct {
@@ -65,7 +70,7 @@ func (s *Sandbox) policeRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "NOT_FOUND", "no police record for this NIK")
 		return
 	}
-	rec := policeRecordOf(nik, p.Police)
+	rec := policeRecordOf(nik, p.Police, s.licenceStatuses.snapshot())
 	if simctx.Corrupt(r.Context()) {
 		// Well-formed JSON of the wrong shape: the record wrapped in an
 		// envelope, as a gateway in front of the service might send it.
@@ -76,12 +81,20 @@ func (s *Sandbox) policeRecord(w http.ResponseWriter, r *http.Request) {
 }
 
 // policeRecordOf writes a record in wire form: lists always present, paid
-// tickets left out.
-func policeRecordOf(nik sp.NIK, pr *readmodel.PoliceRecord) policeRecord {
+// tickets left out, each licence's status as the seed has it unless
+// overridden (SetLicenceStatus).
+func policeRecordOf(nik sp.NIK, pr *readmodel.PoliceRecord, overrides map[string]readmodel.LicenceStatus) policeRecord {
 	out := policeRecord{NIK: nik, Licences: []policeLicence{}, Certificates: []policeCertificate{}, Tickets: []policeTicket{}}
 	for _, l := range pr.Licences {
+		status := l.Status
+		if o, ok := overrides[l.Number]; ok {
+			status = o
+		}
+		if status == "" {
+			status = readmodel.LicenceActive
+		}
 		out.Licences = append(out.Licences, policeLicence{Number: l.Number, Class: l.Class,
-			IssuedOn: l.IssuedOn, ExpiresOn: l.ExpiresOn, Office: l.Office})
+			IssuedOn: l.IssuedOn, ExpiresOn: l.ExpiresOn, Office: l.Office, Status: string(status)})
 	}
 	for _, c := range pr.Certificates {
 		out.Certificates = append(out.Certificates, policeCertificate{Number: c.Number, Purpose: c.Purpose,
@@ -96,4 +109,79 @@ func policeRecordOf(nik sp.NIK, pr *readmodel.PoliceRecord) policeRecord {
 			Fine: t.Fine, Status: string(t.Status)})
 	}
 	return out
+}
+
+// licenceStatuses are the statuses the police have set since the seed was
+// made (a suspension lifted, a licence revoked): the seed itself is shared
+// and never written.
+type licenceStatuses struct {
+	mu sync.Mutex
+	m  map[string]readmodel.LicenceStatus
+}
+
+func (ls *licenceStatuses) set(number string, st readmodel.LicenceStatus) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.m == nil {
+		ls.m = map[string]readmodel.LicenceStatus{}
+	}
+	ls.m[number] = st
+}
+
+func (ls *licenceStatuses) snapshot() map[string]readmodel.LicenceStatus {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return maps.Clone(ls.m)
+}
+
+// SetLicenceStatus has the police suspend, revoke or restore (ACTIVE) the
+// licence numbered number, as a court order or its end would; the police
+// record shows it from the next read on. An error when the seed has no
+// such licence.
+func (s *Sandbox) SetLicenceStatus(number string, st readmodel.LicenceStatus) error {
+	switch st {
+	case readmodel.LicenceActive, readmodel.LicenceSuspended, readmodel.LicenceRevoked:
+	default:
+		return fmt.Errorf("status must be ACTIVE, SUSPENDED or REVOKED, got %q", st)
+	}
+	for _, p := range s.Seed.People {
+		if p.Police == nil {
+			continue
+		}
+		for _, l := range p.Police.Licences {
+			if l.Number == number {
+				s.licenceStatuses.set(number, st)
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("no seeded licence numbered %q", number)
+}
+
+// LicencesHandler serves the police's licence switch: POST
+// {"number":"7512-1175-000322","status":"ACTIVE"} suspends, revokes or
+// restores a seeded licence.
+func (s *Sandbox) LicencesHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use POST"})
+			return
+		}
+		var req struct {
+			Number string                  `json:"number"`
+			Status readmodel.LicenceStatus `json:"status"`
+		}
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": `send {"number":"7512-1175-000322","status":"SUSPENDED"}`})
+			return
+		}
+		if err := s.SetLicenceStatus(req.Number, req.Status); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, req)
+	})
 }

@@ -98,8 +98,10 @@ type Sandbox struct {
 	fcm     *fcmServer
 	cases   *caseBook
 	mux     *http.ServeMux
-	now     func() time.Time
-	log     *slog.Logger
+
+	licenceStatuses licenceStatuses
+	now             func() time.Time
+	log             *slog.Logger
 }
 
 // New builds a sandbox over the deterministic seed of today.

@@ -27,6 +27,7 @@ import (
 
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/signature"
+	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/queue"
@@ -130,6 +131,11 @@ type Stores struct {
 	Limiter    ratelimit.Limiter
 	APQ        graphql.Cache[string]
 	Replays    signature.ReplayGuard
+	// The documents wallet: status-list slots and one-time shares. In
+	// memory (this process only) unless PostgreSQL keeps them.
+	StatusSlots  documents.StatusSlots
+	Shares       documents.Shares
+	ShareHistory documents.ShareHistory
 	// Ready are the checks /readyz runs: the engine can be reached.
 	Ready []Check
 
@@ -199,6 +205,8 @@ func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	}
 	s.Jobs, s.Cases = jobs, postgres.NewCaseStore(db, jobs)
 	s.Inbox, s.Devices, s.Deliveries = postgres.NewInbox(db), postgres.NewDevices(db), postgres.NewDeliveries(db)
+	shares := postgres.NewShares(db)
+	s.StatusSlots, s.Shares, s.ShareHistory = postgres.NewStatusSlots(db), shares, shares
 	if cfg.RedisURL == "" {
 		broker, err := postgres.NewBroker(ctx, db, log.With("component", "broker"))
 		if err != nil {
@@ -217,18 +225,22 @@ func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 // openMemory keeps every port in this process.
 func openMemory(cfg Config, log *slog.Logger) *Stores {
 	jobs := memory.NewQueue(cfg.QueueVisibility, time.Now).WithRunner(cfg.QueueIdle, log.With("component", "jobs"))
+	shares := memory.NewShares()
 	return &Stores{
-		Engine:     "memory",
-		Cache:      memory.NewCache(cfg.CacheMaxEntries),
-		Cases:      memory.NewCaseStore(jobs),
-		Jobs:       jobs,
-		Broker:     memory.NewBroker(),
-		Devices:    memory.NewDevices(),
-		Inbox:      memory.NewInbox(),
-		Deliveries: memory.NewDeliveries(),
-		Limiter:    memory.NewLimiter(cfg.LimiterMaxKeys),
-		APQ:        memory.NewAPQCache(cfg.APQMaxEntries),
-		Replays:    memory.NewReplayGuard(cfg.ReplayMaxEntries),
+		StatusSlots:  memory.NewStatusSlots(),
+		Shares:       shares,
+		ShareHistory: shares,
+		Engine:       "memory",
+		Cache:        memory.NewCache(cfg.CacheMaxEntries),
+		Cases:        memory.NewCaseStore(jobs),
+		Jobs:         jobs,
+		Broker:       memory.NewBroker(),
+		Devices:      memory.NewDevices(),
+		Inbox:        memory.NewInbox(),
+		Deliveries:   memory.NewDeliveries(),
+		Limiter:      memory.NewLimiter(cfg.LimiterMaxKeys),
+		APQ:          memory.NewAPQCache(cfg.APQMaxEntries),
+		Replays:      memory.NewReplayGuard(cfg.ReplayMaxEntries),
 	}
 }
 

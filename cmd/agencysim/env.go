@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -87,6 +91,7 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 		"SATUPINTU_ADMIN_TOKEN":          randomHex(24),
 		"DATABASE_URL":                   *databaseURL,
 		"SATUPINTU_DATA_KEY":             randomHex(32),
+		"SATUPINTU_SIGNING_KEYS":         signingKey(),
 		"SATUPINTU_PUBLIC_URL":           strings.TrimRight(*publicURL, "/"),
 		"GOOGLE_APPLICATION_CREDENTIALS": saPath,
 		// A sandbox is tried with any operation (curl, the README), not
@@ -212,6 +217,20 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// signingKey is a new ES256 key in SATUPINTU_SIGNING_KEYS's form,
+// <kid>:<base64 PKCS#8>: the sandbox instances sign credentials with it.
+func signingKey() string {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		panic(err)
+	}
+	return "sandbox-" + randomHex(4) + ":" + base64.StdEncoding.EncodeToString(der)
 }
 
 // redactURL is u without its password, for what is printed.

@@ -20,9 +20,11 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/cases/signature"
+	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/graph/exec"
 	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/internal/privacystub"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/resolvers"
@@ -46,6 +48,10 @@ type app struct {
 	fcmT     *http.Transport
 	stores   *store.Stores
 	casework *cases.Service
+	wallet   *documents.Service
+	// STAND-IN until the privacy engines are merged (see startWallet).
+	accessLog *privacystub.Log
+	consents  *privacystub.Consents
 
 	workCtx context.Context
 	cancel  context.CancelFunc
@@ -114,9 +120,13 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		}
 	}
 
+	if err := a.startWallet(); err != nil {
+		return nil, fmt.Errorf("documents: %w", err)
+	}
+
 	res := &resolvers.Resolver{
 		Now: time.Now, Logger: log, Casework: a.casework, Broker: a.stores.Broker, Agencies: ports,
-		DeviceStore: a.stores.Devices, InboxStore: a.stores.Inbox,
+		DeviceStore: a.stores.Devices, InboxStore: a.stores.Inbox, Wallet: a.wallet,
 		// Every instance derives the same key: ids are the same on each.
 		IDKey: globalid.KeyFrom(a.cfg.CacheKey),
 	}
@@ -143,6 +153,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 			// With Redis, a replay seen by any instance is refused by every instance.
 			Verifier: signature.NewVerifier(time.Now, a.stores.Replays),
 		},
+		Documents:  a.documentRoutes(),
 		Admin:      &server.Admin{Jobs: a.stores.Jobs},
 		AdminToken: a.cfg.AdminToken,
 		Metrics:    reg,

@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/apprelease"
 	"github.com/satupintu/satupintu/auth"
+	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/integrations/bpjs"
 	"github.com/satupintu/satupintu/integrations/dukcapil"
@@ -28,6 +30,7 @@ import (
 	"github.com/satupintu/satupintu/notifications/fcm"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/server"
+	"github.com/satupintu/satupintu/signing"
 	"github.com/satupintu/satupintu/sim"
 	simfcm "github.com/satupintu/satupintu/sim/fcm"
 	"github.com/satupintu/satupintu/store"
@@ -131,6 +134,18 @@ type Config struct {
 	// DataKeys seal personal data in PostgreSQL. Dev without any: a fixed,
 	// public key (data sealed with it is not protected).
 	DataKeys *seal.Keyring `json:"-"`
+
+	// The documents wallet: satupintu's signing keys (credentials, status
+	// lists), the registered verifiers, and how long shares, credentials
+	// and status lists last.
+	SigningKeys   *signing.Keyring     `json:"-"`
+	Verifiers     []documents.Verifier `json:"-"`
+	ShareTTL      time.Duration
+	CredentialTTL time.Duration
+	StatusListTTL time.Duration
+
+	// clock is the documents wallet's clock, for tests (nil: time.Now).
+	clock func() time.Time
 }
 
 // agencyDefaults are the per-agency settings unless configured: registry
@@ -193,6 +208,9 @@ func defaultConfig() Config {
 		DBPoolSize:         20,
 		DBStatementTimeout: 5 * time.Second,
 		TrustedMode:        server.TrustedOff,
+		ShareTTL:           documents.DefaultShareTTL,
+		CredentialTTL:      documents.DefaultCredentialTTL,
+		StatusListTTL:      documents.DefaultStatusTTL,
 	}
 	if h, err := os.Hostname(); err == nil {
 		c.Instance = h
@@ -307,6 +325,14 @@ func (c *Config) devSettings(given func(name string) bool) {
 		// Fixed, so that a dev database stays readable across restarts.
 		c.DataKeys = devDataKeys
 	}
+	if c.SigningKeys == nil {
+		// Public and fixed: a restarted dev server still verifies what it
+		// signed before.
+		c.SigningKeys = signing.Dev("issuer")
+	}
+	if !slices.ContainsFunc(c.Verifiers, func(v documents.Verifier) bool { return v.ID == documents.SandboxVerifier().ID }) {
+		c.Verifiers = append(slices.Clone(c.Verifiers), documents.SandboxVerifier())
+	}
 	creds := sim.DevCredentials()
 	or := func(p *string, v string) {
 		if *p == "" {
@@ -363,6 +389,7 @@ func (c Config) clone() Config {
 	c.Releases.Minimum = maps.Clone(c.Releases.Minimum)
 	c.Releases.Latest = maps.Clone(c.Releases.Latest)
 	c.Releases.UpdateURL = maps.Clone(c.Releases.UpdateURL)
+	c.Verifiers = slices.Clone(c.Verifiers)
 	return c
 }
 

@@ -54,6 +54,7 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		PushConcurrency: 200, ForwardConcurrency: 16, Workers: true, PushSendLease: 30 * time.Second,
 		RedisPrefix: "satupintu:", CacheMaxEntries: 100_000, CacheTimeout: 100 * time.Millisecond, LimiterMaxKeys: 100_000, ReplayMaxEntries: 1 << 20,
 		DBPoolSize: 20, DBStatementTimeout: 5 * time.Second,
+		ShareTTL: 180 * time.Second, CredentialTTL: 24 * time.Hour, StatusListTTL: 5 * time.Minute,
 	}
 	if got := defaultConfig(); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults changed:\n got %+v\nwant %+v", got, want)

@@ -46,6 +46,8 @@ func (a *app) devTools() *server.DevTools {
 		Push: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			writeDevJSON(w, http.StatusOK, simfcm.Listing(a.sandbox.FCM().Accepted()))
 		}),
+		Verifiers: http.HandlerFunc(a.devVerifiers),
+		Licences:  a.sandbox.LicencesHandler(),
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/internal/testkit"
+	"github.com/satupintu/satupintu/signing"
 	"github.com/satupintu/satupintu/sim/seed"
 	"github.com/satupintu/satupintu/store/postgres/pgtest"
 )
@@ -163,6 +164,7 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 		"SATUPINTU_MODE": "production", "REDIS_URL": redisURL, "SATUPINTU_REDIS_PREFIX": prefix,
 		"SATUPINTU_AUTH_AUDIENCE": "satupintu-multi", "SATUPINTU_CACHE_KEY": strings.Repeat("cd", 32),
 		"SATUPINTU_ADMIN_TOKEN": "multi-admin", "SATUPINTU_PUBLIC_URL": lb.URL(),
+		"SATUPINTU_SIGNING_KEYS":         signing.Dev("multi").Encode(),
 		"GOOGLE_APPLICATION_CREDENTIALS": saFile,
 		"SATUPINTU_QUEUE_VISIBILITY":     "2s", "SATUPINTU_JOB_TIMEOUT": "5s", "SATUPINTU_FORWARD_BACKOFF_BASE": "50ms", "SATUPINTU_FORWARD_BACKOFF_MAX": "500ms",
 		"SATUPINTU_PUSH_BACKOFF_BASE": "50ms", "SATUPINTU_PUSH_BACKOFF_MAX": "500ms", "SATUPINTU_PUSH_SEND_LEASE": "15s",

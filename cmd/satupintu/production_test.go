@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/satupintu/satupintu/queue"
+	"github.com/satupintu/satupintu/signing"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 	"github.com/satupintu/satupintu/store/postgres"
@@ -73,6 +74,7 @@ func productionEnv(t *testing.T) (map[string]string, *sim.Sandbox) {
 	env["SATUPINTU_SOCIAL_CASE_SECRET"] = c.SocialCaseSecret
 	env["SATUPINTU_ADMIN_TOKEN"] = "operator-token-for-tests"
 	env["SATUPINTU_PUBLIC_URL"] = "https://satupintu.example"
+	env["SATUPINTU_SIGNING_KEYS"] = signing.Dev("production-test").Encode()
 	env["REDIS_URL"], env["SATUPINTU_REDIS_PREFIX"] = testRedis(t)
 	// A database of the test's own (see pgtest for when there is none).
 	env["DATABASE_URL"], env["SATUPINTU_DATA_KEY"] = pgtest.NewDatabase(t), "prod1:"+strings.Repeat("ef", 32)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -11,9 +13,11 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/apprelease"
+	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/server"
+	"github.com/satupintu/satupintu/signing"
 	"github.com/satupintu/satupintu/store/postgres"
 	"github.com/satupintu/satupintu/store/seal"
 )
@@ -136,6 +140,35 @@ func variables() []variable {
 				c.PublicURL = strings.TrimRight(v, "/")
 				return nil
 			}},
+		{name: "SATUPINTU_SIGNING_KEYS", def: "a public key (dev)", required: true, secret: true, help: "satupintu's own ES256 keys, which sign the documents' credentials and status lists: <kid>:<base64 PKCS#8 P-256 private key>, comma-separated, the signing key first (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER | base64 -w0); keep a retired key listed (published in the issuer's JWKS) while credentials it signed live (SATUPINTU_CREDENTIAL_TTL)",
+			set: func(c *Config, v string) error {
+				r, err := signing.Parse(v)
+				if err != nil {
+					return err
+				}
+				c.SigningKeys = r
+				return nil
+			}},
+		{name: "SATUPINTU_VERIFIERS", def: "none (dev: the sandbox verifier)", secret: true, help: `the organisations that may verify shared documents, JSON: [{"id":"bank-x","name":"Bank X","secrets":["…"],"purposes":["account-opening"],"claims":["name","birthdate","age_over_17"]}]; several secrets during a rotation (see README, Documents)`,
+			set: func(c *Config, v string) error {
+				var vs []documents.Verifier
+				dec := json.NewDecoder(strings.NewReader(v))
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(&vs); err != nil {
+					return fmt.Errorf("must be a JSON array of verifiers (id, name, secrets, purposes, claims): %v", redactJSONError(err))
+				}
+				if err := documents.ValidateVerifiers(vs); err != nil {
+					return err
+				}
+				c.Verifiers = vs
+				return nil
+			}},
+		{name: "SATUPINTU_SHARE_TTL", def: "180s", help: "how long a document share's one-time code (and an offline QR's presentation) is valid",
+			set: positive(func(c *Config) *time.Duration { return &c.ShareTTL })},
+		{name: "SATUPINTU_CREDENTIAL_TTL", def: "24h", help: "life of a document's credential (the app's copy, and a presentation a verifier receives), never past the document's own validity",
+			set: positive(func(c *Config) *time.Duration { return &c.CredentialTTL })},
+		{name: "SATUPINTU_STATUS_LIST_TTL", def: "5m", help: "ttl of the status lists: how long a verifier may rely on its copy, offline included; a suspension reaches every verifier within this (after the agency's own cache, SATUPINTU_POLICE_CACHE_TTL for a SIM)",
+			set: positive(func(c *Config) *time.Duration { return &c.StatusListTTL })},
 		{name: "SATUPINTU_FORWARD_GIVE_UP_AFTER", def: "24h", help: "a forward still failing this long after submission is parked for an operator (satupintu outbox)",
 			set: positive(func(c *Config) *time.Duration { return &c.ForwardGiveUp })},
 		{name: "SATUPINTU_FORWARD_BACKOFF_BASE", def: "1s", help: "first wait between forward attempts (exponential, full jitter)",
@@ -482,4 +515,20 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// redactJSONError keeps a JSON decoding error's position and kind, never
+// the value it quotes (a verifier's secret could be in it).
+func redactJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("not JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s must be a %s", typ.Field, typ.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return err.Error() // names the field, not a value
+	}
+	return "not JSON"
 }

@@ -50,6 +50,7 @@ type CaseUpdateResolver interface {
 type MutationResolver interface {
 	SubmitServiceRequest(ctx context.Context, input model.SubmitServiceRequestInput) (*model.SubmitServiceRequestPayload, error)
 	CancelCase(ctx context.Context, id string) (*model.CancelCasePayload, error)
+	ShareDocument(ctx context.Context, input model.ShareDocumentInput) (*model.ShareDocumentPayload, error)
 	RegisterDevice(ctx context.Context, input model.RegisterDeviceInput) (*model.RegisterDevicePayload, error)
 	UnregisterDevice(ctx context.Context, token string) (*model.UnregisterDevicePayload, error)
 	MarkNotificationsRead(ctx context.Context, ids []string) (*model.MarkNotificationsReadPayload, error)
@@ -111,6 +112,20 @@ func (ec *executionContext) field_Mutation_registerDevice_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RegisterDeviceInput, error) {
 			return ec.unmarshalNRegisterDeviceInput2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐRegisterDeviceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_shareDocument_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShareDocumentInput, error) {
+			return ec.unmarshalNShareDocumentInput2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐShareDocumentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1295,6 +1310,50 @@ func (ec *executionContext) fieldContext_Mutation_cancelCase(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_shareDocument(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_shareDocument(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShareDocument(ctx, fc.Args["input"].(model.ShareDocumentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShareDocumentPayload) graphql.Marshaler {
+			return ec.marshalNShareDocumentPayload2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐShareDocumentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_shareDocument(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShareDocumentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_shareDocument_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_registerDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2170,6 +2229,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelCase":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelCase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shareDocument":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_shareDocument(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

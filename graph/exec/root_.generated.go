@@ -34,6 +34,8 @@ type ResolverRoot interface {
 	Coding() CodingResolver
 	Device() DeviceResolver
 	Disbursement() DisbursementResolver
+	Document() DocumentResolver
+	DocumentShare() DocumentShareResolver
 	DrivingLicence() DrivingLicenceResolver
 	Education() EducationResolver
 	Family() FamilyResolver
@@ -204,6 +206,62 @@ type ComplexityRoot struct {
 		Status    func(childComplexity int) int
 	}
 
+	Document struct {
+		Agency     func(childComplexity int) int
+		Claims     func(childComplexity int) int
+		Class      func(childComplexity int) int
+		Credential func(childComplexity int) int
+		ID         func(childComplexity int) int
+		IssuedOn   func(childComplexity int) int
+		Issuer     func(childComplexity int) int
+		Number     func(childComplexity int, masked *bool) int
+		Source     func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Title      func(childComplexity int) int
+		Type       func(childComplexity int) int
+		ValidUntil func(childComplexity int) int
+	}
+
+	DocumentClaim struct {
+		ID    func(childComplexity int) int
+		Label func(childComplexity int) int
+		Name  func(childComplexity int) int
+	}
+
+	DocumentShare struct {
+		Claims              func(childComplexity int) int
+		Code                func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		DocumentTitle       func(childComplexity int) int
+		DocumentType        func(childComplexity int) int
+		ExpiresAt           func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Link                func(childComplexity int) int
+		Offline             func(childComplexity int) int
+		OfflinePresentation func(childComplexity int) int
+		Purpose             func(childComplexity int) int
+		QRPng               func(childComplexity int) int
+		Status              func(childComplexity int) int
+		VerifiedAt          func(childComplexity int) int
+		Verifier            func(childComplexity int) int
+	}
+
+	DocumentShareConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DocumentShareEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DocumentVerifier struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+	}
+
 	DrivingLicence struct {
 		Class           func(childComplexity int) int
 		ExpiresOn       func(childComplexity int) int
@@ -325,6 +383,7 @@ type ComplexityRoot struct {
 		DeleteNotification    func(childComplexity int, id string) int
 		MarkNotificationsRead func(childComplexity int, ids []string) int
 		RegisterDevice        func(childComplexity int, input model.RegisterDeviceInput) int
+		ShareDocument         func(childComplexity int, input model.ShareDocumentInput) int
 		SubmitServiceRequest  func(childComplexity int, input model.SubmitServiceRequestInput) int
 		UnregisterDevice      func(childComplexity int, token string) int
 	}
@@ -396,22 +455,24 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AppConfig     func(childComplexity int) int
-		Case          func(childComplexity int, id string) int
-		Cases         func(childComplexity int, status *cases.Status, first *int, after *string) int
-		Devices       func(childComplexity int) int
-		Education     func(childComplexity int) int
-		Health        func(childComplexity int) int
-		Home          func(childComplexity int) int
-		LifeEvents    func(childComplexity int) int
-		Me            func(childComplexity int) int
-		Node          func(childComplexity int, id string) int
-		Nodes         func(childComplexity int, ids []string) int
-		Notifications func(childComplexity int, unreadOnly *bool, first *int, after *string) int
-		Police        func(childComplexity int) int
-		Service       func(childComplexity int, id string) int
-		Services      func(childComplexity int, search *string, lifeEvent *string, first *int, after *string) int
-		Social        func(childComplexity int) int
+		AppConfig      func(childComplexity int) int
+		Case           func(childComplexity int, id string) int
+		Cases          func(childComplexity int, status *cases.Status, first *int, after *string) int
+		Devices        func(childComplexity int) int
+		DocumentShares func(childComplexity int, first *int, after *string) int
+		Documents      func(childComplexity int) int
+		Education      func(childComplexity int) int
+		Health         func(childComplexity int) int
+		Home           func(childComplexity int) int
+		LifeEvents     func(childComplexity int) int
+		Me             func(childComplexity int) int
+		Node           func(childComplexity int, id string) int
+		Nodes          func(childComplexity int, ids []string) int
+		Notifications  func(childComplexity int, unreadOnly *bool, first *int, after *string) int
+		Police         func(childComplexity int) int
+		Service        func(childComplexity int, id string) int
+		Services       func(childComplexity int, search *string, lifeEvent *string, first *int, after *string) int
+		Social         func(childComplexity int) int
 	}
 
 	Region struct {
@@ -473,6 +534,11 @@ type ComplexityRoot struct {
 		Pattern   func(childComplexity int) int
 		Required  func(childComplexity int) int
 		Type      func(childComplexity int) int
+	}
+
+	ShareDocumentPayload struct {
+		Share      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Social struct {
@@ -1092,6 +1158,245 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Disbursement.Status(childComplexity), true
 
+	case "Document.agency":
+		if e.ComplexityRoot.Document.Agency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Agency(childComplexity), true
+	case "Document.claims":
+		if e.ComplexityRoot.Document.Claims == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Claims(childComplexity), true
+	case "Document.class":
+		if e.ComplexityRoot.Document.Class == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Class(childComplexity), true
+	case "Document.credential":
+		if e.ComplexityRoot.Document.Credential == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Credential(childComplexity), true
+	case "Document.id":
+		if e.ComplexityRoot.Document.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.ID(childComplexity), true
+	case "Document.issuedOn":
+		if e.ComplexityRoot.Document.IssuedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.IssuedOn(childComplexity), true
+	case "Document.issuer":
+		if e.ComplexityRoot.Document.Issuer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Issuer(childComplexity), true
+	case "Document.number":
+		if e.ComplexityRoot.Document.Number == nil {
+			break
+		}
+
+		args, err := ec.field_Document_number_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Document.Number(childComplexity, args["masked"].(*bool)), true
+	case "Document.source":
+		if e.ComplexityRoot.Document.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Source(childComplexity), true
+	case "Document.status":
+		if e.ComplexityRoot.Document.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Status(childComplexity), true
+	case "Document.title":
+		if e.ComplexityRoot.Document.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Title(childComplexity), true
+	case "Document.type":
+		if e.ComplexityRoot.Document.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Type(childComplexity), true
+	case "Document.validUntil":
+		if e.ComplexityRoot.Document.ValidUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.ValidUntil(childComplexity), true
+
+	case "DocumentClaim.id":
+		if e.ComplexityRoot.DocumentClaim.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentClaim.ID(childComplexity), true
+	case "DocumentClaim.label":
+		if e.ComplexityRoot.DocumentClaim.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentClaim.Label(childComplexity), true
+	case "DocumentClaim.name":
+		if e.ComplexityRoot.DocumentClaim.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentClaim.Name(childComplexity), true
+
+	case "DocumentShare.claims":
+		if e.ComplexityRoot.DocumentShare.Claims == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.Claims(childComplexity), true
+	case "DocumentShare.code":
+		if e.ComplexityRoot.DocumentShare.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.Code(childComplexity), true
+	case "DocumentShare.createdAt":
+		if e.ComplexityRoot.DocumentShare.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.CreatedAt(childComplexity), true
+	case "DocumentShare.documentTitle":
+		if e.ComplexityRoot.DocumentShare.DocumentTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.DocumentTitle(childComplexity), true
+	case "DocumentShare.documentType":
+		if e.ComplexityRoot.DocumentShare.DocumentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.DocumentType(childComplexity), true
+	case "DocumentShare.expiresAt":
+		if e.ComplexityRoot.DocumentShare.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.ExpiresAt(childComplexity), true
+	case "DocumentShare.id":
+		if e.ComplexityRoot.DocumentShare.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.ID(childComplexity), true
+	case "DocumentShare.link":
+		if e.ComplexityRoot.DocumentShare.Link == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.Link(childComplexity), true
+	case "DocumentShare.offline":
+		if e.ComplexityRoot.DocumentShare.Offline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.Offline(childComplexity), true
+	case "DocumentShare.presentation":
+		if e.ComplexityRoot.DocumentShare.OfflinePresentation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.OfflinePresentation(childComplexity), true
+	case "DocumentShare.purpose":
+		if e.ComplexityRoot.DocumentShare.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.Purpose(childComplexity), true
+	case "DocumentShare.qrPng":
+		if e.ComplexityRoot.DocumentShare.QRPng == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.QRPng(childComplexity), true
+	case "DocumentShare.status":
+		if e.ComplexityRoot.DocumentShare.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.Status(childComplexity), true
+	case "DocumentShare.verifiedAt":
+		if e.ComplexityRoot.DocumentShare.VerifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.VerifiedAt(childComplexity), true
+	case "DocumentShare.verifier":
+		if e.ComplexityRoot.DocumentShare.Verifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShare.Verifier(childComplexity), true
+
+	case "DocumentShareConnection.edges":
+		if e.ComplexityRoot.DocumentShareConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShareConnection.Edges(childComplexity), true
+	case "DocumentShareConnection.pageInfo":
+		if e.ComplexityRoot.DocumentShareConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShareConnection.PageInfo(childComplexity), true
+	case "DocumentShareConnection.totalCount":
+		if e.ComplexityRoot.DocumentShareConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShareConnection.TotalCount(childComplexity), true
+
+	case "DocumentShareEdge.cursor":
+		if e.ComplexityRoot.DocumentShareEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShareEdge.Cursor(childComplexity), true
+	case "DocumentShareEdge.node":
+		if e.ComplexityRoot.DocumentShareEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentShareEdge.Node(childComplexity), true
+
+	case "DocumentVerifier.id":
+		if e.ComplexityRoot.DocumentVerifier.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentVerifier.ID(childComplexity), true
+	case "DocumentVerifier.name":
+		if e.ComplexityRoot.DocumentVerifier.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentVerifier.Name(childComplexity), true
+
 	case "DrivingLicence.class":
 		if e.ComplexityRoot.DrivingLicence.Class == nil {
 			break
@@ -1609,6 +1914,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterDevice(childComplexity, args["input"].(model.RegisterDeviceInput)), true
+	case "Mutation.shareDocument":
+		if e.ComplexityRoot.Mutation.ShareDocument == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_shareDocument_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShareDocument(childComplexity, args["input"].(model.ShareDocumentInput)), true
 	case "Mutation.submitServiceRequest":
 		if e.ComplexityRoot.Mutation.SubmitServiceRequest == nil {
 			break
@@ -1926,6 +2242,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Devices(childComplexity), true
+	case "Query.documentShares":
+		if e.ComplexityRoot.Query.DocumentShares == nil {
+			break
+		}
+
+		args, err := ec.field_Query_documentShares_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DocumentShares(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.documents":
+		if e.ComplexityRoot.Query.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Documents(childComplexity), true
 	case "Query.education":
 		if e.ComplexityRoot.Query.Education == nil {
 			break
@@ -2272,6 +2605,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceField.Type(childComplexity), true
 
+	case "ShareDocumentPayload.share":
+		if e.ComplexityRoot.ShareDocumentPayload.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareDocumentPayload.Share(childComplexity), true
+	case "ShareDocumentPayload.userErrors":
+		if e.ComplexityRoot.ShareDocumentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareDocumentPayload.UserErrors(childComplexity), true
+
 	case "Social.disbursements":
 		if e.ComplexityRoot.Social.Disbursements == nil {
 			break
@@ -2505,6 +2851,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("FieldValueInput", ec.unmarshalInputFieldValueInput),
 			graphql.NewInputUnmarshaler("RegisterDeviceInput", ec.unmarshalInputRegisterDeviceInput),
+			graphql.NewInputUnmarshaler("ShareDocumentInput", ec.unmarshalInputShareDocumentInput),
 			graphql.NewInputUnmarshaler("SubmitServiceRequestInput", ec.unmarshalInputSubmitServiceRequestInput),
 		)
 	}
@@ -2896,6 +3243,212 @@ type CaseUpdate {
   version: Int!
   "The case after the change (read when asked for)."
   case: Case
+}
+`, BuiltIn: false},
+	{Name: "../documents.graphqls", Input: `extend type Query {
+  """
+  The citizen's official documents, each from its agency: KTP-el (IKD) and
+  KK from Dukcapil, SIM per class and SKCK from the police, the JKN card
+  from BPJS, KIP from the education registry. An agency that fails leaves
+  its documents out, with one error naming it (extensions.agency), and never
+  hides the others'; each document's source says how fresh it is. Reading
+  them also updates their status in the published status lists.
+  """
+  documents: [Document!]!
+  "The citizen's document shares, newest first: what was shared, for what, and who verified it."
+  documentShares(
+    "How many shares to return: 0 to 100, 20 when absent."
+    first: Int = 20
+    "Start after this cursor (an edge's cursor, or pageInfo.endCursor); from the newest when absent."
+    after: String
+  ): DocumentShareConnection!
+}
+
+extend type Mutation {
+  """
+  Share a document with a registered verifier (a bank, a notary, a landlord's
+  agent, a police post): a one-time code, link and QR valid for 180 seconds
+  and one verification, disclosing only the claims chosen; nothing else
+  leaves. The verifier redeems it with the verify API (api/verifier.yaml);
+  the verification then appears in documentShares and the access log.
+  Refusals are userErrors: NOT_FOUND (no such document of the citizen),
+  NO_CLAIMS, UNKNOWN_CLAIM, INVALID_PURPOSE.
+  """
+  shareDocument(
+    "The document, the claims to disclose and the purpose."
+    input: ShareDocumentInput!
+  ): ShareDocumentPayload!
+}
+
+"A kind of document."
+enum DocumentType {
+  "KTP-el, the electronic identity card, shown in the app as IKD (Identitas Kependudukan Digital)."
+  IKD
+  "Kartu Keluarga: the family card the citizen is on."
+  KK
+  "Surat Izin Mengemudi: a driving licence, one per class."
+  SIM
+  "Surat Keterangan Catatan Kepolisian: a police clearance certificate."
+  SKCK
+  "The BPJS Kesehatan card (JKN-KIS)."
+  JKN
+  "Kartu Indonesia Pintar: the student's own smart-programme card."
+  KIP
+}
+
+"What a document is worth today; the status list every verifier reads says the same."
+enum DocumentStatus {
+  "Valid."
+  VALID
+  "Past its valid-until date."
+  EXPIRED
+  "Suspended by the agency (a court order, unpaid premiums); it may become valid again."
+  SUSPENDED
+  "Withdrawn by the agency for good."
+  REVOKED
+}
+
+"One of the citizen's official documents."
+type Document implements Node {
+  "Global id (an opaque reference, never the document number)."
+  id: ID!
+  "The kind of document."
+  type: DocumentType!
+  "Its name in the request's language, e.g. SIM A, Kartu Keluarga."
+  title: String!
+  "The document number, masked (3174********0001) unless asked with masked: false; an unmasked read is logged, without the number."
+  number(
+    "false shows the number in full."
+    masked: Boolean = true
+  ): String!
+  "The licence class (A, B1, B2, C, CI, CII, D) of a SIM; null for other documents."
+  class: String
+  "The issuing authority, as printed on the document."
+  issuer: String!
+  "The agency satupintu read it from."
+  agency: Agency!
+  "Date of issue; null when the agency does not say (KTP-el, KK, KIP)."
+  issuedOn: Date
+  "Last day it is valid; null when it has no end (KTP-el is valid for life)."
+  validUntil: Date
+  "What it is worth today."
+  status: DocumentStatus!
+  "How fresh the agency's data behind it is."
+  source: Source!
+  "The claims it can disclose, for the citizen to choose from when sharing."
+  claims: [DocumentClaim!]!
+  """
+  The document as a verifiable credential: an SD-JWT VC (typ dc+sd-jwt)
+  signed by satupintu, with every disclosure, for the app to keep. Verifiers
+  check it against /.well-known/jwt-vc-issuer and its status list. Null
+  with an error when the civil registry cannot be read (its claims are
+  part of every credential).
+  """
+  credential: String
+}
+
+"A claim a document can disclose."
+type DocumentClaim {
+  "Global id: one per document and claim."
+  id: ID!
+  "The claim's name in the credential, as shareDocument takes it, e.g. name, age_over_17."
+  name: String!
+  "What it is, in the request's language."
+  label: String!
+}
+
+"What to share."
+input ShareDocumentInput {
+  "The document (Document.id)."
+  documentId: ID!
+  "The claims to disclose (DocumentClaim.name), at least one: nothing else is disclosed."
+  claims: [String!]!
+  "Why, as a code a registered verifier is registered for, e.g. age-check, account-opening."
+  purpose: String!
+  """
+  true: the QR carries the presentation itself, for a counter with no
+  network at the moment; it expires with the share. false (the default):
+  the QR carries the link.
+  """
+  offline: Boolean = false
+}
+
+"What shareDocument answers."
+type ShareDocumentPayload {
+  "The share, with its one-time code; null when there are userErrors."
+  share: DocumentShare
+  "Why the document could not be shared; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Where a share stands."
+enum DocumentShareStatus {
+  "Waiting for a verifier, until expiresAt."
+  ACTIVE
+  "A verifier redeemed it: it cannot be used again."
+  VERIFIED
+  "Nobody redeemed it in time (an offline share checked at a counter is never redeemed: it ends EXPIRED too)."
+  EXPIRED
+}
+
+"A registered organisation that verifies shared documents."
+type DocumentVerifier {
+  "Global id: one per verifier."
+  id: ID!
+  "The organisation's name."
+  name: String!
+}
+
+"One share of a document."
+type DocumentShare {
+  "Global id."
+  id: ID!
+  "The one-time code to read out or type, 12 characters. Only in shareDocument's answer: never shown again."
+  code: String
+  "The link to send a verifier. Only in shareDocument's answer."
+  link: String
+  "The QR to show, a PNG in base64: the link, or with offline the presentation itself. Only in shareDocument's answer."
+  qrPng: String
+  "With offline, the presentation the QR carries (an SD-JWT with only the chosen disclosures). Only in shareDocument's answer."
+  presentation: String
+  "The document shared."
+  documentType: DocumentType!
+  "The document's name in the request's language."
+  documentTitle: String!
+  "The claims disclosed."
+  claims: [String!]!
+  "Why it was shared."
+  purpose: String!
+  "Whether the QR carried the presentation itself."
+  offline: Boolean!
+  "When it was made."
+  createdAt: DateTime!
+  "The code works until then."
+  expiresAt: DateTime!
+  "Where it stands."
+  status: DocumentShareStatus!
+  "When a verifier redeemed it; null until then."
+  verifiedAt: DateTime
+  "Who redeemed it; null until then."
+  verifier: DocumentVerifier
+}
+
+"A page of the citizen's document shares (Relay connection)."
+type DocumentShareConnection {
+  "The shares of this page, newest first."
+  edges: [DocumentShareEdge!]!
+  "Where this page sits, and the cursors to page on."
+  pageInfo: PageInfo!
+  "How many shares the citizen has made."
+  totalCount: Int!
+}
+
+"A share in a page."
+type DocumentShareEdge {
+  "Pass it as after to get the shares after this one."
+  cursor: String!
+  "The share."
+  node: DocumentShare!
 }
 `, BuiltIn: false},
 	{Name: "../education.graphqls", Input: `extend type Query {
@@ -3925,7 +4478,7 @@ enum UserErrorCode {
   PERSON_NOT_ALLOWED
   "The applicant is younger than the service's minimum age."
   AGE_REQUIREMENT
-  "No such case (or notification) of the citizen."
+  "No such case, notification or document of the citizen."
   NOT_FOUND
   "The case can no longer be cancelled: the agency is reviewing it or it has ended."
   NOT_CANCELLABLE
@@ -3937,6 +4490,12 @@ enum UserErrorCode {
   INVALID_APP_VERSION
   "The platform is not ANDROID, IOS or WEB."
   INVALID_PLATFORM
+  "shareDocument: choose at least one claim to disclose."
+  NO_CLAIMS
+  "shareDocument: the document has no claim of this name (DocumentClaim.name)."
+  UNKNOWN_CLAIM
+  "shareDocument: no registered verifier verifies for this purpose."
+  INVALID_PURPOSE
 }
 `, BuiltIn: false},
 	{Name: "../social.graphqls", Input: `extend type Query {
@@ -4297,6 +4856,118 @@ func (ec *executionContext) childFields_Disbursement(ctx context.Context, field 
 		return ec.fieldContext_Disbursement_channel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Disbursement", field.Name)
+}
+
+func (ec *executionContext) childFields_Document(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Document_id(ctx, field)
+	case "type":
+		return ec.fieldContext_Document_type(ctx, field)
+	case "title":
+		return ec.fieldContext_Document_title(ctx, field)
+	case "number":
+		return ec.fieldContext_Document_number(ctx, field)
+	case "class":
+		return ec.fieldContext_Document_class(ctx, field)
+	case "issuer":
+		return ec.fieldContext_Document_issuer(ctx, field)
+	case "agency":
+		return ec.fieldContext_Document_agency(ctx, field)
+	case "issuedOn":
+		return ec.fieldContext_Document_issuedOn(ctx, field)
+	case "validUntil":
+		return ec.fieldContext_Document_validUntil(ctx, field)
+	case "status":
+		return ec.fieldContext_Document_status(ctx, field)
+	case "source":
+		return ec.fieldContext_Document_source(ctx, field)
+	case "claims":
+		return ec.fieldContext_Document_claims(ctx, field)
+	case "credential":
+		return ec.fieldContext_Document_credential(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Document", field.Name)
+}
+
+func (ec *executionContext) childFields_DocumentClaim(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DocumentClaim_id(ctx, field)
+	case "name":
+		return ec.fieldContext_DocumentClaim_name(ctx, field)
+	case "label":
+		return ec.fieldContext_DocumentClaim_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentClaim", field.Name)
+}
+
+func (ec *executionContext) childFields_DocumentShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DocumentShare_id(ctx, field)
+	case "code":
+		return ec.fieldContext_DocumentShare_code(ctx, field)
+	case "link":
+		return ec.fieldContext_DocumentShare_link(ctx, field)
+	case "qrPng":
+		return ec.fieldContext_DocumentShare_qrPng(ctx, field)
+	case "presentation":
+		return ec.fieldContext_DocumentShare_presentation(ctx, field)
+	case "documentType":
+		return ec.fieldContext_DocumentShare_documentType(ctx, field)
+	case "documentTitle":
+		return ec.fieldContext_DocumentShare_documentTitle(ctx, field)
+	case "claims":
+		return ec.fieldContext_DocumentShare_claims(ctx, field)
+	case "purpose":
+		return ec.fieldContext_DocumentShare_purpose(ctx, field)
+	case "offline":
+		return ec.fieldContext_DocumentShare_offline(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DocumentShare_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_DocumentShare_expiresAt(ctx, field)
+	case "status":
+		return ec.fieldContext_DocumentShare_status(ctx, field)
+	case "verifiedAt":
+		return ec.fieldContext_DocumentShare_verifiedAt(ctx, field)
+	case "verifier":
+		return ec.fieldContext_DocumentShare_verifier(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentShare", field.Name)
+}
+
+func (ec *executionContext) childFields_DocumentShareConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DocumentShareConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DocumentShareConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DocumentShareConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentShareConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DocumentShareEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DocumentShareEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DocumentShareEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentShareEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DocumentVerifier(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DocumentVerifier_id(ctx, field)
+	case "name":
+		return ec.fieldContext_DocumentVerifier_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentVerifier", field.Name)
 }
 
 func (ec *executionContext) childFields_DrivingLicence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4783,6 +5454,16 @@ func (ec *executionContext) childFields_ServiceField(ctx context.Context, field 
 		return ec.fieldContext_ServiceField_maxDate(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceField", field.Name)
+}
+
+func (ec *executionContext) childFields_ShareDocumentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "share":
+		return ec.fieldContext_ShareDocumentPayload_share(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShareDocumentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShareDocumentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Social(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/graph/scalars"
 	"github.com/satupintu/satupintu/notifications"
@@ -34,6 +35,8 @@ type QueryResolver interface {
 	AppConfig(ctx context.Context) (*model.AppConfig, error)
 	Cases(ctx context.Context, status *cases.Status, first *int, after *string) (*model.CaseConnection, error)
 	Case(ctx context.Context, id string) (*cases.Case, error)
+	Documents(ctx context.Context) ([]documents.Document, error)
+	DocumentShares(ctx context.Context, first *int, after *string) (*model.DocumentShareConnection, error)
 	Education(ctx context.Context) (*model.Education, error)
 	Health(ctx context.Context) (*model.Health, error)
 	Home(ctx context.Context) (*model.Home, error)
@@ -109,6 +112,28 @@ func (ec *executionContext) field_Query_cases_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_documentShares_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -497,6 +522,82 @@ func (ec *executionContext) fieldContext_Query_case(ctx context.Context, field g
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_case_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_documents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Documents(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []documents.Document) graphql.Marshaler {
+			return ec.marshalNDocument2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋdocumentsᚐDocumentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_documentShares(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_documentShares(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DocumentShares(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DocumentShareConnection) graphql.Marshaler {
+			return ec.marshalNDocumentShareConnection2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐDocumentShareConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_documentShares(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DocumentShareConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_documentShares_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -1197,6 +1298,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._DrivingLicence(ctx, sel, obj)
+	case documents.Document:
+		return ec._Document(ctx, sel, &obj)
+	case *documents.Document:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Document(ctx, sel, obj)
 	case readmodel.Disbursement:
 		return ec._Disbursement(ctx, sel, &obj)
 	case *readmodel.Disbursement:
@@ -1337,6 +1445,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_case(ctx, field)
+				})
+		case "documents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_documents(ctx, field)
+				})
+		case "documentShares":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_documentShares(ctx, field)
 				})
 		case "education":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -1638,6 +1758,14 @@ func (ec *executionContext) marshalNSource2ᚕgithubᚗcomᚋsatupintuᚋsatupin
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSource2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSource(ctx context.Context, sel ast.SelectionSet, v *readmodel.Source) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Source!")
+		return graphql.Null
+	}
+	return ec._Source(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceStatus(ctx context.Context, v any) (readmodel.SourceStatus, error) {

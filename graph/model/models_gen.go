@@ -69,6 +69,42 @@ type DeleteNotificationPayload struct {
 	Deleted bool `json:"deleted"`
 }
 
+// A claim a document can disclose.
+type DocumentClaim struct {
+	// Global id: one per document and claim.
+	ID string `json:"id"`
+	// The claim's name in the credential, as shareDocument takes it, e.g. name, age_over_17.
+	Name string `json:"name"`
+	// What it is, in the request's language.
+	Label string `json:"label"`
+}
+
+// A page of the citizen's document shares (Relay connection).
+type DocumentShareConnection struct {
+	// The shares of this page, newest first.
+	Edges []DocumentShareEdge `json:"edges"`
+	// Where this page sits, and the cursors to page on.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many shares the citizen has made.
+	TotalCount int `json:"totalCount"`
+}
+
+// A share in a page.
+type DocumentShareEdge struct {
+	// Pass it as after to get the shares after this one.
+	Cursor string `json:"cursor"`
+	// The share.
+	Node *DocumentShare `json:"node"`
+}
+
+// A registered organisation that verifies shared documents.
+type DocumentVerifier struct {
+	// Global id: one per verifier.
+	ID string `json:"id"`
+	// The organisation's name.
+	Name string `json:"name"`
+}
+
 // Whether the signed-in citizen may apply for a service.
 type Eligibility struct {
 	// Global id: one per citizen and service.
@@ -183,6 +219,28 @@ type ServiceEdge struct {
 	Node *catalog.Service `json:"node"`
 }
 
+// What to share.
+type ShareDocumentInput struct {
+	// The document (Document.id).
+	DocumentID string `json:"documentId"`
+	// The claims to disclose (DocumentClaim.name), at least one: nothing else is disclosed.
+	Claims []string `json:"claims"`
+	// Why, as a code a registered verifier is registered for, e.g. age-check, account-opening.
+	Purpose string `json:"purpose"`
+	// true: the QR carries the presentation itself, for a counter with no
+	// network at the moment; it expires with the share. false (the default):
+	// the QR carries the link.
+	Offline *bool `json:"offline,omitempty"`
+}
+
+// What shareDocument answers.
+type ShareDocumentPayload struct {
+	// The share, with its one-time code; null when there are userErrors.
+	Share *DocumentShare `json:"share,omitempty"`
+	// Why the document could not be shared; empty on success.
+	UserErrors []catalog.UserError `json:"userErrors"`
+}
+
 // An application for a service.
 type SubmitServiceRequestInput struct {
 	// The service (Service.id); its catalog code, e.g. skck-application, is accepted too.
@@ -210,6 +268,67 @@ type Subscription struct {
 type UnregisterDevicePayload struct {
 	// False when the token was not registered to this citizen.
 	Removed bool `json:"removed"`
+}
+
+// Where a share stands.
+type DocumentShareStatus string
+
+const (
+	// Waiting for a verifier, until expiresAt.
+	DocumentShareStatusActive DocumentShareStatus = "ACTIVE"
+	// A verifier redeemed it: it cannot be used again.
+	DocumentShareStatusVerified DocumentShareStatus = "VERIFIED"
+	// Nobody redeemed it in time (an offline share checked at a counter is never redeemed: it ends EXPIRED too).
+	DocumentShareStatusExpired DocumentShareStatus = "EXPIRED"
+)
+
+var AllDocumentShareStatus = []DocumentShareStatus{
+	DocumentShareStatusActive,
+	DocumentShareStatusVerified,
+	DocumentShareStatusExpired,
+}
+
+func (e DocumentShareStatus) IsValid() bool {
+	switch e {
+	case DocumentShareStatusActive, DocumentShareStatusVerified, DocumentShareStatusExpired:
+		return true
+	}
+	return false
+}
+
+func (e DocumentShareStatus) String() string {
+	return string(e)
+}
+
+func (e *DocumentShareStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DocumentShareStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DocumentShareStatus", str)
+	}
+	return nil
+}
+
+func (e DocumentShareStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DocumentShareStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DocumentShareStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // The police level that issued a certificate.
@@ -319,7 +438,7 @@ const (
 	UserErrorCodePersonNotAllowed UserErrorCode = "PERSON_NOT_ALLOWED"
 	// The applicant is younger than the service's minimum age.
 	UserErrorCodeAgeRequirement UserErrorCode = "AGE_REQUIREMENT"
-	// No such case (or notification) of the citizen.
+	// No such case, notification or document of the citizen.
 	UserErrorCodeNotFound UserErrorCode = "NOT_FOUND"
 	// The case can no longer be cancelled: the agency is reviewing it or it has ended.
 	UserErrorCodeNotCancellable UserErrorCode = "NOT_CANCELLABLE"
@@ -331,6 +450,12 @@ const (
 	UserErrorCodeInvalidAppVersion UserErrorCode = "INVALID_APP_VERSION"
 	// The platform is not ANDROID, IOS or WEB.
 	UserErrorCodeInvalidPlatform UserErrorCode = "INVALID_PLATFORM"
+	// shareDocument: choose at least one claim to disclose.
+	UserErrorCodeNoClaims UserErrorCode = "NO_CLAIMS"
+	// shareDocument: the document has no claim of this name (DocumentClaim.name).
+	UserErrorCodeUnknownClaim UserErrorCode = "UNKNOWN_CLAIM"
+	// shareDocument: no registered verifier verifies for this purpose.
+	UserErrorCodeInvalidPurpose UserErrorCode = "INVALID_PURPOSE"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -359,11 +484,14 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeUnsupportedLocale,
 	UserErrorCodeInvalidAppVersion,
 	UserErrorCodeInvalidPlatform,
+	UserErrorCodeNoClaims,
+	UserErrorCodeUnknownClaim,
+	UserErrorCodeInvalidPurpose,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeInvalidIdempotencyKey, UserErrorCodeIdempotencyKeyReused, UserErrorCodeUnknownService, UserErrorCodeOfflineService, UserErrorCodeAlreadyInProgress, UserErrorCodeDuplicateField, UserErrorCodeUnknownField, UserErrorCodeRequired, UserErrorCodeTooShort, UserErrorCodeTooLong, UserErrorCodePattern, UserErrorCodeNotAnOption, UserErrorCodeNotADate, UserErrorCodeDateTooEarly, UserErrorCodeDateTooLate, UserErrorCodeNotANumber, UserErrorCodeNotEligible, UserErrorCodePersonNotAllowed, UserErrorCodeAgeRequirement, UserErrorCodeNotFound, UserErrorCodeNotCancellable, UserErrorCodeInvalidToken, UserErrorCodeUnsupportedLocale, UserErrorCodeInvalidAppVersion, UserErrorCodeInvalidPlatform:
+	case UserErrorCodeInvalidIdempotencyKey, UserErrorCodeIdempotencyKeyReused, UserErrorCodeUnknownService, UserErrorCodeOfflineService, UserErrorCodeAlreadyInProgress, UserErrorCodeDuplicateField, UserErrorCodeUnknownField, UserErrorCodeRequired, UserErrorCodeTooShort, UserErrorCodeTooLong, UserErrorCodePattern, UserErrorCodeNotAnOption, UserErrorCodeNotADate, UserErrorCodeDateTooEarly, UserErrorCodeDateTooLate, UserErrorCodeNotANumber, UserErrorCodeNotEligible, UserErrorCodePersonNotAllowed, UserErrorCodeAgeRequirement, UserErrorCodeNotFound, UserErrorCodeNotCancellable, UserErrorCodeInvalidToken, UserErrorCodeUnsupportedLocale, UserErrorCodeInvalidAppVersion, UserErrorCodeInvalidPlatform, UserErrorCodeNoClaims, UserErrorCodeUnknownClaim, UserErrorCodeInvalidPurpose:
 		return true
 	}
 	return false

@@ -22,7 +22,7 @@
 //	  "nik": "3273016402900007",
 //	  "licences": [
 //	    {"number": "9024-0290-000789", "class": "A", "issuedOn": "2021-04-20",
-//	     "expiresOn": "2026-04-24", "office": "SATPAS POLRESTABES BANDUNG"}
+//	     "expiresOn": "2026-04-24", "office": "SATPAS POLRESTABES BANDUNG", "status": "ACTIVE"}
 //	  ],
 //	  "certificates": [
 //	    {"number": "SKCK/YANMAS/4812/X/2026/POLRESTABES", "purpose": "Melamar pekerjaan",
@@ -37,9 +37,12 @@
 //
 // Rules of the answer: "nik" is the NIK asked for; the three lists are
 // always present (possibly empty); dates are YYYY-MM-DD, occurredAt is
-// RFC 3339; class is one of A, B1, B2, C, CI, CII, D; level is MABES, POLDA,
-// POLRES or POLSEK; fine is in rupiah; status is UNCONFIRMED, CONFIRMED or
-// PAID, and only unpaid tickets are listed (a PAID one is dropped here).
+// RFC 3339; class is one of A, B1, B2, C, CI, CII, D; a licence's status is
+// ACTIVE, SUSPENDED (by a court or the police, until lifted) or REVOKED,
+// and ACTIVE when absent (it came later: a sender without it is still
+// read); level is MABES, POLDA, POLRES or POLSEK; fine is in rupiah; a
+// ticket's status is UNCONFIRMED, CONFIRMED or PAID, and only unpaid
+// tickets are listed (a PAID one is dropped here).
 // Unknown fields are ignored, so Polri may add some without a new version.
 //
 // Errors are JSON too: {"error":{"code":"...","message":"..."}}.
@@ -111,6 +114,7 @@ type wireLicence struct {
 	IssuedOn  string `json:"issuedOn"`
 	ExpiresOn string `json:"expiresOn"`
 	Office    string `json:"office"`
+	Status    string `json:"status"`
 }
 
 type wireCertificate struct {
@@ -133,6 +137,8 @@ type wireTicket struct {
 }
 
 var licenceClasses = map[string]bool{"A": true, "B1": true, "B2": true, "C": true, "CI": true, "CII": true, "D": true}
+
+var licenceStatuses = map[readmodel.LicenceStatus]bool{readmodel.LicenceActive: true, readmodel.LicenceSuspended: true, readmodel.LicenceRevoked: true}
 
 var ticketStatuses = map[readmodel.TicketStatus]bool{readmodel.TicketUnconfirmed: true, readmodel.TicketConfirmed: true, readmodel.TicketPaid: true}
 
@@ -165,8 +171,15 @@ func (w wireRecord) record(asked sp.NIK) (*readmodel.PoliceRecord, error) {
 		if err != nil {
 			return nil, fmt.Errorf("licence %d: %w", i+1, err)
 		}
+		status := readmodel.LicenceStatus(l.Status)
+		if status == "" {
+			status = readmodel.LicenceActive
+		}
+		if !licenceStatuses[status] {
+			return nil, fmt.Errorf("licence %d has unknown status %q", i+1, l.Status)
+		}
 		rec.Licences = append(rec.Licences, readmodel.DrivingLicence{Number: l.Number, Class: l.Class,
-			IssuedOn: issued, ExpiresOn: expires, Office: l.Office})
+			IssuedOn: issued, ExpiresOn: expires, Office: l.Office, Status: status})
 	}
 	for i, x := range w.Certificates {
 		if x.Number == "" {

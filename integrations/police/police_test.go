@@ -83,6 +83,39 @@ func TestRecordLicencesExpiringAndValidCertificate(t *testing.T) {
 	}
 }
 
+// Agus's SIM B1 is suspended; when the police lift the suspension the next
+// read shows it active (these clients cache nothing).
+func TestRecordLicenceSuspendedAndRestored(t *testing.T) {
+	sb, srv := sandbox(t)
+	statusOf := func() map[string]readmodel.LicenceStatus {
+		t.Helper()
+		rec, err := devClient(t, srv).Record(context.Background(), seed.NIKAgus)
+		if err != nil || rec == nil {
+			t.Fatalf("Agus's record: %+v, %v", rec, err)
+		}
+		out := map[string]readmodel.LicenceStatus{}
+		for _, l := range rec.Licences {
+			out[l.Class] = l.Status
+		}
+		return out
+	}
+	if got := statusOf(); got["B1"] != readmodel.LicenceSuspended || got["C"] != readmodel.LicenceActive {
+		t.Fatalf("Agus's licences = %v, want B1 SUSPENDED and C ACTIVE", got)
+	}
+	if err := sb.SetLicenceStatus("7512-1175-000322", readmodel.LicenceActive); err != nil {
+		t.Fatal(err)
+	}
+	if got := statusOf(); got["B1"] != readmodel.LicenceActive {
+		t.Fatalf("after the suspension was lifted: %v, want B1 ACTIVE", got)
+	}
+	if err := sb.SetLicenceStatus("0000-0000-000000", readmodel.LicenceRevoked); err == nil {
+		t.Error("an unknown licence number was accepted")
+	}
+	if err := sb.SetLicenceStatus("7512-1175-000322", "LOST"); err == nil {
+		t.Error("an unknown status was accepted")
+	}
+}
+
 func TestRecordUnconfirmedTickets(t *testing.T) {
 	_, srv := sandbox(t)
 	c := devClient(t, srv)
@@ -211,6 +244,7 @@ func TestRecordRejectsAnswersOutsideTheContract(t *testing.T) {
 		{"bad date", 200, record(string(nik), `{"number":"L1","class":"A","issuedOn":"02-01-2024","expiresOn":"2029-01-02"}`, ""), sp.CodeAgencyBadResponse},
 		{"bad time", 200, record(string(nik), "", `{"number":"T1","occurredAt":"2026-03-04 08:00","confirmBy":"2026-03-12","status":"UNCONFIRMED"}`), sp.CodeAgencyBadResponse},
 		{"unknown status", 200, record(string(nik), "", ticket("OVERDUE")), sp.CodeAgencyBadResponse},
+		{"unknown licence status", 200, record(string(nik), `{"number":"L1","class":"A","issuedOn":"2024-01-02","expiresOn":"2029-01-02","status":"LOST"}`, ""), sp.CodeAgencyBadResponse},
 		{"lists missing", 200, `{"nik":"` + string(nik) + `"}`, sp.CodeAgencyBadResponse},
 		{"invalid NIK", 400, `{"error":{"code":"BAD_REQUEST","message":"bad NIK"}}`, sp.CodeAgencyRejected},
 		{"forbidden", 403, `{"error":{"code":"FORBIDDEN","message":"no"}}`, sp.CodeAgencyRejected},
@@ -240,6 +274,10 @@ func TestRecordRejectsAnswersOutsideTheContract(t *testing.T) {
 			}
 			if len(rec.Licences) != 1 || len(rec.Tickets) != 1 || rec.Tickets[0].Status != readmodel.TicketConfirmed {
 				t.Errorf("record = %+v", rec)
+			}
+			// A sender that does not know the licence status yet: ACTIVE.
+			if rec.Licences[0].Status != readmodel.LicenceActive {
+				t.Errorf("a licence without a status reads %q, want ACTIVE", rec.Licences[0].Status)
 			}
 		})
 	}

@@ -339,12 +339,13 @@ func New(now time.Time) *Seed {
 				BirthDate: d(1975, 11, 3), Sex: readmodel.SexMale, Religion: "KRISTEN", MaritalStatus: "KAWIN",
 				Occupation: "WIRASWASTA", Address: surabaya},
 			Relationship: readmodel.RelationshipHead,
-			Note:         "BPJS self-paying member, inactive with Rp1.750.000 arrears",
+			Note:         "BPJS self-paying member, inactive with Rp1.750.000 arrears; SIM B1 suspended by the police",
 			BPJS:         member("0003456789012", class2, pbpu, inactive, readmodel.Coded{Code: "1302B005", Label: "PUSKESMAS SIMOKERTO"}, 1750000, d(2016, 6, 1)),
 			SatuSehat:    &SatuSehat{IHSNumber: "P05571230011"},
 			Police: &readmodel.PoliceRecord{Licences: []readmodel.DrivingLicence{
 				{Number: "7512-1175-000321", Class: "C", IssuedOn: rel(-300), ExpiresOn: rel(1525), Office: "SATPAS COLOMBO SURABAYA"},
-				{Number: "7512-1175-000322", Class: "B1", IssuedOn: rel(-300), ExpiresOn: rel(1525), Office: "SATPAS COLOMBO SURABAYA"},
+				{Number: "7512-1175-000322", Class: "B1", IssuedOn: rel(-300), ExpiresOn: rel(1525), Office: "SATPAS COLOMBO SURABAYA",
+					Status: readmodel.LicenceSuspended},
 			}},
 		},
 		{
@@ -411,11 +412,17 @@ func New(now time.Time) *Seed {
 				BirthDate: d(1979, 4, 12), Sex: readmodel.SexMale, Religion: "ISLAM", MaritalStatus: "KAWIN",
 				Occupation: "GURU", Address: mantrijeron},
 			Relationship: readmodel.RelationshipHead,
-			Note:         "family head; acts for Nadia (11), no longer for Fajar (just 17) or Laras (16, married)",
+			Note:         "family head; acts for Nadia (11), no longer for Fajar (just 17) or Laras (16, married); his SKCK has expired",
 			BPJS:         member("0007890123451", class2, ppu, active, mantrijeronClinic, 0, d(2014, 1, 1)),
-			Police: &readmodel.PoliceRecord{Licences: []readmodel.DrivingLicence{
-				{Number: "1204-0479-000951", Class: "C", IssuedOn: rel(-500), ExpiresOn: rel(1325), Office: "SATPAS POLRESTA YOGYAKARTA"},
-			}},
+			Police: &readmodel.PoliceRecord{
+				Licences: []readmodel.DrivingLicence{
+					{Number: "1204-0479-000951", Class: "C", IssuedOn: rel(-500), ExpiresOn: rel(1325), Office: "SATPAS POLRESTA YOGYAKARTA"},
+				},
+				Certificates: []readmodel.PoliceCertificate{
+					{Number: "SKCK/YANMAS/0733/III/2026/POLRESTA YOGYAKARTA", Purpose: "Melamar pekerjaan", Level: "POLRES",
+						IssuedOn: rel(-400), ValidUntil: rel(-220)},
+				},
+			},
 		},
 		{
 			Citizen: readmodel.Citizen{NIK: NIKRatna, KK: hartono, Name: "RATNA SARI", BirthPlace: "SLEMAN",

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/store/postgres"
 	"github.com/satupintu/satupintu/store/postgres/pgtest"
@@ -64,4 +65,14 @@ func TestDeliveries(t *testing.T) {
 	storetest.TestDeliveries(t, func(t *testing.T) notifications.Deliveries {
 		return postgres.NewDeliveries(openSchema(t, dbURL))
 	})
+}
+
+func TestStatusSlots(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	storetest.TestStatusSlots(t, func(t *testing.T) documents.StatusSlots { return postgres.NewStatusSlots(openSchema(t, dbURL)) })
+}
+
+func TestShares(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	storetest.TestShares(t, func(t *testing.T) storetest.ShareStore { return postgres.NewShares(openSchema(t, dbURL)) })
 }

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/satupintu/satupintu/cases/signature"
+	"github.com/satupintu/satupintu/documents"
+	"github.com/satupintu/satupintu/internal/privacystub"
+	"github.com/satupintu/satupintu/server"
+)
+
+// now is the documents wallet's clock.
+func (a *app) now() time.Time {
+	if a.cfg.clock != nil {
+		return a.cfg.clock()
+	}
+	return time.Now()
+}
+
+// startWallet builds the documents wallet on the stores.
+//
+// STAND-IN: the access log and consents are privacystub's until their
+// engines (the privacy work) are merged; then they are the Stores' own.
+func (a *app) startWallet() error {
+	a.accessLog, a.consents = &privacystub.Log{}, &privacystub.Consents{}
+	w, err := documents.New(documents.Config{
+		PublicURL: a.cfg.PublicURL, Keys: a.cfg.SigningKeys,
+		Slots: a.stores.StatusSlots, Shares: a.stores.Shares, History: a.stores.ShareHistory,
+		Verifiers: a.cfg.Verifiers, Log: a.accessLog, Consents: a.consents,
+		Now: a.now, Logger: a.log.With("component", "documents"),
+		ShareTTL: a.cfg.ShareTTL, CredentialTTL: a.cfg.CredentialTTL, StatusTTL: a.cfg.StatusListTTL,
+	})
+	if err != nil {
+		return err
+	}
+	a.wallet = w
+	return nil
+}
+
+// documentRoutes are the wallet's public routes: issuer metadata, status
+// lists, the verify API.
+func (a *app) documentRoutes() *server.Documents {
+	return &server.Documents{Issuer: a.wallet, Redeemer: a.wallet,
+		// With Redis, a replayed verify request seen by any instance is
+		// refused by every instance.
+		Signatures: signature.NewVerifier(a.now, a.stores.Replays)}
+}
+
+// devVerifiers is GET /dev/verifiers: the sandbox verifier with its
+// (public) secret, for a verifier developer to try the flow at once. Real
+// registrations are never listed.
+func (a *app) devVerifiers(w http.ResponseWriter, r *http.Request) {
+	sb := documents.SandboxVerifier()
+	writeDevJSON(w, http.StatusOK, []map[string]any{{
+		"id": sb.ID, "name": sb.Name, "secret": sb.Secrets[0], "purposes": sb.Purposes, "claims": sb.Claims,
+		"header": server.VerifierHeader, "signature": signature.Header,
+	}})
+}

@@ -1,0 +1,1 @@
+SELECT count(*) FROM document_shares WHERE citizen_hash = $1

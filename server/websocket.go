@@ -17,9 +17,16 @@ import (
 	sp "github.com/satupintu/satupintu"
 )
 
-// wsBufferSize is each websocket's read and write buffer. graphql-transport-ws
+// wsBufferSize is each websocket's write buffer. graphql-transport-ws
 // messages are small; a larger one costs a few more syscalls, not an error.
+// Reads are buffered by the connection, in buffers lent while a read is
+// under way (wsNetConn): an idle socket holds none.
 const wsBufferSize = 1 << 10
+
+// wsReadBufferSize is a read buffer lent to a websocket.
+const wsReadBufferSize = 2 << 10
+
+var wsReadBuffers = sync.Pool{New: func() any { b := make([]byte, wsReadBufferSize); return &b }}
 
 // lightWebsockets serves websocket upgrades so that an idle socket holds
 // little: most of a server's websockets are subscribers waiting for hours.
@@ -107,7 +114,7 @@ func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	n := brw.Reader.Buffered()
 	buffered, _ := brw.Reader.Peek(n)
 	h.conn = newWSNetConn(c, bytes.Clone(buffered))
-	h.br = bufio.NewReaderSize(h.conn, wsBufferSize)
+	h.br = bufio.NewReaderSize(h.conn, 16) // the least bufio allows: h.conn buffers
 	brw = bufio.NewReadWriter(h.br, bufio.NewWriterSize(h.conn, wsBufferSize))
 	// Let go of net/http's response: through it its connection and 8 KiB
 	// of buffers would live as long as the socket.
@@ -135,11 +142,18 @@ var errWouldBlock = errors.New("websocket: nothing to read yet")
 // goroutine can go back to waiting for its subscription's events (see
 // wsTransport). Once a message has begun, reads wait again, for at most
 // wsMessageTimeout.
+//
+// It reads ahead into a buffer from wsReadBuffers, given back as soon as
+// it is read out: the bufio.Reader above it is the smallest there is.
 type wsNetConn struct {
 	net.Conn
-	pending []byte // read by net/http before the hijack: served first
-	raw     syscall.RawConn
-	// nowait and deadline belong to the goroutine reading.
+	raw syscall.RawConn
+	// The reading goroutine's: what was read and not yet taken
+	// (buf[r:w]; buf is pooled unless it holds bytes net/http read before
+	// the hijack), and how the next read behaves.
+	buf      *[]byte
+	pooled   bool
+	r, w     int
 	nowait   bool
 	deadline bool
 }
@@ -151,7 +165,7 @@ const wsMessageTimeout = 10 * time.Second
 func newWSNetConn(c net.Conn, pending []byte) *wsNetConn {
 	w := &wsNetConn{Conn: c}
 	if len(pending) > 0 {
-		w.pending = pending
+		w.buf, w.w = &pending, len(pending)
 	}
 	if sc, ok := c.(syscall.Conn); ok {
 		w.raw, _ = sc.SyscallConn()
@@ -160,31 +174,41 @@ func newWSNetConn(c net.Conn, pending []byte) *wsNetConn {
 }
 
 func (c *wsNetConn) Read(p []byte) (int, error) {
-	if len(c.pending) > 0 {
-		n := copy(p, c.pending)
-		if c.pending = c.pending[n:]; len(c.pending) == 0 {
-			c.pending = nil
+	if c.buf == nil {
+		b := wsReadBuffers.Get().(*[]byte)
+		var n int
+		var err error
+		if c.nowait {
+			if n, err = readNow(c.raw, *b); n > 0 {
+				// A message has begun: its rest may wait, but not for
+				// ever.
+				c.nowait = false
+				c.setDeadline()
+			}
+		} else {
+			n, err = c.Conn.Read(*b)
 		}
-		return n, nil
+		if n <= 0 {
+			wsReadBuffers.Put(b)
+			return 0, err
+		}
+		c.buf, c.pooled, c.r, c.w = b, true, 0, n
 	}
-	if !c.nowait {
-		return c.Conn.Read(p)
+	n := copy(p, (*c.buf)[c.r:c.w])
+	if c.r += n; c.r == c.w {
+		if c.pooled {
+			wsReadBuffers.Put(c.buf)
+		}
+		c.buf = nil
 	}
-	n, err := readNow(c.raw, p)
-	if errors.Is(err, errWouldBlock) {
-		return 0, err
-	}
-	// A message has begun: its rest may wait, but not for ever.
-	c.nowait = false
-	c.setDeadline()
-	return n, err
+	return n, nil
 }
 
 // between is called between two messages: if nothing of the next is
 // buffered in br, reads stop waiting. Otherwise the next message has
 // begun, and its rest is waited for.
 func (c *wsNetConn) between(br *bufio.Reader) {
-	if br.Buffered() == 0 && len(c.pending) == 0 {
+	if br.Buffered() == 0 && c.buf == nil {
 		c.nowait = true
 		if c.deadline {
 			c.deadline = false
@@ -194,6 +218,29 @@ func (c *wsNetConn) between(br *bufio.Reader) {
 	}
 	c.nowait = false
 	c.setDeadline()
+}
+
+// ready is between that also reports whether a message has begun: it
+// reads what the socket holds, without waiting. Checking here spares the
+// websocket library a read that would fail (and the errors it would wrap).
+func (c *wsNetConn) ready(br *bufio.Reader) bool {
+	c.between(br)
+	if !c.nowait {
+		return true
+	}
+	b := wsReadBuffers.Get().(*[]byte)
+	n, err := readNow(c.raw, *b)
+	if n <= 0 {
+		wsReadBuffers.Put(b)
+		if errors.Is(err, errWouldBlock) {
+			return false
+		}
+		return true // the library reads the error again, and says it
+	}
+	c.buf, c.pooled, c.r, c.w = b, true, 0, n
+	c.nowait = false
+	c.setDeadline()
+	return true
 }
 
 // waiting makes reads wait again, for at most d.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -42,7 +43,7 @@ func tcpPair(t *testing.T) (server, client net.Conn) {
 func TestWSNetConnReadsWithoutWaitingBetweenMessages(t *testing.T) {
 	srv, client := tcpPair(t)
 	c := newWSNetConn(srv, []byte("p"))
-	br := bufio.NewReaderSize(c, 16)
+	br := bufio.NewReaderSize(c, 16) // as hijackWatch makes it
 	readable := make(chan struct{}, 1)
 	p := pollerOnce()
 	id, err := p.add(c.raw, func() {
@@ -116,5 +117,52 @@ func TestWSNetConnReadsWithoutWaitingBetweenMessages(t *testing.T) {
 	c.between(br)
 	if _, err := br.ReadByte(); err != io.EOF {
 		t.Fatalf("after the peer closed: %v; want EOF", err)
+	}
+}
+
+// A subscription's stream hands each value to gqlgen's side, closes it at
+// the end, and returns for a wake or the end of the operation: the typed
+// one and the one for channels of any other type alike.
+func TestWSStreams(t *testing.T) {
+	type event struct{ n int }
+	for name, open := range map[string]func(src chan *event) (wsStream, <-chan *event){
+		"typed": func(src chan *event) (wsStream, <-chan *event) {
+			s := &typedStream[*event]{source: src, proxy: make(chan *event, 1)}
+			return s, s.proxy
+		},
+		"reflect": func(src chan *event) (wsStream, <-chan *event) {
+			s := &reflectStream{source: reflect.ValueOf((<-chan *event)(src)), proxy: reflect.MakeChan(reflect.TypeOf(src), 1)}
+			return s, s.proxy.Interface().(chan *event)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := make(chan *event, 2)
+			wake, done := make(chan struct{}, 1), make(chan struct{})
+			s, proxy := open(src)
+			src <- &event{1}
+			if !s.wait(wake, done) {
+				t.Fatal("a value: wait reports nothing")
+			}
+			if e := <-proxy; e.n != 1 {
+				t.Fatalf("proxy has %v", e)
+			}
+			wake <- struct{}{}
+			if s.wait(wake, done) {
+				t.Fatal("a wake: wait reports news")
+			}
+			close(src)
+			if !s.wait(wake, done) {
+				t.Fatal("the end: wait reports nothing")
+			}
+			if _, ok := <-proxy; ok {
+				t.Fatal("the proxy is still open after the end")
+			}
+		})
+	}
+	s := &typedStream[int]{source: make(chan int), proxy: make(chan int, 1)}
+	done := make(chan struct{})
+	close(done)
+	if !s.wait(nil, done) {
+		t.Fatal("done: wait reports nothing (gqlgen's handler must end the operation)")
 	}
 }

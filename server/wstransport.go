@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -27,6 +28,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/auth"
+	"github.com/satupintu/satupintu/cases"
 )
 
 // wsTransport serves graphql-transport-ws with one goroutine per
@@ -35,20 +37,26 @@ import (
 // server's websockets are subscribers idle for hours, so each goroutine
 // and its stack is most of what a socket costs.
 //
-// How one goroutine waits for two things (the client's next message and
-// the subscription's next event):
-//   - It waits for the event inside gqlgen's response handler, as gqlgen's
-//     per-operation goroutine does, but with a context of its own for each
-//     wait (the handler returns nil when that context ends, and the next
-//     call resumes the same stream).
+// How one goroutine waits for two things, the client's next message and
+// the subscription's next event:
+//   - The subscription's channel is taken from gqlgen as the resolver
+//     returns it (the operation's field middleware hands gqlgen a channel
+//     of the same type, fed one value at a time), and the goroutine waits
+//     on it in a select (reflect.Select for a type it does not know),
+//     outside gqlgen's response handler: a shallow stack, and nothing of a
+//     response held while it waits.
 //   - The socket is registered with one epoll instance for the process
 //     (wsPoller, one goroutine in all). When it becomes readable, the poller
-//     ends the wait's context; the goroutine reads every message the
-//     socket holds, with reads that do not wait between messages
-//     (wsNetConn), and waits again.
+//     wakes the connection through a channel of its own; the goroutine
+//     reads every message the socket holds, with reads that do not wait
+//     between messages (wsNetConn), and waits again.
 //   - Pings are a timer (time.AfterFunc: no goroutine while it waits) that
-//     writes the ping, and closes a socket whose pongs stopped; the token's
+//     writes the ping, and drops a socket whose pongs stopped; the token's
 //     expiry is the connection context's deadline.
+//   - After handling anything, the connection goes on waiting on a new
+//     goroutine: the one that worked may have grown its stack (reading,
+//     marshalling, the resolver), and Go shrinks an idle stack only at a
+//     GC, and by halves.
 //
 // Queries, mutations and a second subscription on the same socket run on
 // goroutines of their own, as in gqlgen. Clients speaking the legacy
@@ -56,7 +64,7 @@ import (
 // epoll are served by gqlgen's transport (legacy).
 type wsTransport struct {
 	legacy      graphql.Transport
-	auth        func(ctx context.Context, p transport.InitPayload) (context.Context, *wsRefusal)
+	auth        func(ctx context.Context, p transport.InitPayload) (context.Context, context.CancelFunc, *wsRefusal)
 	accept      websocket.AcceptOptions
 	initTimeout time.Duration
 	ping        time.Duration // 0: no server pings
@@ -99,24 +107,22 @@ const wsInitTimeout = 10 * time.Second
 // {"Authorization":"Bearer <token>"}, and counts the connection once
 // against the citizen's rate limit. The connection's context ends when
 // the token expires: the socket is then closed, with a reason to sign in.
-func websocketAuth(v TokenVerifier, rl *rateLimiter) func(context.Context, transport.InitPayload) (context.Context, *wsRefusal) {
-	return func(ctx context.Context, p transport.InitPayload) (context.Context, *wsRefusal) {
+func websocketAuth(v TokenVerifier, rl *rateLimiter) func(context.Context, transport.InitPayload) (context.Context, context.CancelFunc, *wsRefusal) {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, context.CancelFunc, *wsRefusal) {
 		raw, ok := auth.BearerToken(http.Header{"Authorization": {p.Authorization()}})
 		if !ok {
-			return ctx, &wsRefusal{code: 4401, reason: `sign in first: send {"Authorization":"Bearer <token>"} in connection_init`}
+			return ctx, nil, &wsRefusal{code: 4401, reason: `sign in first: send {"Authorization":"Bearer <token>"} in connection_init`}
 		}
 		pr, err := v.Verify(ctx, raw)
 		if err != nil {
-			return ctx, &wsRefusal{code: 4403, reason: sp.ErrorMessageOf(err)}
+			return ctx, nil, &wsRefusal{code: 4403, reason: sp.ErrorMessageOf(err)}
 		}
 		if d := rl.citizen(ctx, pr); !d.Allowed {
 			// 4429: graphql-transport-ws's "too many initialisation requests".
-			return ctx, &wsRefusal{code: 4429, reason: fmt.Sprintf("too many requests; try again in %d s", retryAfterSeconds(d.RetryAfter))}
+			return ctx, nil, &wsRefusal{code: 4429, reason: fmt.Sprintf("too many requests; try again in %d s", retryAfterSeconds(d.RetryAfter))}
 		}
-		ctx = auth.WithPrincipal(ctx, pr)
-		ctx, cancel := context.WithDeadline(ctx, pr.ExpiresAt)
-		context.AfterFunc(ctx, cancel)
-		return ctx, nil
+		ctx, cancel := context.WithDeadline(auth.WithPrincipal(ctx, pr), pr.ExpiresAt)
+		return ctx, cancel, nil
 	}
 }
 
@@ -124,7 +130,7 @@ func websocketAuth(v TokenVerifier, rl *rateLimiter) func(context.Context, trans
 func websocketInit(v TokenVerifier, rl *rateLimiter) transport.WebsocketInitFunc {
 	authenticate := websocketAuth(v, rl)
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		ctx, refused := authenticate(ctx, p)
+		ctx, cancel, refused := authenticate(ctx, p)
 		if refused != nil {
 			ctx = transport.WithWebsocketCloseCode(ctx, int(refused.code))
 			if refused.code == 4429 {
@@ -132,6 +138,9 @@ func websocketInit(v TokenVerifier, rl *rateLimiter) transport.WebsocketInitFunc
 			}
 			return ctx, nil, errors.New(refused.reason)
 		}
+		// gqlgen's transport ends with the connection's context; the
+		// deadline's timer goes with it.
+		context.AfterFunc(ctx, cancel)
 		return transport.AppendCloseReason(ctx, "token expired: sign in again"), nil, nil
 	}
 }
@@ -155,7 +164,7 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		t.legacy.Do(w, r, exec)
 		return
 	}
-	c := &wsConn{t: t, exec: exec, headers: r.Header}
+	c := &wsConn{t: t, exec: exec, ctx: r.Context(), wakeCh: make(chan struct{}, 1)}
 	opts := t.accept
 	opts.Subprotocols = []string{subprotocolTransportWS}
 	// The library reads ping and pong frames within a read for a message;
@@ -168,7 +177,11 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	c.ws, c.nc, c.br = ws, hw.conn, hw.br
 	ws.SetReadLimit(t.readLimit)
-	c.serve(r.Context())
+	if !c.init() {
+		return
+	}
+	// The request, its writer and this goroutine's stack are let go.
+	c.work()
 }
 
 // offers reports whether the client offers subprotocol.
@@ -185,31 +198,30 @@ func offers(r *http.Request, subprotocol string) bool {
 
 // wsConn is one graphql-transport-ws connection.
 type wsConn struct {
-	t       wsTransport
-	exec    graphql.GraphExecutor
-	headers http.Header
-	ws      *websocket.Conn
-	nc      *wsNetConn
-	br      *bufio.Reader
+	t    wsTransport
+	exec graphql.GraphExecutor
+	ws   *websocket.Conn
+	nc   *wsNetConn
+	br   *bufio.Reader
 
-	ctx    context.Context // after connection_init: the principal, ending with the token
-	cancel context.CancelFunc
-	pollID uint64
-	ping   *time.Timer
-	// lastPong is when the client last answered (Unix ns).
-	lastPong atomic.Int64
-	draining bool // reading messages (betweenFrames applies)
+	// ctx is the request's until connection_init, then has the principal
+	// and ends with the token (cause DeadlineExceeded) or cancel (the
+	// pongs stopped, the connection ends).
+	ctx      context.Context
+	cancel   context.CancelFunc
+	pollID   uint64
+	ping     *time.Timer
+	lastPong atomic.Int64 // when the client last answered (Unix ns)
+	wakeCh   chan struct{}
+	armed    atomic.Bool // the poller will wake this connection
+	draining bool        // reading messages (betweenFrames applies)
+	adopted  *wsOperation
 
-	mu       sync.Mutex
-	ops      map[string]*wsOperation
-	wakeWait context.CancelFunc // ends the current wait; nil when not waiting
-	woken    bool               // a wake came while not waiting
-	armed    bool               // the poller will wake this connection
-	// close is the close code and reason once decided; 0 until then.
+	mu  sync.Mutex
+	ops map[string]*wsOperation
+	// closeCode and closeReason, once decided (0 until then).
 	closeCode   websocket.StatusCode
 	closeReason string
-
-	adopted *wsOperation // the subscription this goroutine serves
 }
 
 // wsOperation is a running operation.
@@ -220,6 +232,8 @@ type wsOperation struct {
 	cancel    context.CancelFunc
 	responses graphql.ResponseHandler
 	completed atomic.Bool // by the client: no complete back
+	// stream is the adopted subscription's channel, taken from gqlgen.
+	stream wsStream
 }
 
 // wsMessage is every graphql-transport-ws message.
@@ -229,35 +243,9 @@ type wsMessage struct {
 	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
-func (c *wsConn) serve(base context.Context) {
-	c.ctx, c.cancel = context.WithCancel(base)
-	defer c.cancel()
-	if !c.init() {
-		return
-	}
-	p := pollerOnce()
-	id, err := p.add(c.nc.raw, c.readable)
-	if err != nil {
-		c.t.log.ErrorContext(c.ctx, "websocket poller", "request_id", sp.RequestIDFrom(c.ctx), "error", err.Error())
-		c.finish(websocket.StatusInternalError, "internal error")
-		return
-	}
-	c.pollID = id
-	defer p.remove(c.nc.raw, id)
-	// Whatever ends the connection's context wakes the wait.
-	stop := context.AfterFunc(c.ctx, c.wake)
-	defer stop()
-	if c.t.ping > 0 {
-		c.lastPong.Store(time.Now().UnixNano())
-		c.ping = time.AfterFunc(c.t.ping, c.pingTick)
-		defer c.ping.Stop()
-	}
-	c.finish(c.loop())
-}
-
-// init reads connection_init, within the init timeout, and signs the
-// connection in. Like gqlgen's: anything else first, or a message that
-// does not decode, is closed with 1002.
+// init reads connection_init, within the init timeout, signs the
+// connection in and registers it with the poller. As gqlgen's: anything
+// else first, or a message that does not decode, is closed with 1002.
 func (c *wsConn) init() bool {
 	c.nc.waiting(c.t.initTimeout)
 	_, b, err := c.ws.Read(context.Background())
@@ -285,59 +273,121 @@ func (c *wsConn) init() bool {
 			return false
 		}
 	}
-	ctx, refused := c.t.auth(c.ctx, payload)
+	ctx, cancel, refused := c.t.auth(c.ctx, payload)
 	if refused != nil {
 		c.finish(refused.code, refused.reason)
 		return false
 	}
-	c.ctx = ctx
-	return c.send(wsMessage{Type: "connection_ack"}) == nil
+	c.ctx, c.cancel = ctx, cancel
+	id, err := pollerOnce().add(c.nc.raw, c.readable)
+	if err != nil {
+		c.t.log.ErrorContext(c.ctx, "websocket poller", "request_id", sp.RequestIDFrom(c.ctx), "error", err.Error())
+		c.finish(websocket.StatusInternalError, "internal error")
+		return false
+	}
+	c.pollID = id
+	c.armed.Store(true) // registered armed
+	if c.send(wsMessage{Type: "connection_ack"}) != nil {
+		c.finish(0, "")
+		return false
+	}
+	if c.t.ping > 0 {
+		c.lastPong.Store(time.Now().UnixNano())
+		c.mu.Lock() // pingTick may run before the assignment is seen
+		c.ping = time.AfterFunc(c.t.ping, c.pingTick)
+		c.mu.Unlock()
+	}
+	return true
 }
 
-// loop reads what the client sent and waits, until the connection ends.
-// It returns the close code and reason (0: the client is gone).
-func (c *wsConn) loop() (websocket.StatusCode, string) {
-	for {
-		if err := c.drain(); err != nil {
-			// A protocol error is closed with its code; a client that
-			// closed, or sent too much, has had its answer from the
-			// library; a broken read needs none.
-			return c.decided()
+// park waits on a new goroutine (then works, and parks again on another).
+// A goroutine that only starts and waits has the smallest of stacks, and
+// keeps it: one that read, resolved or marshalled would keep what that
+// grew, as Go shrinks an idle stack only at a GC, and by halves. (The
+// smallest stack, 2 KiB, leaves about 1.1 KiB to use: the waiting frames
+// are kept few and lean.)
+func (c *wsConn) park() { go c.waitThenWork() }
+
+func (c *wsConn) waitThenWork() { c.afterWait(c.wait()) }
+
+func (c *wsConn) afterWait(news bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.t.log.ErrorContext(c.ctx, "panic serving a websocket", "request_id", sp.RequestIDFrom(c.ctx),
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			c.finish(websocket.StatusInternalError, "internal error")
 		}
-		if code, reason := c.decided(); code != 0 {
-			return code, reason
-		}
-		if c.ctx.Err() != nil {
-			if errors.Is(context.Cause(c.ctx), context.DeadlineExceeded) {
-				// The token expired (websocketAuth): 1000, as gqlgen's
-				// transport closes, with the reason.
-				return websocket.StatusNormalClosure, "token expired: sign in again"
-			}
-			return 0, ""
-		}
-		c.wait()
+	}()
+	if news {
+		c.deliver(c.adopted)
 	}
+	c.work()
+}
+
+// work handles what the client sent, ends the connection or parks it.
+func (c *wsConn) work() {
+	// Still armed, the poller has not seen a byte since the last drain,
+	// which read all there was: after an event, no read to try.
+	if c.armed.Load() && len(c.wakeCh) == 0 {
+		if c.ctx.Err() == nil {
+			c.park()
+			return
+		}
+	} else if _, err := c.drain(); err != nil {
+		// A protocol error is closed with its code; a client that closed,
+		// or sent too much, has had its answer from the library; a broken
+		// read needs none.
+		c.finish(c.decided())
+		return
+	}
+	if code, reason := c.decided(); code != 0 {
+		c.finish(code, reason)
+		return
+	}
+	if c.ctx.Err() != nil {
+		if errors.Is(context.Cause(c.ctx), context.DeadlineExceeded) {
+			// The token expired (websocketAuth): 1000, as gqlgen's
+			// transport closes, with the reason.
+			c.finish(websocket.StatusNormalClosure, "token expired: sign in again")
+		} else {
+			c.finish(0, "")
+		}
+		return
+	}
+	// The poller stays armed from one wait to the next until it fires: no
+	// system call per event.
+	if !c.armed.Swap(true) {
+		if err := pollerOnce().arm(c.nc.raw, c.pollID); err != nil {
+			c.finish(websocket.StatusInternalError, "internal error")
+			return
+		}
+	}
+	c.park()
 }
 
 // drain handles every message the socket holds, without waiting for more.
-func (c *wsConn) drain() error {
+// It reports whether there was any.
+func (c *wsConn) drain() (handled bool, err error) {
 	c.draining = true
 	defer func() { c.draining = false }()
 	for {
-		c.nc.between(c.br)
+		if !c.nc.ready(c.br) {
+			return handled, nil
+		}
 		_, r, err := c.ws.Reader(context.Background())
 		if errors.Is(err, errWouldBlock) {
-			return nil
+			return handled, nil // after a ping or pong frame
 		}
 		if err != nil {
-			return err
+			return handled, err
 		}
 		b, err := io.ReadAll(r)
 		if err != nil {
-			return err
+			return handled, err
 		}
+		handled = true
 		if !c.handle(b) {
-			return errors.New("websocket: closing")
+			return handled, errors.New("websocket: closing")
 		}
 	}
 }
@@ -360,12 +410,18 @@ func (c *wsConn) handle(b []byte) bool {
 	case "subscribe":
 		return c.start(m.ID, m.Payload)
 	case "complete":
+		// The id is free again at once; the operation ends as its context
+		// does (a query's goroutine, the broker's subscription).
 		c.mu.Lock()
 		op := c.ops[m.ID]
+		delete(c.ops, m.ID)
 		c.mu.Unlock()
 		if op != nil {
 			op.completed.Store(true)
 			op.cancel()
+			if op == c.adopted {
+				c.adopted = nil
+			}
 		}
 	case "ping":
 		_ = c.send(wsMessage{Type: "pong", Payload: m.Payload})
@@ -401,7 +457,9 @@ func (c *wsConn) start(id string, payload json.RawMessage) bool {
 		return true
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	params.Headers = c.headers
+	// No Headers: the upgrade request's would be kept as long as the
+	// socket, and nothing reads them; what the edge took from them (the
+	// language, the app's release) is in the context.
 	oc, errs := c.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
@@ -415,6 +473,10 @@ func (c *wsConn) start(id string, payload json.RawMessage) bool {
 	}
 	ctx, cancel := context.WithCancel(graphql.WithOperationContext(ctx, oc))
 	op := &wsOperation{id: id, oc: oc, cancel: cancel}
+	adopt := c.adopted == nil && oc.Operation != nil && oc.Operation.Operation == ast.Subscription
+	if adopt {
+		op.takeStream()
+	}
 	c.mu.Lock()
 	if c.ops == nil {
 		c.ops = map[string]*wsOperation{}
@@ -425,12 +487,94 @@ func (c *wsConn) start(id string, payload json.RawMessage) bool {
 		c.end(op)
 		return true
 	}
-	if c.adopted == nil && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
-		c.adopted = op // served by this goroutine's wait
+	if adopt {
+		c.adopted = op // served by this connection's wait
 		return true
 	}
 	go c.run(op)
 	return true
+}
+
+// takeStream has the operation's root field hand its channel to op, and
+// gqlgen a channel op feeds, one value at a time (see wsTransport).
+func (op *wsOperation) takeStream() {
+	inner := op.oc.ResolverMiddleware
+	op.oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
+		res, err := inner(ctx, next)
+		if fc := graphql.GetFieldContext(ctx); err != nil || res == nil || fc == nil || fc.Object != "Subscription" || op.stream != nil {
+			return res, err
+		}
+		switch ch := res.(type) {
+		case <-chan *cases.Update:
+			// The schema's subscription, caseUpdated: a plain select,
+			// whose frames fit the smallest stack (see park).
+			s := &typedStream[*cases.Update]{source: ch, proxy: make(chan *cases.Update, 1)}
+			op.stream = s
+			return (<-chan *cases.Update)(s.proxy), nil
+		}
+		v := reflect.ValueOf(res)
+		if v.Kind() != reflect.Chan || v.Type().ChanDir()&reflect.RecvDir == 0 {
+			return res, err
+		}
+		s := &reflectStream{source: v, proxy: reflect.MakeChan(reflect.ChanOf(reflect.BothDir, v.Type().Elem()), 1)}
+		op.stream = s
+		return s.proxy.Convert(v.Type()).Interface(), nil
+	}
+}
+
+// wsStream is a subscription's channel taken from gqlgen.
+type wsStream interface {
+	// wait waits for the stream's next value (then handed to gqlgen) or
+	// its end, done, or wake; it reports whether gqlgen's handler has
+	// something (a value, or the end) for deliver.
+	wait(wake, done <-chan struct{}) bool
+}
+
+type typedStream[T any] struct {
+	source <-chan T
+	proxy  chan T // buffered, and empty between two waits
+}
+
+func (s *typedStream[T]) wait(wake, done <-chan struct{}) bool {
+	select {
+	case v, ok := <-s.source:
+		if ok {
+			s.proxy <- v
+		} else {
+			close(s.proxy)
+		}
+		return true
+	case <-done:
+		return true
+	case <-wake:
+		return false
+	}
+}
+
+// reflectStream is wsStream for a channel of any other type.
+type reflectStream struct {
+	source, proxy reflect.Value
+	cases         []reflect.SelectCase
+}
+
+func (s *reflectStream) wait(wake, done <-chan struct{}) bool {
+	if s.cases == nil {
+		s.cases = []reflect.SelectCase{{Dir: reflect.SelectRecv, Chan: s.source}, {Dir: reflect.SelectRecv}, {Dir: reflect.SelectRecv}}
+	}
+	s.cases[1].Chan, s.cases[2].Chan = reflect.ValueOf(done), reflect.ValueOf(wake)
+	chosen, v, ok := reflect.Select(s.cases)
+	switch chosen {
+	case 0:
+		if ok {
+			s.proxy.Send(v)
+		} else {
+			s.proxy.Close()
+		}
+		return true
+	case 1:
+		return true
+	}
+	return false
 }
 
 // run serves an operation on a goroutine of its own.
@@ -449,7 +593,9 @@ func (c *wsConn) run(op *wsOperation) {
 // the connection is ending.
 func (c *wsConn) end(op *wsOperation) {
 	c.mu.Lock()
-	delete(c.ops, op.id)
+	if c.ops[op.id] == op { // not a later one under the same id
+		delete(c.ops, op.id)
+	}
 	c.mu.Unlock()
 	op.cancel()
 	if !op.completed.Load() && c.ctx.Err() == nil {
@@ -478,81 +624,49 @@ func (c *wsConn) protect(op *wsOperation, f func()) (ok bool) {
 	return true
 }
 
-// wait waits for the adopted subscription's next event, the socket to
-// become readable, or the connection to end, whichever comes first.
-func (c *wsConn) wait() {
-	base := c.ctx
-	if c.adopted != nil {
-		base = c.adopted.ctx
-	}
-	ctx, cancel := context.WithCancel(base)
-	defer cancel()
-	c.mu.Lock()
-	if c.woken {
-		c.woken = false
-		c.mu.Unlock()
-		return
-	}
-	c.wakeWait = cancel
-	// Between two events the poller stays armed: no system call per event.
-	arm := !c.armed
-	c.armed = true
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.wakeWait = nil
-		c.mu.Unlock()
-	}()
-	if arm {
-		if err := pollerOnce().arm(c.nc.raw, c.pollID); err != nil {
-			c.decide(websocket.StatusInternalError, "internal error")
-			return
-		}
-	}
+// wait waits for the socket to become readable, the connection to end or
+// the adopted subscription's next event; it reports whether the
+// subscription has something for deliver.
+func (c *wsConn) wait() bool {
 	op := c.adopted
 	if op == nil {
-		<-ctx.Done()
-		return
+		select {
+		case <-c.wakeCh:
+		case <-c.ctx.Done():
+		}
+		return false
 	}
+	if op.stream == nil {
+		// No stream: the resolver failed (its errors come as one
+		// response), or a directive answered instead.
+		return true
+	}
+	return op.stream.wait(c.wakeCh, op.ctx.Done())
+}
+
+// deliver sends what the adopted subscription's handler has, or ends it.
+func (c *wsConn) deliver(op *wsOperation) {
 	var resp *graphql.Response
-	if !c.protect(op, func() { resp = op.responses(ctx) }) {
+	if !c.protect(op, func() { resp = op.responses(op.ctx) }) {
 		c.adopted = nil
 		c.end(op)
 		return
 	}
-	switch {
-	case resp != nil:
-		c.sendNext(op.id, resp)
-	case op.ctx.Err() == nil && ctx.Err() != nil:
-		// Woken: the socket, or the connection ending (seen next).
-	default:
+	if resp == nil {
 		c.adopted = nil
 		c.end(op)
+		return
 	}
+	c.sendNext(op.id, resp)
 }
 
 // readable is the poller's wake: the socket has something to read (or
 // was closed), and the poller is disarmed until the next wait.
 func (c *wsConn) readable() {
-	c.mu.Lock()
-	c.armed = false
-	c.wakeLocked()
-	c.mu.Unlock()
-}
-
-// wake ends the current wait, or the next one at once. It never blocks.
-func (c *wsConn) wake() {
-	c.mu.Lock()
-	c.wakeLocked()
-	c.mu.Unlock()
-}
-
-func (c *wsConn) wakeLocked() {
-	if c.wakeWait != nil {
-		c.wakeWait()
-		c.wakeWait = nil
-	} else {
-		c.woken = true
+	c.armed.Store(false)
+	select {
+	case c.wakeCh <- struct{}{}:
+	default:
 	}
 }
 
@@ -569,7 +683,9 @@ func (c *wsConn) pingTick() {
 		return
 	}
 	_ = c.send(wsMessage{Type: "ping"})
+	c.mu.Lock()
 	c.ping.Reset(c.t.ping)
+	c.mu.Unlock()
 }
 
 // decide sets the close code and reason, once; it returns false, to be
@@ -592,7 +708,17 @@ func (c *wsConn) decided() (websocket.StatusCode, string) {
 // finish closes the connection: with code and reason (the close
 // handshake), or at once when code is 0.
 func (c *wsConn) finish(code websocket.StatusCode, reason string) {
-	c.cancel()
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.mu.Lock()
+	if c.ping != nil {
+		c.ping.Stop()
+	}
+	c.mu.Unlock()
+	if c.pollID != 0 {
+		pollerOnce().remove(c.nc.raw, c.pollID)
+	}
 	if code == 0 {
 		_ = c.ws.CloseNow()
 		return
@@ -609,12 +735,24 @@ func (c *wsConn) send(m wsMessage) error {
 	return c.ws.Write(context.Background(), websocket.MessageText, b)
 }
 
+// sendNext writes {"id":…,"type":"next","payload":resp}, the response
+// encoded once (json.Marshal of a wsMessage would scan it again).
 func (c *wsConn) sendNext(id string, resp *graphql.Response) {
-	b, err := json.Marshal(resp)
+	quoted, err := json.Marshal(id)
 	if err != nil {
+		panic(fmt.Errorf("marshalling an operation id: %w", err))
+	}
+	var b bytes.Buffer
+	b.Grow(len(quoted) + 512)
+	b.WriteString(`{"id":`)
+	b.Write(quoted)
+	b.WriteString(`,"type":"next","payload":`)
+	if err := json.NewEncoder(&b).Encode(resp); err != nil {
 		panic(fmt.Errorf("marshalling a GraphQL response: %w", err))
 	}
-	_ = c.send(wsMessage{ID: id, Type: "next", Payload: b})
+	b.Truncate(b.Len() - 1) // Encode's newline
+	b.WriteByte('}')
+	_ = c.ws.Write(context.Background(), websocket.MessageText, b.Bytes())
 }
 
 func (c *wsConn) sendErrors(id string, errs ...*gqlerror.Error) {

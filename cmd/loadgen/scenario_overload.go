@@ -216,7 +216,9 @@ func (d *driver) overload(ctx context.Context) error {
 	low := max(1, rate/10)
 	openLoop(ctx, low, min(2*time.Second, o.duration), do) // warm-up
 	unloaded := openLoop(ctx, low, o.duration, do)
+	watch := watchOverload(ctx, hc, st.bff)
 	loaded := openLoop(ctx, rate, o.duration, do)
+	limits, scheds := watch()
 	shed, _ := metricValue(ctx, hc, st.bff, "satupintu_overload_shed_total")
 	limit, _ := metricValue(ctx, hc, st.bff, "satupintu_overload_limit")
 
@@ -260,7 +262,8 @@ func (d *driver) overload(ctx context.Context) error {
 		kvMs("p50_ms", percentile(loaded.answered, 50)), kvMs("p90_ms", percentile(loaded.answered, 90)), kvMs("p99_ms", p99),
 		kvRatio("p99_vs_unloaded", ratio(float64(p99), float64(p99u))), kvMs("shed_p99_ms", percentile(loaded.shed, 99)),
 		kvInt("unloaded_degraded", unloaded.degraded()+unloaded.count[vFailed]),
-		kvNum("server_shed_total", shed), kvNum("limit_end", limit))
+		kvNum("server_shed_total", shed), kvNum("limit_end", limit), kvNum("limit_median", median(limits)),
+		kvNum("sched_p99_median_ms", 1000*median(scheds)))
 	fmt.Fprintln(d.out, resultLine("overload", kvs...))
 	return nil
 }
@@ -284,4 +287,34 @@ func metricValue(ctx context.Context, hc *http.Client, bff, name string) (float6
 		return math.NaN(), err
 	}
 	return v, nil
+}
+
+// watchOverload samples satupintu's overload limit and its signal (the
+// scheduler's p99 latency) every half second until the returned function
+// is called, which returns them.
+func watchOverload(ctx context.Context, hc *http.Client, bff string) func() (limits, scheds []float64) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	var limits, scheds []float64
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			sleep(ctx, 500*time.Millisecond)
+			status, body, err := get(ctx, hc, bff+"/metrics")
+			if err != nil || status != http.StatusOK {
+				continue
+			}
+			if v, err := metric(body, "satupintu_overload_limit", ""); err == nil {
+				limits = append(limits, v)
+			}
+			if v, err := metric(body, "satupintu_overload_sched_latency_seconds", ""); err == nil {
+				scheds = append(scheds, v)
+			}
+		}
+	}()
+	return func() ([]float64, []float64) {
+		cancel()
+		<-done
+		return limits, scheds
+	}
 }

@@ -327,8 +327,9 @@ func (c *wsConn) afterWait(news bool) {
 // work handles what the client sent, ends the connection or parks it.
 func (c *wsConn) work() {
 	// Still armed, the poller has not seen a byte since the last drain,
-	// which read all there was: after an event, no read to try.
-	if c.armed.Load() && len(c.wakeCh) == 0 {
+	// which read all there was: after an event, no read to try. (After
+	// connection_init, what came with it may be buffered.)
+	if c.armed.Load() && len(c.wakeCh) == 0 && c.br.Buffered() == 0 && c.nc.buf == nil {
 		if c.ctx.Err() == nil {
 			c.park()
 			return

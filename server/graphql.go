@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -34,20 +32,7 @@ func init() {
 func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
 	srv := handler.New(d.Schema)
 	// Subscriptions first: the first transport that accepts a request wins.
-	readLimit := d.Limits.MaxBodyBytes
-	srv.AddTransport(transport.Websocket{
-		InitFunc:              websocketInit(d.Verifier, rl),
-		InitTimeout:           10 * time.Second,
-		PingPongInterval:      d.WebsocketPing, // graphql-transport-ws ping/pong; half-open sockets die
-		KeepAlivePingInterval: d.WebsocketPing, // the legacy graphql-ws protocol
-		PayloadReadLimit:      &readLimit,
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
-			// Apps send no Origin; browsers must come from the same host
-			// or from an origin configured here.
-			// The CORS origins may open one too.
-			OriginPatterns: append(slices.Clone(d.WebsocketOrigins), d.CORS.Origins...),
-		}},
-	})
+	srv.AddTransport(newWebsocketTransport(d, rl))
 	srv.AddTransport(transport.SSE{})
 	// @defer's parts over multipart/mixed (Apollo Client's format), before
 	// httpTransport, which takes every other GET and POST and would answer
@@ -109,33 +94,6 @@ func tokenLifetime(ctx context.Context, next graphql.OperationHandler) graphql.R
 func endsBy(ctx context.Context, t time.Time) bool {
 	d, ok := ctx.Deadline()
 	return ok && !d.After(t)
-}
-
-// websocketInit authenticates a websocket at connection_init, from
-// {"Authorization":"Bearer <token>"}, and counts the connection once
-// against the citizen's rate limit. The connection lives no longer than
-// the token: at its expiry the socket is closed with a reason to sign in.
-func websocketInit(v TokenVerifier, rl *rateLimiter) transport.WebsocketInitFunc {
-	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		raw, ok := auth.BearerToken(http.Header{"Authorization": {p.Authorization()}})
-		if !ok {
-			return transport.WithWebsocketCloseCode(ctx, 4401), nil,
-				errors.New(`sign in first: send {"Authorization":"Bearer <token>"} in connection_init`)
-		}
-		pr, err := v.Verify(ctx, raw)
-		if err != nil {
-			return transport.WithWebsocketCloseCode(ctx, 4403), nil, errors.New(sp.ErrorMessageOf(err))
-		}
-		if d := rl.citizen(ctx, pr); !d.Allowed {
-			// 4429: graphql-transport-ws's "too many initialisation requests".
-			msg := fmt.Sprintf("too many requests; try again in %d s", retryAfterSeconds(d.RetryAfter))
-			return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, 4429), msg), nil, errors.New(msg)
-		}
-		ctx = auth.WithPrincipal(ctx, pr)
-		ctx, cancel := context.WithDeadline(ctx, pr.ExpiresAt)
-		context.AfterFunc(ctx, cancel)
-		return transport.AppendCloseReason(ctx, "token expired: sign in again"), nil, nil
-	}
 }
 
 // presentError writes errors out as clients read them: an *sp.Error (the

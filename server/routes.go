@@ -10,10 +10,11 @@ import (
 func addRoutes(mux *http.ServeMux, d Deps) {
 	rl := newRateLimiter(d)
 	gql := lightWebsockets(d.Logger, newGraphQL(d, rl))
-	// CORS preflights first (see CORS.handler), then per IP, before the
-	// body is read or the token verified.
-	mux.Handle("/graphql", d.CORS.handler(rl.perIP(limitBody(d.Limits.MaxBodyBytes,
-		clientAware(d.Clients.Releases, authenticate(d.Verifier, rl.perCitizen(gql)))))))
+	// CORS preflights first (see CORS.handler), then what the process has
+	// room for (overload.go: shedding is cheapest before anything else),
+	// then per IP, before the body is read or the token verified.
+	mux.Handle("/graphql", d.CORS.handler(d.Overload.Handler(rl.perIP(limitBody(d.Limits.MaxBodyBytes,
+		clientAware(d.Clients.Releases, authenticate(d.Verifier, rl.perCitizen(gql))))))))
 	if d.Webhook != nil {
 		// Per IP first, before the body is read or the signature checked.
 		mux.Handle("POST /agency/v1/cases/{caseId}/events", rl.webhookPerIP(handleAgencyEvents(d.Webhook, d.Logger)))

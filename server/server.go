@@ -129,6 +129,9 @@ type Deps struct {
 	Clients Clients
 	// GraphQLMetrics counts operations by client; nil: not counted.
 	GraphQLMetrics *GraphQLMetrics
+	// Overload sheds /graphql requests while the process is saturated
+	// (overload.go); nil sheds none.
+	Overload *Overload
 }
 
 // NewServer returns the whole HTTP surface.

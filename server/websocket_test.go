@@ -101,6 +101,40 @@ func TestWebsocketMessageSentWithTheUpgrade(t *testing.T) {
 	}
 }
 
+// Messages sent together with connection_init, in one packet, are read
+// after it, though the socket has nothing more to read.
+func TestWebsocketMessagesSentWithTheInit(t *testing.T) {
+	srv := serve(t, server.Deps{})
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(srv.URL, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	upgrade := "GET /graphql HTTP/1.1\r\nHost: " + strings.TrimPrefix(srv.URL, "http://") + "\r\n" +
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+	if _, err := io.WriteString(conn, upgrade); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	init, _ := json.Marshal(wsMsg{Type: "connection_init", Payload: json.RawMessage(`{"Authorization":"Bearer tok-` + nikA + `"}`)})
+	ping, _ := json.Marshal(wsMsg{Type: "ping", Payload: json.RawMessage(`{"n":1}`)})
+	if _, err := conn.Write(append(clientFrame(init), clientFrame(ping)...)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"connection_ack"`, `"pong"`} {
+		op, payload, err := readServerFrame(r)
+		if err != nil || op != 1 || !strings.Contains(string(payload), want) {
+			t.Fatalf("opcode %d %q %v; want %s", op, payload, err, want)
+		}
+	}
+}
+
 // clientFrame is one masked, final text frame (RFC 6455 §5.2), as a
 // client must send.
 func clientFrame(payload []byte) []byte {

@@ -115,6 +115,8 @@ func (d *driver) scenario(ctx context.Context, name string) error {
 		return d.push(ctx)
 	case "subscriptions":
 		return d.subscriptions(ctx)
+	case "overload":
+		return d.overload(ctx)
 	}
 	return fmt.Errorf("unknown scenario %q", name)
 }
@@ -252,6 +254,12 @@ func (d *driver) newStage(ctx context.Context, mode bffMode, withBaseline bool) 
 // the identity provider and FCM taken from the agencysim (the embedded
 // sandbox then idles), and checks the agencysim is what it calls.
 func (st *stage) startBFF(ctx context.Context, mode bffMode) error {
+	return st.startBFFWith(ctx, mode, nil)
+}
+
+// startBFFWith is startBFF with settings of the scenario's own, over
+// -bff-env's.
+func (st *stage) startBFFWith(ctx context.Context, mode bffMode, own map[string]string) error {
 	d := st.d
 	if d.o.target != "" {
 		st.bff = strings.TrimRight(d.o.target, "/")
@@ -276,6 +284,9 @@ func (st *stage) startBFF(ctx context.Context, mode bffMode) error {
 		}
 	}
 	for k, v := range d.o.bffEnv {
+		env[k] = v
+	}
+	for k, v := range own {
 		env[k] = v
 	}
 	if d.o.profileDir != "" {
@@ -360,11 +371,16 @@ func (st *stage) needsAgencysim() error {
 
 // restartBFF replaces satupintu by a fresh one in another mode.
 func (st *stage) restartBFF(ctx context.Context, mode bffMode) error {
+	return st.restartBFFWith(ctx, mode, nil)
+}
+
+// restartBFFWith is restartBFF with settings of the scenario's own.
+func (st *stage) restartBFFWith(ctx context.Context, mode bffMode, own map[string]string) error {
 	if st.bffProc != nil {
 		st.d.stop(st.bffProc)
 		st.bffProc = nil
 	}
-	return st.startBFF(ctx, mode)
+	return st.startBFFWith(ctx, mode, own)
 }
 
 // close stops what the stage started; safe on a stage that failed part

@@ -170,6 +170,20 @@ func TestEveryScenarioSmoke(t *testing.T) {
 	ordered("subscriptions", "event_first_ms", "event_p50_ms", "event_all_ms")
 	zero("subscriptions", "missing", "connect_failed")
 
+	positive("overload", "saturation_rps", "rate_rps", "sent", "unloaded_p99_ms", "goodput_rps")
+	ordered("overload", "p50_ms", "p90_ms", "p99_ms")
+	zero("overload", "failed", "skipped", "unloaded_degraded")
+	if o := results["overload"]; o["shedding"] != "on" || o["factor"] != "1.20" {
+		t.Errorf("overload: %v (want shedding on, at 1.2 × the saturation rate)", o)
+	}
+	answered := 0.0
+	for _, k := range verdictNames {
+		answered += f("overload", k)
+	}
+	if sent := f("overload", "sent"); answered != sent {
+		t.Errorf("overload: %v answers of %v sent", answered, sent)
+	}
+
 	if !strings.Contains(out.String(), "loadgen: done in") {
 		t.Error("no wall time at the end")
 	}

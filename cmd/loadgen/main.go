@@ -44,7 +44,7 @@ func main() {
 }
 
 // scenarios in the order "all" runs them.
-var scenarios = []string{"home", "home-agency-down", "submit", "push", "subscriptions"}
+var scenarios = []string{"home", "home-agency-down", "submit", "push", "subscriptions", "overload"}
 
 // options are the flags.
 type options struct {
@@ -58,6 +58,10 @@ type options struct {
 	subscribers int
 	subCitizens int
 	downAgency  sp.Agency
+	// overload: the open loop's rate (0: overloadFactor × the saturation
+	// rate measured first).
+	openLoop       float64
+	overloadFactor float64
 
 	target      string // a running satupintu
 	targetPID   int    // its process, for the memory of subscriptions
@@ -87,6 +91,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.subscribers, "subscribers", 10_000, "subscriptions: idle caseUpdated websocket subscribers")
 	fs.IntVar(&o.subCitizens, "sub-citizens", 1, "subscriptions: citizens the subscribers sign in as (1: every subscriber waits for the same event)")
 	down := fs.String("down-agency", "police", "home-agency-down: the agency that goes down")
+	fs.Float64Var(&o.openLoop, "open-loop", 0, "overload: requests per second of the open loop (constant arrivals); 0: -overload-factor × the saturation rate, measured first")
+	fs.Float64Var(&o.overloadFactor, "overload-factor", 1.2, "overload: the open loop's rate as a multiple of the saturation rate")
 	fs.StringVar(&o.target, "target", "", "URL of a running satupintu to measure instead of starting one")
 	fs.IntVar(&o.targetPID, "target-pid", 0, "process id of -target, to read its memory (subscriptions)")
 	fs.StringVar(&o.baselineURL, "baseline", "", "URL of a running baseline (loadgen -serve-baseline) instead of starting one")
@@ -136,6 +142,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	positive("sub-citizens", o.subCitizens)
 	if o.duration <= 0 {
 		errs = append(errs, errors.New("-duration must be positive"))
+	}
+	if o.openLoop < 0 || o.overloadFactor <= 0 {
+		errs = append(errs, errors.New("-open-loop must not be negative, -overload-factor must be positive"))
 	}
 	if o.latency < 0 {
 		errs = append(errs, errors.New("-latency must not be negative"))

@@ -172,12 +172,13 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(o.scenarios) != 5 || o.duration != 10*time.Second || o.concurrency != 64 || o.latency != 20*time.Millisecond ||
-		o.rounds != 3 || o.citizens != 1000 || o.devices != 10_000 || o.subscribers != 10_000 || o.downAgency != "police" {
+	if len(o.scenarios) != 6 || o.duration != 10*time.Second || o.concurrency != 64 || o.latency != 20*time.Millisecond ||
+		o.rounds != 3 || o.citizens != 1000 || o.devices != 10_000 || o.subscribers != 10_000 || o.downAgency != "police" ||
+		o.openLoop != 0 || o.overloadFactor != 1.2 {
 		t.Errorf("defaults %+v", o)
 	}
-	_, err = parseFlags([]string{"-scenario", "home,bogus", "-concurrency", "0", "-down-agency", "nasa"}, &strings.Builder{})
-	for _, want := range []string{"bogus", "-concurrency", "nasa"} {
+	_, err = parseFlags([]string{"-scenario", "home,bogus", "-concurrency", "0", "-down-agency", "nasa", "-open-loop", "-5"}, &strings.Builder{})
+	for _, want := range []string{"bogus", "-concurrency", "nasa", "-open-loop"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("bad flags: %v, want it to name %s", err, want)
 		}

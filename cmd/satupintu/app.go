@@ -175,6 +175,9 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		Clients:           server.Clients{Releases: a.cfg.Releases, Known: server.DefaultClients},
 		GraphQLMetrics:    server.NewGraphQLMetrics(reg),
 	}
+	if a.cfg.Overload {
+		deps.Overload = server.NewOverload(a.cfg.OverloadLimits, reg)
+	}
 	if a.sandbox != nil {
 		deps.Dev = a.devTools()
 	}

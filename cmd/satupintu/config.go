@@ -73,6 +73,10 @@ type Config struct {
 	RateIP            ratelimit.Limit
 	RateWebhookIP     ratelimit.Limit
 	TrustProxyHeaders bool
+	// Shedding of /graphql requests while the process is saturated:
+	// on in production, off in dev unless set.
+	Overload       bool
+	OverloadLimits server.OverloadConfig
 
 	// The app developer's edge.
 	CORSOrigins  []string           // browser origins allowed to call /graphql
@@ -181,6 +185,8 @@ func defaultConfig() Config {
 		RateCitizen:        ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 40},
 		RateIP:             ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 200},
 		RateWebhookIP:      ratelimit.Limit{Rate: 6000, Period: time.Minute, Burst: 2000},
+		Overload:           true,
+		OverloadLimits:     server.DefaultOverloadConfig(),
 		DevAudience:        "satupintu-app",
 		RedisPrefix:        "satupintu:",
 		CacheMaxEntries:    100_000,
@@ -316,6 +322,9 @@ func (c *Config) devSettings(given func(name string) bool) {
 	}
 	if !given("SATUPINTU_POLL_INTERVAL") {
 		c.PollInterval = 2 * time.Second
+	}
+	if !given("SATUPINTU_OVERLOAD") {
+		c.Overload = false // a developer's sandbox is never the bottleneck; load tests turn it on
 	}
 	if len(c.CacheKey) == 0 {
 		c.CacheKey = make([]byte, 32)

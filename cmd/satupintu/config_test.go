@@ -35,9 +35,12 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		Agencies:        agencies,
 		Limits: server.Limits{MaxBodyBytes: 64 << 10, MaxDepth: 12, MaxAliases: 30, MaxFields: 500, MaxComplexity: 600,
 			MaxTokens: 10_000, QueryCacheSize: 1000, HeaderTimeout: 10 * time.Second, BodyTimeout: 10 * time.Second},
-		RateCitizen:     ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 40},
-		RateIP:          ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 200},
-		RateWebhookIP:   ratelimit.Limit{Rate: 6000, Period: time.Minute, Burst: 2000},
+		RateCitizen:   ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 40},
+		RateIP:        ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 200},
+		RateWebhookIP: ratelimit.Limit{Rate: 6000, Period: time.Minute, Burst: 2000},
+		Overload:      true,
+		OverloadLimits: server.OverloadConfig{MinLimit: 16, InitialLimit: 64, MaxLimit: 1000, Latency: 5 * time.Millisecond,
+			Window: 100 * time.Millisecond, RetryAfter: time.Second},
 		CaseSecrets:     map[sp.Agency][][]byte{},
 		Polled:          map[sp.Agency]bool{sp.AgencyEducation: true},
 		ForwardGiveUp:   24 * time.Hour,
@@ -78,8 +81,13 @@ func TestDevSettings(t *testing.T) {
 	if c.PollInterval != 5*time.Second || len(c.CacheKey) != 32 || !c.RateCitizen.IsZero() {
 		t.Errorf("dev settings: poll %s, cache key %d bytes, citizen rate %v", c.PollInterval, len(c.CacheKey), c.RateCitizen)
 	}
-	if c, _, _ := loadConfig(func(string) string { return "" }, nil); c.PollInterval != 2*time.Second {
-		t.Errorf("dev poll interval %s, want 2s", c.PollInterval)
+	if c, _, _ := loadConfig(func(string) string { return "" }, nil); c.PollInterval != 2*time.Second || c.Overload {
+		t.Errorf("dev poll interval %s, want 2s; shedding %v, want off", c.PollInterval, c.Overload)
+	}
+	on := map[string]string{"SATUPINTU_OVERLOAD": "on", "SATUPINTU_OVERLOAD_LIMITS": "4, 8,32", "SATUPINTU_OVERLOAD_LATENCY": "2ms"}
+	if c, _, err := loadConfig(func(k string) string { return on[k] }, nil); err != nil || !c.Overload ||
+		c.OverloadLimits.MinLimit != 4 || c.OverloadLimits.InitialLimit != 8 || c.OverloadLimits.MaxLimit != 32 || c.OverloadLimits.Latency != 2*time.Millisecond {
+		t.Errorf("shedding turned on in dev: %v %+v (%v)", c.Overload, c.OverloadLimits, err)
 	}
 	// The endpoints wait for the sandbox's address.
 	if c.Agencies[sp.AgencyPolice].BaseURL != "" || c.Auth.Issuer != "" || c.PublicURL != "" {
@@ -106,13 +114,17 @@ func TestOneValidationPassReportsEverything(t *testing.T) {
 		"SATUPINTU_FORWARD_BACKOFF_BASE":   "10m",
 		"SATUPINTU_SOCIAL_ATTEMPT_TIMEOUT": "9s",
 		"SATUPINTU_DUKCAPIL_URL":           "ftp://dukcapil.example",
+		"SATUPINTU_OVERLOAD":               "maybe",
+		"SATUPINTU_OVERLOAD_LIMITS":        "64,16,1000",
+		"SATUPINTU_OVERLOAD_LATENCY":       "1ns",
 	}
 	_, _, err := loadConfig(func(k string) string { return env[k] }, nil)
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
 	for _, name := range []string{"SATUPINTU_POLICE_TIMEOUT", "SATUPINTU_POLL_INTERVAL", "SATUPINTU_EDUCATION_*",
-		"SATUPINTU_AUTH_*", "SATUPINTU_PUSH_SEND_LEASE", "SATUPINTU_FORWARD_BACKOFF_BASE", "SATUPINTU_SOCIAL_*", "SATUPINTU_DUKCAPIL_*"} {
+		"SATUPINTU_AUTH_*", "SATUPINTU_PUSH_SEND_LEASE", "SATUPINTU_FORWARD_BACKOFF_BASE", "SATUPINTU_SOCIAL_*", "SATUPINTU_DUKCAPIL_*",
+		"SATUPINTU_OVERLOAD=", "SATUPINTU_OVERLOAD_LIMITS", "SATUPINTU_OVERLOAD_LATENCY"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("the refusal does not name %s:\n%v", name, err)
 		}

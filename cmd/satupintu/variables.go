@@ -187,7 +187,7 @@ func variables() []variable {
 			set: duration(func(c *Config) *time.Duration { return &c.SimStep })},
 		{name: "SATUPINTU_WS_ORIGINS", def: "none", help: "browser origins (host patterns) allowed to open a websocket besides this server's own",
 			set: func(c *Config, v string) error { c.WSOrigins = splitList(v); return nil }},
-		{name: "SATUPINTU_WS_PING_INTERVAL", def: "25s", help: "how often the server pings an idle websocket, closing it after two missed pongs; 0 leaves it to the app's pings and TCP keepalive, and saves about 4 KB per connection",
+		{name: "SATUPINTU_WS_PING_INTERVAL", def: "25s", help: "how often the server pings an idle websocket, closing it after two missed pongs; 0 leaves it to the app's pings and TCP keepalive (a ping is a timer per connection, no goroutine)",
 			set: func(c *Config, v string) error {
 				d, err := time.ParseDuration(v)
 				if err != nil || d < 0 {
@@ -270,6 +270,45 @@ func variables() []variable {
 			set: limitVar(func(c *Config) *ratelimit.Limit { return &c.RateIP })},
 		{name: "SATUPINTU_RATE_WEBHOOK_IP", def: "6000/1m,burst=2000 (off in dev)", help: "agency webhook calls per sending IP, counted before the body is read or the signature checked; agencies send from few addresses (often one exchange gateway for all) and in bursts after an outage, so it only stops a flood; same form, or off; beyond it HTTP 429 RATE_LIMITED with Retry-After, which agencies retry",
 			set: limitVar(func(c *Config) *ratelimit.Limit { return &c.RateWebhookIP })},
+		{name: "SATUPINTU_OVERLOAD", def: "on (off in dev)", help: "shed /graphql requests while the process is saturated: past an adaptive limit of requests in flight, HTTP 503 OVERLOADED with Retry-After, at once; on or off",
+			set: func(c *Config, v string) error {
+				switch v {
+				case "on":
+					c.Overload = true
+				case "off":
+					c.Overload = false
+				default:
+					return fmt.Errorf("must be on or off")
+				}
+				return nil
+			}},
+		{name: "SATUPINTU_OVERLOAD_LIMITS", def: "16,64,1000", help: "the adaptive limit of /graphql requests in flight: <min>,<initial>,<max>; it falls by a tenth while the Go scheduler's p99 latency is over SATUPINTU_OVERLOAD_LATENCY, and rises while requests near it",
+			set: func(c *Config, v string) error {
+				parts := strings.Split(v, ",")
+				var n [3]int
+				for i := range n {
+					if len(parts) != 3 {
+						break
+					}
+					if x, err := strconv.Atoi(strings.TrimSpace(parts[i])); err == nil {
+						n[i] = x
+					}
+				}
+				if len(parts) != 3 || n[0] < 1 || n[1] < n[0] || n[2] < n[1] || n[2] > 1_000_000 {
+					return fmt.Errorf("must be <min>,<initial>,<max> with 1 ≤ min ≤ initial ≤ max ≤ 1000000")
+				}
+				c.OverloadLimits.MinLimit, c.OverloadLimits.InitialLimit, c.OverloadLimits.MaxLimit = n[0], n[1], n[2]
+				return nil
+			}},
+		{name: "SATUPINTU_OVERLOAD_LATENCY", def: "5ms", help: "the Go scheduler's p99 latency (time a runnable goroutine waits for a CPU, per 100 ms window) past which the process counts as saturated",
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 100*time.Microsecond || d > time.Second {
+					return fmt.Errorf("must be a duration from 100µs to 1s")
+				}
+				c.OverloadLimits.Latency = d
+				return nil
+			}},
 		{name: "SATUPINTU_TRUST_PROXY_HEADERS", def: "false", help: "take the client IP from X-Forwarded-For's left-most entry: only behind a proxy that sets it (clients could forge it otherwise)",
 			set: func(c *Config, v string) error {
 				b, err := strconv.ParseBool(v)

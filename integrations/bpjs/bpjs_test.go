@@ -23,6 +23,7 @@ import (
 	"github.com/satupintu/satupintu/integrations/agency/agencytest"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/sim"
+	"github.com/satupintu/satupintu/sim/bpjssim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
 
@@ -480,4 +481,76 @@ func BenchmarkDecrypt(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Every participant of a synthetic population, as the simulator answers
+// VClaim and PCare (compressed by the library, as BPJS's own gateway
+// compresses with the JavaScript original), decrypts to what the library's
+// decoder reads.
+func TestSimulatorAnswersDecryptAsTheLibrary(t *testing.T) {
+	sd := seed.New(fixed)
+	sd.AddPopulation(400)
+	cfg := devConfig()
+	gw := bpjssim.New(sd, bpjssim.Credentials{ConsID: cfg.ConsID, Secret: cfg.Secret, UserKey: cfg.UserKey,
+		PCareUser: cfg.PCareUser, PCarePassword: cfg.PCarePassword}, func() time.Time { return fixed })
+	ts := fmt.Sprint(fixed.Unix())
+	key := responseKey(cfg.ConsID, cfg.Secret, ts)
+	answers := 0
+	for _, p := range sd.People {
+		paths := []string{"/vclaim-rest/Peserta/nik/" + string(p.NIK) + "/tglSEP/2026-03-10"}
+		if p.BPJS != nil {
+			paths = append(paths, "/pcare-rest/peserta/"+p.BPJS.CardNumber)
+		}
+		for _, path := range paths {
+			r := httptest.NewRequest(http.MethodGet, path, nil)
+			r.Header.Set("X-cons-id", cfg.ConsID)
+			r.Header.Set("X-timestamp", ts)
+			r.Header.Set("X-signature", sign(cfg.ConsID, cfg.Secret, ts))
+			r.Header.Set("user_key", cfg.UserKey)
+			basic := cfg.PCareUser + ":" + cfg.PCarePassword + ":" + pcareApp
+			r.Header.Set("X-authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(basic)))
+			w := httptest.NewRecorder()
+			gw.ServeHTTP(w, r)
+			var env struct{ Response any }
+			if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			sealed, ok := env.Response.(string)
+			if !ok {
+				continue // not a member: no sealed answer
+			}
+			got, err := decrypt(key, sealed)
+			if err != nil {
+				t.Fatalf("%s: decrypt: %v", path, err)
+			}
+			if want := libraryDecrypt(t, key, sealed); string(got) != want {
+				t.Fatalf("%s: decrypt = %s; the library reads %s", path, got, want)
+			}
+			if !json.Valid(got) {
+				t.Fatalf("%s: not JSON: %s", path, got)
+			}
+			answers++
+		}
+	}
+	if answers < 400 {
+		t.Errorf("only %d sealed answers compared", answers)
+	}
+}
+
+// libraryDecrypt opens a response with crypto/aes and the library's
+// LZ-String decoder.
+func libraryDecrypt(t *testing.T, key []byte, sealed string) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := aes.NewCipher(key)
+	cipher.NewCBCDecrypter(block, key[:16]).CryptBlocks(raw, raw)
+	raw = raw[:len(raw)-int(raw[len(raw)-1])]
+	text, err := lzstring.DecompressFromEncodedURIComponent(string(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
 }

@@ -8,8 +8,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sync"
 
-	lzstring "github.com/daku10/go-lz-string"
+	"github.com/satupintu/satupintu/integrations/bpjs/internal/lzstring"
 )
 
 // The BPJS scheme, client side. The simulator implements the server side on
@@ -29,13 +30,33 @@ func responseKey(consID, secret, timestamp string) []byte {
 	return k[:]
 }
 
+// maxText bounds a decrypted answer, in UTF-16 code units: a participant
+// is about 1,000; LZ-String can expand a short stream quadratically.
+const maxText = 1 << 20
+
+// sealedBuffers hold a response between base64 and LZ-String: it is
+// decrypted in place and let go once decompressed.
+var sealedBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
 // decrypt opens a response: base64, AES-256-CBC (IV = key[:16]), PKCS#7,
 // then LZ-String decompressFromEncodedURIComponent. It returns the JSON text.
 func decrypt(key []byte, response string) ([]byte, error) {
-	sealed, err := base64.StdEncoding.DecodeString(response)
+	bp := sealedBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 64<<10 {
+			sealedBuffers.Put(bp)
+		}
+	}()
+	sealed := (*bp)[:0]
+	if n := base64.StdEncoding.DecodedLen(len(response)); cap(sealed) < n {
+		sealed = make([]byte, 0, n)
+		*bp = sealed
+	}
+	n, err := base64.StdEncoding.Decode(sealed[:cap(sealed)], []byte(response))
 	if err != nil {
 		return nil, fmt.Errorf("response is not base64: %w", err)
 	}
+	sealed = sealed[:n]
 	if len(sealed) == 0 || len(sealed)%aes.BlockSize != 0 {
 		return nil, fmt.Errorf("response is %d bytes, not whole AES blocks", len(sealed))
 	}
@@ -43,25 +64,24 @@ func decrypt(key []byte, response string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	plain := make([]byte, len(sealed))
-	cipher.NewCBCDecrypter(block, key[:aes.BlockSize]).CryptBlocks(plain, sealed)
-	plain, err = unpad(plain)
+	cipher.NewCBCDecrypter(block, key[:aes.BlockSize]).CryptBlocks(sealed, sealed)
+	plain, err := unpad(sealed)
 	if err != nil {
 		return nil, err
 	}
-	// The library reads characters outside its alphabet as zero bits, so a
-	// wrong key that happens to leave valid padding would decompress into
-	// garbage; refuse it here instead.
+	// A wrong key that happens to leave valid padding decrypts into
+	// bytes outside LZ-String's alphabet: say so, rather than that the
+	// stream is malformed.
 	for _, b := range plain {
 		if !uriSafe[b] {
 			return nil, errors.New("decrypted text is not LZ-String (wrong key?)")
 		}
 	}
-	text, err := decompress(string(plain))
+	text, err := lzstring.DecompressFromEncodedURIComponent(plain, maxText)
 	if err != nil {
 		return nil, fmt.Errorf("LZ-String: %w", err)
 	}
-	return []byte(text), nil
+	return text, nil
 }
 
 // unpad strips PKCS#7 padding.
@@ -78,17 +98,6 @@ func unpad(b []byte) ([]byte, error) {
 	return b[:len(b)-n], nil
 }
 
-// decompress guards the library against input it did not expect: a panic
-// in it must be a bad response, not a crashed request.
-func decompress(s string) (text string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("decompression failed: %v", r)
-		}
-	}()
-	return lzstring.DecompressFromEncodedURIComponent(s)
-}
-
 // uriSafe is LZ-String's encodedURIComponent alphabet.
 var uriSafe = func() (t [256]bool) {
 	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-$" {
@@ -96,9 +105,3 @@ var uriSafe = func() (t [256]bool) {
 	}
 	return t
 }()
-
-func init() {
-	// The library fills a package-level lookup map on its first decompression,
-	// unsynchronised. Fill it once here, before any request can race on it.
-	_, _ = lzstring.DecompressFromEncodedURIComponent("A")
-}

@@ -160,7 +160,15 @@ func ReadQR(png []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	// A screenshot or a file of the share's PNG is a pure code (square
+	// modules, a quiet zone): read it as one first. Finder-pattern detection,
+	// for photos, misjudges dense codes now and then (a "dimension" that is
+	// no QR version).
+	reader := qrcode.NewQRCodeReader()
+	res, err := reader.Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
+	if err != nil {
+		res, err = reader.Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	}
 	if err != nil {
 		return "", fmt.Errorf("no QR code found: %w", err)
 	}

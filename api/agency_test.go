@@ -86,6 +86,10 @@ var operations = []struct {
 		[]int{200, 202, 400, 401, 403, 404, 408, 409, 413, 429, 503},
 		[]string{"Satupintu-Signature", "Satupintu-Agency"},
 		[]string{"satupintuSignature", "agencyIdentity"}},
+	{http.MethodPost, "/agency/v1/access-events", "postAccessEvents",
+		[]int{200, 400, 401, 408, 413, 429, 503},
+		[]string{"Satupintu-Signature", "Satupintu-Agency"},
+		[]string{"satupintuSignature", "agencyIdentity"}},
 }
 
 func TestAgencySpecOperations(t *testing.T) {

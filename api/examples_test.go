@@ -127,3 +127,42 @@ func TestExampleEventsNameTheirCase(t *testing.T) {
 		}
 	}
 }
+
+// The access events' worked example is recomputed too: its header signs
+// its body, the prose shows both, and the endpoint's examples are it.
+func TestAccessEventsExampleIsRecomputed(t *testing.T) {
+	doc := load(t, AgencySpec)
+	var ex struct {
+		Secret    string `json:"secret"`
+		Timestamp int64  `json:"timestamp"`
+		Body      string `json:"body"`
+		Header    string `json:"header"`
+	}
+	raw, _ := json.Marshal(doc.Extensions["x-access-events-example"])
+	if err := json.Unmarshal(raw, &ex); err != nil || ex.Header == "" {
+		t.Fatalf("x-access-events-example is missing or malformed: %s (%v)", raw, err)
+	}
+	at := time.Unix(ex.Timestamp, 0)
+	if got := signature.Sign([]byte(ex.Secret), at, []byte(ex.Body)); got != ex.Header {
+		t.Errorf("access events example: the header is %s\nrecomputed over its body:  %s", ex.Header, got)
+	}
+	desc := doc.Info.Description
+	for _, s := range []string{
+		"`" + ex.Body + "`", "Satupintu-Signature: " + ex.Header, "secret: `" + ex.Secret + "`",
+		fmt.Sprintf("exactly these %d bytes", len(ex.Body)),
+		fmt.Sprintf("t: `%d` (%s)", ex.Timestamp, TimeOf(at)),
+	} {
+		if !strings.Contains(desc, s) {
+			t.Errorf("info.description does not show %q", s)
+		}
+	}
+	op := doc.Paths.Value("/agency/v1/access-events").Post
+	if got := op.Parameters.GetByInAndName("header", signature.Header).Example; got != ex.Header {
+		t.Errorf("access events Satupintu-Signature example = %v, want the worked example's %s", got, ex.Header)
+	}
+	var body map[string]any
+	_ = json.Unmarshal([]byte(ex.Body), &body)
+	if got := op.RequestBody.Value.Content.Get("application/json").Examples["skckCheck"].Value.Value; !reflect.DeepEqual(got, body) {
+		t.Errorf("access events example body %v differs from the worked example's %v", got, body)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/backoff"
+	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -56,8 +57,11 @@ type Forwarder struct {
 	GiveUpAfter time.Duration  // a forward failing this long after submission is parked
 	BackoffBase time.Duration  // first wait between attempts (exponential, full jitter)
 	BackoffMax  time.Duration  // longest wait between attempts
-	Now         func() time.Time
-	Log         *slog.Logger
+	// AccessLog gets the entry of each forward before it leaves; nil logs
+	// none.
+	AccessLog privacy.Log
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // Validate reports every missing dependency or setting of f at once: a
@@ -102,6 +106,10 @@ func (f *Forwarder) Handle(ctx context.Context, j queue.Job) queue.Result {
 		return queue.Done()
 	}
 
+	// No citizen's data leaves without its entry in their access log.
+	if err := record(ctx, f.AccessLog, forwardEntry(c)); err != nil {
+		return f.retry(ctx, j, nil, fmt.Errorf("logging the forward: %w", err))
+	}
 	ref, err := a.Forward(ctx, c)
 	var refused *Refused
 	switch {

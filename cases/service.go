@@ -19,15 +19,24 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/policy"
+	"github.com/satupintu/satupintu/privacy"
 )
 
 // Service handles citizens' cases and agencies' events.
 type Service struct {
-	store   Store
-	catalog *catalog.Catalog
-	policy  Policy
-	now     func() time.Time
-	log     *slog.Logger
+	store     Store
+	catalog   *catalog.Catalog
+	policy    Policy
+	now       func() time.Time
+	log       *slog.Logger
+	accessLog privacy.Log
+}
+
+// WithAccessLog has s write the entry of each agency event to l before it
+// is acknowledged; without one, none is written.
+func (s *Service) WithAccessLog(l privacy.Log) *Service {
+	s.accessLog = l
+	return s
 }
 
 // Policy decides whether a citizen may apply, and for whom: the applicant
@@ -310,6 +319,12 @@ func (s *Service) ApplyEvent(ctx context.Context, a sp.Agency, caseID string, e 
 	})
 	if err != nil {
 		return "", nil, err
+	}
+	// Logged for a duplicate too: an event whose entry a crash lost is
+	// logged when the agency sends it again (the entry's id and time are
+	// the event's: logged already, it adds nothing).
+	if err := record(ctx, s.accessLog, eventEntry(a, c, e)); err != nil {
+		return "", nil, fmt.Errorf("logging the agency event: %w", err)
 	}
 	if outcome != OutcomeDuplicate {
 		s.log.InfoContext(ctx, "agency event", "case", caseID, "agency", a, "sequence", e.Sequence,

@@ -8,8 +8,8 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/documents"
-	"github.com/satupintu/satupintu/internal/privacystub"
 	"github.com/satupintu/satupintu/internal/testkit"
+	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/signing"
 	"github.com/satupintu/satupintu/store/memory"
@@ -53,9 +53,33 @@ func TestDeriveStatuses(t *testing.T) {
 	}
 }
 
+// faultyLog is the real (memory) access log with a switch that makes its
+// writes fail, as a database that cannot commit would.
+type faultyLog struct {
+	*memory.AccessLog
+	Fail error
+}
+
+func (l *faultyLog) Record(ctx context.Context, entries ...privacy.Entry) error {
+	if l.Fail != nil {
+		return l.Fail
+	}
+	return l.AccessLog.Record(ctx, entries...)
+}
+
+// Of lists every entry of subject's log.
+func (l *faultyLog) Of(t *testing.T, subject sp.NIK) []privacy.Entry {
+	t.Helper()
+	page, err := l.List(context.Background(), subject, privacy.LogQuery{First: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Entries
+}
+
 type world struct {
 	svc    *documents.Service
-	log    *privacystub.Log
+	log    *faultyLog
 	shares *memory.Shares
 	clock  *testkit.Clock
 	sim    documents.Document
@@ -63,10 +87,10 @@ type world struct {
 
 func newWorld(t *testing.T) world {
 	t.Helper()
-	w := world{log: &privacystub.Log{}, shares: memory.NewShares(), clock: testkit.NewClock(now)}
+	w := world{log: &faultyLog{AccessLog: memory.NewAccessLog()}, shares: memory.NewShares(), clock: testkit.NewClock(now)}
 	svc, err := documents.New(documents.Config{PublicURL: "https://satupintu.test/", Keys: signing.Dev("documents-test"),
 		Slots: memory.NewStatusSlots(), Shares: w.shares, History: w.shares, Verifiers: []documents.Verifier{documents.SandboxVerifier()},
-		Log: w.log, Consents: &privacystub.Consents{}, Now: w.clock.Now})
+		Log: w.log, Consents: memory.NewConsents(), Now: w.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +120,7 @@ func TestRedeemReleasesWhenTheLogFails(t *testing.T) {
 	if err != nil || len(r.Claims) != 1 {
 		t.Fatalf("once the log is back: %+v, %v", r, err)
 	}
-	if n := len(w.log.Of(citizen.NIK)); n != 1 {
+	if n := len(w.log.Of(t, citizen.NIK)); n != 1 {
 		t.Errorf("%d log entries, want 1", n)
 	}
 }

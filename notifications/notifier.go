@@ -83,10 +83,7 @@ func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change)
 			}
 			devicesRead = true
 		}
-		for _, d := range devs {
-			payload, _ := json.Marshal(pushJob{Notification: note.ID, Citizen: c.Citizen, Token: d.Token})
-			jobs = append(jobs, queue.NewJob{Kind: queue.Push, Key: PushKey(note.ID, d.Token), Payload: payload, EnqueuedAt: n.now()})
-		}
+		jobs = append(jobs, n.pushes(note, devs)...)
 	}
 	if len(jobs) == 0 {
 		return nil
@@ -95,6 +92,39 @@ func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change)
 		return fmt.Errorf("enqueueing pushes: %w", err)
 	}
 	return nil
+}
+
+// Announce puts a notification that is tied to no case (a data export
+// ready, say) in the citizen's inbox, then enqueues its push to each of
+// their devices: persisted first, as OnChange does, and idempotent by its
+// ID (run again, it adds nothing to the inbox, and the pushes are
+// deduplicated at sending).
+func (n *Notifier) Announce(ctx context.Context, note Notification) error {
+	if _, err := n.Inbox.Add(ctx, note); err != nil {
+		return fmt.Errorf("adding notification %s: %w", note.ID, err)
+	}
+	devs, err := n.Devices.OfCitizen(ctx, note.Citizen, n.now().Add(-n.DeviceMaxAge))
+	if err != nil {
+		return fmt.Errorf("reading devices: %w", err)
+	}
+	jobs := n.pushes(note, devs)
+	if len(jobs) == 0 {
+		return nil
+	}
+	if err := n.Jobs.Enqueue(ctx, jobs...); err != nil {
+		return fmt.Errorf("enqueueing pushes: %w", err)
+	}
+	return nil
+}
+
+// pushes are the push jobs of a notification, one per device.
+func (n *Notifier) pushes(note Notification, devs []Device) []queue.NewJob {
+	jobs := make([]queue.NewJob, 0, len(devs))
+	for _, d := range devs {
+		payload, _ := json.Marshal(pushJob{Notification: note.ID, Citizen: note.Citizen, Token: d.Token})
+		jobs = append(jobs, queue.NewJob{Kind: queue.Push, Key: PushKey(note.ID, d.Token), Payload: payload, EnqueuedAt: n.now()})
+	}
+	return jobs
 }
 
 // PushKey is the key of the push job of a notification to a device.

@@ -31,11 +31,24 @@ type Device struct {
 	LastSeen     time.Time `json:"lastSeen"`
 }
 
+// Kind is what a notification is about.
+type Kind string
+
+const (
+	// KindCase is a change of one of the citizen's cases (the zero value:
+	// every notification before kinds existed is one).
+	KindCase Kind = ""
+	// KindDataExport says the citizen's data export is ready; it is tied
+	// to no case (CaseID and Status are empty).
+	KindDataExport Kind = "DATA_EXPORT"
+)
+
 // Notification is one entry of a citizen's inbox.
 type Notification struct {
 	ID        string    `json:"id"` // deterministic per case change: redelivery adds nothing
 	Citizen   sp.NIK    `json:"citizen"`
-	CaseID    string    `json:"caseId"`
+	Kind      Kind      `json:"kind,omitempty"`
+	CaseID    string    `json:"caseId"` // "" for a notification of another kind
 	Status    string    `json:"status"`
 	Sequence  int64     `json:"sequence"` // the index of the change in the case history: newer wins on screen
 	Title     sp.Text   `json:"title"`

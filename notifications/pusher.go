@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -119,6 +120,15 @@ func (p *Pusher) Handle(ctx context.Context, j queue.Job) queue.Result {
 // build is the push of a notification to a device, in the device's language.
 func (p *Pusher) build(n Notification, d Device) Push {
 	lang := d.Locale
+	if n.Kind != KindCase {
+		// Tied to no case: the app reads its kind and follows the link.
+		return Push{
+			Token: d.Token, Platform: d.Platform, Title: n.Title.In(lang), Body: n.Body.In(lang),
+			Data:        map[string]string{"notificationId": n.ID, "kind": string(n.Kind), "deepLink": n.DeepLink},
+			CollapseKey: strings.ToLower(string(n.Kind)) + "-" + n.ID,
+			TTL:         p.TTL,
+		}
+	}
 	return Push{
 		Token:    d.Token,
 		Platform: d.Platform,

@@ -63,15 +63,21 @@ const (
 	// Poll sweeps the open cases of one agency that has no webhooks (key:
 	// the agency).
 	Poll Kind = "poll"
+	// Export gathers, signs and stores a citizen's data export (key: the
+	// export id).
+	Export Kind = "export"
+	// Retention enforces the retention settings once a day (one job, key
+	// "daily", that comes back).
+	Retention Kind = "retention"
 )
 
 // Kinds are every kind, in a fixed order.
-var Kinds = []Kind{Forward, Change, Push, Poll}
+var Kinds = []Kind{Forward, Change, Push, Poll, Export, Retention}
 
 // Valid reports whether k is one of Kinds.
 func (k Kind) Valid() bool {
 	switch k {
-	case Forward, Change, Push, Poll:
+	case Forward, Change, Push, Poll, Export, Retention:
 		return true
 	}
 	return false

@@ -26,6 +26,8 @@ type Loader struct {
 
 	mu       sync.Mutex
 	reported map[sp.Agency]bool
+	calls    []sp.AgencyRead // the reads that asked an agency, one per agency and citizen
+	taken    int             // how many of calls Calls returned
 }
 
 type result[T any] struct {
@@ -83,12 +85,54 @@ func (l *Loader) Source(a sp.Agency) Source {
 	return Source{Agency: a, Status: SourceUnavailable}
 }
 
-// watch has the agency reads made with ctx report to l.sources.
+// watch has the agency reads made with ctx report to l.sources, and
+// those that asked the agency to the calls.
 func (l *Loader) watch(ctx context.Context) context.Context {
 	if l.ports.Watch == nil {
 		return ctx
 	}
-	return l.ports.Watch(ctx, l.sources.Observe)
+	return l.ports.Watch(ctx, l.observe)
+}
+
+func (l *Loader) observe(r sp.AgencyRead) {
+	l.sources.Observe(r.Agency, r.FetchedAt, r.Err)
+	l.NoteCall(r)
+}
+
+// Watch has every agency read made with ctx, the loader's or not (the
+// policy's, say), report its call to the loader (NoteCall).
+func (l *Loader) Watch(ctx context.Context) context.Context {
+	if l.ports.Watch == nil {
+		return ctx
+	}
+	return l.ports.Watch(ctx, l.NoteCall)
+}
+
+// NoteCall keeps r if it asked its agency: the first of each agency and
+// citizen, in the order they came (one access log entry per agency per
+// request, not per field).
+func (l *Loader) NoteCall(r sp.AgencyRead) {
+	if !r.Called {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.calls {
+		if c.Agency == r.Agency && c.Citizen == r.Citizen {
+			return
+		}
+	}
+	l.calls = append(l.calls, r)
+}
+
+// Calls returns the reads noted since the last Calls: a response with
+// deferred parts logs each part's new reads, each once.
+func (l *Loader) Calls() []sp.AgencyRead {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.calls[l.taken:]
+	l.taken = len(l.calls)
+	return out
 }
 
 func (l *Loader) Citizen(ctx context.Context) (*Citizen, error) {

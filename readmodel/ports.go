@@ -6,7 +6,6 @@ package readmodel
 
 import (
 	"context"
-	"time"
 
 	sp "github.com/satupintu/satupintu"
 )
@@ -59,8 +58,8 @@ type Agencies struct {
 	Social    SocialRegister
 
 	// Watch returns a context whose agency reads report to observe when
-	// the data they served was fetched and the agency's failure, if any
-	// (integrations/agency.WithObserver). Nil reports nothing: every
-	// source reads UNAVAILABLE.
-	Watch func(ctx context.Context, observe func(a sp.Agency, fetchedAt time.Time, err error)) context.Context
+	// the data they served was fetched, the agency's failure, if any, and
+	// whether the agency was asked (integrations/agency.WithObserver). Nil
+	// reports nothing: every source reads UNAVAILABLE.
+	Watch func(ctx context.Context, observe func(sp.AgencyRead)) context.Context
 }

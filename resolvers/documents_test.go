@@ -10,7 +10,6 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/documents"
-	"github.com/satupintu/satupintu/internal/privacystub"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/signing"
 	"github.com/satupintu/satupintu/sim/seed"
@@ -18,14 +17,12 @@ import (
 )
 
 // testWallet is a wallet on memory stores, with the sandbox verifier.
-// The access log and consents are privacystub's (STAND-IN until the
-// privacy engines are merged: then store/memory's).
 func testWallet(t *testing.T) *documents.Service {
 	t.Helper()
 	shares := memory.NewShares()
 	w, err := documents.New(documents.Config{PublicURL: "https://satupintu.test", Keys: signing.Dev("resolvers-test"),
 		Slots: memory.NewStatusSlots(), Shares: shares, History: shares, Verifiers: []documents.Verifier{documents.SandboxVerifier()},
-		Log: &privacystub.Log{}, Consents: &privacystub.Consents{}})
+		Log: memory.NewAccessLog(), Consents: memory.NewConsents()})
 	if err != nil {
 		t.Fatal(err)
 	}

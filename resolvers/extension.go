@@ -66,7 +66,10 @@ func (x extension) InterceptOperation(ctx context.Context, next graphql.Operatio
 	if !ok || graphql.GetOperationContext(ctx).Operation.Operation == ast.Subscription {
 		return next(ctx)
 	}
-	return next(context.WithValue(ctx, responseKey{}, &citizenResponse{loader: readmodel.NewLoader(x.r.Agencies, p.NIK)}))
+	rs := &citizenResponse{loader: readmodel.NewLoader(x.r.Agencies, p.NIK)}
+	// Every agency read of the operation, the policy's too, is noted for
+	// the access log.
+	return next(rs.loader.Watch(context.WithValue(ctx, responseKey{}, rs)))
 }
 
 // InterceptResponse gives each event of a subscription a loader of its own
@@ -81,10 +84,15 @@ func (x extension) InterceptResponse(ctx context.Context, next graphql.ResponseH
 			return next(ctx)
 		}
 		rs = &citizenResponse{loader: readmodel.NewLoader(x.r.Agencies, p.NIK)}
-		ctx = context.WithValue(ctx, responseKey{}, rs)
+		ctx = rs.loader.Watch(context.WithValue(ctx, responseKey{}, rs))
 	}
 	resp := next(ctx)
-	if resp == nil || (resp.HasNext != nil && *resp.HasNext) {
+	if resp == nil {
+		return resp
+	}
+	// Each part waits for the access log entries of the reads it used.
+	x.logReads(ctx, rs, resp)
+	if resp.HasNext != nil && *resp.HasNext {
 		return resp
 	}
 	rs.mu.Lock()

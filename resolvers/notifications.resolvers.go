@@ -99,14 +99,23 @@ func (r *notificationResolver) ID(ctx context.Context, obj *notifications.Notifi
 }
 
 func (r *notificationResolver) CaseID(ctx context.Context, obj *notifications.Notification) (string, error) {
+	if obj.Kind != notifications.KindCase {
+		return "", nil
+	}
 	return globalid.Case(obj.CaseID), nil
 }
 
 func (r *notificationResolver) Case(ctx context.Context, obj *notifications.Notification) (*cases.Case, error) {
+	if obj.Kind != notifications.KindCase {
+		return nil, nil
+	}
 	return r.Casework.Get(ctx, obj.Citizen, obj.CaseID) // gone: null (fieldError)
 }
 
 func (r *notificationResolver) Status(ctx context.Context, obj *notifications.Notification) (cases.Status, error) {
+	if obj.Kind != notifications.KindCase {
+		return cases.StatusCompleted, nil
+	}
 	return cases.Status(obj.Status), nil
 }
 

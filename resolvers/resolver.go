@@ -35,6 +35,8 @@ type Resolver struct {
 	// Wallet is the documents wallet (documents, credentials, shares);
 	// nil serves none.
 	Wallet *documents.Service
+	// Privacy is the access log, consents, exports and erasure.
+	Privacy Privacy
 
 	// IDKey keys the references that stand for personal numbers in ids
 	// (graph/globalid): the same on every instance, or ids differ between

@@ -17,11 +17,13 @@ import (
 
 // The code base's packages that make user errors: the catalog's form and
 // eligibility checks, case submission and cancellation, device
-// registration, and the resolvers that turn their refusals into userErrors.
+// registration, consents and data exports, and the resolvers that turn
+// their refusals into userErrors.
 var userErrorPackages = []string{
 	"github.com/satupintu/satupintu/cases/...",
 	"github.com/satupintu/satupintu/notifications/...",
 	"github.com/satupintu/satupintu/policy/...",
+	"github.com/satupintu/satupintu/privacy/...",
 	"github.com/satupintu/satupintu/resolvers",
 }
 
@@ -29,6 +31,7 @@ var userErrorPackages = []string{
 var userErrorTypes = []string{
 	"github.com/satupintu/satupintu/cases/catalog.UserError",
 	"github.com/satupintu/satupintu/notifications.FieldError",
+	"github.com/satupintu/satupintu/privacy.FieldError",
 }
 
 // Every code a userError can carry is a value of the UserErrorCode enum,

@@ -68,7 +68,7 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		attrs := []slog.Attr{
 			slog.String("request_id", sp.RequestIDFrom(r.Context())),
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", loggedPath(r.URL.Path)),
 			slog.Int("status", m.Code),
 			slog.Int64("bytes", m.Written),
 			slog.Float64("duration_ms", float64(m.Duration.Microseconds())/1000),
@@ -79,6 +79,15 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
+}
+
+// loggedPath is the path as logged: a data export's link is its
+// credential, so its token is not.
+func loggedPath(p string) string {
+	if strings.HasPrefix(p, "/exports/") {
+		return "/exports/{token}"
+	}
+	return p
 }
 
 // recoverPanics turns a panic into a 500 and a log line with the stack.

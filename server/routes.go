@@ -18,6 +18,15 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 	if d.Webhook != nil {
 		// Per IP first, before the body is read or the signature checked.
 		mux.Handle("POST /agency/v1/cases/{caseId}/events", rl.webhookPerIP(handleAgencyEvents(d.Webhook, d.Logger)))
+		if d.Webhook.AccessLog != nil {
+			mux.Handle("POST /agency/v1/access-events", rl.webhookPerIP(handleAccessEvents(d.Webhook, d.Logger, d.Now)))
+		}
+	}
+	if d.Keys != nil {
+		mux.Handle("GET /.well-known/jwks.json", handleJWKS(d.Keys))
+	}
+	if d.Exports != nil {
+		mux.Handle("GET /exports/{token}", handleExportDownload(d.Exports, d.Logger, d.Now))
 	}
 	if d.Documents != nil {
 		addDocumentRoutes(mux, d.Documents, d.Logger)

@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/satupintu/satupintu/auth"
+	"github.com/satupintu/satupintu/privacy"
+	"github.com/satupintu/satupintu/signing"
 )
 
 // TokenVerifier checks an access token and names the citizen it is for.
@@ -103,6 +105,12 @@ type Deps struct {
 	// Documents serves the issuer metadata, the status lists and the
 	// verify API; nil serves none.
 	Documents *Documents
+	// Keys are satupintu's signing keys, published at
+	// /.well-known/jwks.json; nil publishes none.
+	Keys *signing.Keyring
+	// Exports serves citizens' data exports at /exports/{token}, once
+	// each; nil serves none.
+	Exports privacy.Exports
 	// Admin serves the operator endpoints (/admin/...) behind AdminToken.
 	Admin      *Admin
 	AdminToken string

@@ -11,6 +11,7 @@ import (
 	"github.com/satupintu/satupintu/api"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/signature"
+	"github.com/satupintu/satupintu/privacy"
 )
 
 // CaseEvents applies an agency's event to a case.
@@ -25,6 +26,9 @@ type Webhook struct {
 	// rotation), nil for an agency that sends no cases.
 	Secrets  func(a sp.Agency) [][]byte
 	Verifier *signature.Verifier
+	// AccessLog records the accesses agencies report of their own
+	// officers (POST /agency/v1/access-events); nil serves none.
+	AccessLog privacy.Log
 }
 
 // maxEventBody bounds an agency event.
@@ -86,24 +90,8 @@ func handleAgencyEvents(wh *Webhook, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		caseID := r.PathValue("caseId")
-		a := sp.Agency(r.Header.Get(signature.AgencyHeader))
-		secrets := [][]byte(nil)
-		if a.Valid() {
-			secrets = wh.Secrets(a)
-		}
-		if secrets == nil {
-			refuse(w, refUnknownAgency, "", 0)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxEventBody))
-		if err != nil {
-			// Over the size limit, or the body read deadline passed (a
-			// client dripping its body), or the connection broke.
-			if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-				refuse(w, refTooLarge, "", 0)
-			} else {
-				refuse(w, refSlowBody, "", 0)
-			}
+		a, secrets, body, ok := wh.read(w, r, maxEventBody, refTooLarge)
+		if !ok {
 			return
 		}
 		// An event for another case is refused before its signature is
@@ -115,16 +103,7 @@ func handleAgencyEvents(wh *Webhook, log *slog.Logger) http.Handler {
 			refuse(w, refCaseMismatch, "", 0)
 			return
 		}
-		if err := wh.Verifier.VerifyContext(ctx, r.Header.Get(signature.Header), body, secrets); err != nil {
-			ref, known := signatureRefusal(err)
-			if !known {
-				log.ErrorContext(ctx, "webhook signature check failed", "agency", a, "case", caseID, "error", err)
-				refuse(w, refCheckLater, "", 0)
-				return
-			}
-			log.WarnContext(ctx, "agency webhook refused", "agency", a, "case", caseID, "reason", err.Error())
-			// The signature package writes its refusals for the sender.
-			refuse(w, ref, err.Error(), 0)
+		if !wh.verify(w, r, log, a, secrets, body, "case", caseID) {
 			return
 		}
 		var bad api.Malformed
@@ -165,6 +144,53 @@ func handleAgencyEvents(wh *Webhook, log *slog.Logger) http.Handler {
 			writeJSON(w, http.StatusOK, map[string]any{"result": outcome, "status": c.Status})
 		}
 	})
+}
+
+// read takes in an agency's request: the agency it names, that agency's
+// secrets and the body, at most max bytes (tooLarge above). ok is false
+// when it answered a refusal.
+func (wh *Webhook) read(w http.ResponseWriter, r *http.Request, max int64, tooLarge refusal) (a sp.Agency, secrets [][]byte, body []byte, ok bool) {
+	a = sp.Agency(r.Header.Get(signature.AgencyHeader))
+	if a.Valid() {
+		secrets = wh.Secrets(a)
+	}
+	if secrets == nil {
+		refuse(w, refUnknownAgency, "", 0)
+		return "", nil, nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		// Over the size limit, or the body read deadline passed (a
+		// client dripping its body), or the connection broke.
+		if _, big := errors.AsType[*http.MaxBytesError](err); big {
+			refuse(w, tooLarge, "", 0)
+		} else {
+			refuse(w, refSlowBody, "", 0)
+		}
+		return "", nil, nil, false
+	}
+	return a, secrets, body, true
+}
+
+// verify checks the signature of an agency's request (and records it
+// against replays); false when it answered a refusal. what and which name
+// the request in the log.
+func (wh *Webhook) verify(w http.ResponseWriter, r *http.Request, log *slog.Logger, a sp.Agency, secrets [][]byte, body []byte, what, which string) bool {
+	ctx := r.Context()
+	err := wh.Verifier.VerifyContext(ctx, r.Header.Get(signature.Header), body, secrets)
+	if err == nil {
+		return true
+	}
+	ref, known := signatureRefusal(err)
+	if !known {
+		log.ErrorContext(ctx, "webhook signature check failed", "agency", a, what, which, "error", err)
+		refuse(w, refCheckLater, "", 0)
+		return false
+	}
+	log.WarnContext(ctx, "agency webhook refused", "agency", a, what, which, "reason", err.Error())
+	// The signature package writes its refusals for the sender.
+	refuse(w, ref, err.Error(), 0)
+	return false
 }
 
 // signatureRefusal is the answer to a signature the Verifier refused;

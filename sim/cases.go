@@ -110,6 +110,11 @@ type simCase struct {
 	events    []caseEvent
 	delivered int // events the webhook acknowledged (webhook agencies)
 	cancelled bool
+	// nik is the applicant's; access is the access event the agency
+	// reports of its officer reading the applicant's records (police: the
+	// SKCK check), once it read them, until satupintu took it.
+	nik    string
+	access *accessEvent
 	// lastSigned is the timestamp and sequence of the latest delivery
 	// signature, so a redelivery within the same second is still signed
 	// anew (the receiver refuses a signature it has seen).
@@ -345,7 +350,8 @@ func (s *Sandbox) caseIntake(w http.ResponseWriter, r *http.Request, a sp.Agency
 		return
 	}
 	ac.serial++
-	c := &simCase{agency: a, id: f.CaseID, serviceID: f.ServiceID, callback: f.CallbackURL,
+	nik, _ := f.Citizen.NIK.(string)
+	c := &simCase{agency: a, id: f.CaseID, serviceID: f.ServiceID, callback: f.CallbackURL, nik: nik,
 		agencyRef: fmt.Sprintf("%s-%d-%06d", strings.ToUpper(string(a)), now.Year(), ac.serial),
 		fields:    f.Fields, script: scriptFor(f.ServiceID, f.Fields)}
 	ack := forwardAck{AgencyRef: c.agencyRef, ReceivedAt: now.UTC().Format(time.RFC3339)}

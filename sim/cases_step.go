@@ -55,9 +55,25 @@ func (s *Sandbox) StepCases(ctx context.Context) {
 			if webhooks && c.callback != "" {
 				jobs = append(jobs, s.prepareDelivery(c, ev))
 			}
+			c.noteAccess(ev)
+		}
+	}
+	var accesses []accessDelivery
+	for _, a := range caseAgencies {
+		for _, c := range b.agencies[a].order {
+			if c.access != nil && c.callback != "" {
+				accesses = append(accesses, s.prepareAccess(c))
+			}
 		}
 	}
 	b.mu.Unlock()
+	for _, d := range accesses {
+		if s.reportAccess(ctx, d) {
+			b.mu.Lock()
+			d.c.access = nil
+			b.mu.Unlock()
+		}
+	}
 
 	var wg sync.WaitGroup
 	for _, j := range jobs {

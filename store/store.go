@@ -2,7 +2,8 @@
 // every store port, chosen once.
 //
 //   - The durable ports (cases and their jobs, the inbox, devices, push
-//     deliveries) are kept in PostgreSQL with a database URL, in process
+//     deliveries, the access log, consents, data exports, document
+//     shares) are kept in PostgreSQL with a database URL, in process
 //     memory without one (dev: one process, lost when it stops).
 //   - The ports that may be lost and rebuilt (the agency read cache, APQ,
 //     rate limits, the webhook replay guard, the caseUpdated fan-out) are
@@ -30,6 +31,7 @@ import (
 	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/store/memory"
@@ -136,10 +138,29 @@ type Stores struct {
 	StatusSlots  documents.StatusSlots
 	Shares       documents.Shares
 	ShareHistory documents.ShareHistory
+	// AccessLog, Consents and Exports are the citizens' privacy (UU PDP):
+	// in PostgreSQL with a database URL, in memory otherwise (never in
+	// Redis: none of it may be lost).
+	AccessLog AccessLog
+	Consents  Consents
+	Exports   privacy.Exports
 	// Ready are the checks /readyz runs: the engine can be reached.
 	Ready []Check
 
 	closers []func() error
+}
+
+// AccessLog is every side of the access log's engine.
+type AccessLog interface {
+	privacy.Log
+	privacy.Reader
+	privacy.Retainer
+}
+
+// Consents is every side of the consents' engine.
+type Consents interface {
+	privacy.Consents
+	privacy.ConsentPurger
 }
 
 // Check is one readiness check.
@@ -207,6 +228,10 @@ func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	s.Inbox, s.Devices, s.Deliveries = postgres.NewInbox(db), postgres.NewDevices(db), postgres.NewDeliveries(db)
 	shares := postgres.NewShares(db)
 	s.StatusSlots, s.Shares, s.ShareHistory = postgres.NewStatusSlots(db), shares, shares
+	accessLog := postgres.NewAccessLog(db, privacy.BatchOptions{})
+	s.AccessLog, s.Consents, s.Exports = accessLog, postgres.NewConsents(db), postgres.NewExports(db)
+	// The access log's writer commits what it holds before the pool closes.
+	s.closers = append([]func() error{accessLog.Close}, s.closers...)
 	if cfg.RedisURL == "" {
 		broker, err := postgres.NewBroker(ctx, db, log.With("component", "broker"))
 		if err != nil {
@@ -241,6 +266,9 @@ func openMemory(cfg Config, log *slog.Logger) *Stores {
 		Limiter:      memory.NewLimiter(cfg.LimiterMaxKeys),
 		APQ:          memory.NewAPQCache(cfg.APQMaxEntries),
 		Replays:      memory.NewReplayGuard(cfg.ReplayMaxEntries),
+		AccessLog:    memory.NewAccessLog(),
+		Consents:     memory.NewConsents(),
+		Exports:      memory.NewExports(),
 	}
 }
 

@@ -184,7 +184,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	lang := sp.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
 	ctx := sp.WithPurpose(r.Context(), "graphql:home")
 	var sources readmodel.Sources
-	ctx = agency.WithObserver(ctx, sources.Observe)
+	ctx = agency.WithObserver(ctx, func(r sp.AgencyRead) { sources.Observe(r.Agency, r.FetchedAt, r.Err) })
 	rd := h.read(ctx, nik)
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)

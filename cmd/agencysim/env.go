@@ -213,14 +213,8 @@ func writeSecret(path string, b []byte) error {
 	return os.Rename(f.Name(), path)
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// signingKey is a new ES256 key in SATUPINTU_SIGNING_KEYS's form,
-// <kid>:<base64 PKCS#8>: the sandbox instances sign credentials with it.
+// signingKey is a new ES256 signing key in SATUPINTU_SIGNING_KEYS's form,
+// <kid>:<base64 PKCS#8 P-256 private key>.
 func signingKey() string {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -231,6 +225,12 @@ func signingKey() string {
 		panic(err)
 	}
 	return "sandbox-" + randomHex(4) + ":" + base64.StdEncoding.EncodeToString(der)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // redactURL is u without its password, for what is printed.

@@ -121,7 +121,7 @@ var (
 	// naming the file it writes from GOOGLE_APPLICATION_CREDENTIALS_JSON.
 	fromCaller = []string{
 		"SATUPINTU_AUTH_AUDIENCE", "SATUPINTU_CACHE_KEY", "REDIS_URL", "SATUPINTU_PUBLIC_URL",
-		"SATUPINTU_ADMIN_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS",
+		"SATUPINTU_ADMIN_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS", "SATUPINTU_SIGNING_KEYS",
 	}
 	// optional are the other names /sim/credentials may give.
 	optional = []string{

@@ -101,10 +101,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.logDir, "log-dir", "", "keep the servers' logs in this directory (default: a temporary one, removed)")
 	fs.StringVar(&o.profileDir, "profile", "", "write a CPU profile of each satupintu measurement into this directory (go tool pprof <file>)")
 	fs.StringVar(&o.bffLogLevel, "bff-log-level", "info", "satupintu's SATUPINTU_LOG_LEVEL (info writes a line per request, as in production)")
-	fs.Func("bff-env", "KEY=VALUE for the satupintu loadgen starts, e.g. SATUPINTU_FORWARD_CONCURRENCY=64 (repeatable)", func(v string) error {
+	fs.Func("bff-env", "KEY=VALUE for the satupintu loadgen starts, e.g. SATUPINTU_FORWARD_CONCURRENCY=64 or DATABASE_URL=postgres://… (repeatable)", func(v string) error {
 		k, val, ok := strings.Cut(v, "=")
-		if !ok || !strings.HasPrefix(k, "SATUPINTU_") && k != "GOGC" && k != "GOMEMLIMIT" && k != "GODEBUG" {
-			return errors.New("want SATUPINTU_…=value (or GOGC, GOMEMLIMIT, GODEBUG)")
+		if !ok || !strings.HasPrefix(k, "SATUPINTU_") && k != "DATABASE_URL" && k != "GOGC" && k != "GOMEMLIMIT" && k != "GODEBUG" {
+			return errors.New("want SATUPINTU_…=value (or DATABASE_URL, GOGC, GOMEMLIMIT, GODEBUG)")
 		}
 		o.bffEnv[k] = val
 		return nil

@@ -24,7 +24,6 @@ import (
 	"github.com/satupintu/satupintu/graph/exec"
 	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/integrations/agency"
-	"github.com/satupintu/satupintu/internal/privacystub"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/resolvers"
@@ -50,8 +49,6 @@ type app struct {
 	casework *cases.Service
 	wallet   *documents.Service
 	// STAND-IN until the privacy engines are merged (see startWallet).
-	accessLog *privacystub.Log
-	consents  *privacystub.Consents
 
 	workCtx context.Context
 	cancel  context.CancelFunc
@@ -108,14 +105,19 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, fmt.Errorf("service catalog: %w", err)
 	}
 	// Who may apply, and for whom, from Dukcapil through its agency chain.
-	a.casework = cases.NewService(a.stores.Cases, cat, policy.New(ports.Registry, time.Now), time.Now, log.With("component", "cases"))
+	a.casework = cases.NewService(a.stores.Cases, cat, policy.New(ports.Registry, time.Now), time.Now, log.With("component", "cases")).
+		WithAccessLog(a.stores.AccessLog)
+	priv, err := a.privacy(ports, cat)
+	if err != nil {
+		return nil, err
+	}
 	sender, err := a.pushSender(workCtx)
 	if err != nil {
 		return nil, err
 	}
 	pushMetrics := notifications.NewMetrics(reg, a.stores.Jobs)
 	if a.cfg.Workers {
-		if err := a.startWorkers(ctx, caseAPIs, cat, sender, pushMetrics); err != nil {
+		if err := a.startWorkers(ctx, caseAPIs, cat, sender, pushMetrics, priv); err != nil {
 			return nil, err
 		}
 	}
@@ -126,7 +128,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 
 	res := &resolvers.Resolver{
 		Now: time.Now, Logger: log, Casework: a.casework, Broker: a.stores.Broker, Agencies: ports,
-		DeviceStore: a.stores.Devices, InboxStore: a.stores.Inbox, Wallet: a.wallet,
+		DeviceStore: a.stores.Devices, InboxStore: a.stores.Inbox, Wallet: a.wallet, Privacy: priv.resolvers,
 		// Every instance derives the same key: ids are the same on each.
 		IDKey: globalid.KeyFrom(a.cfg.CacheKey),
 	}
@@ -151,9 +153,12 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 			Events:  a.casework,
 			Secrets: func(ag sp.Agency) [][]byte { return a.cfg.CaseSecrets[ag] },
 			// With Redis, a replay seen by any instance is refused by every instance.
-			Verifier: signature.NewVerifier(time.Now, a.stores.Replays),
+			Verifier:  signature.NewVerifier(time.Now, a.stores.Replays),
+			AccessLog: a.stores.AccessLog,
 		},
 		Documents:  a.documentRoutes(),
+		Keys:       a.cfg.SigningKeys,
+		Exports:    a.stores.Exports,
 		Admin:      &server.Admin{Jobs: a.stores.Jobs},
 		AdminToken: a.cfg.AdminToken,
 		Metrics:    reg,

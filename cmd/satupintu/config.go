@@ -28,6 +28,7 @@ import (
 	"github.com/satupintu/satupintu/integrations/social"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/notifications/fcm"
+	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/server"
 	"github.com/satupintu/satupintu/signing"
@@ -150,6 +151,12 @@ type Config struct {
 
 	// clock is the documents wallet's clock, for tests (nil: time.Now).
 	clock func() time.Time
+
+	// Privacy (UU PDP). AccessLog off logs no agency reads of responses
+	// (dev only: to measure what the log costs); Retention is how long
+	// what satupintu holds is kept. Exports are signed with SigningKeys.
+	AccessLog bool
+	Retention privacy.Retention
 }
 
 // agencyDefaults are the per-agency settings unless configured: registry
@@ -217,6 +224,8 @@ func defaultConfig() Config {
 		ShareTTL:           documents.DefaultShareTTL,
 		CredentialTTL:      documents.DefaultCredentialTTL,
 		StatusListTTL:      documents.DefaultStatusTTL,
+		AccessLog:          true,
+		Retention:          privacy.DefaultRetention(),
 	}
 	if h, err := os.Hostname(); err == nil {
 		c.Instance = h

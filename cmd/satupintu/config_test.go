@@ -11,6 +11,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/auth"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/server"
 	"github.com/satupintu/satupintu/sim"
@@ -58,6 +59,8 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		RedisPrefix: "satupintu:", CacheMaxEntries: 100_000, CacheTimeout: 100 * time.Millisecond, LimiterMaxKeys: 100_000, ReplayMaxEntries: 1 << 20,
 		DBPoolSize: 20, DBStatementTimeout: 5 * time.Second,
 		ShareTTL: 180 * time.Second, CredentialTTL: 24 * time.Hour, StatusListTTL: 5 * time.Minute,
+		AccessLog: true, Retention: privacy.Retention{AccessLog: privacy.Period{Years: 5}, Inbox: privacy.Period{Years: 1},
+			ClosedCases: privacy.Period{Years: 2}},
 	}
 	if got := defaultConfig(); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults changed:\n got %+v\nwant %+v", got, want)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/satupintu/satupintu/cases/signature"
 	"github.com/satupintu/satupintu/documents"
-	"github.com/satupintu/satupintu/internal/privacystub"
 	"github.com/satupintu/satupintu/server"
 )
 
@@ -18,16 +17,13 @@ func (a *app) now() time.Time {
 	return time.Now()
 }
 
-// startWallet builds the documents wallet on the stores.
-//
-// STAND-IN: the access log and consents are privacystub's until their
-// engines (the privacy work) are merged; then they are the Stores' own.
+// startWallet builds the documents wallet on the stores: verifications
+// go to the citizen's access log and consents.
 func (a *app) startWallet() error {
-	a.accessLog, a.consents = &privacystub.Log{}, &privacystub.Consents{}
 	w, err := documents.New(documents.Config{
 		PublicURL: a.cfg.PublicURL, Keys: a.cfg.SigningKeys,
 		Slots: a.stores.StatusSlots, Shares: a.stores.Shares, History: a.stores.ShareHistory,
-		Verifiers: a.cfg.Verifiers, Log: a.accessLog, Consents: a.consents,
+		Verifiers: a.cfg.Verifiers, Log: a.stores.AccessLog, Consents: a.stores.Consents,
 		Now: a.now, Logger: a.log.With("component", "documents"),
 		ShareTTL: a.cfg.ShareTTL, CredentialTTL: a.cfg.CredentialTTL, StatusTTL: a.cfg.StatusListTTL,
 	})

@@ -72,5 +72,11 @@ func (c Config) validate() []error {
 		bad("SATUPINTU_PUSH_SEND_LEASE=%s: must be at least %s, longer than one FCM request (%s)",
 			c.PushSendLease, minLease, c.FCMTimeout)
 	}
+	if err := c.Retention.Validate(); err != nil {
+		bad("%w (settings SATUPINTU_RETENTION_*)", err)
+	}
+	if !c.AccessLog && c.Mode != ModeDev {
+		bad("SATUPINTU_ACCESS_LOG=off: only in dev mode, to measure; the law requires the log")
+	}
 	return errs
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/satupintu/satupintu/apprelease"
 	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/server"
 	"github.com/satupintu/satupintu/signing"
@@ -93,7 +94,7 @@ func variables() []variable {
 			set: func(c *Config, v string) error { c.RedisURL = v; return nil }},
 		{name: "SATUPINTU_REDIS_PREFIX", def: "satupintu:", help: "prefix of every Redis key (several deployments may share a Redis)",
 			set: func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
-		{name: "DATABASE_URL", def: "none: memory store (dev)", required: true, secret: true, help: "PostgreSQL, the system of record: cases and their history, the background jobs (River), the inbox, devices and push deliveries: postgres://user:password@host:5432/database?sslmode=require; its schema is migrated at start (see satupintu migrate)",
+		{name: "DATABASE_URL", def: "none: memory store (dev)", required: true, secret: true, help: "PostgreSQL, the system of record: cases and their history, the background jobs (River), the inbox, devices, push deliveries, the access log, consents, data exports and document shares: postgres://user:password@host:5432/database?sslmode=require; its schema is migrated at start (see satupintu migrate)",
 			set: func(c *Config, v string) error {
 				if err := postgres.CheckURL(v); err != nil {
 					return err
@@ -128,6 +129,21 @@ func variables() []variable {
 				c.DataKeys = r
 				return nil
 			}},
+		{name: "SATUPINTU_ACCESS_LOG", def: "on", help: "on: every agency read a response makes is in the citizen's access log before the response is sent; off (dev only) logs none, to measure what the log costs",
+			set: func(c *Config, v string) error {
+				switch v {
+				case "on", "off":
+					c.AccessLog = v == "on"
+					return nil
+				}
+				return fmt.Errorf("must be on or off")
+			}},
+		{name: "SATUPINTU_RETENTION_ACCESS_LOG", def: "5y", help: "how long the access log keeps an entry, at least 1y (y, mo, d: 5y, 1y6mo); whole months are dropped, so up to a month more",
+			set: period(func(c *Config) *privacy.Period { return &c.Retention.AccessLog })},
+		{name: "SATUPINTU_RETENTION_INBOX", def: "1y", help: "how long a notification stays in the inbox",
+			set: period(func(c *Config) *privacy.Period { return &c.Retention.Inbox })},
+		{name: "SATUPINTU_RETENTION_CLOSED_CASES", def: "2y", help: "how long a completed, rejected or cancelled case is kept after its last change (open cases are kept)",
+			set: period(func(c *Config) *privacy.Period { return &c.Retention.ClosedCases })},
 		{name: "SATUPINTU_CACHE_MAX_ENTRIES", def: "100000", help: "memory store: most cached agency reads kept (least recently used go first)",
 			set: intVar(func(c *Config) *int { return &c.CacheMaxEntries })},
 		{name: "SATUPINTU_CACHE_TIMEOUT", def: "100ms", help: "budget of one agency cache lookup or write, apart from the agency's timeout: a cache (Redis) slower than this, or failing, is a miss and the agency is asked; never counted against the agency",
@@ -140,7 +156,7 @@ func variables() []variable {
 				c.PublicURL = strings.TrimRight(v, "/")
 				return nil
 			}},
-		{name: "SATUPINTU_SIGNING_KEYS", def: "a public key (dev)", required: true, secret: true, help: "satupintu's own ES256 keys, which sign the documents' credentials and status lists: <kid>:<base64 PKCS#8 P-256 private key>, comma-separated, the signing key first (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER | base64 -w0); keep a retired key listed (published in the issuer's JWKS) while credentials it signed live (SATUPINTU_CREDENTIAL_TTL)",
+		{name: "SATUPINTU_SIGNING_KEYS", def: "a public key (dev)", required: true, secret: true, help: "satupintu's own ES256 keys, published at /.well-known/jwks.json and in the credential issuer's metadata: they sign the documents' credentials and status lists and citizens' data exports: <kid>:<base64 PKCS#8 P-256 private key>, comma-separated, the signing key first (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER | base64 -w0); keep a retired key listed (published in the issuer's JWKS) while credentials it signed live (SATUPINTU_CREDENTIAL_TTL)",
 			set: func(c *Config, v string) error {
 				r, err := signing.Parse(v)
 				if err != nil {
@@ -570,4 +586,16 @@ func redactJSONError(err error) string {
 		return err.Error() // names the field, not a value
 	}
 	return "not JSON"
+}
+
+// period is a setter of a retention period.
+func period(field func(*Config) *privacy.Period) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		p, err := privacy.ParsePeriod(v)
+		if err != nil {
+			return err
+		}
+		*field(c) = p
+		return nil
+	}
 }

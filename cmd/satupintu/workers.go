@@ -20,13 +20,14 @@ const changeConcurrency = 16
 // startWorkers runs the forwarder, the dispatcher, the poller and the
 // pusher on the job queue until stop. Each is given every setting from the
 // configuration and checks it has them before anything runs.
-func (a *app) startWorkers(ctx context.Context, apis map[sp.Agency]cases.Agency, cat *catalog.Catalog, sender notifications.Sender, pm *notifications.Metrics) error {
+func (a *app) startWorkers(ctx context.Context, apis map[sp.Agency]cases.Agency, cat *catalog.Catalog, sender notifications.Sender,
+	pm *notifications.Metrics, priv privacyParts) error {
 	log := a.log.With("component", "cases")
 	st := a.stores
 	fwd := &cases.Forwarder{
 		Store: st.Cases, Agencies: apis, Jobs: st.Jobs,
 		GiveUpAfter: a.cfg.ForwardGiveUp, BackoffBase: a.cfg.ForwardBackoff[0], BackoffMax: a.cfg.ForwardBackoff[1],
-		Log: log,
+		AccessLog: st.AccessLog, Log: log,
 	}
 	notifier := &notifications.Notifier{Inbox: st.Inbox, Devices: st.Devices, Jobs: st.Jobs, Catalog: cat,
 		DeviceMaxAge: a.cfg.DeviceMaxAge, Log: a.log.With("component", "notifications")}
@@ -48,6 +49,11 @@ func (a *app) startWorkers(ctx context.Context, apis map[sp.Agency]cases.Agency,
 	if a.cfg.PushConcurrency > 0 {
 		workers = append(workers, queue.Worker{Kind: queue.Push, Handle: pusher.Handle, Concurrency: a.cfg.PushConcurrency})
 	}
+	privWorkers, err := priv.workers(ctx, st.Jobs)
+	if err != nil {
+		return err
+	}
+	workers = append(workers, privWorkers...)
 	errs := []error{fwd.Validate(), disp.Validate(), notifier.Validate(), pusher.Validate(), poll.Validate(), queue.ValidateWorkers(workers)}
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -30,6 +31,7 @@ type HomeResolver interface {
 	Education(ctx context.Context, obj *model.Home) (*model.Education, error)
 	Police(ctx context.Context, obj *model.Home) (*readmodel.PoliceRecord, error)
 	Social(ctx context.Context, obj *model.Home) (*readmodel.Welfare, error)
+	PrivacySummary(ctx context.Context, obj *model.Home) (*privacy.Summary, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -517,6 +519,38 @@ func (ec *executionContext) fieldContext_Home_social(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Home_privacySummary(ctx context.Context, field graphql.CollectedField, obj *model.Home) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Home_privacySummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Home().PrivacySummary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *privacy.Summary) graphql.Marshaler {
+			return ec.marshalNPrivacySummary2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋprivacyᚐSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Home_privacySummary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Home",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivacySummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -667,6 +701,12 @@ func (ec *executionContext) _Home(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Home_social(ctx, field, obj)
+				})
+		case "privacySummary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Home_privacySummary(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -26,6 +26,7 @@ type DeviceResolver interface {
 }
 type NotificationResolver interface {
 	ID(ctx context.Context, obj *notifications.Notification) (string, error)
+
 	CaseID(ctx context.Context, obj *notifications.Notification) (string, error)
 	Case(ctx context.Context, obj *notifications.Notification) (*cases.Case, error)
 	Status(ctx context.Context, obj *notifications.Notification) (cases.Status, error)
@@ -271,6 +272,29 @@ func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Notification_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Notification_kind(ctx context.Context, field graphql.CollectedField, obj *notifications.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v notifications.Kind) graphql.Marshaler {
+			return ec.marshalNNotificationKind2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "NotificationKind")
 }
 
 func (ec *executionContext) _Notification_caseId(ctx context.Context, field graphql.CollectedField, obj *notifications.Notification) (ret graphql.Marshaler) {
@@ -964,6 +988,11 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Notification_id(ctx, field, obj)
 				})
+		case "kind":
+			out.Values[i] = ec._Notification_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "caseId":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -1264,6 +1293,32 @@ func (ec *executionContext) marshalNNotificationEdge2ᚕgithubᚗcomᚋsatupintu
 
 	return ret
 }
+
+func (ec *executionContext) unmarshalNNotificationKind2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐKind(ctx context.Context, v any) (notifications.Kind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNNotificationKind2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationKind2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐKind(ctx context.Context, sel ast.SelectionSet, v notifications.Kind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNNotificationKind2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "NotificationKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNNotificationKind2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐKind = map[string]notifications.Kind{
+		"CASE_UPDATE":       notifications.KindCase,
+		"DATA_EXPORT_READY": notifications.KindDataExport,
+	}
+	marshalNNotificationKind2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐKind = map[notifications.Kind]string{
+		notifications.KindCase:       "CASE_UPDATE",
+		notifications.KindDataExport: "DATA_EXPORT_READY",
+	}
+)
 
 func (ec *executionContext) unmarshalNPlatform2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐPlatform(ctx context.Context, v any) (notifications.Platform, error) {
 	tmp, err := graphql.UnmarshalString(v)

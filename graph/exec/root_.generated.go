@@ -25,6 +25,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Address() AddressResolver
+	AgencyAccessCount() AgencyAccessCountResolver
 	AidProgramme() AidProgrammeResolver
 	Alert() AlertResolver
 	Case() CaseResolver
@@ -32,6 +33,9 @@ type ResolverRoot interface {
 	CaseUpdate() CaseUpdateResolver
 	CodedValue() CodedValueResolver
 	Coding() CodingResolver
+	Consent() ConsentResolver
+	DataAccessEntry() DataAccessEntryResolver
+	DataExport() DataExportResolver
 	Device() DeviceResolver
 	Disbursement() DisbursementResolver
 	Document() DocumentResolver
@@ -53,6 +57,7 @@ type ResolverRoot interface {
 	PipStatus() PipStatusResolver
 	Police() PoliceResolver
 	PoliceCertificate() PoliceCertificateResolver
+	PrivacySummary() PrivacySummaryResolver
 	Query() QueryResolver
 	Region() RegionResolver
 	School() SchoolResolver
@@ -80,6 +85,13 @@ type ComplexityRoot struct {
 		Regency    func(childComplexity int) int
 		Street     func(childComplexity int) int
 		Village    func(childComplexity int) int
+	}
+
+	AgencyAccessCount struct {
+		Agency func(childComplexity int) int
+		Count  func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Name   func(childComplexity int) int
 	}
 
 	AidProgramme struct {
@@ -181,6 +193,63 @@ type ComplexityRoot struct {
 		Display func(childComplexity int) int
 		ID      func(childComplexity int) int
 		System  func(childComplexity int) int
+	}
+
+	Consent struct {
+		Categories  func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
+		GrantedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		InForce     func(childComplexity int) int
+		Purpose     func(childComplexity int) int
+		Recipient   func(childComplexity int) int
+		WithdrawnAt func(childComplexity int) int
+	}
+
+	DataAccessConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DataAccessEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DataAccessEntry struct {
+		ActorKind       func(childComplexity int) int
+		ActorName       func(childComplexity int) int
+		Agency          func(childComplexity int) int
+		AgencyName      func(childComplexity int) int
+		At              func(childComplexity int) int
+		CaseID          func(childComplexity int) int
+		Categories      func(childComplexity int) int
+		CategoryNames   func(childComplexity int) int
+		ID              func(childComplexity int) int
+		LegalBasis      func(childComplexity int) int
+		LegalBasisLabel func(childComplexity int) int
+		Purpose         func(childComplexity int) int
+		PurposeLabel    func(childComplexity int) int
+		ShareID         func(childComplexity int) int
+	}
+
+	DataExport struct {
+		DownloadURL func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		ReadyAt     func(childComplexity int) int
+		RequestedAt func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
+	DeleteMyDataPayload struct {
+		ErasedCachedReads   func(childComplexity int) int
+		ErasedDevices       func(childComplexity int) int
+		ErasedExports       func(childComplexity int) int
+		ErasedNotifications func(childComplexity int) int
+		Kept                func(childComplexity int) int
+		Message             func(childComplexity int) int
 	}
 
 	DeleteNotificationPayload struct {
@@ -311,6 +380,11 @@ type ComplexityRoot struct {
 		Value func(childComplexity int) int
 	}
 
+	GrantConsentPayload struct {
+		Consent    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Health struct {
 		ID            func(childComplexity int) int
 		Immunizations func(childComplexity int) int
@@ -318,15 +392,16 @@ type ComplexityRoot struct {
 	}
 
 	Home struct {
-		Alerts    func(childComplexity int) int
-		Education func(childComplexity int) int
-		Health    func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Me        func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Police    func(childComplexity int) int
-		Social    func(childComplexity int) int
-		Sources   func(childComplexity int) int
+		Alerts         func(childComplexity int) int
+		Education      func(childComplexity int) int
+		Health         func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Me             func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Police         func(childComplexity int) int
+		PrivacySummary func(childComplexity int) int
+		Social         func(childComplexity int) int
+		Sources        func(childComplexity int) int
 	}
 
 	Immunization struct {
@@ -380,12 +455,16 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		CancelCase            func(childComplexity int, id string) int
+		DeleteMyData          func(childComplexity int) int
 		DeleteNotification    func(childComplexity int, id string) int
+		GrantConsent          func(childComplexity int, input model.GrantConsentInput) int
 		MarkNotificationsRead func(childComplexity int, ids []string) int
 		RegisterDevice        func(childComplexity int, input model.RegisterDeviceInput) int
+		RequestDataExport     func(childComplexity int) int
 		ShareDocument         func(childComplexity int, input model.ShareDocumentInput) int
 		SubmitServiceRequest  func(childComplexity int, input model.SubmitServiceRequestInput) int
 		UnregisterDevice      func(childComplexity int, token string) int
+		WithdrawConsent       func(childComplexity int, id string) int
 	}
 
 	Notification struct {
@@ -395,6 +474,7 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		DeepLink  func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
 		Read      func(childComplexity int) int
 		ReadAt    func(childComplexity int) int
 		Status    func(childComplexity int) int
@@ -454,10 +534,20 @@ type ComplexityRoot struct {
 		ValidUntil func(childComplexity int) int
 	}
 
+	PrivacySummary struct {
+		Agencies func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Since    func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
 	Query struct {
 		AppConfig      func(childComplexity int) int
 		Case           func(childComplexity int, id string) int
 		Cases          func(childComplexity int, status *cases.Status, first *int, after *string) int
+		Consents       func(childComplexity int) int
+		DataAccessLog  func(childComplexity int, first *int, after *string, filter *model.DataAccessFilter) int
+		DataExports    func(childComplexity int) int
 		Devices        func(childComplexity int) int
 		DocumentShares func(childComplexity int, first *int, after *string) int
 		Documents      func(childComplexity int) int
@@ -484,6 +574,11 @@ type ComplexityRoot struct {
 
 	RegisterDevicePayload struct {
 		Device     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	RequestDataExportPayload struct {
+		Export     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -598,6 +693,11 @@ type ComplexityRoot struct {
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
 	}
+
+	WithdrawConsentPayload struct {
+		Consent    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
 }
 
 type executableSchema graphql.ExecutableSchemaState[ResolverRoot, DirectiveRoot, ComplexityRoot]
@@ -668,6 +768,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.Village(childComplexity), true
+
+	case "AgencyAccessCount.agency":
+		if e.ComplexityRoot.AgencyAccessCount.Agency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyAccessCount.Agency(childComplexity), true
+	case "AgencyAccessCount.count":
+		if e.ComplexityRoot.AgencyAccessCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyAccessCount.Count(childComplexity), true
+	case "AgencyAccessCount.id":
+		if e.ComplexityRoot.AgencyAccessCount.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyAccessCount.ID(childComplexity), true
+	case "AgencyAccessCount.name":
+		if e.ComplexityRoot.AgencyAccessCount.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgencyAccessCount.Name(childComplexity), true
 
 	case "AidProgramme.active":
 		if e.ComplexityRoot.AidProgramme.Active == nil {
@@ -1070,6 +1195,246 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Coding.System(childComplexity), true
+
+	case "Consent.categories":
+		if e.ComplexityRoot.Consent.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Categories(childComplexity), true
+	case "Consent.expiresAt":
+		if e.ComplexityRoot.Consent.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.ExpiresAt(childComplexity), true
+	case "Consent.grantedAt":
+		if e.ComplexityRoot.Consent.GrantedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.GrantedAt(childComplexity), true
+	case "Consent.id":
+		if e.ComplexityRoot.Consent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.ID(childComplexity), true
+	case "Consent.inForce":
+		if e.ComplexityRoot.Consent.InForce == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.InForce(childComplexity), true
+	case "Consent.purpose":
+		if e.ComplexityRoot.Consent.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Purpose(childComplexity), true
+	case "Consent.recipient":
+		if e.ComplexityRoot.Consent.Recipient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Recipient(childComplexity), true
+	case "Consent.withdrawnAt":
+		if e.ComplexityRoot.Consent.WithdrawnAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.WithdrawnAt(childComplexity), true
+
+	case "DataAccessConnection.edges":
+		if e.ComplexityRoot.DataAccessConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessConnection.Edges(childComplexity), true
+	case "DataAccessConnection.pageInfo":
+		if e.ComplexityRoot.DataAccessConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessConnection.PageInfo(childComplexity), true
+	case "DataAccessConnection.totalCount":
+		if e.ComplexityRoot.DataAccessConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessConnection.TotalCount(childComplexity), true
+
+	case "DataAccessEdge.cursor":
+		if e.ComplexityRoot.DataAccessEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEdge.Cursor(childComplexity), true
+	case "DataAccessEdge.node":
+		if e.ComplexityRoot.DataAccessEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEdge.Node(childComplexity), true
+
+	case "DataAccessEntry.actorKind":
+		if e.ComplexityRoot.DataAccessEntry.ActorKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.ActorKind(childComplexity), true
+	case "DataAccessEntry.actorName":
+		if e.ComplexityRoot.DataAccessEntry.ActorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.ActorName(childComplexity), true
+	case "DataAccessEntry.agency":
+		if e.ComplexityRoot.DataAccessEntry.Agency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.Agency(childComplexity), true
+	case "DataAccessEntry.agencyName":
+		if e.ComplexityRoot.DataAccessEntry.AgencyName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.AgencyName(childComplexity), true
+	case "DataAccessEntry.at":
+		if e.ComplexityRoot.DataAccessEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.At(childComplexity), true
+	case "DataAccessEntry.caseId":
+		if e.ComplexityRoot.DataAccessEntry.CaseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.CaseID(childComplexity), true
+	case "DataAccessEntry.categories":
+		if e.ComplexityRoot.DataAccessEntry.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.Categories(childComplexity), true
+	case "DataAccessEntry.categoryNames":
+		if e.ComplexityRoot.DataAccessEntry.CategoryNames == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.CategoryNames(childComplexity), true
+	case "DataAccessEntry.id":
+		if e.ComplexityRoot.DataAccessEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.ID(childComplexity), true
+	case "DataAccessEntry.legalBasis":
+		if e.ComplexityRoot.DataAccessEntry.LegalBasis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.LegalBasis(childComplexity), true
+	case "DataAccessEntry.legalBasisLabel":
+		if e.ComplexityRoot.DataAccessEntry.LegalBasisLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.LegalBasisLabel(childComplexity), true
+	case "DataAccessEntry.purpose":
+		if e.ComplexityRoot.DataAccessEntry.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.Purpose(childComplexity), true
+	case "DataAccessEntry.purposeLabel":
+		if e.ComplexityRoot.DataAccessEntry.PurposeLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.PurposeLabel(childComplexity), true
+	case "DataAccessEntry.shareId":
+		if e.ComplexityRoot.DataAccessEntry.ShareID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataAccessEntry.ShareID(childComplexity), true
+
+	case "DataExport.downloadUrl":
+		if e.ComplexityRoot.DataExport.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataExport.DownloadURL(childComplexity), true
+	case "DataExport.expiresAt":
+		if e.ComplexityRoot.DataExport.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataExport.ExpiresAt(childComplexity), true
+	case "DataExport.id":
+		if e.ComplexityRoot.DataExport.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataExport.ID(childComplexity), true
+	case "DataExport.readyAt":
+		if e.ComplexityRoot.DataExport.ReadyAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataExport.ReadyAt(childComplexity), true
+	case "DataExport.requestedAt":
+		if e.ComplexityRoot.DataExport.RequestedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataExport.RequestedAt(childComplexity), true
+	case "DataExport.status":
+		if e.ComplexityRoot.DataExport.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataExport.Status(childComplexity), true
+
+	case "DeleteMyDataPayload.erasedCachedReads":
+		if e.ComplexityRoot.DeleteMyDataPayload.ErasedCachedReads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMyDataPayload.ErasedCachedReads(childComplexity), true
+	case "DeleteMyDataPayload.erasedDevices":
+		if e.ComplexityRoot.DeleteMyDataPayload.ErasedDevices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMyDataPayload.ErasedDevices(childComplexity), true
+	case "DeleteMyDataPayload.erasedExports":
+		if e.ComplexityRoot.DeleteMyDataPayload.ErasedExports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMyDataPayload.ErasedExports(childComplexity), true
+	case "DeleteMyDataPayload.erasedNotifications":
+		if e.ComplexityRoot.DeleteMyDataPayload.ErasedNotifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMyDataPayload.ErasedNotifications(childComplexity), true
+	case "DeleteMyDataPayload.kept":
+		if e.ComplexityRoot.DeleteMyDataPayload.Kept == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMyDataPayload.Kept(childComplexity), true
+	case "DeleteMyDataPayload.message":
+		if e.ComplexityRoot.DeleteMyDataPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMyDataPayload.Message(childComplexity), true
 
 	case "DeleteNotificationPayload.deleted":
 		if e.ComplexityRoot.DeleteNotificationPayload.Deleted == nil {
@@ -1582,6 +1947,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FieldValue.Value(childComplexity), true
 
+	case "GrantConsentPayload.consent":
+		if e.ComplexityRoot.GrantConsentPayload.Consent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantConsentPayload.Consent(childComplexity), true
+	case "GrantConsentPayload.userErrors":
+		if e.ComplexityRoot.GrantConsentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantConsentPayload.UserErrors(childComplexity), true
+
 	case "Health.id":
 		if e.ComplexityRoot.Health.ID == nil {
 			break
@@ -1643,6 +2021,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Home.Police(childComplexity), true
+	case "Home.privacySummary":
+		if e.ComplexityRoot.Home.PrivacySummary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Home.PrivacySummary(childComplexity), true
 	case "Home.social":
 		if e.ComplexityRoot.Home.Social == nil {
 			break
@@ -1881,6 +2265,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelCase(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteMyData":
+		if e.ComplexityRoot.Mutation.DeleteMyData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMyData(childComplexity), true
 	case "Mutation.deleteNotification":
 		if e.ComplexityRoot.Mutation.DeleteNotification == nil {
 			break
@@ -1892,6 +2282,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteNotification(childComplexity, args["id"].(string)), true
+	case "Mutation.grantConsent":
+		if e.ComplexityRoot.Mutation.GrantConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantConsent(childComplexity, args["input"].(model.GrantConsentInput)), true
 	case "Mutation.markNotificationsRead":
 		if e.ComplexityRoot.Mutation.MarkNotificationsRead == nil {
 			break
@@ -1914,6 +2315,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterDevice(childComplexity, args["input"].(model.RegisterDeviceInput)), true
+	case "Mutation.requestDataExport":
+		if e.ComplexityRoot.Mutation.RequestDataExport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RequestDataExport(childComplexity), true
 	case "Mutation.shareDocument":
 		if e.ComplexityRoot.Mutation.ShareDocument == nil {
 			break
@@ -1947,6 +2354,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnregisterDevice(childComplexity, args["token"].(string)), true
+	case "Mutation.withdrawConsent":
+		if e.ComplexityRoot.Mutation.WithdrawConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawConsent(childComplexity, args["id"].(string)), true
 
 	case "Notification.body":
 		if e.ComplexityRoot.Notification.Body == nil {
@@ -1984,6 +2402,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Notification.ID(childComplexity), true
+	case "Notification.kind":
+		if e.ComplexityRoot.Notification.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Kind(childComplexity), true
 	case "Notification.read":
 		if e.ComplexityRoot.Notification.Read == nil {
 			break
@@ -2208,6 +2632,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PoliceCertificate.ValidUntil(childComplexity), true
 
+	case "PrivacySummary.agencies":
+		if e.ComplexityRoot.PrivacySummary.Agencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySummary.Agencies(childComplexity), true
+	case "PrivacySummary.id":
+		if e.ComplexityRoot.PrivacySummary.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySummary.ID(childComplexity), true
+	case "PrivacySummary.since":
+		if e.ComplexityRoot.PrivacySummary.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySummary.Since(childComplexity), true
+	case "PrivacySummary.total":
+		if e.ComplexityRoot.PrivacySummary.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySummary.Total(childComplexity), true
+
 	case "Query.appConfig":
 		if e.ComplexityRoot.Query.AppConfig == nil {
 			break
@@ -2236,6 +2685,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cases(childComplexity, args["status"].(*cases.Status), args["first"].(*int), args["after"].(*string)), true
+	case "Query.consents":
+		if e.ComplexityRoot.Query.Consents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Consents(childComplexity), true
+	case "Query.dataAccessLog":
+		if e.ComplexityRoot.Query.DataAccessLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dataAccessLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DataAccessLog(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.DataAccessFilter)), true
+	case "Query.dataExports":
+		if e.ComplexityRoot.Query.DataExports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DataExports(childComplexity), true
 	case "Query.devices":
 		if e.ComplexityRoot.Query.Devices == nil {
 			break
@@ -2395,6 +2867,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RegisterDevicePayload.UserErrors(childComplexity), true
+
+	case "RequestDataExportPayload.export":
+		if e.ComplexityRoot.RequestDataExportPayload.Export == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestDataExportPayload.Export(childComplexity), true
+	case "RequestDataExportPayload.userErrors":
+		if e.ComplexityRoot.RequestDataExportPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestDataExportPayload.UserErrors(childComplexity), true
 
 	case "School.id":
 		if e.ComplexityRoot.School.ID == nil {
@@ -2840,6 +3325,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserError.Message(childComplexity), true
 
+	case "WithdrawConsentPayload.consent":
+		if e.ComplexityRoot.WithdrawConsentPayload.Consent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WithdrawConsentPayload.Consent(childComplexity), true
+	case "WithdrawConsentPayload.userErrors":
+		if e.ComplexityRoot.WithdrawConsentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WithdrawConsentPayload.UserErrors(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2849,7 +3347,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("DataAccessFilter", ec.unmarshalInputDataAccessFilter),
 			graphql.NewInputUnmarshaler("FieldValueInput", ec.unmarshalInputFieldValueInput),
+			graphql.NewInputUnmarshaler("GrantConsentInput", ec.unmarshalInputGrantConsentInput),
 			graphql.NewInputUnmarshaler("RegisterDeviceInput", ec.unmarshalInputRegisterDeviceInput),
 			graphql.NewInputUnmarshaler("ShareDocumentInput", ec.unmarshalInputShareDocumentInput),
 			graphql.NewInputUnmarshaler("SubmitServiceRequestInput", ec.unmarshalInputSubmitServiceRequestInput),
@@ -3947,15 +4447,25 @@ type UnregisterDevicePayload {
   removed: Boolean!
 }
 
-"One entry of the citizen's inbox: a change of one of their cases."
+"What a notification is about."
+enum NotificationKind {
+  "A change of one of the citizen's cases."
+  CASE_UPDATE
+  "The citizen's data export is ready (requestDataExport, dataExports); it is tied to no case."
+  DATA_EXPORT_READY
+}
+
+"One entry of the citizen's inbox: a change of one of their cases, or news of their own data (an export ready)."
 type Notification implements Node {
   "Global id."
   id: ID!
-  "The case it is about (Case.id)."
+  "What it is about: read it before caseId and status."
+  kind: NotificationKind!
+  "The case it is about (Case.id); empty for a notification of another kind than CASE_UPDATE."
   caseId: ID!
-  "The case, when it still exists."
+  "The case, when it still exists; null for a notification of another kind."
   case: Case
-  "The case's status the change brought."
+  "The case's status the change brought; COMPLETED for a notification of another kind (the request it answers is done)."
   status: CaseStatus!
   "In the request's language."
   title: String!
@@ -4102,6 +4612,306 @@ type TrafficTicket implements Node {
   fine: Int!
   "Where the ticket stands."
   status: TicketStatus!
+}
+`, BuiltIn: false},
+	{Name: "../privacy.graphqls", Input: `extend type Query {
+  """
+  Who touched the citizen's data, when, from which agency's register, which
+  kinds of data, why and on which legal basis (UU PDP 27/2022): every read
+  satupintu made from an agency for them, every application forwarded and
+  every status an agency sent, every document shared or verified, and the
+  accesses agencies report of their own officers. Newest first. Never the
+  data itself. Reading it is not itself logged as a read of an agency.
+  """
+  dataAccessLog(
+    """
+    How many entries to return: 0 to 100, 20 when absent. More than 100 is
+    refused with INVALID_INPUT: page with after instead.
+    """
+    first: Int = 20
+    "Start after this cursor (an edge's cursor, or pageInfo.endCursor); from the newest when absent."
+    after: String
+    "Only the entries that pass every filter given; all of them when absent."
+    filter: DataAccessFilter
+  ): DataAccessConnection!
+  "The consents the citizen gave, newest first, withdrawn and expired ones included."
+  consents: [Consent!]!
+  "The copies of their data the citizen asked for (requestDataExport), newest first."
+  dataExports: [DataExport!]!
+}
+
+extend type Mutation {
+  """
+  Let a recipient (a verifier, an agency) process some kinds of the
+  citizen's data for a purpose, until expiresAt or until withdrawn.
+  """
+  grantConsent(
+    "Who may process what, why, and until when."
+    input: GrantConsentInput!
+  ): GrantConsentPayload!
+  """
+  Withdraw a consent. It takes effect when this answers: nothing that
+  relies on it runs afterwards, on any instance. Withdrawing one withdrawn
+  already changes nothing.
+  """
+  withdrawConsent(
+    "The consent (Consent.id)."
+    id: ID!
+  ): WithdrawConsentPayload!
+  """
+  Ask for a copy of everything satupintu holds about the citizen, signed
+  by satupintu. It is prepared in the background; a notification (inbox
+  and push) says when it is ready, and dataExports gives its download link,
+  valid 24 hours and usable once.
+  """
+  requestDataExport: RequestDataExportPayload!
+  """
+  Erase what satupintu keeps for convenience: registered devices, the
+  inbox, cached copies of agency records, data exports, share history. What
+  the law requires satupintu to keep (open and recent cases, the access
+  log, consents) stays, and the answer says what and for how long.
+  """
+  deleteMyData: DeleteMyDataPayload!
+}
+
+extend type Home {
+  "How often each agency's data about the citizen was touched in the last 30 days (from dataAccessLog)."
+  privacySummary: PrivacySummary!
+}
+
+"A kind of personal data. HEALTH, POLICE and FINANCE are specific data under UU PDP art. 4."
+enum DataCategory {
+  "Identity and civil registration: name, NIK, address, family card."
+  IDENTITY
+  "Health: insurance membership, immunizations, medical records."
+  HEALTH
+  "Education: school records, scholarships."
+  EDUCATION
+  "Police: licences, certificates of good conduct, traffic tickets, criminal records."
+  POLICE
+  "Social welfare: the social register, aid programmes."
+  SOCIAL
+  "Personal finances: payments, accounts."
+  FINANCE
+}
+
+"Why processing is lawful (UU PDP art. 20)."
+enum LegalBasis {
+  "The citizen consented."
+  CONSENT
+  "A law requires it."
+  LEGAL_OBLIGATION
+  "A public service the citizen asked for, or a public authority's task."
+  PUBLIC_TASK
+  "To protect someone's life."
+  VITAL_INTEREST
+}
+
+"Who touched the data."
+enum DataActorKind {
+  "The citizen themself, in the app."
+  CITIZEN
+  "A parent, guardian or mandate holder acting for the citizen."
+  DELEGATE
+  "A registered organisation verifying a document the citizen shared."
+  VERIFIER
+  "An agency's own officer (reported by the agency)."
+  AGENCY
+  "A satupintu operator."
+  OPERATOR
+  "satupintu on its own: forwarding an application, receiving its status."
+  SYSTEM
+}
+
+"Filters of dataAccessLog; each given one must pass."
+input DataAccessFilter {
+  "Entries touching any of these kinds of data."
+  categories: [DataCategory!]
+  "Entries by any of these kinds of actor."
+  actorKinds: [DataActorKind!]
+  "Entries at or after this instant."
+  from: DateTime
+  "Entries before this instant."
+  to: DateTime
+}
+
+"One touch of the citizen's data: who, when, where, what and why; never the data."
+type DataAccessEntry {
+  "Global id."
+  id: ID!
+  "When it happened."
+  at: DateTime!
+  "Who touched the data."
+  actorKind: DataActorKind!
+  "Who, in the request's language: the citizen is \"Anda\"/\"You\"; a delegate by name, never by NIK; an officer as the agency reports them."
+  actorName: String!
+  "Whose register the data came from or went to; null for satupintu's own processing."
+  agency: Agency
+  "The agency, in the request's language (satupintu for its own processing)."
+  agencyName: String!
+  "The kinds of data touched."
+  categories: [DataCategory!]!
+  "The kinds of data, in the request's language, in the order of categories."
+  categoryNames: [String!]!
+  "Why, as sent to the agency (X-Road-Issue): graphql:home, case:<id>, share:<id>, or the agency's own."
+  purpose: String!
+  "Why, in the request's language: \"Beranda aplikasi\"/\"App home screen\"."
+  purposeLabel: String!
+  "Why it is lawful."
+  legalBasis: LegalBasis!
+  "The legal basis, in the request's language."
+  legalBasisLabel: String!
+  "The case it belongs to (Case.id), if any."
+  caseId: ID
+  "The document share it belongs to, if any."
+  shareId: String
+}
+
+"A page of the citizen's access log (Relay connection)."
+type DataAccessConnection {
+  "The entries of this page, newest first."
+  edges: [DataAccessEdge!]!
+  "Where this page sits, and the cursors to page on."
+  pageInfo: PageInfo!
+  "All the entries the filter keeps."
+  totalCount: Int!
+}
+
+"An entry in a page."
+type DataAccessEdge {
+  "Pass it as after to get the entries after this one."
+  cursor: String!
+  "The entry."
+  node: DataAccessEntry!
+}
+
+"The citizen's access log summed up: one per citizen."
+type PrivacySummary {
+  "Global id: one per citizen."
+  id: ID!
+  "The start of the period counted: 30 days ago."
+  since: DateTime!
+  "All the touches of the period."
+  total: Int!
+  "Per agency (and satupintu's own), those with any, most first."
+  agencies: [AgencyAccessCount!]!
+}
+
+"How often one agency's data was touched in the period."
+type AgencyAccessCount {
+  "Global id (the citizen's, the agency's)."
+  id: ID!
+  "The agency; null for satupintu's own processing."
+  agency: Agency
+  "The agency, in the request's language."
+  name: String!
+  "How many touches."
+  count: Int!
+}
+
+"A consent the citizen gave."
+type Consent {
+  "Global id."
+  id: ID!
+  "Who may process the data: a verifier's or agency's id."
+  recipient: String!
+  "For what, as the citizen agreed to it."
+  purpose: String!
+  "Which kinds of data."
+  categories: [DataCategory!]!
+  "When it was given."
+  grantedAt: DateTime!
+  "When it ends by itself; null: until withdrawn."
+  expiresAt: DateTime
+  "When the citizen withdrew it; null while not withdrawn."
+  withdrawnAt: DateTime
+  "Whether it permits processing now."
+  inForce: Boolean!
+}
+
+"A consent to give."
+input GrantConsentInput {
+  "Who may process the data: a verifier's or agency's id (1 to 128 characters)."
+  recipient: String!
+  "For what (1 to 255 characters), as the citizen reads it."
+  purpose: String!
+  "Which kinds of data (at least one)."
+  categories: [DataCategory!]!
+  "When it ends by itself (in the future); until withdrawn when absent."
+  expiresAt: DateTime
+}
+
+"What grantConsent answers."
+type GrantConsentPayload {
+  "The consent; null when there are userErrors."
+  consent: Consent
+  "What to fix in the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"What withdrawConsent answers."
+type WithdrawConsentPayload {
+  "The consent, withdrawn; null when there are userErrors."
+  consent: Consent
+  "NOT_FOUND when the citizen has no such consent; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Where a data export is."
+enum DataExportStatus {
+  "Being gathered and signed."
+  PREPARING
+  "Ready: downloadUrl works once, until expiresAt."
+  READY
+  "Downloaded: the link works no more."
+  DOWNLOADED
+  "Not downloaded in time: it was deleted."
+  EXPIRED
+}
+
+"A copy of everything satupintu holds about the citizen, signed by satupintu."
+type DataExport {
+  "Global id."
+  id: ID!
+  "Where it is."
+  status: DataExportStatus!
+  "When the citizen asked for it."
+  requestedAt: DateTime!
+  "When it was ready; null while preparing."
+  readyAt: DateTime
+  "When the link stops working (24 hours after readyAt); null while preparing."
+  expiresAt: DateTime
+  """
+  Where to download it, once, without signing in (GET): a JSON Web
+  Signature (ES256) over the JSON document, checkable against satupintu's
+  /.well-known/jwks.json. Null unless READY. Keep it private: whoever has it
+  can download the copy.
+  """
+  downloadUrl: String
+}
+
+"What requestDataExport answers."
+type RequestDataExportPayload {
+  "The export, PREPARING; null when there are userErrors."
+  export: DataExport
+  "ALREADY_IN_PROGRESS when an export is still being prepared; empty on success."
+  userErrors: [UserError!]!
+}
+
+"What deleteMyData answers."
+type DeleteMyDataPayload {
+  "Registered devices erased: no more pushes until the app registers again."
+  erasedDevices: Int!
+  "Notifications erased from the inbox."
+  erasedNotifications: Int!
+  "Cached copies of agency records erased (they are read again from the agencies when needed)."
+  erasedCachedReads: Int!
+  "Data exports erased, ready or not."
+  erasedExports: Int!
+  "What satupintu keeps by law, each with why and for how long, in the request's language."
+  kept: [String!]!
+  "The whole answer in a sentence or two, in the request's language."
+  message: String!
 }
 `, BuiltIn: false},
 	{Name: "../schema.graphqls", Input: `# satupintu: one schema over Indonesia's government agencies.
@@ -4608,6 +5418,20 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
 }
 
+func (ec *executionContext) childFields_AgencyAccessCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AgencyAccessCount_id(ctx, field)
+	case "agency":
+		return ec.fieldContext_AgencyAccessCount_agency(ctx, field)
+	case "name":
+		return ec.fieldContext_AgencyAccessCount_name(ctx, field)
+	case "count":
+		return ec.fieldContext_AgencyAccessCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgencyAccessCount", field.Name)
+}
+
 func (ec *executionContext) childFields_AidProgramme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4810,6 +5634,120 @@ func (ec *executionContext) childFields_Coding(ctx context.Context, field graphq
 		return ec.fieldContext_Coding_display(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Coding", field.Name)
+}
+
+func (ec *executionContext) childFields_Consent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Consent_id(ctx, field)
+	case "recipient":
+		return ec.fieldContext_Consent_recipient(ctx, field)
+	case "purpose":
+		return ec.fieldContext_Consent_purpose(ctx, field)
+	case "categories":
+		return ec.fieldContext_Consent_categories(ctx, field)
+	case "grantedAt":
+		return ec.fieldContext_Consent_grantedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Consent_expiresAt(ctx, field)
+	case "withdrawnAt":
+		return ec.fieldContext_Consent_withdrawnAt(ctx, field)
+	case "inForce":
+		return ec.fieldContext_Consent_inForce(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
+}
+
+func (ec *executionContext) childFields_DataAccessConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DataAccessConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DataAccessConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DataAccessConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataAccessConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DataAccessEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DataAccessEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DataAccessEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataAccessEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DataAccessEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DataAccessEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_DataAccessEntry_at(ctx, field)
+	case "actorKind":
+		return ec.fieldContext_DataAccessEntry_actorKind(ctx, field)
+	case "actorName":
+		return ec.fieldContext_DataAccessEntry_actorName(ctx, field)
+	case "agency":
+		return ec.fieldContext_DataAccessEntry_agency(ctx, field)
+	case "agencyName":
+		return ec.fieldContext_DataAccessEntry_agencyName(ctx, field)
+	case "categories":
+		return ec.fieldContext_DataAccessEntry_categories(ctx, field)
+	case "categoryNames":
+		return ec.fieldContext_DataAccessEntry_categoryNames(ctx, field)
+	case "purpose":
+		return ec.fieldContext_DataAccessEntry_purpose(ctx, field)
+	case "purposeLabel":
+		return ec.fieldContext_DataAccessEntry_purposeLabel(ctx, field)
+	case "legalBasis":
+		return ec.fieldContext_DataAccessEntry_legalBasis(ctx, field)
+	case "legalBasisLabel":
+		return ec.fieldContext_DataAccessEntry_legalBasisLabel(ctx, field)
+	case "caseId":
+		return ec.fieldContext_DataAccessEntry_caseId(ctx, field)
+	case "shareId":
+		return ec.fieldContext_DataAccessEntry_shareId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataAccessEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_DataExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DataExport_id(ctx, field)
+	case "status":
+		return ec.fieldContext_DataExport_status(ctx, field)
+	case "requestedAt":
+		return ec.fieldContext_DataExport_requestedAt(ctx, field)
+	case "readyAt":
+		return ec.fieldContext_DataExport_readyAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_DataExport_expiresAt(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_DataExport_downloadUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataExport", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteMyDataPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "erasedDevices":
+		return ec.fieldContext_DeleteMyDataPayload_erasedDevices(ctx, field)
+	case "erasedNotifications":
+		return ec.fieldContext_DeleteMyDataPayload_erasedNotifications(ctx, field)
+	case "erasedCachedReads":
+		return ec.fieldContext_DeleteMyDataPayload_erasedCachedReads(ctx, field)
+	case "erasedExports":
+		return ec.fieldContext_DeleteMyDataPayload_erasedExports(ctx, field)
+	case "kept":
+		return ec.fieldContext_DeleteMyDataPayload_kept(ctx, field)
+	case "message":
+		return ec.fieldContext_DeleteMyDataPayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteMyDataPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteNotificationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5068,6 +6006,16 @@ func (ec *executionContext) childFields_FieldValue(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type FieldValue", field.Name)
 }
 
+func (ec *executionContext) childFields_GrantConsentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "consent":
+		return ec.fieldContext_GrantConsentPayload_consent(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_GrantConsentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GrantConsentPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Health(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5100,6 +6048,8 @@ func (ec *executionContext) childFields_Home(ctx context.Context, field graphql.
 		return ec.fieldContext_Home_police(ctx, field)
 	case "social":
 		return ec.fieldContext_Home_social(ctx, field)
+	case "privacySummary":
+		return ec.fieldContext_Home_privacySummary(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Home", field.Name)
 }
@@ -5206,6 +6156,8 @@ func (ec *executionContext) childFields_Notification(ctx context.Context, field 
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Notification_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Notification_kind(ctx, field)
 	case "caseId":
 		return ec.fieldContext_Notification_caseId(ctx, field)
 	case "case":
@@ -5334,6 +6286,20 @@ func (ec *executionContext) childFields_PoliceCertificate(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type PoliceCertificate", field.Name)
 }
 
+func (ec *executionContext) childFields_PrivacySummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PrivacySummary_id(ctx, field)
+	case "since":
+		return ec.fieldContext_PrivacySummary_since(ctx, field)
+	case "total":
+		return ec.fieldContext_PrivacySummary_total(ctx, field)
+	case "agencies":
+		return ec.fieldContext_PrivacySummary_agencies(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivacySummary", field.Name)
+}
+
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5356,6 +6322,16 @@ func (ec *executionContext) childFields_RegisterDevicePayload(ctx context.Contex
 		return ec.fieldContext_RegisterDevicePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RegisterDevicePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestDataExportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "export":
+		return ec.fieldContext_RequestDataExportPayload_export(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RequestDataExportPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestDataExportPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_School(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5572,6 +6548,16 @@ func (ec *executionContext) childFields_UserError(ctx context.Context, field gra
 		return ec.fieldContext_UserError_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
+}
+
+func (ec *executionContext) childFields_WithdrawConsentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "consent":
+		return ec.fieldContext_WithdrawConsentPayload_consent(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WithdrawConsentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WithdrawConsentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/graph/scalars"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -44,6 +45,9 @@ type QueryResolver interface {
 	Notifications(ctx context.Context, unreadOnly *bool, first *int, after *string) (*model.NotificationConnection, error)
 	Devices(ctx context.Context) ([]notifications.Device, error)
 	Police(ctx context.Context) (*readmodel.PoliceRecord, error)
+	DataAccessLog(ctx context.Context, first *int, after *string, filter *model.DataAccessFilter) (*model.DataAccessConnection, error)
+	Consents(ctx context.Context) ([]privacy.Consent, error)
+	DataExports(ctx context.Context) ([]privacy.Export, error)
 	Services(ctx context.Context, search *string, lifeEvent *string, first *int, after *string) (*model.ServiceConnection, error)
 	Service(ctx context.Context, id string) (*catalog.Service, error)
 	LifeEvents(ctx context.Context) ([]catalog.LifeEvent, error)
@@ -112,6 +116,36 @@ func (ec *executionContext) field_Query_cases_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_dataAccessLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DataAccessFilter, error) {
+			return ec.unmarshalODataAccessFilter2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐDataAccessFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -840,6 +874,114 @@ func (ec *executionContext) fieldContext_Query_police(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_dataAccessLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dataAccessLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DataAccessLog(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.DataAccessFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DataAccessConnection) graphql.Marshaler {
+			return ec.marshalNDataAccessConnection2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐDataAccessConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dataAccessLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataAccessConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dataAccessLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_consents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_consents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Consents(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []privacy.Consent) graphql.Marshaler {
+			return ec.marshalNConsent2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋprivacyᚐConsentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_consents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Consent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dataExports(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dataExports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().DataExports(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []privacy.Export) graphql.Marshaler {
+			return ec.marshalNDataExport2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋprivacyᚐExportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dataExports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataExport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_services(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1500,6 +1642,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_police(ctx, field)
 				})
+		case "dataAccessLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dataAccessLog(ctx, field)
+				})
+		case "consents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_consents(ctx, field)
+				})
+		case "dataExports":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dataExports(ctx, field)
+				})
 		case "services":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -1793,6 +1953,44 @@ var (
 		readmodel.SourceOK:          "OK",
 		readmodel.SourceStale:       "STALE",
 		readmodel.SourceUnavailable: "UNAVAILABLE",
+	}
+)
+
+func (ec *executionContext) unmarshalOAgency2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐAgency(ctx context.Context, v any) (*satupintu.Agency, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOAgency2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐAgency[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAgency2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐAgency(ctx context.Context, sel ast.SelectionSet, v *satupintu.Agency) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOAgency2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐAgency[*v])
+	return res
+}
+
+var (
+	unmarshalOAgency2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐAgency = map[string]satupintu.Agency{
+		"DUKCAPIL":  satupintu.AgencyDukcapil,
+		"BPJS":      satupintu.AgencyBPJS,
+		"SATUSEHAT": satupintu.AgencySatuSehat,
+		"EDUCATION": satupintu.AgencyEducation,
+		"POLICE":    satupintu.AgencyPolice,
+		"SOCIAL":    satupintu.AgencySocial,
+	}
+	marshalOAgency2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐAgency = map[satupintu.Agency]string{
+		satupintu.AgencyDukcapil:  "DUKCAPIL",
+		satupintu.AgencyBPJS:      "BPJS",
+		satupintu.AgencySatuSehat: "SATUSEHAT",
+		satupintu.AgencyEducation: "EDUCATION",
+		satupintu.AgencyPolice:    "POLICE",
+		satupintu.AgencySocial:    "SOCIAL",
 	}
 )
 

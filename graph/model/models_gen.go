@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/privacy"
 )
 
 // The releases of one app (satupintu-android, satupintu-ios, ...), as the
@@ -61,6 +63,52 @@ type CaseEdge struct {
 	Cursor string `json:"cursor"`
 	// The case.
 	Node *cases.Case `json:"node"`
+}
+
+// A page of the citizen's access log (Relay connection).
+type DataAccessConnection struct {
+	// The entries of this page, newest first.
+	Edges []DataAccessEdge `json:"edges"`
+	// Where this page sits, and the cursors to page on.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// All the entries the filter keeps.
+	TotalCount int `json:"totalCount"`
+}
+
+// An entry in a page.
+type DataAccessEdge struct {
+	// Pass it as after to get the entries after this one.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *privacy.Entry `json:"node"`
+}
+
+// Filters of dataAccessLog; each given one must pass.
+type DataAccessFilter struct {
+	// Entries touching any of these kinds of data.
+	Categories []privacy.Category `json:"categories,omitempty"`
+	// Entries by any of these kinds of actor.
+	ActorKinds []privacy.ActorKind `json:"actorKinds,omitempty"`
+	// Entries at or after this instant.
+	From *time.Time `json:"from,omitempty"`
+	// Entries before this instant.
+	To *time.Time `json:"to,omitempty"`
+}
+
+// What deleteMyData answers.
+type DeleteMyDataPayload struct {
+	// Registered devices erased: no more pushes until the app registers again.
+	ErasedDevices int `json:"erasedDevices"`
+	// Notifications erased from the inbox.
+	ErasedNotifications int `json:"erasedNotifications"`
+	// Cached copies of agency records erased (they are read again from the agencies when needed).
+	ErasedCachedReads int `json:"erasedCachedReads"`
+	// Data exports erased, ready or not.
+	ErasedExports int `json:"erasedExports"`
+	// What satupintu keeps by law, each with why and for how long, in the request's language.
+	Kept []string `json:"kept"`
+	// The whole answer in a sentence or two, in the request's language.
+	Message string `json:"message"`
 }
 
 // What deleteNotification answers.
@@ -133,6 +181,26 @@ type FieldValueInput struct {
 	Value string `json:"value"`
 }
 
+// A consent to give.
+type GrantConsentInput struct {
+	// Who may process the data: a verifier's or agency's id (1 to 128 characters).
+	Recipient string `json:"recipient"`
+	// For what (1 to 255 characters), as the citizen reads it.
+	Purpose string `json:"purpose"`
+	// Which kinds of data (at least one).
+	Categories []privacy.Category `json:"categories"`
+	// When it ends by itself (in the future); until withdrawn when absent.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// What grantConsent answers.
+type GrantConsentPayload struct {
+	// The consent; null when there are userErrors.
+	Consent *privacy.Consent `json:"consent,omitempty"`
+	// What to fix in the input; empty on success.
+	UserErrors []catalog.UserError `json:"userErrors"`
+}
+
 // What markNotificationsRead answers.
 type MarkNotificationsReadPayload struct {
 	// How many notifications changed from unread to read.
@@ -198,6 +266,14 @@ type RegisterDevicePayload struct {
 	// The registered device; null when there are userErrors.
 	Device *notifications.Device `json:"device,omitempty"`
 	// What to fix in the input; empty on success.
+	UserErrors []catalog.UserError `json:"userErrors"`
+}
+
+// What requestDataExport answers.
+type RequestDataExportPayload struct {
+	// The export, PREPARING; null when there are userErrors.
+	Export *privacy.Export `json:"export,omitempty"`
+	// ALREADY_IN_PROGRESS when an export is still being prepared; empty on success.
 	UserErrors []catalog.UserError `json:"userErrors"`
 }
 
@@ -268,6 +344,14 @@ type Subscription struct {
 type UnregisterDevicePayload struct {
 	// False when the token was not registered to this citizen.
 	Removed bool `json:"removed"`
+}
+
+// What withdrawConsent answers.
+type WithdrawConsentPayload struct {
+	// The consent, withdrawn; null when there are userErrors.
+	Consent *privacy.Consent `json:"consent,omitempty"`
+	// NOT_FOUND when the citizen has no such consent; empty on success.
+	UserErrors []catalog.UserError `json:"userErrors"`
 }
 
 // Where a share stands.

@@ -26,6 +26,13 @@ type Cache interface {
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 }
 
+// CacheDeleter is a Cache that deletes entries (Client.Forget): the
+// citizen's right to erasure reaches the cached copies of their records.
+type CacheDeleter interface {
+	// Delete removes the keys and says how many there were.
+	Delete(ctx context.Context, keys ...string) (int, error)
+}
+
 // Key names one read: whose data (always part of the key, so one citizen's
 // data is never served to another) and which kind of data. Kind also selects
 // the TTL.
@@ -54,11 +61,20 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 	ck := r.key(key)
 
 	first := r.load(ctx, ck, key.Kind, c.opts.Now())
+	if cacheOnly(ctx) {
+		for _, b := range [][]byte{first.fresh, first.stale} {
+			var v T
+			if b != nil && json.Unmarshal(b, &v) == nil {
+				return v, nil
+			}
+		}
+		return zero, ErrNotCached
+	}
 	if first.fresh != nil {
 		var v T
 		if err := json.Unmarshal(first.fresh, &v); err == nil {
 			c.opts.Metrics.cacheResult(c.agency, "hit")
-			observe(ctx, c.agency, first.at, nil)
+			observe(ctx, c.agency, key.Citizen, first.at, false, nil)
 			return v, nil
 		}
 	}
@@ -66,6 +82,9 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 		c.opts.Metrics.cacheResult(c.agency, "miss")
 	}
 
+	// called is set when this read's own fetch asks the agency: the
+	// function runs for the first read of a flight only.
+	var called bool
 	ch := r.flight.DoChan(ck, func() (any, error) {
 		// The fetch outlives any one caller: it is shared.
 		shared := context.WithoutCancel(ctx)
@@ -86,6 +105,7 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 		}
 		fctx, cancel := context.WithTimeout(shared, c.cfg.Timeout)
 		defer cancel()
+		called = true
 		v, err := fetch(fctx)
 		if err != nil {
 			return nil, err
@@ -105,7 +125,8 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 	}
 	if res.Err == nil {
 		f := res.Val.(fetched)
-		observe(ctx, c.agency, f.at, nil)
+		// Read after the flight's result: the function has returned.
+		observe(ctx, c.agency, key.Citizen, f.at, called, nil)
 		return f.val.(T), nil
 	}
 	// Failures are counted where they arise (the chain, BadResponse,
@@ -121,28 +142,66 @@ func Read[T any](ctx context.Context, c *Client, key Key, fetch func(context.Con
 			c.opts.Metrics.cacheResult(c.agency, "stale")
 			c.opts.Logger.WarnContext(ctx, "serving stale agency data", "agency", c.agency, "kind", key.Kind,
 				"fetched_at", first.at, "error", sp.ErrorCodeOf(err))
-			observe(ctx, c.agency, first.at, err)
+			observe(ctx, c.agency, key.Citizen, first.at, false, err)
 			return v, nil
 		}
 	}
-	observe(ctx, c.agency, time.Time{}, err)
+	observe(ctx, c.agency, key.Citizen, time.Time{}, false, err)
 	return zero, err
+}
+
+type cacheOnlyKey struct{}
+
+// ErrNotCached is a read in CacheOnly mode that found nothing cached.
+var ErrNotCached = errors.New("agency: nothing cached")
+
+// CacheOnly returns a context whose reads (Read) never ask the agency:
+// they return what the cache holds, fresh or stale, or ErrNotCached. A
+// citizen's data export shows their records as satupintu last fetched
+// them, and asks no agency for them again.
+func CacheOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, cacheOnlyKey{}, true)
+}
+
+func cacheOnly(ctx context.Context) bool { b, _ := ctx.Value(cacheOnlyKey{}).(bool); return b }
+
+// Forget deletes the cached reads of citizen's data of the given kinds
+// (all of an adapter's), and says how many there were. A cache that
+// cannot delete is an error: the erasure must not look done.
+func (c *Client) Forget(ctx context.Context, citizen sp.NIK, kinds ...string) (int, error) {
+	r := c.reads
+	if r.cache == nil {
+		return 0, nil
+	}
+	d, ok := r.cache.(CacheDeleter)
+	if !ok {
+		return 0, fmt.Errorf("agency %s: the cache cannot delete entries", c.agency)
+	}
+	keys := make([]string, len(kinds))
+	for i, k := range kinds {
+		keys[i] = r.key(Key{Citizen: citizen, Kind: k})
+	}
+	n, err := d.Delete(ctx, keys...)
+	if err != nil {
+		return n, fmt.Errorf("agency %s: forgetting a citizen's cached reads: %w", c.agency, err)
+	}
+	return n, nil
 }
 
 type observerKey struct{}
 
-// WithObserver returns a context whose reads (Read) each report to f:
-// which agency, when the data served was fetched (zero when none was
-// served), and the agency's failure (nil when it or a fresh cached copy
-// answered). A failure with a fetch time is stale data served instead.
-// The read model keeps how fresh each agency's part of a request was.
-func WithObserver(ctx context.Context, f func(a sp.Agency, fetchedAt time.Time, err error)) context.Context {
+// WithObserver returns a context whose reads (Read) each report to f
+// (sp.AgencyRead): which agency, about whom and why, when the data served
+// was fetched, whether the agency was asked for it, and the agency's
+// failure. The read model keeps how fresh each agency's part of a request
+// was; the access log which agencies were asked.
+func WithObserver(ctx context.Context, f func(sp.AgencyRead)) context.Context {
 	return context.WithValue(ctx, observerKey{}, f)
 }
 
-func observe(ctx context.Context, a sp.Agency, fetchedAt time.Time, err error) {
-	if f, ok := ctx.Value(observerKey{}).(func(sp.Agency, time.Time, error)); ok {
-		f(a, fetchedAt, err)
+func observe(ctx context.Context, a sp.Agency, citizen sp.NIK, fetchedAt time.Time, called bool, err error) {
+	if f, ok := ctx.Value(observerKey{}).(func(sp.AgencyRead)); ok {
+		f(sp.AgencyRead{Agency: a, Citizen: citizen, Purpose: sp.PurposeFrom(ctx), FetchedAt: fetchedAt, Called: called, Err: err})
 	}
 }
 

@@ -131,25 +131,22 @@ func failing[T any](err error, calls *atomic.Int32) func(context.Context) (T, er
 	}
 }
 
-// report is what one read told its observer (WithObserver). Fresh data is
-// no error; stale data is an error with a fetch time; none is an error
-// without one.
-type report struct {
-	FetchedAt time.Time
-	Err       error
-}
-
 // observed runs read in a context with an observer and returns the one
-// report it made of the test agency.
-func observed(t *testing.T, read func(ctx context.Context)) report {
+// report it made of the test agency (WithObserver). Fresh data is no
+// error; stale data is an error with a fetch time; none is an error
+// without one. The report names the citizen and the purpose.
+func observed(t *testing.T, read func(ctx context.Context)) sp.AgencyRead {
 	t.Helper()
-	var got []report
-	ctx := WithObserver(context.Background(), func(a sp.Agency, at time.Time, err error) {
-		if a == testAgency {
-			got = append(got, report{at, err})
+	var got []sp.AgencyRead
+	ctx := WithObserver(sp.WithPurpose(context.Background(), "graphql:test"), func(r sp.AgencyRead) {
+		if r.Agency == testAgency {
+			got = append(got, r)
 		}
 	})
 	read(ctx)
+	if len(got) == 1 && (got[0].Citizen != testNIK || got[0].Purpose != "graphql:test") {
+		t.Errorf("the read reported %+v; want the citizen read and the purpose", got[0])
+	}
 	if len(got) != 1 {
 		t.Fatalf("the read reported %d times; want once", len(got))
 	}
@@ -168,8 +165,8 @@ func TestReadFreshHit(t *testing.T) {
 			t.Fatalf("first read: %+v, %v", v, err)
 		}
 	})
-	if src.Err != nil || !src.FetchedAt.Equal(t0) {
-		t.Errorf("first read observed %+v; want OK at %s", src, t0)
+	if src.Err != nil || !src.FetchedAt.Equal(t0) || !src.Called {
+		t.Errorf("first read observed %+v; want OK at %s, the agency called", src, t0)
 	}
 
 	e.clock.Advance(4 * time.Minute)
@@ -182,8 +179,8 @@ func TestReadFreshHit(t *testing.T) {
 	if calls.Load() != 1 {
 		t.Errorf("fetch called %d times; a fresh entry is served from the cache", calls.Load())
 	}
-	if src.Err != nil || !src.FetchedAt.Equal(t0) {
-		t.Errorf("cached read observed %+v; want OK with the original fetch time %s", src, t0)
+	if src.Err != nil || !src.FetchedAt.Equal(t0) || src.Called {
+		t.Errorf("cached read observed %+v; want OK with the original fetch time %s, the agency not called", src, t0)
 	}
 	if e.cacheCount("hit") != 1 || e.cacheCount("miss") != 1 {
 		t.Errorf("cache hit %v miss %v; want 1 and 1", e.cacheCount("hit"), e.cacheCount("miss"))
@@ -204,8 +201,8 @@ func TestReadRefetchesAfterTTL(t *testing.T) {
 			t.Fatalf("read after the TTL: %+v, %v; want the refetched value", v, err)
 		}
 	})
-	if calls.Load() != 2 || src.Err != nil || !src.FetchedAt.Equal(t1) {
-		t.Errorf("%d fetches, observed %+v; want 2, OK at %s", calls.Load(), src, t1)
+	if calls.Load() != 2 || src.Err != nil || !src.FetchedAt.Equal(t1) || !src.Called {
+		t.Errorf("%d fetches, observed %+v; want 2, OK at %s, called", calls.Load(), src, t1)
 	}
 	// The refetched value replaced the entry.
 	if v, _ := Read(context.Background(), e.c, key, failing[person](errors.New("x"), &calls)); v != renamed || calls.Load() != 2 {
@@ -232,8 +229,8 @@ func TestReadStaleIfError(t *testing.T) {
 	if calls.Load() != 2 {
 		t.Errorf("%d fetches; a stale entry is refetched first", calls.Load())
 	}
-	if src.Err == nil || !src.FetchedAt.Equal(t0) {
-		t.Errorf("observed %+v; want STALE with the original fetch time %s", src, t0)
+	if src.Err == nil || !src.FetchedAt.Equal(t0) || src.Called {
+		t.Errorf("observed %+v; want STALE with the original fetch time %s, nothing read from the agency", src, t0)
 	}
 	if e.cacheCount("stale") != 1 {
 		t.Errorf("stale count %v; want 1", e.cacheCount("stale"))
@@ -262,8 +259,8 @@ func TestReadNothingCachedFails(t *testing.T) {
 			t.Errorf("value %+v with an error", v)
 		}
 	})
-	if src.Err == nil || !src.FetchedAt.IsZero() {
-		t.Errorf("observed %+v; want UNAVAILABLE without a fetch time", src)
+	if src.Err == nil || !src.FetchedAt.IsZero() || src.Called {
+		t.Errorf("observed %+v; want UNAVAILABLE without a fetch time, nothing read", src)
 	}
 	// A plain error from fetch comes back as an agency error.
 	_, err := Read(context.Background(), e.c, key, failing[*person](errors.New("boom"), &calls))
@@ -377,8 +374,8 @@ func TestReadWithoutCache(t *testing.T) {
 				t.Fatalf("read: %v, %v", v, err)
 			}
 		})
-		if src.Err != nil {
-			t.Errorf("observed %+v; want OK", src)
+		if src.Err != nil || !src.Called {
+			t.Errorf("observed %+v; want OK, the agency called", src)
 		}
 	}
 	if calls.Load() != 2 {
@@ -414,10 +411,17 @@ func TestReadSingleflight(t *testing.T) {
 			return person{testNIK, "Budi"}, nil
 		}
 		got := make([]person, 50)
+		// The reads sharing the fetch: one asked the agency, for all.
+		var askers atomic.Int32
+		ctx := WithObserver(context.Background(), func(r sp.AgencyRead) {
+			if r.Called {
+				askers.Add(1)
+			}
+		})
 		var wg sync.WaitGroup
 		for i := range got {
 			wg.Go(func() {
-				v, err := Read(context.Background(), e.c, key, fetch)
+				v, err := Read(ctx, e.c, key, fetch)
 				if err != nil {
 					t.Errorf("read %d: %v", i, err)
 				}
@@ -427,8 +431,8 @@ func TestReadSingleflight(t *testing.T) {
 		synctest.Wait() // all 50 are waiting on the one fetch
 		close(release)
 		wg.Wait()
-		if calls.Load() != 1 {
-			t.Errorf("fetch called %d times for 50 identical reads; want 1", calls.Load())
+		if calls.Load() != 1 || askers.Load() != 1 {
+			t.Errorf("fetch called %d times for 50 identical reads, %d reported asking the agency; want 1 and 1", calls.Load(), askers.Load())
 		}
 		for i, v := range got {
 			if v.Name != "Budi" {

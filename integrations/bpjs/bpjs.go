@@ -271,3 +271,9 @@ func (c *Client) get(ctx context.Context, path string, pcare bool, v any) (bool,
 
 // pcareApp is the application code PCare expects after user:password.
 const pcareApp = "095"
+
+// Forget deletes the cached copies of nik's records, every kind this
+// adapter reads (a citizen's erasure: privacy.CacheForgetter).
+func (c *Client) Forget(ctx context.Context, nik sp.NIK) (int, error) {
+	return c.api.Forget(ctx, nik, "membership")
+}

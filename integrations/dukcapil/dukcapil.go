@@ -295,3 +295,9 @@ func parseSex(s string) (readmodel.Sex, error) {
 	}
 	return "", fmt.Errorf("jenis_kelamin %q is neither LAKI-LAKI nor PEREMPUAN", s)
 }
+
+// Forget deletes the cached copies of nik's records, every kind this
+// adapter reads (a citizen's erasure: privacy.CacheForgetter).
+func (cl *Client) Forget(ctx context.Context, nik sp.NIK) (int, error) {
+	return cl.api.Forget(ctx, nik, "citizen", "family")
+}

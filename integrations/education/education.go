@@ -201,3 +201,9 @@ func (p pip) status() (*readmodel.PIPStatus, error) {
 	}
 	return out, nil
 }
+
+// Forget deletes the cached copies of nik's records, every kind this
+// adapter reads (a citizen's erasure: privacy.CacheForgetter).
+func (cl *Client) Forget(ctx context.Context, nik sp.NIK) (int, error) {
+	return cl.api.Forget(ctx, nik, "students")
+}

@@ -223,3 +223,9 @@ func (w wireRecord) record(asked sp.NIK) (*readmodel.PoliceRecord, error) {
 	}
 	return rec, nil
 }
+
+// Forget deletes the cached copies of nik's records, every kind this
+// adapter reads (a citizen's erasure: privacy.CacheForgetter).
+func (c *Client) Forget(ctx context.Context, nik sp.NIK) (int, error) {
+	return c.api.Forget(ctx, nik, Kind)
+}

@@ -112,3 +112,9 @@ func (c *Client) answer(resp *http.Response, v any) error {
 	}
 	return c.http.StatusError(resp)
 }
+
+// Forget deletes the cached copies of nik's records, every kind this
+// adapter reads (a citizen's erasure: privacy.CacheForgetter).
+func (c *Client) Forget(ctx context.Context, nik sp.NIK) (int, error) {
+	return c.http.Forget(ctx, nik, kindImmunizations)
+}

@@ -178,3 +178,9 @@ func (w wireEntry) welfare(asked sp.NIK) (*readmodel.Welfare, error) {
 	}
 	return out, nil
 }
+
+// Forget deletes the cached copies of nik's records, every kind this
+// adapter reads (a citizen's erasure: privacy.CacheForgetter).
+func (c *Client) Forget(ctx context.Context, nik sp.NIK) (int, error) {
+	return c.api.Forget(ctx, nik, Kind)
+}

@@ -11,7 +11,10 @@ import (
 	"github.com/satupintu/satupintu/integrations/agency"
 )
 
-var _ agency.Cache = (*Cache)(nil)
+var (
+	_ agency.Cache        = (*Cache)(nil)
+	_ agency.CacheDeleter = (*Cache)(nil)
+)
 
 // Cache is the agency read cache in process memory: an LRU bounded by entry
 // count, with a per-entry expiry checked on Get.
@@ -73,6 +76,23 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	defer c.mu.Unlock()
 	c.entries.Add(key, e)
 	return nil
+}
+
+// Delete removes the keys and says how many were held (expired ones
+// included).
+func (c *Cache) Delete(ctx context.Context, keys ...string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, k := range keys {
+		if c.entries.Remove(k) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Len reports the number of entries held, expired ones included until they

@@ -54,10 +54,12 @@ const citizenPurpose = "nik"
 
 func (s *Inbox) citizen(n sp.NIK) []byte { return s.db.keys.Hash(citizenPurpose, []byte(n)) }
 
-// content is what of a notification is sealed.
+// content is what of a notification is sealed (its kind too: no column
+// of its own for a value few notifications carry).
 type content struct {
-	Title sp.Text `json:"title"`
-	Body  sp.Text `json:"body"`
+	Title sp.Text            `json:"title"`
+	Body  sp.Text            `json:"body"`
+	Kind  notifications.Kind `json:"kind,omitempty"`
 }
 
 // contentContext binds a sealed content to its row.
@@ -74,7 +76,7 @@ func (s *Inbox) Add(ctx context.Context, n notifications.Notification) (created 
 	}
 	defer wrap(&err, "inbox: adding %s", n.ID)
 	citizen := s.citizen(n.Citizen)
-	plain, err := json.Marshal(content{Title: n.Title, Body: n.Body})
+	plain, err := json.Marshal(content{Title: n.Title, Body: n.Body, Kind: n.Kind})
 	if err != nil {
 		return false, err
 	}
@@ -260,7 +262,7 @@ func (r *noteRow) notification(s *Inbox, citizen sp.NIK, hash []byte) (notificat
 		return notifications.Notification{}, fmt.Errorf("reading %s: %w", r.id, err)
 	}
 	n := notifications.Notification{
-		ID: r.id, Citizen: citizen, CaseID: r.caseID, Status: r.status, Sequence: r.sequence,
+		ID: r.id, Citizen: citizen, Kind: c.Kind, CaseID: r.caseID, Status: r.status, Sequence: r.sequence,
 		Title: c.Title, Body: c.Body, DeepLink: r.deepLink, CreatedAt: r.createdAt,
 	}
 	if r.readAt != nil {

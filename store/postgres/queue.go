@@ -136,12 +136,16 @@ type (
 	changeKind  struct{}
 	pushKind    struct{}
 	pollKind    struct{}
+	exportKind  struct{}
+	retainKind  struct{}
 )
 
 func (forwardKind) kind() queue.Kind { return queue.Forward }
 func (changeKind) kind() queue.Kind  { return queue.Change }
 func (pushKind) kind() queue.Kind    { return queue.Push }
 func (pollKind) kind() queue.Kind    { return queue.Poll }
+func (exportKind) kind() queue.Kind  { return queue.Export }
+func (retainKind) kind() queue.Kind  { return queue.Retention }
 
 func argsOf(kind queue.Kind, key string, payload []byte) river.JobArgs {
 	switch kind {
@@ -151,6 +155,10 @@ func argsOf(kind queue.Kind, key string, payload []byte) river.JobArgs {
 		return jobArgs[changeKind]{Key: key, Payload: payload}
 	case queue.Push:
 		return jobArgs[pushKind]{Key: key, Payload: payload}
+	case queue.Export:
+		return jobArgs[exportKind]{Key: key, Payload: payload}
+	case queue.Retention:
+		return jobArgs[retainKind]{Key: key, Payload: payload}
 	default:
 		return jobArgs[pollKind]{Key: key, Payload: payload}
 	}
@@ -249,6 +257,8 @@ func (q *Queue) Run(ctx context.Context, workers ...queue.Worker) error {
 	river.AddWorker(rw, &worker[changeKind]{q: q, handle: handlers[queue.Change]})
 	river.AddWorker(rw, &worker[pushKind]{q: q, handle: handlers[queue.Push]})
 	river.AddWorker(rw, &worker[pollKind]{q: q, handle: handlers[queue.Poll]})
+	river.AddWorker(rw, &worker[exportKind]{q: q, handle: handlers[queue.Export]})
+	river.AddWorker(rw, &worker[retainKind]{q: q, handle: handlers[queue.Retention]})
 	client, err := river.NewClient(riverpgxv5.New(q.db.pool), q.config(queues, rw))
 	if err != nil {
 		return fmt.Errorf("postgres queue: %w", err)

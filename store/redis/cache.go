@@ -11,7 +11,10 @@ import (
 	"github.com/satupintu/satupintu/integrations/agency"
 )
 
-var _ agency.Cache = (*Cache)(nil)
+var (
+	_ agency.Cache        = (*Cache)(nil)
+	_ agency.CacheDeleter = (*Cache)(nil)
+)
 
 // Cache is the agency read cache in Redis: one string key per entry,
 // expiring with it (SET PX, GET). Every operation touches one key, so no
@@ -52,4 +55,26 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 		return fmt.Errorf("redis cache: set: %w", err)
 	}
 	return nil
+}
+
+// Delete removes the keys and says how many there were: one DEL per key,
+// pipelined, as a Cluster spreads them over its slots.
+func (c *Cache) Delete(ctx context.Context, keys ...string) (int, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	cmds, err := c.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, k := range keys {
+			p.Del(ctx, c.prefix+k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("redis cache: delete: %w", err)
+	}
+	n := 0
+	for _, cmd := range cmds {
+		n += int(cmd.(*goredis.IntCmd).Val())
+	}
+	return n, nil
 }

@@ -219,3 +219,29 @@ func waitGone(t *testing.T, c agency.Cache, key string) {
 func head(b []byte) []byte {
 	return b[:min(len(b), 16)]
 }
+
+// TestCacheDelete checks deleting entries (a citizen's erasure).
+func TestCacheDelete(t *testing.T, newCache NewCache) {
+	ctx := context.Background()
+	c, _ := newCache(t)
+	d, ok := c.(agency.CacheDeleter)
+	if !ok {
+		t.Fatal("the cache cannot delete entries")
+	}
+	mustSet(t, c, "agency:police:record:aaa", "1", time.Minute)
+	mustSet(t, c, "agency:police:record:bbb", "2", time.Minute)
+	mustSet(t, c, "agency:dukcapil:citizen:aaa", "3", time.Minute)
+	n, err := d.Delete(ctx, "agency:police:record:aaa", "agency:dukcapil:citizen:aaa", "agency:bpjs:membership:aaa")
+	if err != nil || n != 2 {
+		t.Fatalf("Delete = %d, %v; want the 2 held", n, err)
+	}
+	for _, k := range []string{"agency:police:record:aaa", "agency:dukcapil:citizen:aaa"} {
+		if v, err := c.Get(ctx, k); err != nil || v != nil {
+			t.Errorf("%s after Delete: %q, %v", k, v, err)
+		}
+	}
+	wantValue(t, c, "agency:police:record:bbb", "2")
+	if n, err := d.Delete(ctx); err != nil || n != 0 {
+		t.Errorf("Delete of nothing: %d, %v", n, err)
+	}
+}

@@ -1,0 +1,18 @@
+package postgres
+
+import (
+	"testing"
+
+	"github.com/satupintu/satupintu/queue"
+)
+
+// Every kind of the port has River arguments of its own: a kind missing
+// here would be inserted as another kind and worked by the wrong handler
+// (exports once ran as polls and never completed).
+func TestEveryKindHasItsArgs(t *testing.T) {
+	for _, k := range queue.Kinds {
+		if got := argsOf(k, "key", nil).Kind(); got != string(k) {
+			t.Errorf("a %s job is inserted as %q", k, got)
+		}
+	}
+}

@@ -28,8 +28,8 @@ type Eraser struct {
 	Inbox   CitizenEraser
 	Exports Exports
 	Caches  []CacheForgetter
-	// Shares erases the citizen's document share history; nil until the
-	// documents wallet is wired.
+	// Shares erases the citizen's document share history; the access
+	// log keeps that a verifier saw a share.
 	Shares    CitizenEraser
 	Log       Log
 	Retention Retention

@@ -180,7 +180,7 @@ func (r *mutationResolver) DeleteMyData(ctx context.Context) (*model.DeleteMyDat
 	}
 	lang := satupintu.LangFrom(ctx)
 	out := &model.DeleteMyDataPayload{ErasedDevices: e.Devices, ErasedNotifications: e.Notifications,
-		ErasedCachedReads: e.CachedReads, ErasedExports: e.Exports, Message: e.Message.In(lang), Kept: []string{}}
+		ErasedCachedReads: e.CachedReads, ErasedExports: e.Exports, ErasedShares: e.Shares, Message: e.Message.In(lang), Kept: []string{}}
 	for _, k := range e.Kept {
 		out.Kept = append(out.Kept, k.In(lang))
 	}

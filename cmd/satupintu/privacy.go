@@ -7,6 +7,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/privacy"
@@ -35,7 +36,7 @@ func (a *app) privacy(ports readmodel.Agencies, cat *catalog.Catalog) (privacyPa
 		DeviceMaxAge: a.cfg.DeviceMaxAge, Log: a.log.With("component", "notifications")}
 	x := &dataexport.Exporter{
 		Exports: st.Exports, Jobs: st.Jobs, Cases: a.casework, Inbox: st.Inbox, Devices: st.Devices,
-		Consents: st.Consents, Reader: st.AccessLog, Log: st.AccessLog,
+		Consents: st.Consents, Reader: st.AccessLog, Log: st.AccessLog, Shares: shareHistory(st.ShareHistory),
 		Records: ports, CacheOnly: agency.CacheOnly,
 		Keys: a.cfg.SigningKeys, Issuer: a.cfg.PublicURL, Notify: notifier, Retention: a.cfg.Retention,
 		Logger: a.log.With("component", "privacy"),
@@ -50,7 +51,7 @@ func (a *app) privacy(ports readmodel.Agencies, cat *catalog.Catalog) (privacyPa
 	}
 	eraser := &privacy.Eraser{
 		Devices: eraserOf(st.Devices, "devices"), Inbox: eraserOf(st.Inbox, "inbox"), Exports: st.Exports,
-		Caches: caches, Log: st.AccessLog, Retention: a.cfg.Retention,
+		Shares: eraserOf(st.Shares, "shares"), Caches: caches, Log: st.AccessLog, Retention: a.cfg.Retention,
 	}
 	ret := &privacy.RetentionJob{Settings: a.cfg.Retention, Log: st.AccessLog, Consents: st.Consents, Exports: st.Exports,
 		Every: retentionEvery, Logger: a.log.With("component", "retention")}
@@ -105,4 +106,41 @@ type noEraser string
 
 func (n noEraser) EraseCitizen(context.Context, sp.NIK) (int, error) {
 	return 0, fmt.Errorf("this store engine cannot erase a citizen's %s", string(n))
+}
+
+// shareHistory is the citizen's document shares as their data export
+// lists them: what was shown, to whom, when and why; never the code's
+// hash nor the presentation itself.
+func shareHistory(h documents.ShareHistory) dataexport.Shares {
+	type share struct {
+		ID           string    `json:"id"`
+		Document     string    `json:"document"`
+		Agency       sp.Agency `json:"agency"`
+		Claims       []string  `json:"claims"`
+		Purpose      string    `json:"purpose"`
+		Offline      bool      `json:"offline"`
+		CreatedAt    time.Time `json:"createdAt"`
+		ExpiresAt    time.Time `json:"expiresAt"`
+		VerifiedAt   time.Time `json:"verifiedAt,omitzero"`
+		VerifierName string    `json:"verifierName,omitempty"`
+	}
+	return func(ctx context.Context, citizen sp.NIK) ([]any, error) {
+		out := []any{}
+		var after *sp.Position
+		for {
+			page, err := h.List(ctx, citizen, after, 100)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range page {
+				out = append(out, share{ID: s.ID, Document: s.Title(sp.LangID), Agency: s.Agency, Claims: s.Claims, Purpose: s.Purpose,
+					Offline: s.Offline, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, VerifiedAt: s.VerifiedAt, VerifierName: s.VerifierName})
+			}
+			if len(page) < 100 {
+				return out, nil
+			}
+			p := page[len(page)-1].Position()
+			after = &p
+		}
+	}
 }

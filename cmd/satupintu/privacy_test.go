@@ -429,6 +429,7 @@ func TestDataExport(t *testing.T) {
 	ta.waitStatus(dewi, other, "FORWARDED")
 	ta.waitQuiet()
 	_ = ta.post(budi, `mutation { grantConsent(input: {recipient: "bank-mandiri", purpose: "KPR", categories: [FINANCE]}) { consent { id } } }`, nil)
+	ta.shareDoc(seed.NIKBudi, ta.documentOf(seed.NIKBudi, "IKD", "").ID, []string{"name"}, "identity-check", false)
 	inbox := func() (ids []string) {
 		r := ta.post(budi, `{ notifications(first: 100) { totalCount edges { node { id kind caseId status title deepLink } } } }`, nil)
 		for _, e := range list(r.Data, "notifications", "edges") {
@@ -456,6 +457,11 @@ func TestDataExport(t *testing.T) {
 	cs := list(doc, "cases")
 	if len(cs) != 1 || get(cs[0], "id") != first || get(cs[0], "status") != "COMPLETED" || len(list(cs[0], "history")) != 6 {
 		t.Errorf("cases: %v", cs)
+	}
+	shares := list(doc, "shares")
+	if len(shares) != 1 || get(shares[0], "purpose") != "identity-check" || !slices.Equal(strs(get(shares[0], "claims")), []string{"name"}) ||
+		get(shares[0], "document") != "KTP Elektronik (IKD)" || strings.Contains(fmt.Sprint(shares[0]), "presentation") {
+		t.Errorf("shares: %v", shares)
 	}
 	var exported []string
 	for _, n := range list(doc, "inbox") {
@@ -546,13 +552,14 @@ func TestDeleteMyData(t *testing.T) {
 	id := ta.submitOK(budi, "skck-application", "budi-skck-0002", skck)
 	ta.waitStatus(budi, id, "FORWARDED")
 	ta.stepUntil(budi, id, "COMPLETED")
+	ta.shareDoc(seed.NIKBudi, ta.documentOf(seed.NIKBudi, "IKD", "").ID, []string{"name"}, "identity-check", false)
 	ta.waitQuiet()
 	logged, _ := ta.accessLog(budi, nil)
 
-	r := ta.post(budi, `mutation { deleteMyData { erasedDevices erasedNotifications erasedCachedReads erasedExports kept message } }`, nil,
+	r := ta.post(budi, `mutation { deleteMyData { erasedDevices erasedNotifications erasedCachedReads erasedExports erasedShares kept message } }`, nil,
 		"Accept-Language", "en")
 	d := get(r.Data, "deleteMyData")
-	if len(r.Errors) > 0 || get(d, "erasedDevices") != 1.0 || get(d, "erasedNotifications").(float64) < 4 ||
+	if len(r.Errors) > 0 || get(d, "erasedDevices") != 1.0 || get(d, "erasedShares") != 1.0 || get(d, "erasedNotifications").(float64) < 4 ||
 		get(d, "erasedCachedReads").(float64) < float64(len(sp.Agencies)) {
 		t.Fatalf("deleteMyData: %v %v", r.Errors, r.Data)
 	}
@@ -562,8 +569,8 @@ func TestDeleteMyData(t *testing.T) {
 			t.Errorf("what is kept does not say %q: %s", want, kept)
 		}
 	}
-	r = ta.post(budi, `{ notifications { totalCount edges { node { id } } } devices { id } }`, nil)
-	if get(r.Data, "notifications", "totalCount") != 0.0 || len(list(r.Data, "devices")) != 0 {
+	r = ta.post(budi, `{ notifications { totalCount edges { node { id } } } devices { id } documentShares { totalCount } }`, nil)
+	if get(r.Data, "notifications", "totalCount") != 0.0 || len(list(r.Data, "devices")) != 0 || get(r.Data, "documentShares", "totalCount") != 0.0 {
 		t.Errorf("after deleteMyData: %v", r.Data)
 	}
 	// The log keeps its entries, with the erasure itself.

@@ -1035,6 +1035,29 @@ func (ec *executionContext) fieldContext_DeleteMyDataPayload_erasedExports(_ con
 	return graphql.NewScalarFieldContext("DeleteMyDataPayload", field, false, false, "Int")
 }
 
+func (ec *executionContext) _DeleteMyDataPayload_erasedShares(ctx context.Context, field graphql.CollectedField, obj *model.DeleteMyDataPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteMyDataPayload_erasedShares(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErasedShares, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteMyDataPayload_erasedShares(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteMyDataPayload", field, false, false, "Int")
+}
+
 func (ec *executionContext) _DeleteMyDataPayload_kept(ctx context.Context, field graphql.CollectedField, obj *model.DeleteMyDataPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1911,6 +1934,11 @@ func (ec *executionContext) _DeleteMyDataPayload(ctx context.Context, sel ast.Se
 			}
 		case "erasedExports":
 			out.Values[i] = ec._DeleteMyDataPayload_erasedExports(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "erasedShares":
+			out.Values[i] = ec._DeleteMyDataPayload_erasedShares(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

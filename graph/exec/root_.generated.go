@@ -248,6 +248,7 @@ type ComplexityRoot struct {
 		ErasedDevices       func(childComplexity int) int
 		ErasedExports       func(childComplexity int) int
 		ErasedNotifications func(childComplexity int) int
+		ErasedShares        func(childComplexity int) int
 		Kept                func(childComplexity int) int
 		Message             func(childComplexity int) int
 	}
@@ -1423,6 +1424,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteMyDataPayload.ErasedNotifications(childComplexity), true
+	case "DeleteMyDataPayload.erasedShares":
+		if e.ComplexityRoot.DeleteMyDataPayload.ErasedShares == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMyDataPayload.ErasedShares(childComplexity), true
 	case "DeleteMyDataPayload.kept":
 		if e.ComplexityRoot.DeleteMyDataPayload.Kept == nil {
 			break
@@ -4908,6 +4915,8 @@ type DeleteMyDataPayload {
   erasedCachedReads: Int!
   "Data exports erased, ready or not."
   erasedExports: Int!
+  "Document shares erased from the share history (the access log keeps that a verifier saw them)."
+  erasedShares: Int!
   "What satupintu keeps by law, each with why and for how long, in the request's language."
   kept: [String!]!
   "The whole answer in a sentence or two, in the request's language."
@@ -5742,6 +5751,8 @@ func (ec *executionContext) childFields_DeleteMyDataPayload(ctx context.Context,
 		return ec.fieldContext_DeleteMyDataPayload_erasedCachedReads(ctx, field)
 	case "erasedExports":
 		return ec.fieldContext_DeleteMyDataPayload_erasedExports(ctx, field)
+	case "erasedShares":
+		return ec.fieldContext_DeleteMyDataPayload_erasedShares(ctx, field)
 	case "kept":
 		return ec.fieldContext_DeleteMyDataPayload_kept(ctx, field)
 	case "message":

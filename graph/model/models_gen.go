@@ -105,6 +105,8 @@ type DeleteMyDataPayload struct {
 	ErasedCachedReads int `json:"erasedCachedReads"`
 	// Data exports erased, ready or not.
 	ErasedExports int `json:"erasedExports"`
+	// Document shares erased from the share history (the access log keeps that a verifier saw them).
+	ErasedShares int `json:"erasedShares"`
 	// What satupintu keeps by law, each with why and for how long, in the request's language.
 	Kept []string `json:"kept"`
 	// The whole answer in a sentence or two, in the request's language.

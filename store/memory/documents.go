@@ -129,6 +129,21 @@ func (s *Shares) List(_ context.Context, subject sp.NIK, after *sp.Position, n i
 	return out, nil
 }
 
+// EraseCitizen deletes the subject's shares (deleteMyData).
+func (s *Shares) EraseCitizen(_ context.Context, subject sp.NIK) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, sh := range s.byID {
+		if sh.Subject == subject {
+			delete(s.byCode, sh.CodeHash)
+			delete(s.byID, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (s *Shares) Count(_ context.Context, subject sp.NIK) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -97,6 +97,8 @@ var (
 	sharesListSQL string
 	//go:embed queries/shares_count.sql
 	sharesCountSQL string
+	//go:embed queries/shares_erase_citizen.sql
+	sharesEraseCitizenSQL string
 )
 
 // Shares keeps document shares in PostgreSQL (table document_shares): the
@@ -190,6 +192,14 @@ func (s *Shares) Count(ctx context.Context, subject sp.NIK) (_ int, err error) {
 	var n int
 	err = s.db.pool.QueryRow(ctx, sharesCountSQL, s.db.keys.Hash(citizenPurpose, []byte(subject))).Scan(&n)
 	return n, err
+}
+
+// EraseCitizen deletes the subject's shares (deleteMyData); the access
+// log keeps that a verifier saw them.
+func (s *Shares) EraseCitizen(ctx context.Context, subject sp.NIK) (_ int, err error) {
+	defer wrap(&err, "shares: erasing a citizen's")
+	tag, err := s.db.pool.Exec(ctx, sharesEraseCitizenSQL, s.db.keys.Hash(citizenPurpose, []byte(subject)))
+	return int(tag.RowsAffected()), err
 }
 
 // shareRow is a share as the queries return it.

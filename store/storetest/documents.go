@@ -12,6 +12,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/documents"
+	"github.com/satupintu/satupintu/privacy"
 )
 
 // NewStatusSlots returns status slots under test, none allocated.
@@ -89,6 +90,7 @@ func wantStatuses(t *testing.T, s documents.StatusSlots, want map[int64]uint8) {
 type ShareStore interface {
 	documents.Shares
 	documents.ShareHistory
+	privacy.CitizenEraser
 }
 
 // NewShares returns an empty share store under test.
@@ -225,6 +227,34 @@ func TestShares(t *testing.T, newShares NewShares) {
 		}
 		if b, _ := s.List(ctx, citizenB, nil, 10); ids(b) != "b0" {
 			t.Errorf("B's history %s, want b0", ids(b))
+		}
+	})
+	// deleteMyData: a citizen's shares go (the access log keeps that a
+	// verifier saw them); another's stay; a code erased verifies nothing.
+	t.Run("EraseCitizen", func(t *testing.T) {
+		s := newShares(t)
+		for i := range 2 {
+			if err := s.Create(ctx, share(fmt.Sprint("a", i), citizenA, t0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Create(ctx, share("b0", citizenB, t0)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.EraseCitizen(ctx, citizenA); err != nil || n != 2 {
+			t.Fatalf("EraseCitizen = %d, %v; want 2", n, err)
+		}
+		if n, _ := s.Count(ctx, citizenA); n != 0 {
+			t.Errorf("A has %d shares after erasing them", n)
+		}
+		if _, err := s.ByCode(ctx, share("a0", citizenA, t0).CodeHash); !errors.Is(err, sp.ErrNotFound) {
+			t.Errorf("an erased share's code: %v, want not found", err)
+		}
+		if n, _ := s.Count(ctx, citizenB); n != 1 {
+			t.Errorf("B has %d shares, want 1", n)
+		}
+		if n, err := s.EraseCitizen(ctx, citizenA); err != nil || n != 0 {
+			t.Errorf("erasing again: %d, %v", n, err)
 		}
 	})
 }

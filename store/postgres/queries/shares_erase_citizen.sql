@@ -1,0 +1,1 @@
+DELETE FROM document_shares WHERE citizen_hash = $1

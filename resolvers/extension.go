@@ -22,9 +22,9 @@ func (r *Resolver) Extension() graphql.HandlerExtension { return extension{r} }
 type extension struct{ r *Resolver }
 
 var (
-	_ graphql.OperationInterceptor = extension{}
-	_ graphql.ResponseInterceptor  = extension{}
-	_ graphql.FieldInterceptor     = extension{}
+	_ graphql.OperationInterceptor    = extension{}
+	_ graphql.ResponseInterceptor     = extension{}
+	_ graphql.OperationContextMutator = extension{}
 )
 
 func (extension) ExtensionName() string                   { return "SatupintuResolvers" }
@@ -115,11 +115,18 @@ func (x extension) InterceptResponse(ctx context.Context, next graphql.ResponseH
 	return resp
 }
 
-// InterceptField maps every field's error the same way (fieldError).
-func (extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil {
-		return fieldError(ctx, err)
+// MutateOperationContext maps every field's error the same way
+// (fieldError). It wraps the operation's field middleware once, rather
+// than being a FieldInterceptor: gqlgen chains an interceptor with a
+// closure made for every field resolved (about 80 allocations a home).
+func (extension) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	inner := oc.ResolverMiddleware
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
+		res, err := inner(ctx, next)
+		if err != nil {
+			return fieldError(ctx, err)
+		}
+		return res, nil
 	}
-	return res, nil
+	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim/idp"
 )
 
@@ -82,7 +83,7 @@ func newVerifier(t testing.TB, s *idpServer, cfg Config) *Verifier {
 }
 
 // newClockedVerifier is newVerifier on clk, a clock only the test moves.
-func newClockedVerifier(t testing.TB, s *idpServer, cfg Config, clk *fakeClock) *Verifier {
+func newClockedVerifier(t testing.TB, s *idpServer, cfg Config, clk *testkit.Clock) *Verifier {
 	t.Helper()
 	v, err := newVerifierAt(t.Context(), cfg, s.srv.Client(), nil, clk.Now, clk.After)
 	if err != nil {
@@ -183,7 +184,7 @@ func TestVerifyAccepts(t *testing.T) {
 func TestVerifyRejects(t *testing.T) {
 	s := startIdP(t)
 	other := startIdP(t) // an unrelated provider
-	clk := newFakeClock()
+	clk := testkit.NewClock(time.Now())
 	v := newClockedVerifier(t, s, s.config(), clk)
 	hour := time.Hour
 
@@ -237,7 +238,7 @@ func TestVerifyRejects(t *testing.T) {
 	// A second after the keys were loaded, the clock stands still for the
 	// cases: the fetch the first unknown kid causes answers for every token
 	// presented at that instant.
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 
 	cases := []struct {
 		name, token, want string
@@ -312,13 +313,13 @@ func TestVerifyRejects(t *testing.T) {
 
 func TestRotationRefreshesOnUnknownKID(t *testing.T) {
 	s := startIdP(t)
-	clk := newFakeClock()
+	clk := testkit.NewClock(time.Now())
 	v := newClockedVerifier(t, s, s.config(), clk)
 	old := mint(t, s)
 	if _, err := v.Verify(t.Context(), old); err != nil {
 		t.Fatal(err)
 	}
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	if err := s.Rotate(); err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +338,7 @@ func TestRotationRefreshesOnUnknownKID(t *testing.T) {
 	// Another rotation a second later is not fetched at once: fetches start
 	// at least refreshGap apart, so junk kids cannot hammer the IdP. The
 	// new key's token waits for the next fetch instead of being refused.
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	if err := s.Rotate(); err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +349,7 @@ func TestRotationRefreshesOnUnknownKID(t *testing.T) {
 		_, verr = v.Verify(t.Context(), rotated)
 		close(answered)
 	}()
-	due, ok := clk.awaitTimer(refreshGap, answered)
+	due, ok := clk.AwaitTimer(refreshGap, answered)
 	if !ok {
 		t.Fatalf("answered without waiting for the next fetch: %v", verr)
 	}
@@ -363,7 +364,7 @@ func TestRotationRefreshesOnUnknownKID(t *testing.T) {
 		t.Fatalf("answered before the next fetch: %v", verr)
 	default:
 	}
-	clk.advance(due.Sub(clk.Now()))
+	clk.Advance(due.Sub(clk.Now()))
 	<-answered
 	if verr != nil {
 		t.Fatalf("token of the key rotated within %s: %v", refreshGap, verr)

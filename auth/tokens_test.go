@@ -16,91 +16,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/internal/testkit"
 )
-
-// fakeClock is a clock only the test moves: advance moves it on and fires
-// the timers then due.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []fakeTimer
-	added  chan struct{} // signalled (capacity 1) whenever a timer is set
-}
-
-type fakeTimer struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Now(), added: make(chan struct{}, 1)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.timers = append(c.timers, fakeTimer{at: c.now.Add(d), ch: ch})
-	select {
-	case c.added <- struct{}{}:
-	default:
-	}
-	return ch
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.timers[:0]
-	for _, tm := range c.timers {
-		if tm.at.After(c.now) {
-			kept = append(kept, tm)
-			continue
-		}
-		tm.ch <- c.now
-	}
-	c.timers = kept
-}
-
-// due returns when the earliest timer set to fire within d from now fires.
-func (c *fakeClock) due(d time.Duration) (time.Time, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var at time.Time
-	for _, tm := range c.timers {
-		if !tm.at.After(c.now.Add(d)) && (at.IsZero() || tm.at.Before(at)) {
-			at = tm.at
-		}
-	}
-	return at, !at.IsZero()
-}
-
-// awaitTimer waits until a timer due within d from now is set (a fetch
-// waiting for its start) and returns when it fires; false if answered
-// closes first (what should have waited did not).
-func (c *fakeClock) awaitTimer(d time.Duration, answered <-chan struct{}) (time.Time, bool) {
-	for {
-		if at, ok := c.due(d); ok {
-			return at, true
-		}
-		select {
-		case <-c.added:
-		case <-answered:
-			return time.Time{}, false
-		}
-	}
-}
 
 // junkKids returns n tokens with good claims for s, each signed by an
 // attacker's key under a random kid.
@@ -136,7 +53,7 @@ func refusedJunk(t *testing.T, v *Verifier, tok string) {
 // minute), and the flood adds no fetch.
 func TestRotationDuringUnknownKIDFlood(t *testing.T) {
 	s := startIdP(t)
-	clk := newFakeClock()
+	clk := testkit.NewClock(time.Now())
 	v := newClockedVerifier(t, s, s.config(), clk)
 	junk := junkKids(t, s, 600)
 	var sent atomic.Int64
@@ -149,7 +66,7 @@ func TestRotationDuringUnknownKIDFlood(t *testing.T) {
 	}
 
 	// A second after the start, a junk kid uses up a fetch ...
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	flood(1)
 	wg.Wait()
 	if n := s.jwks.Load(); n != 2 {
@@ -159,7 +76,7 @@ func TestRotationDuringUnknownKIDFlood(t *testing.T) {
 
 	// ... and 100ms later the provider rotates, while 10 junk kids come
 	// every 100ms.
-	clk.advance(100 * time.Millisecond)
+	clk.Advance(100 * time.Millisecond)
 	if err := s.Rotate(); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +93,7 @@ func TestRotationDuringUnknownKIDFlood(t *testing.T) {
 		acceptedAt = clk.Now()
 		close(answered)
 	}()
-	due, ok := clk.awaitTimer(refreshGap, answered)
+	due, ok := clk.AwaitTimer(refreshGap, answered)
 	if !ok {
 		t.Fatalf("the new key's token was answered at once, not after the next fetch: %v", verr)
 	}
@@ -190,7 +107,7 @@ func TestRotationDuringUnknownKIDFlood(t *testing.T) {
 		default:
 		}
 		flood(10)
-		clk.advance(min(100*time.Millisecond, due.Sub(clk.Now())))
+		clk.Advance(min(100*time.Millisecond, due.Sub(clk.Now())))
 	}
 	<-answered
 	if verr != nil {
@@ -213,10 +130,10 @@ func TestRotationDuringUnknownKIDFlood(t *testing.T) {
 func TestUnknownKIDFloodFetchesBounded(t *testing.T) {
 	t.Run("at one instant", func(t *testing.T) {
 		s := startIdP(t)
-		clk := newFakeClock()
+		clk := testkit.NewClock(time.Now())
 		v := newClockedVerifier(t, s, s.config(), clk)
 		junk := junkKids(t, s, 1000)
-		clk.advance(time.Second)
+		clk.Advance(time.Second)
 		before := s.jwks.Load()
 		var next atomic.Int64
 		var wg sync.WaitGroup
@@ -237,10 +154,10 @@ func TestUnknownKIDFloodFetchesBounded(t *testing.T) {
 
 	t.Run("over ten seconds", func(t *testing.T) {
 		s := startIdP(t)
-		clk := newFakeClock()
+		clk := testkit.NewClock(time.Now())
 		v := newClockedVerifier(t, s, s.config(), clk)
 		junk := junkKids(t, s, 1000)
-		clk.advance(time.Second)
+		clk.Advance(time.Second)
 		before := s.jwks.Load()
 		start := clk.Now()
 		var wg sync.WaitGroup
@@ -251,16 +168,16 @@ func TestUnknownKIDFloodFetchesBounded(t *testing.T) {
 			wg.Go(func() { refusedJunk(t, v, tok); close(answered) })
 		sent:
 			for {
-				if _, ok := clk.due(refreshGap); ok {
+				if _, ok := clk.Due(refreshGap); ok {
 					break
 				}
 				select {
 				case <-answered:
 					break sent
-				case <-clk.added:
+				case <-clk.TimerSet():
 				}
 			}
-			clk.advance(10 * time.Millisecond)
+			clk.Advance(10 * time.Millisecond)
 		}
 		// The last ones wait for a fetch: move the clock to each fetch's
 		// start until all are answered.
@@ -271,9 +188,9 @@ func TestUnknownKIDFloodFetchesBounded(t *testing.T) {
 			select {
 			case <-done:
 				break tail
-			case <-clk.added:
-				if at, ok := clk.due(refreshGap); ok {
-					clk.advance(at.Sub(clk.Now()))
+			case <-clk.TimerSet():
+				if at, ok := clk.Due(refreshGap); ok {
+					clk.Advance(at.Sub(clk.Now()))
 				}
 			}
 		}
@@ -424,10 +341,10 @@ func TestMaxLifetimeConfigured(t *testing.T) {
 // for one, and after refreshGap the old kid may cause one again.
 func TestAbsentKIDRefusedAtOnce(t *testing.T) {
 	s := startIdP(t)
-	clk := newFakeClock()
+	clk := testkit.NewClock(time.Now())
 	v := newClockedVerifier(t, s, s.config(), clk)
 	junk := junkKids(t, s, 2)
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	refusedJunk(t, v, junk[0])
 	if n := s.jwks.Load(); n != 2 {
 		t.Fatalf("JWKS fetched %d times, want 2 (start, the junk kid)", n)
@@ -440,39 +357,39 @@ func TestAbsentKIDRefusedAtOnce(t *testing.T) {
 		done := make(chan struct{})
 		go func() { refusedJunk(t, v, tok); close(done) }()
 		for {
-			if at, ok := clk.due(refreshGap); ok {
-				clk.advance(at.Sub(clk.Now())) // let it end before failing
+			if at, ok := clk.Due(refreshGap); ok {
+				clk.Advance(at.Sub(clk.Now())) // let it end before failing
 				<-done
 				t.Fatal("a kid the last fetch lacked waited for another fetch")
 			}
 			select {
 			case <-done:
 				return
-			case <-clk.added:
+			case <-clk.TimerSet():
 			}
 		}
 	}
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	answered(junk[0])
 
 	// Another unknown kid waits for the fetch refreshGap after the last.
 	done := make(chan struct{})
 	go func() { refusedJunk(t, v, junk[1]); close(done) }()
-	due, ok := clk.awaitTimer(refreshGap, done)
+	due, ok := clk.AwaitTimer(refreshGap, done)
 	if !ok {
 		t.Fatal("a new unknown kid was refused without a fetch")
 	}
 	if !due.Equal(fetchedAt.Add(refreshGap)) {
 		t.Errorf("next fetch due %s after the last, want %s", due.Sub(fetchedAt), refreshGap)
 	}
-	clk.advance(due.Sub(clk.Now()))
+	clk.Advance(due.Sub(clk.Now()))
 	<-done
 	if n := s.jwks.Load(); n != 3 {
 		t.Fatalf("JWKS fetched %d times, want 3", n)
 	}
 	// refreshGap after the fetch that lacked it, the first kid may cause a
 	// fetch again (at once: the last one started refreshGap ago).
-	clk.advance(refreshGap)
+	clk.Advance(refreshGap)
 	refusedJunk(t, v, junk[0])
 	if n := s.jwks.Load(); n != 4 {
 		t.Errorf("JWKS fetched %d times, want 4", n)

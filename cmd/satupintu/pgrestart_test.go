@@ -197,7 +197,7 @@ func TestPostgresRestartedMidRun(t *testing.T) {
 	}
 	pg.crash()
 	crashedAt := time.Now()
-	for ; refusedSoFar() < 20; i++ {
+	for ; refusedSoFar() < 20 && i < total*2/3; i++ {
 		work <- i
 	}
 	pg.start()

@@ -149,6 +149,17 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 	if redisURL == "" {
 		t.Fatal("this test needs a real Redis: REDIS_URL=redis://127.0.0.1:6379/15 (see .ci/run)")
 	}
+	threeInstancesOneKilled(t, redisURL)
+}
+
+// The same on PostgreSQL alone, the smallest production: without
+// REDIS_URL each instance keeps its cache, APQ and limits in memory and
+// caseUpdated fans out over LISTEN/NOTIFY; nothing of the outcome changes.
+func TestThreeInstancesOneKilledWithoutRedis(t *testing.T) {
+	threeInstancesOneKilled(t, "")
+}
+
+func threeInstancesOneKilled(t *testing.T, redisURL string) {
 	satupintuBin, agencysimBin := buildBinaries(t)
 	simProc := startProcess(t, "agencysim", agencysimBin, map[string]string{"AGENCYSIM_STEP": "300ms"})
 
@@ -158,10 +169,9 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 	if err := os.WriteFile(saFile, []byte(creds["GOOGLE_APPLICATION_CREDENTIALS_JSON"]), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, prefix := testRedis(t)
 	lb := newLoadBalancer(t)
 	env := map[string]string{
-		"SATUPINTU_MODE": "production", "REDIS_URL": redisURL, "SATUPINTU_REDIS_PREFIX": prefix,
+		"SATUPINTU_MODE":          "production",
 		"SATUPINTU_AUTH_AUDIENCE": "satupintu-multi", "SATUPINTU_CACHE_KEY": strings.Repeat("cd", 32),
 		"SATUPINTU_ADMIN_TOKEN": "multi-admin", "SATUPINTU_PUBLIC_URL": lb.URL(),
 		"SATUPINTU_SIGNING_KEYS":         signing.Dev("multi").Encode(),
@@ -178,6 +188,12 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 		if k != "GOOGLE_APPLICATION_CREDENTIALS_JSON" {
 			env[k] = v
 		}
+	}
+	if redisURL != "" {
+		_, prefix := testRedis(t)
+		env["REDIS_URL"], env["SATUPINTU_REDIS_PREFIX"] = redisURL, prefix
+	} else {
+		delete(env, "REDIS_URL") // agencysim's credentials never name one; to be sure
 	}
 	var instances []*process
 	for i := range 3 {
@@ -320,12 +336,32 @@ func TestThreeInstancesOneKilled(t *testing.T) {
 	if in["police"].Distinct != total {
 		t.Fatalf("the police received %d distinct cases of %d", in["police"].Distinct, total)
 	}
+	atPolice := map[string]bool{}
 	for _, id := range in["police"].Cases {
+		if atPolice[id] {
+			t.Errorf("the police created case %s twice", id)
+		}
+		atPolice[id] = true
 		if !accepted[id] {
 			t.Errorf("the police received case %s that no citizen was given", id)
 		}
 	}
-	t.Logf("police: %d forward requests for %d cases (repeats are answered from the Idempotency-Key)", in["police"].Requests, in["police"].Distinct)
+	for id := range accepted {
+		if !atPolice[id] {
+			t.Errorf("accepted case %s never reached the police", id)
+		}
+	}
+	// The system of record holds the 1,000 cases and no other (a
+	// submission sent again after the kill found its case by its key), each
+	// with its five changes after SUBMITTED, and no job left.
+	var rows, history, jobsLeft int
+	pgtest.Scan(t, env["DATABASE_URL"], `SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM case_history),
+		(SELECT count(*) FROM river_job WHERE kind IN ('forward', 'change', 'push') AND state NOT IN ('completed'))`, nil, &rows, &history, &jobsLeft)
+	if rows != total || history != 6*total || jobsLeft != 0 {
+		t.Errorf("PostgreSQL holds %d cases with %d history entries and %d unfinished jobs; want %d, %d and 0", rows, history, jobsLeft, total, 6*total)
+	}
+	t.Logf("police: %d forward requests for %d cases, %d sent again (answered from the Idempotency-Key)",
+		in["police"].Requests, in["police"].Distinct, in["police"].Requests-in["police"].Distinct)
 	if len(seen) != want {
 		t.Errorf("%d distinct pushes of %d status changes reached the devices", len(seen), want)
 	}

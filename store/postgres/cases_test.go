@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
@@ -50,5 +51,85 @@ func TestCaseCount(t *testing.T) {
 	}
 	if n, err := s.Count(ctx, "3273024101850002", ""); err != nil || n != 0 {
 		t.Errorf("another citizen's count = %d, %v; want 0", n, err)
+	}
+}
+
+// A job exists exactly when its record does: a case and its forward job,
+// a change (the case row, its history entries) and its dispatch job, are
+// one transaction. Whatever stops the transaction after the record's
+// statements (the job's insert failing, the session killed between the
+// statements, the commit refused once every statement has run) leaves
+// neither; run again, it leaves both, once.
+func TestJobExactlyWhenItsRecordExists(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewSchema(t, pgtest.NewDatabase(t))
+	if _, err := postgres.Migrate(ctx, u, discard); err != nil {
+		t.Fatal(err)
+	}
+	db := open(t, u, testKeys(t, ""))
+	s := postgres.NewCaseStore(db, newQueue(t, db))
+	pgtest.Exec(t, u, `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'refused by the test'; END $$`)
+	pgtest.Exec(t, u, `CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); RETURN NEW; END $$`)
+	faults := []struct{ name, create string }{
+		{"the job's insert fails", `CREATE TRIGGER fault BEFORE INSERT ON river_job FOR EACH ROW EXECUTE FUNCTION refuse()`},
+		{"the session is killed between the statements", `CREATE TRIGGER fault BEFORE INSERT ON river_job FOR EACH ROW EXECUTE FUNCTION die()`},
+		{"the commit is refused after every statement", `CREATE CONSTRAINT TRIGGER fault AFTER INSERT ON river_job
+			DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse()`},
+	}
+	// counts are the case's rows, its history rows and its jobs of kind.
+	counts := func(id, kind string) (rows, history, jobs int) {
+		t.Helper()
+		pgtest.Scan(t, u, `SELECT (SELECT count(*) FROM cases WHERE idempotency_key = 'atomic' OR id = $1),
+			(SELECT count(*) FROM case_history WHERE case_id = $1 OR case_id IN (SELECT id FROM cases WHERE idempotency_key = 'atomic')),
+			(SELECT count(*) FROM river_job WHERE kind = $2)`, []any{id, kind}, &rows, &history, &jobs)
+		return
+	}
+	in := &cases.Case{Citizen: nik, ServiceID: "lost-item-report", Agency: sp.AgencyPolice, Status: cases.StatusSubmitted,
+		CreatedAt: at, UpdatedAt: at, IdempotencyKey: "atomic",
+		History: []cases.Entry{{At: at, Status: cases.StatusSubmitted, Source: cases.SourceCitizen}}}
+	for _, f := range faults {
+		pgtest.Exec(t, u, f.create)
+		if c, _, err := s.Create(ctx, in); err == nil {
+			t.Errorf("%s: Create of case %s succeeded", f.name, c.ID)
+		}
+		if rows, history, jobs := counts("", "forward"); rows+history+jobs != 0 {
+			t.Errorf("%s: after a failed Create, %d case rows, %d history rows and %d forward jobs; want none", f.name, rows, history, jobs)
+		}
+		pgtest.Exec(t, u, `DROP TRIGGER fault ON river_job`)
+	}
+	c, created, err := s.Create(ctx, in)
+	if err != nil || !created {
+		t.Fatalf("Create once the faults are gone: %v (created %v)", err, created)
+	}
+	if rows, history, jobs := counts(c.ID, "forward"); rows != 1 || history != 1 || jobs != 1 {
+		t.Fatalf("after Create: %d case rows, %d history rows and %d forward jobs; want one each", rows, history, jobs)
+	}
+
+	forward := func(c *cases.Case) error {
+		c.Status, c.UpdatedAt = cases.StatusForwarded, at.Add(time.Minute)
+		c.History = append(c.History, cases.Entry{At: c.UpdatedAt, Status: cases.StatusForwarded, Source: cases.SourceSystem})
+		return nil
+	}
+	for _, f := range faults {
+		pgtest.Exec(t, u, f.create)
+		if _, err := s.Update(ctx, c.ID, forward); err == nil {
+			t.Errorf("%s: Update succeeded", f.name)
+		}
+		got, err := s.Get(ctx, c.ID)
+		if err != nil || got.Status != cases.StatusSubmitted || got.Version != 1 || len(got.History) != 1 {
+			t.Errorf("%s: after a failed Update the case is %+v (%v); want it as it was", f.name, got, err)
+		}
+		if _, history, jobs := counts(c.ID, "change"); history != 1 || jobs != 0 {
+			t.Errorf("%s: after a failed Update, %d history rows and %d change jobs; want 1 and none", f.name, history, jobs)
+		}
+		pgtest.Exec(t, u, `DROP TRIGGER fault ON river_job`)
+	}
+	if _, err := s.Update(ctx, c.ID, forward); err != nil {
+		t.Fatalf("Update once the faults are gone: %v", err)
+	}
+	if _, history, jobs := counts(c.ID, "change"); history != 2 || jobs != 1 {
+		t.Errorf("after Update: %d history rows and %d change jobs; want 2 and 1", history, jobs)
 	}
 }

@@ -103,8 +103,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.bffLogLevel, "bff-log-level", "info", "satupintu's SATUPINTU_LOG_LEVEL (info writes a line per request, as in production)")
 	fs.Func("bff-env", "KEY=VALUE for the satupintu loadgen starts, e.g. SATUPINTU_FORWARD_CONCURRENCY=64 or DATABASE_URL=postgres://… (repeatable)", func(v string) error {
 		k, val, ok := strings.Cut(v, "=")
-		if !ok || !strings.HasPrefix(k, "SATUPINTU_") && k != "DATABASE_URL" && k != "GOGC" && k != "GOMEMLIMIT" && k != "GODEBUG" {
-			return errors.New("want SATUPINTU_…=value (or DATABASE_URL, GOGC, GOMEMLIMIT, GODEBUG)")
+		if !ok || !strings.HasPrefix(k, "SATUPINTU_") && k != "DATABASE_URL" && k != "REDIS_URL" && k != "GOGC" && k != "GOMEMLIMIT" && k != "GODEBUG" {
+			return errors.New("want SATUPINTU_…=value (or DATABASE_URL, REDIS_URL, GOGC, GOMEMLIMIT, GODEBUG)")
 		}
 		o.bffEnv[k] = val
 		return nil

@@ -2,6 +2,7 @@ package satupintu_test
 
 import (
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -54,4 +55,45 @@ func section(t *testing.T, doc, title string) string {
 		rest = rest[:j+1]
 	}
 	return rest
+}
+
+// The import rules of issue 11, checked on the real import graph (go list
+// -deps): the server is HTTP only, the stores never reach up into it, and
+// the read model knows nothing of GraphQL.
+func TestImportRules(t *testing.T) {
+	const mod = "github.com/satupintu/satupintu/"
+	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := map[string][]string{}
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		deps[f[0]] = f[1:]
+	}
+	rules := []struct {
+		pkg, forbidden, why string
+	}{
+		{mod + "store/", mod + "server", "a store never depends on the HTTP server"},
+		{mod + "server", mod + "integrations/", "the server is HTTP only: the agencies are the resolvers' and the read model's"},
+		{mod + "readmodel", "github.com/vektah/gqlparser", "the read model takes plain lists, not the GraphQL AST"},
+		{mod + "readmodel", "github.com/99designs/gqlgen", "the read model takes plain lists, not the GraphQL AST"},
+	}
+	checked := 0
+	for pkg, ds := range deps {
+		for _, r := range rules {
+			if !strings.HasPrefix(pkg, strings.TrimSuffix(r.pkg, "/")) {
+				continue
+			}
+			checked++
+			for _, d := range ds {
+				if strings.HasPrefix(d, r.forbidden) {
+					t.Errorf("%s imports %s: %s", strings.TrimPrefix(pkg, mod), d, r.why)
+				}
+			}
+		}
+	}
+	if checked < 6 {
+		t.Errorf("only %d packages checked: did the layout change?", checked)
+	}
 }

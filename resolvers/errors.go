@@ -15,7 +15,7 @@ import (
 
 // This file is the one mapping from domain errors to what GraphQL clients
 // read. Resolvers return errors as they get them; every field's error goes
-// through fieldError (the Extension's field interceptor), and a mutation
+// through fieldError (the field middleware the Extension installs), and a mutation
 // whose payload has userErrors first asks refused. The server's error
 // presenter then writes an *sp.Error's code, message and agency out.
 

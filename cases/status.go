@@ -7,13 +7,13 @@ import sp "github.com/satupintu/satupintu"
 type Status string
 
 const (
-	StatusSubmitted      Status = "SUBMITTED"       // accepted by satupintu, not yet at the agency
+	StatusSubmitted      Status = "SUBMITTED"        // accepted by satupintu, not yet at the agency
 	StatusAwaitingPay    Status = "AWAITING_PAYMENT" // accepted; its fee is billed and must be paid before it is forwarded
 	StatusPaymentExpired Status = "PAYMENT_EXPIRED"  // the bill expired unpaid; the citizen may ask for a new one
-	StatusForwarded      Status = "FORWARDED"       // the agency acknowledged the forward
-	StatusReceived       Status = "RECEIVED"        // the agency registered it
-	StatusInReview       Status = "IN_REVIEW"       // being examined
-	StatusActionRequired Status = "ACTION_REQUIRED" // the citizen must do something (see the message)
+	StatusForwarded      Status = "FORWARDED"        // the agency acknowledged the forward
+	StatusReceived       Status = "RECEIVED"         // the agency registered it
+	StatusInReview       Status = "IN_REVIEW"        // being examined
+	StatusActionRequired Status = "ACTION_REQUIRED"  // the citizen must do something (see the message)
 	StatusApproved       Status = "APPROVED"
 	StatusRejected       Status = "REJECTED"
 	StatusCompleted      Status = "COMPLETED"

@@ -116,11 +116,11 @@ type Service struct {
 	Fields     []Field `json:"fields"`
 	// Eligibility names the rules (see the Rule constants) checked against
 	// agency data before a request is accepted.
-	Eligibility    []string `json:"eligibility"`
-	Fee            int64    `json:"fee"`            // rupiah; 0 when free
+	Eligibility []string `json:"eligibility"`
+	Fee         int64    `json:"fee"` // rupiah; 0 when free
 	// Payment is how the fee is paid inside the errand (nil: it is not:
 	// paid at the agency's counter, or free).
-	Payment *Payment `json:"payment"`
+	Payment        *Payment `json:"payment"`
 	ProcessingDays int      `json:"processingDays"` // typical
 	Offline        *Offline `json:"offline"`        // set exactly for OFFLINE services
 	// MinAge is the applicant's minimum age in whole years where the law

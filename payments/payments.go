@@ -94,6 +94,7 @@ const (
 	KindExpired     Kind = "EXPIRED"      // the bill expired unpaid
 	KindLatePayment Kind = "LATE_PAYMENT" // a payment for a bill no longer open
 	KindRefund      Kind = "REFUND"       // the refund of a late payment
+	KindCancelled   Kind = "CANCELLED"    // the bill of a withdrawn case was closed
 )
 
 // Entry is one ledger row. Rows are only ever added (PostgreSQL refuses
@@ -151,7 +152,7 @@ var ErrLedgerRow = errors.New("payments: a ledger row needs an external id, a bi
 // ValidEntries checks the rows a store is asked to write.
 func ValidEntries(billID string, entries []Entry) error {
 	for _, e := range entries {
-		if e.ExternalID == "" || e.BillID != billID || e.Kind == "" || e.Amount < 0 {
+		if e.ExternalID == "" || e.BillID != billID || e.Kind == "" || e.Amount < 0 || e.Source == "" {
 			return ErrLedgerRow
 		}
 	}

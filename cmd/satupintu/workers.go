@@ -54,6 +54,7 @@ func (a *app) startWorkers(ctx context.Context, apis map[sp.Agency]cases.Agency,
 		return err
 	}
 	workers = append(workers, privWorkers...)
+	workers = append(workers, a.paymentWorkers()...)
 	errs := []error{fwd.Validate(), disp.Validate(), notifier.Validate(), pusher.Validate(), poll.Validate(), queue.ValidateWorkers(workers)}
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -261,7 +261,9 @@ func (s *Service) Apply(ctx context.Context, p Payment) (Outcome, error) {
 		if paidAt.IsZero() {
 			paidAt = now
 		}
-		payable := func(b *Bill, c *cases.Case) bool { return b.Status == StatusOpen && c.Status == cases.StatusAwaitingPay }
+		payable := func(b *Bill, c *cases.Case) bool {
+			return b.Status == StatusOpen && c.Status == cases.StatusAwaitingPay
+		}
 		var (
 			entries []Entry
 			f       func(*Bill, *cases.Case) error

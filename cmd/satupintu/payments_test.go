@@ -24,8 +24,8 @@ import (
 	"github.com/satupintu/satupintu/payments/snap"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
-	"github.com/satupintu/satupintu/store/postgres/pgtest"
 	simsnap "github.com/satupintu/satupintu/sim/snap"
+	"github.com/satupintu/satupintu/store/postgres/pgtest"
 )
 
 // payEnv turns payments on over the embedded sandbox (treasury and

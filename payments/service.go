@@ -325,6 +325,9 @@ func (s *Service) Apply(ctx context.Context, p Payment) (Outcome, error) {
 // at its expiry expires (the case to PAYMENT_EXPIRED), one whose case was
 // withdrawn is cancelled; otherwise it asks again later.
 func (s *Service) Reconcile(ctx context.Context, j queue.Job) queue.Result {
+	if j.Key == ReportKey {
+		return s.report(ctx, j)
+	}
 	b, err := s.Store.Get(ctx, j.Key)
 	if errors.Is(err, sp.ErrNotFound) {
 		return queue.Done()

@@ -43,6 +43,11 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 		mux.Handle("GET /admin/queues/{queue}/dead", admin(handleOutboxList(d.Admin)))
 		mux.Handle("POST /admin/queues/{queue}/dead/{id}/replay", admin(handleOutboxReplay(d.Admin)))
 	}
+	if d.AdminPayments != nil {
+		admin := requireAdmin(d.AdminToken)
+		mux.Handle("/admin/payments", admin(d.AdminPayments))
+		mux.Handle("/admin/payments/", admin(d.AdminPayments))
+	}
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(d.Ready))
 	if d.Metrics != nil {

@@ -110,6 +110,9 @@ type Deps struct {
 	// none.
 	PaymentNotifications http.Handler
 	Receipts             http.Handler
+	// AdminPayments serves /admin/payments* behind AdminToken (bills, the
+	// daily report, reconciliation); nil serves none.
+	AdminPayments http.Handler
 	// Documents serves the issuer metadata, the status lists and the
 	// verify API; nil serves none.
 	Documents *Documents

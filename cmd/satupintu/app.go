@@ -196,6 +196,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if a.payments != nil {
 		deps.PaymentNotifications = a.payments.NotificationHandler()
 		deps.Receipts = a.payments.Receipts.Handler()
+		deps.AdminPayments = a.payments.AdminHandler()
 	}
 	if a.cfg.Overload {
 		deps.Overload = server.NewOverload(a.cfg.OverloadLimits, reg)

@@ -556,3 +556,38 @@ func TestPaymentNotificationConcurrentInstances(t *testing.T) {
 		t.Errorf("history %v: want the payment once", statuses)
 	}
 }
+
+// The operators' commands: `payments list` shows a bill whose notification
+// was lost, `payments reconcile` settles it from the gateway's answer (the
+// case goes on), `payments report` lists the day's payments, with no
+// mismatch between the ledger and the gateway.
+func TestPaymentsOperatorCommands(t *testing.T) {
+	ta := startApp(t, payEnv(map[string]string{"SATUPINTU_PAYMENT_RECONCILE_AFTER": "1h"}))
+	tok := ta.token(seed.NIKDewi)
+	id := ta.submitAwaiting(tok, "dewi-skck-ops-0001")
+	va := get(ta.payCase(tok, id, "VA", "BRI"), "payment", "virtualAccount", "number").(string)
+	ta.devPay(`{"virtualAccountNo":"` + va + `","notify":false}`)
+
+	cli := func(args ...string) string {
+		t.Helper()
+		var out, errs bytes.Buffer
+		if err := runPayments(context.Background(), append(args, "-url", ta.url), func(string) string { return "" }, &out, &errs); err != nil {
+			t.Fatalf("payments %v: %v (%s)", args, err, errs.String())
+		}
+		return out.String()
+	}
+	if out := cli("list", "-status", "OPEN"); !strings.Contains(out, id+".1") || !strings.Contains(out, "30000") {
+		t.Errorf("payments list -status OPEN:\n%s", out)
+	}
+	if out := cli("reconcile"); !strings.Contains(out, "1 were paid") {
+		t.Errorf("payments reconcile: %s", out)
+	}
+	ta.waitStatus(tok, id, "FORWARDED")
+	var rep payments.Report
+	if err := json.Unmarshal([]byte(cli("report", "-day", time.Now().In(sp.Jakarta).Format("2006-01-02"))), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Paid) != 1 || rep.Paid[0].Bill != id+".1" || rep.PaidTotal != 30000 || len(rep.Mismatches) != 0 {
+		t.Errorf("report %+v", rep)
+	}
+}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/payments"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -59,7 +61,11 @@ func (a *app) startWorkers(ctx context.Context, apis map[sp.Agency]cases.Agency,
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	// The sweeps are unique: every instance enqueues them, one runs.
+	// The sweeps and the payments' daily report are unique: every
+	// instance enqueues them, one runs.
+	if a.payments != nil {
+		sweeps = append(sweeps, payments.ReportJob(time.Now()))
+	}
 	if err := st.Jobs.Enqueue(ctx, sweeps...); err != nil {
 		return fmt.Errorf("scheduling the poll sweeps: %w", err)
 	}

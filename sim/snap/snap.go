@@ -440,6 +440,7 @@ var ErrUnknown = errors.New("snap: no virtual account or billing code of that nu
 func (s *Server) Pay(ctx context.Context, vaOrCode string, notify bool) (*Notification, error) {
 	s.mu.Lock()
 	ref, ok := s.byVA[vaOrCode]
+	viaVA := ok // paid into the VA; by billing code: the last instrument made
 	if !ok {
 		ref, ok = s.byCode[vaOrCode]
 	}
@@ -469,7 +470,7 @@ func (s *Server) Pay(ctx context.Context, vaOrCode string, notify bool) (*Notifi
 		body any
 	)
 	info := map[string]string{"billingCode": cp.billingCode, "ntpn": cp.ntpn, "ntb": cp.ntb}
-	if cp.method == "QRIS" {
+	if cp.method == "QRIS" && !viaVA {
 		notifyURL = strings.Replace(notifyURL, "/v1.0/transfer-va/payment", "/v1.0/qr/qr-mpm-notify", 1)
 		body = map[string]any{"originalReferenceNo": cp.paymentID, "originalPartnerReferenceNo": cp.ref, "latestTransactionStatus": "00",
 			"transactionStatusDesc": "Success", "amount": rupiah(cp.amount), "paidTime": formatTime(cp.paidAt), "additionalInfo": info}

@@ -330,6 +330,17 @@ func TestPaymentExpiredAndLatePaymentRefunded(t *testing.T) {
 		t.Errorf("a repeated late payment was recorded again: %v", got)
 	}
 
+	// The citizen was told the deadline passed.
+	ta.waitQuiet()
+	r := ta.post(tok, `{ notifications(first: 50) { edges { node { status } } } }`, nil)
+	var told []string
+	for _, e := range list(r.Data, "notifications", "edges") {
+		told = append(told, get(e, "node", "status").(string))
+	}
+	if !slices.Contains(told, "PAYMENT_EXPIRED") {
+		t.Errorf("inbox statuses %v; want the payment expired", told)
+	}
+
 	again := ta.payCase(tok, id, "VA", "MANDIRI")
 	if get(again, "case", "status") != "AWAITING_PAYMENT" || get(again, "payment", "billingCode") == code ||
 		get(again, "payment", "status") != "OPEN" {
@@ -579,12 +590,23 @@ func TestPaymentsOperatorCommands(t *testing.T) {
 	if out := cli("list", "-status", "OPEN"); !strings.Contains(out, id+".1") || !strings.Contains(out, "30000") {
 		t.Errorf("payments list -status OPEN:\n%s", out)
 	}
+	today := time.Now().In(sp.Jakarta).Format("2006-01-02")
+	// Before reconciling, the report shows the gateway paid what the
+	// ledger has open.
+	var before payments.Report
+	if err := json.Unmarshal([]byte(cli("report", "-day", today)), &before); err != nil {
+		t.Fatal(err)
+	}
+	if len(before.Mismatches) != 1 || before.Mismatches[0].Bill != id+".1" || before.Mismatches[0].Gateway != "PAID" ||
+		before.Mismatches[0].Ledger != "OPEN" {
+		t.Errorf("report before reconciling: %+v; want the mismatch", before.Mismatches)
+	}
 	if out := cli("reconcile"); !strings.Contains(out, "1 were paid") {
 		t.Errorf("payments reconcile: %s", out)
 	}
 	ta.waitStatus(tok, id, "FORWARDED")
 	var rep payments.Report
-	if err := json.Unmarshal([]byte(cli("report", "-day", time.Now().In(sp.Jakarta).Format("2006-01-02"))), &rep); err != nil {
+	if err := json.Unmarshal([]byte(cli("report", "-day", today)), &rep); err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.Paid) != 1 || rep.Paid[0].Bill != id+".1" || rep.PaidTotal != 30000 || len(rep.Mismatches) != 0 {

@@ -26,6 +26,11 @@ type Config struct {
 	JenisPNBP  string
 }
 
+// String keeps the password out of any print of the settings.
+func (c Config) String() string {
+	return fmt.Sprintf("simponi.Config{BaseURL:%s User:%s Password:*** Biller:%s/%s/%s}", c.BaseURL, c.User, c.KodeKL, c.KodeSatker, c.JenisPNBP)
+}
+
 // Client calls SIMPONI.
 type Client struct {
 	cfg  Config

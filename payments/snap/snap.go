@@ -44,6 +44,12 @@ type Config struct {
 	ChannelID        string // CHANNEL-ID; "95221" when empty
 }
 
+// String keeps the secret and the keys out of any print of the settings.
+func (c Config) String() string {
+	return fmt.Sprintf("snap.Config{BaseURL:%s ClientID:%s ClientSecret:*** PrivateKey:*** GatewayKey:%v PartnerServiceID:%q}",
+		c.BaseURL, c.ClientID, c.GatewayKey != nil, c.PartnerServiceID)
+}
+
 // Client calls the gateway.
 type Client struct {
 	cfg  Config

@@ -1,7 +1,9 @@
 package snap
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,5 +57,12 @@ func TestSignatureMinifies(t *testing.T) {
 func TestTimestampIsWIB(t *testing.T) {
 	if got := Timestamp(time.Date(2026, 12, 4, 3, 0, 0, 0, time.UTC)); got != "2026-12-04T10:00:00+07:00" {
 		t.Errorf("Timestamp = %s", got)
+	}
+}
+
+func TestConfigPrintsNoSecret(t *testing.T) {
+	s := fmt.Sprintf("%+v %v", Config{ClientSecret: "very-secret"}, &Config{ClientSecret: "very-secret"})
+	if strings.Contains(s, "very-secret") {
+		t.Errorf("printed: %s", s)
 	}
 }

@@ -18,3 +18,8 @@ var AgencySpec []byte
 //
 //go:embed verifier.yaml
 var VerifierSpec []byte
+
+// PaymentsSpec is payments.yaml: the payment gateway's notifications.
+//
+//go:embed payments.yaml
+var PaymentsSpec []byte

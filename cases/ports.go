@@ -15,8 +15,9 @@ import (
 // and checked by the one conformance suite in store/storetest.
 type Store interface {
 	// Create assigns c.ID (opaque, URL-safe; the engine may encode where
-	// the case lives in it), then stores c and enqueues its forward job
-	// (ForwardJob) in one atomic step. If the citizen already submitted
+	// the case lives in it), then stores c and enqueues its first jobs
+	// (FirstJobs: the forward job, unless it awaits payment) in one
+	// atomic step. If the citizen already submitted
 	// with c.IdempotencyKey, nothing is written and the stored case is
 	// returned with created false. If c.SingleOpen and the citizen has an
 	// open case of c.ServiceID, nothing is written and the error is an
@@ -29,9 +30,10 @@ type Store interface {
 	Find(ctx context.Context, citizen sp.NIK, key string) (*Case, error)
 	// Update applies f to the latest version of the case and stores the
 	// result, retrying f on a concurrent change. If f returns ErrNoChange
-	// nothing is written and the current case is returned. When the update
-	// adds history entries, its change job (ChangeJob of the new entries
-	// and version) is enqueued in the same atomic step; when the case
+	// nothing is written and the current case is returned. The update's
+	// jobs (UpdateJobs: the change job of new history entries, the forward
+	// job of a case that becomes SUBMITTED) are enqueued in the same
+	// atomic step; when the case
 	// leaves the open statuses it leaves the open indexes (single-open and
 	// per-agency).
 	Update(ctx context.Context, id string, f func(*Case) error) (*Case, error)
@@ -44,6 +46,32 @@ type Store interface {
 	// OpenCases lists ids of the open cases of an agency (for polling),
 	// after the opaque cursor.
 	OpenCases(ctx context.Context, a sp.Agency, after string, limit int) (ids []string, next string, err error)
+}
+
+// FirstJobs are the jobs Store.Create enqueues with a new case c: its
+// forward job when it is SUBMITTED; none while it awaits payment (the
+// payment enqueues it, moving the case to SUBMITTED).
+func FirstJobs(c *Case) []queue.NewJob {
+	if c.Status != StatusSubmitted {
+		return nil
+	}
+	return []queue.NewJob{ForwardJob(c)}
+}
+
+// UpdateJobs are the jobs Store.Update enqueues, in its atomic step, with
+// a change from cur to next: the change job of the new history entries,
+// and the forward job when the case becomes SUBMITTED (its fee paid).
+func UpdateJobs(cur, next *Case) []queue.NewJob {
+	var jobs []queue.NewJob
+	if from, to := len(cur.History), len(next.History); to > from {
+		jobs = append(jobs, ChangeJob(next.ID, from, to, next.Version, next.UpdatedAt))
+	}
+	if cur.Status != StatusSubmitted && next.Status == StatusSubmitted {
+		j := ForwardJob(next)
+		j.EnqueuedAt = next.UpdatedAt // the give-up age runs from the payment
+		jobs = append(jobs, j)
+	}
+	return jobs
 }
 
 // ForwardJob is the job Store.Create enqueues with a new case: deliver it

@@ -30,6 +30,16 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	accessLog privacy.Log
+	billFees  bool
+}
+
+// WithPayments has s hold a new case of a service whose fee is paid in the
+// app (catalog Payment) in AWAITING_PAYMENT until package payments records
+// its payment; without it such a case is forwarded at once and the fee
+// paid at the agency, as before payments were built.
+func (s *Service) WithPayments() *Service {
+	s.billFees = true
+	return s
 }
 
 // WithAccessLog has s write the entry of each agency event to l before it
@@ -161,12 +171,18 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 	}
 
 	now := s.now()
+	// A fee paid in the app: the case waits for it (package payments bills
+	// it) and is forwarded once paid.
+	status := StatusSubmitted
+	if _, ok := svc.Amount(fields); ok && s.billFees {
+		status = StatusAwaitingPay
+	}
 	c := &Case{
 		Citizen: sub.Citizen, ServiceID: svc.ID, Agency: svc.Agency, Fields: fields,
-		Status: StatusSubmitted, CreatedAt: now, UpdatedAt: now,
+		Status: status, CreatedAt: now, UpdatedAt: now,
 		IdempotencyKey: sub.IdempotencyKey, RequestHash: requestHash(svc.ID, fields), SingleOpen: svc.SingleOpen,
 		Delivery: Delivery{State: DeliveryPending},
-		History:  []Entry{{At: now, Status: StatusSubmitted, Source: SourceCitizen}},
+		History:  []Entry{{At: now, Status: status, Source: SourceCitizen}},
 	}
 	stored, created, err := s.store.Create(ctx, c)
 	var busy *InProgress

@@ -7,11 +7,13 @@ import sp "github.com/satupintu/satupintu"
 type Status string
 
 const (
-	StatusSubmitted      Status = "SUBMITTED"       // accepted by satupintu, not yet at the agency
-	StatusForwarded      Status = "FORWARDED"       // the agency acknowledged the forward
-	StatusReceived       Status = "RECEIVED"        // the agency registered it
-	StatusInReview       Status = "IN_REVIEW"       // being examined
-	StatusActionRequired Status = "ACTION_REQUIRED" // the citizen must do something (see the message)
+	StatusSubmitted      Status = "SUBMITTED"        // accepted by satupintu, not yet at the agency
+	StatusAwaitingPay    Status = "AWAITING_PAYMENT" // accepted; its fee is billed and must be paid before it is forwarded
+	StatusPaymentExpired Status = "PAYMENT_EXPIRED"  // the bill expired unpaid; the citizen may ask for a new one
+	StatusForwarded      Status = "FORWARDED"        // the agency acknowledged the forward
+	StatusReceived       Status = "RECEIVED"         // the agency registered it
+	StatusInReview       Status = "IN_REVIEW"        // being examined
+	StatusActionRequired Status = "ACTION_REQUIRED"  // the citizen must do something (see the message)
 	StatusApproved       Status = "APPROVED"
 	StatusRejected       Status = "REJECTED"
 	StatusCompleted      Status = "COMPLETED"
@@ -24,7 +26,11 @@ const (
 //	IN_REVIEW → APPROVED | REJECTED;  APPROVED | REJECTED → COMPLETED
 //	SUBMITTED | FORWARDED | RECEIVED → CANCELLED (by the citizen)
 //	SUBMITTED | FORWARDED → REJECTED (the agency refuses it at intake)
+//	AWAITING_PAYMENT → SUBMITTED (paid) | PAYMENT_EXPIRED ⇄ AWAITING_PAYMENT (a new bill)
+//	AWAITING_PAYMENT | PAYMENT_EXPIRED → CANCELLED
 var transitions = map[Status][]Status{
+	StatusAwaitingPay:    {StatusSubmitted, StatusPaymentExpired, StatusCancelled},
+	StatusPaymentExpired: {StatusAwaitingPay, StatusCancelled},
 	StatusSubmitted:      {StatusForwarded, StatusRejected, StatusCancelled},
 	StatusForwarded:      {StatusReceived, StatusRejected, StatusCancelled},
 	StatusReceived:       {StatusInReview, StatusCancelled},
@@ -66,6 +72,8 @@ func (s Status) Cancellable() bool { return CanMove(s, StatusCancelled) }
 var AgencyStatuses = []Status{StatusReceived, StatusInReview, StatusActionRequired, StatusApproved, StatusRejected, StatusCompleted}
 
 var labels = map[Status]sp.Text{
+	StatusAwaitingPay:    {ID: "Menunggu pembayaran", EN: "Awaiting payment"},
+	StatusPaymentExpired: {ID: "Batas waktu pembayaran habis", EN: "Payment deadline passed"},
 	StatusSubmitted:      {ID: "Permohonan diterima satupintu", EN: "Request received by satupintu"},
 	StatusForwarded:      {ID: "Diteruskan ke instansi", EN: "Forwarded to the agency"},
 	StatusReceived:       {ID: "Diterima instansi", EN: "Received by the agency"},

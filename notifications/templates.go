@@ -23,6 +23,16 @@ var agencyNames = map[sp.Agency]sp.Text{
 // agency wrote (it may hold health or criminal-record detail): that stays
 // in the app, behind sign-in.
 var bodies = map[cases.Status]sp.Text{
+	// Payments: the bill issued (due), paid (the case goes on), expired.
+	cases.StatusAwaitingPay: {
+		ID: "Biaya permohonan {service} Anda sudah ditagihkan. Bayar sebelum batas waktunya; buka aplikasi untuk kode billing dan cara bayar.",
+		EN: "The fee for your {service} request is due. Pay before the deadline; open the app for the billing code and how to pay."},
+	cases.StatusSubmitted: {
+		ID: "Pembayaran permohonan {service} Anda sudah diterima; permohonan diteruskan ke {agency}.",
+		EN: "Payment for your {service} request was received; it is going to {agency}."},
+	cases.StatusPaymentExpired: {
+		ID: "Batas waktu pembayaran permohonan {service} Anda habis. Buka aplikasi untuk meminta tagihan baru.",
+		EN: "The payment deadline for your {service} request passed. Open the app to ask for a new bill."},
 	cases.StatusForwarded: {
 		ID: "Permohonan {service} Anda sudah diteruskan ke {agency}.",
 		EN: "Your {service} request has been forwarded to {agency}."},

@@ -66,14 +66,19 @@ func TestTemplatesCoverEveryNotifiableStatusInBothLanguages(t *testing.T) {
 }
 
 // The submission is the citizen's doing and has no text: nothing to tell.
+// SUBMITTED by the system is the fee paid (the case goes on): told.
 func TestSubmittedIsNotNotified(t *testing.T) {
 	e := newEnv(t)
 	c := newCase("CASE-1", dewi)
 	e.onChange(c, cases.Change{From: 0, Entries: c.History, Version: 1})
-	c2 := newCase("CASE-2", dewi)
-	e.onChange(c2, move(c2, entry(cases.StatusSubmitted, cases.SourceSystem)))
 	if page, _ := e.inbox.List(e.ctx, dewi, notifications.ListQuery{}); page.Total != 0 {
 		t.Errorf("%d notifications of a submission", page.Total)
+	}
+	c2 := newCase("CASE-2", dewi)
+	e.onChange(c2, move(c2, entry(cases.StatusSubmitted, cases.SourceSystem)))
+	page, _ := e.inbox.List(e.ctx, dewi, notifications.ListQuery{})
+	if page.Total != 1 || !strings.Contains(page.Items[0].Body.EN, "Payment") {
+		t.Errorf("a payment received: %+v; want one notification of it", page)
 	}
 }
 

@@ -69,15 +69,18 @@ const (
 	// Retention enforces the retention settings once a day (one job, key
 	// "daily", that comes back).
 	Retention Kind = "retention"
+	// Reconcile asks the payment gateway about one bill still open after
+	// its window, settles or expires it (key: the bill id).
+	Reconcile Kind = "reconcile"
 )
 
 // Kinds are every kind, in a fixed order.
-var Kinds = []Kind{Forward, Change, Push, Poll, Export, Retention}
+var Kinds = []Kind{Forward, Change, Push, Poll, Export, Retention, Reconcile}
 
 // Valid reports whether k is one of Kinds.
 func (k Kind) Valid() bool {
 	switch k {
-	case Forward, Change, Push, Poll, Export, Retention:
+	case Forward, Change, Push, Poll, Export, Retention, Reconcile:
 		return true
 	}
 	return false

@@ -131,6 +131,15 @@ func (r *mutationResolver) SubmitServiceRequest(ctx context.Context, input model
 	if err != nil {
 		return nil, err
 	}
+	// A fee paid in the app is billed at once; should the treasury not
+	// answer, payCase bills it later (the case waits in AWAITING_PAYMENT).
+	if r.Payments != nil && res.Case != nil && res.Case.Status == cases.StatusAwaitingPay {
+		if _, err := r.Payments.Ensure(ctx, res.Case, false); err != nil {
+			r.Logger.WarnContext(ctx, "the new case could not be billed yet", "case", res.Case.ID, "error", err)
+		} else if c, err := r.Casework.Get(ctx, l.NIK(), res.Case.ID); err == nil {
+			res.Case = c
+		}
+	}
 	out := &model.SubmitServiceRequestPayload{Case: res.Case, UserErrors: prefixFields(res.UserErrors)}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/payments"
 )
 
 // This file is the one mapping from domain errors to what GraphQL clients
@@ -61,6 +62,12 @@ var refusals = []struct {
 		ID: "Permohonan ini tidak bisa dibatalkan lagi: instansi sudah memeriksanya atau sudah selesai.",
 		EN: "This request can no longer be cancelled: the agency is reviewing it or it has ended.",
 	}},
+	// payCase.
+	{payments.ErrNothingToPay, "NOTHING_TO_PAY", sp.Text{ID: "Tidak ada biaya yang perlu dibayar untuk permohonan ini sekarang.",
+		EN: "There is no fee to pay for this request now."}},
+	{payments.ErrBank, "INVALID_BANK", sp.Text{ID: "Pilih bank: BRI, BNI, MANDIRI atau BSI.", EN: "Pick a bank: BRI, BNI, MANDIRI or BSI."}},
+	{payments.ErrUnavailable, "PAYMENT_UNAVAILABLE", sp.Text{ID: "Layanan pembayaran sedang tidak menjawab; coba lagi sebentar lagi.",
+		EN: "The payment service is not answering; try again shortly."}},
 }
 
 // refused returns the userErrors of err on input field when err is a

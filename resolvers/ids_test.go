@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/exec"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/payments"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/sim/seed"
 	"github.com/satupintu/satupintu/store/memory"
@@ -39,6 +41,7 @@ const everything = `{
            unpaidTickets { __typename id number } }
   social { __typename id programmes { __typename id } disbursements { __typename id } }
   cases { edges { node { __typename id caseNumber: number fields { __typename id } history { __typename id } delivery { __typename id }
+                         payment { __typename id virtualAccount { __typename id } qris { __typename id } }
                          service { __typename id fields { __typename id options { __typename id } } offline { __typename id }
                                    eligibility { __typename id } } } } }
   notifications { edges { node { __typename id caseId case { __typename id } } } }
@@ -86,13 +89,68 @@ func idWorld(t *testing.T, key []byte) (*client.Client, cases.Store, *memory.Inb
 	}
 	inbox := memory.NewInbox()
 	c := newClient(t, &resolvers.Resolver{Agencies: ag, Casework: cases.NewService(store, cat, nil, time.Now, nil),
-		Broker: memory.NewBroker(), InboxStore: inbox, DeviceStore: memory.NewDevices(), IDKey: key, Wallet: testWallet(t)})
+		Broker: memory.NewBroker(), InboxStore: inbox, DeviceStore: memory.NewDevices(), IDKey: key, Wallet: testWallet(t),
+		Payments: &payments.Service{Store: paymentsOf(store)}})
 	return c, store, inbox
+}
+
+var (
+	paymentStoresMu sync.Mutex
+	paymentStores   = map[cases.Store]*memory.PaymentStore{}
+)
+
+// paymentsOf is the payment store over a memory case store of a test.
+func paymentsOf(store cases.Store) *memory.PaymentStore {
+	paymentStoresMu.Lock()
+	defer paymentStoresMu.Unlock()
+	ps, ok := paymentStores[store]
+	if !ok {
+		ps = memory.NewPaymentStore(store.(*memory.CaseStore))
+		paymentStores[store] = ps
+	}
+	return ps
+}
+
+// giveBill makes the citizen a case awaiting payment, billed, with the
+// instructions of method.
+func giveBill(t *testing.T, store cases.Store, nik sp.NIK, m payments.Method) {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Now().Add(-time.Hour)
+	cs, _, err := store.Create(ctx, &cases.Case{Citizen: nik, ServiceID: "skck-application", Agency: sp.AgencyPolice,
+		Status: cases.StatusAwaitingPay, CreatedAt: at, UpdatedAt: at, IdempotencyKey: "pay-" + string(m) + string(nik),
+		History: []cases.Entry{{At: at, Status: cases.StatusAwaitingPay, Source: cases.SourceCitizen}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := paymentsOf(store)
+	id := payments.BillID(cs.ID, 1)
+	b := &payments.Bill{ID: id, CaseID: cs.ID, Attempt: 1, ServiceID: cs.ServiceID, Amount: 30000, Regulation: "PP 76/2020",
+		BillingCode: "820261204000001", CreatedAt: at, ExpiresAt: at.Add(7 * 24 * time.Hour), Status: payments.StatusOpen}
+	if _, _, err := ps.Open(ctx, b, []payments.Entry{{ExternalID: "billed:" + id, BillID: id, Kind: payments.KindBilled, Amount: 30000,
+		At: at, Source: "TREASURY"}}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m == payments.MethodVA {
+		_, err = ps.Instruct(ctx, id, m, "BRI", "88899820261204000001", "")
+	} else {
+		_, err = ps.Instruct(ctx, id, m, "", "", "00020101021226...6304ABCD")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // give makes the citizen a case, a notification of it and a device.
 func give(t *testing.T, c *client.Client, store cases.Store, inbox *memory.Inbox, nik sp.NIK) {
 	t.Helper()
+	// A case awaiting payment (older than the next: the notification's
+	// case stays the newest), by VA for Sri, by QRIS for the others.
+	m := payments.MethodQRIS
+	if nik == seed.NIKSri {
+		m = payments.MethodVA
+	}
+	giveBill(t, store, nik, m)
 	number := caseOf(t, store, nik, cases.StatusForwarded)
 	if _, err := inbox.Add(context.Background(), notifications.Notification{ID: number + "-2", Citizen: nik, CaseID: number,
 		Status: string(cases.StatusForwarded), Title: sp.Text{ID: "Diteruskan", EN: "Forwarded"}, Body: sp.Text{ID: "x", EN: "x"},

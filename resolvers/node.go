@@ -48,6 +48,33 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return nil, err
 		}
 		return c, nil
+	case "CasePayment", "VirtualAccount", "Qris":
+		if r.Payments == nil {
+			return nil, sp.ErrNotFound
+		}
+		b, err := r.Payments.Store.Get(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		// Through the case: someone else's is not found.
+		if _, err := r.Casework.Get(ctx, p.NIK, b.CaseID); err != nil {
+			return nil, err
+		}
+		cp := r.CasePayment()
+		switch typ {
+		case "VirtualAccount":
+			if va, _ := cp.VirtualAccount(ctx, b); va != nil {
+				return va, nil
+			}
+			return nil, sp.ErrNotFound
+		case "Qris":
+			q, err := cp.Qris(ctx, b)
+			if err != nil || q == nil {
+				return nil, sp.ErrNotFound
+			}
+			return q, nil
+		}
+		return b, nil
 	case "Notification":
 		n, err := r.InboxStore.Get(ctx, p.NIK, key)
 		if err != nil {

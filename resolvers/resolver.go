@@ -6,6 +6,7 @@ package resolvers
 
 import (
 	"context"
+	"github.com/satupintu/satupintu/payments"
 	"log/slog"
 	"sync"
 	"time"
@@ -37,6 +38,8 @@ type Resolver struct {
 	Wallet *documents.Service
 	// Privacy is the access log, consents, exports and erasure.
 	Privacy Privacy
+	// Payments bills cases' fees; nil when payments are off.
+	Payments *payments.Service
 
 	// IDKey keys the references that stand for personal numbers in ids
 	// (graph/globalid): the same on every instance, or ids differ between

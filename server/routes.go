@@ -22,6 +22,11 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 			mux.Handle("POST /agency/v1/access-events", rl.webhookPerIP(handleAccessEvents(d.Webhook, d.Logger, d.Now)))
 		}
 	}
+	if d.PaymentNotifications != nil {
+		// Per IP first, like the agencies' webhook, before the body is read.
+		mux.Handle("POST /payments/snap/", rl.webhookPerIP(d.PaymentNotifications))
+	}
+	handleIf(mux, "GET /payments/receipts/", d.Receipts)
 	if d.Keys != nil {
 		mux.Handle("GET /.well-known/jwks.json", handleJWKS(d.Keys))
 	}
@@ -37,6 +42,11 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 		mux.Handle("POST /admin/outbox/{id}/replay", admin(handleOutboxReplay(d.Admin)))
 		mux.Handle("GET /admin/queues/{queue}/dead", admin(handleOutboxList(d.Admin)))
 		mux.Handle("POST /admin/queues/{queue}/dead/{id}/replay", admin(handleOutboxReplay(d.Admin)))
+	}
+	if d.AdminPayments != nil {
+		admin := requireAdmin(d.AdminToken)
+		mux.Handle("/admin/payments", admin(d.AdminPayments))
+		mux.Handle("/admin/payments/", admin(d.AdminPayments))
 	}
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(d.Ready))
@@ -55,6 +65,7 @@ func addRoutes(mux *http.ServeMux, d Deps) {
 		handleIf(mux, "GET /dev/push", dev.Push)
 		handleIf(mux, "GET /dev/verifiers", dev.Verifiers)
 		handleIf(mux, "POST /dev/sim/licences", dev.Licences)
+		handleIf(mux, "POST /dev/pay", limitBody(4096, dev.Pay))
 	}
 	mux.Handle("/", http.NotFoundHandler())
 }

@@ -76,6 +76,8 @@ type DevTools struct {
 	Verifiers http.Handler
 	// POST /dev/sim/licences: the police suspend, revoke or restore a licence.
 	Licences http.Handler
+	// POST /dev/pay: a payer pays a bill through the gateway simulator.
+	Pay http.Handler
 }
 
 // Deps are the wired parts the server is built from.
@@ -102,6 +104,15 @@ type Deps struct {
 	Dev *DevTools
 	// Webhook receives agencies' case events; nil serves none.
 	Webhook *Webhook
+	// PaymentNotifications receives the payment gateway's signed
+	// notifications under /payments/snap/ (SNAP paths after it), and
+	// Receipts serves the receipts under /payments/receipts/; nil serves
+	// none.
+	PaymentNotifications http.Handler
+	Receipts             http.Handler
+	// AdminPayments serves /admin/payments* behind AdminToken (bills, the
+	// daily report, reconciliation); nil serves none.
+	AdminPayments http.Handler
 	// Documents serves the issuer metadata, the status lists and the
 	// verify API; nil serves none.
 	Documents *Documents

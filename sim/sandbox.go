@@ -15,6 +15,8 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/sim/seed"
+	"github.com/satupintu/satupintu/sim/simponi"
+	"github.com/satupintu/satupintu/sim/snap"
 )
 
 // Options configure a Sandbox.
@@ -64,6 +66,18 @@ type Credentials struct {
 	EducationCaseSecret string
 	PoliceCaseSecret    string
 	SocialCaseSecret    string
+
+	// The payment gateway (SNAP): the merchant's client id and secret,
+	// its RSA key (PKCS#8 PEM) signing access-token requests, and the
+	// gateway's RSA key signing notifications (the merchant verifies them
+	// with its public half, SNAPGatewayPublicKey).
+	SNAPClientID     string
+	SNAPClientSecret string
+	SNAPClientKey    string
+	SNAPGatewayKey   string
+	// The treasury's billing system (SIMPONI), Basic auth.
+	SimponiUser     string
+	SimponiPassword string
 }
 
 // DevCredentials are the fixed, public sandbox secrets.
@@ -84,6 +98,12 @@ func DevCredentials() Credentials {
 		EducationCaseSecret:   "dev-education-case-secret",
 		PoliceCaseSecret:      "dev-police-case-secret",
 		SocialCaseSecret:      "dev-social-case-secret",
+		SNAPClientID:          "dev-satupintu-snap",
+		SNAPClientSecret:      "dev-snap-client-secret",
+		SNAPClientKey:         devSNAPClientKey,
+		SNAPGatewayKey:        devSNAPGatewayKey,
+		SimponiUser:           "dev-simponi",
+		SimponiPassword:       "dev-simponi-password",
 	}
 }
 
@@ -97,6 +117,8 @@ type Sandbox struct {
 	idp     *idpProvider
 	fcm     *fcmServer
 	cases   *caseBook
+	snap    *snap.Server
+	simponi *simponi.Server
 	mux     *http.ServeMux
 
 	licenceStatuses licenceStatuses
@@ -124,6 +146,9 @@ func New(o Options) *Sandbox {
 	s.mountCases()
 	s.mountIdP()
 	s.mountFCM()
+	if err := s.mountPayments(); err != nil {
+		s.log.Error("the payment simulators did not start", "error", err)
+	}
 	if o.Step > 0 {
 		s.startStepping(o.Step)
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/payments"
 	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/ratelimit"
@@ -144,6 +145,9 @@ type Stores struct {
 	AccessLog AccessLog
 	Consents  Consents
 	Exports   privacy.Exports
+	// Payments are the bills of cases' fees and their ledger: with the
+	// cases (they settle a bill and move its case in one step).
+	Payments payments.Store
 	// Ready are the checks /readyz runs: the engine can be reached.
 	Ready []Check
 
@@ -224,7 +228,8 @@ func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	if err != nil {
 		return err
 	}
-	s.Jobs, s.Cases = jobs, postgres.NewCaseStore(db, jobs)
+	caseStore := postgres.NewCaseStore(db, jobs)
+	s.Jobs, s.Cases, s.Payments = jobs, caseStore, postgres.NewPaymentStore(db, caseStore)
 	s.Inbox, s.Devices, s.Deliveries = postgres.NewInbox(db), postgres.NewDevices(db), postgres.NewDeliveries(db)
 	shares := postgres.NewShares(db)
 	s.StatusSlots, s.Shares, s.ShareHistory = postgres.NewStatusSlots(db), shares, shares
@@ -251,13 +256,15 @@ func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 func openMemory(cfg Config, log *slog.Logger) *Stores {
 	jobs := memory.NewQueue(cfg.QueueVisibility, time.Now).WithRunner(cfg.QueueIdle, log.With("component", "jobs"))
 	shares := memory.NewShares()
+	caseStore := memory.NewCaseStore(jobs)
 	return &Stores{
+		Payments:     memory.NewPaymentStore(caseStore),
 		StatusSlots:  memory.NewStatusSlots(),
 		Shares:       shares,
 		ShareHistory: shares,
 		Engine:       "memory",
 		Cache:        memory.NewCache(cfg.CacheMaxEntries),
-		Cases:        memory.NewCaseStore(jobs),
+		Cases:        caseStore,
 		Jobs:         jobs,
 		Broker:       memory.NewBroker(),
 		Devices:      memory.NewDevices(),

@@ -116,8 +116,11 @@ type Service struct {
 	Fields     []Field `json:"fields"`
 	// Eligibility names the rules (see the Rule constants) checked against
 	// agency data before a request is accepted.
-	Eligibility    []string `json:"eligibility"`
-	Fee            int64    `json:"fee"`            // rupiah; 0 when free
+	Eligibility []string `json:"eligibility"`
+	Fee         int64    `json:"fee"` // rupiah; 0 when free
+	// Payment is how the fee is paid inside the errand (nil: it is not:
+	// paid at the agency's counter, or free).
+	Payment        *Payment `json:"payment"`
 	ProcessingDays int      `json:"processingDays"` // typical
 	Offline        *Offline `json:"offline"`        // set exactly for OFFLINE services
 	// MinAge is the applicant's minimum age in whole years where the law
@@ -126,6 +129,39 @@ type Service struct {
 
 	fieldIndex map[string]*Field
 	haystack   string // folded text Search looks in
+}
+
+// FeeDue is when a fee paid inside the errand is due.
+type FeeDue string
+
+// FeeBeforeForwarding: the case waits in AWAITING_PAYMENT with a bill and
+// is forwarded to the agency once paid. (Fees due after approval are not
+// billed in the app yet.)
+const FeeBeforeForwarding FeeDue = "BEFORE_FORWARDING"
+
+// Payment is a fee billed through the state treasury (SIMPONI, PNBP) and
+// paid in the app.
+type Payment struct {
+	Due FeeDue `json:"due"`
+	// Regulation is where the amount comes from (e.g. "PP 76/2020").
+	Regulation string `json:"regulation"`
+	// ByField names an ENUM field whose value picks the amount from
+	// Amounts; without it the amount is the service's Fee.
+	ByField string           `json:"byField"`
+	Amounts map[string]int64 `json:"amounts"`
+}
+
+// Amount is the fee, in whole rupiah, of a request with these (normalized)
+// fields; ok false when the service bills nothing in the app.
+func (s *Service) Amount(fields map[string]string) (amount int64, ok bool) {
+	if s.Payment == nil {
+		return 0, false
+	}
+	if s.Payment.ByField != "" {
+		a, ok := s.Payment.Amounts[fields[s.Payment.ByField]]
+		return a, ok && a > 0
+	}
+	return s.Fee, s.Fee > 0
 }
 
 // Field is one input of a service's form.

@@ -118,6 +118,34 @@ func checkService(p *problems, s *Service, events map[string]bool) {
 	if s.Fee < 0 {
 		p.add("%s: negative fee", at)
 	}
+	if pay := s.Payment; pay != nil {
+		if pay.Due != FeeBeforeForwarding {
+			p.add("%s: payment.due must be %s", at, FeeBeforeForwarding)
+		}
+		if pay.Regulation == "" {
+			p.add("%s: payment.regulation names no regulation", at)
+		}
+		if pay.ByField == "" && s.Fee <= 0 {
+			p.add("%s: a payment without byField needs a fee", at)
+		}
+		if pay.ByField != "" {
+			var f *Field
+			for i := range s.Fields {
+				if s.Fields[i].Name == pay.ByField {
+					f = &s.Fields[i]
+				}
+			}
+			if f == nil || f.Type != TypeEnum || !f.Required {
+				p.add("%s: payment.byField %q must be a required ENUM field", at, pay.ByField)
+			} else {
+				for _, o := range f.Options {
+					if pay.Amounts[o.Value] <= 0 {
+						p.add("%s: payment.amounts has no positive amount for %q", at, o.Value)
+					}
+				}
+			}
+		}
+	}
 	if s.ProcessingDays < 0 {
 		p.add("%s: negative processingDays", at)
 	}

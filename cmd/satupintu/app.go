@@ -25,6 +25,8 @@ import (
 	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/integrations/agency"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/payments"
+	"github.com/satupintu/satupintu/payments/snap"
 	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/server"
@@ -48,6 +50,7 @@ type app struct {
 	stores   *store.Stores
 	casework *cases.Service
 	wallet   *documents.Service
+	payments *payments.Service // nil unless SATUPINTU_PAYMENTS=on
 	// STAND-IN until the privacy engines are merged (see startWallet).
 
 	workCtx context.Context
@@ -107,6 +110,15 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	// Who may apply, and for whom, from Dukcapil through its agency chain.
 	a.casework = cases.NewService(a.stores.Cases, cat, policy.New(ports.Registry, time.Now), time.Now, log.With("component", "cases")).
 		WithAccessLog(a.stores.AccessLog)
+	if a.payments = a.newPayments(cat); a.payments != nil {
+		if err := a.payments.Validate(); err != nil {
+			return nil, err
+		}
+		a.casework.WithPayments()
+		if a.sandbox != nil && a.sandbox.SNAP() != nil {
+			a.sandbox.SNAP().SetNotifyURL(a.url + payments.NotificationPath + snap.PathVAPayment)
+		}
+	}
 	priv, err := a.privacy(ports, cat)
 	if err != nil {
 		return nil, err
@@ -130,7 +142,8 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		Now: time.Now, Logger: log, Casework: a.casework, Broker: a.stores.Broker, Agencies: ports,
 		DeviceStore: a.stores.Devices, InboxStore: a.stores.Inbox, Wallet: a.wallet, Privacy: priv.resolvers,
 		// Every instance derives the same key: ids are the same on each.
-		IDKey: globalid.KeyFrom(a.cfg.CacheKey),
+		IDKey:    globalid.KeyFrom(a.cfg.CacheKey),
+		Payments: a.payments,
 	}
 	schema := exec.NewExecutableSchema(exec.Config{Resolvers: res})
 	trusted, err := server.LoadTrustedDocuments(schema.Schema(), a.cfg.TrustedFiles)
@@ -179,6 +192,11 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		CORS:              server.CORS{Origins: a.cfg.CORSOrigins},
 		Clients:           server.Clients{Releases: a.cfg.Releases, Known: server.DefaultClients},
 		GraphQLMetrics:    server.NewGraphQLMetrics(reg),
+	}
+	if a.payments != nil {
+		deps.PaymentNotifications = a.payments.NotificationHandler()
+		deps.Receipts = a.payments.Receipts.Handler()
+		deps.AdminPayments = a.payments.AdminHandler()
 	}
 	if a.cfg.Overload {
 		deps.Overload = server.NewOverload(a.cfg.OverloadLimits, reg)

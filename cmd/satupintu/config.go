@@ -28,6 +28,8 @@ import (
 	"github.com/satupintu/satupintu/integrations/social"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/notifications/fcm"
+	"github.com/satupintu/satupintu/payments/simponi"
+	"github.com/satupintu/satupintu/payments/snap"
 	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/server"
@@ -157,6 +159,18 @@ type Config struct {
 	// what satupintu holds is kept. Exports are signed with SigningKeys.
 	AccessLog bool
 	Retention privacy.Retention
+
+	// Payments: fees paid in the app (off unless SATUPINTU_PAYMENTS=on):
+	// the payment gateway (SNAP), the treasury's billing (SIMPONI), how
+	// long a bill lasts, when the gateway is asked about a bill no
+	// notification settled, and the notifications' timestamp tolerance.
+	Payments              bool
+	SNAP                  snap.Config
+	Simponi               simponi.Config
+	PaymentValidity       time.Duration
+	PaymentReconcileAfter time.Duration
+	PaymentReconcileEvery time.Duration
+	PaymentTolerance      time.Duration
 }
 
 // agencyDefaults are the per-agency settings unless configured: registry
@@ -226,6 +240,12 @@ func defaultConfig() Config {
 		StatusListTTL:      documents.DefaultStatusTTL,
 		AccessLog:          true,
 		Retention:          privacy.DefaultRetention(),
+
+		PaymentValidity:       7 * 24 * time.Hour,
+		PaymentReconcileAfter: 15 * time.Minute,
+		PaymentReconcileEvery: time.Hour,
+		PaymentTolerance:      5 * time.Minute,
+		Simponi:               simponi.Config{KodeKL: "060", KodeSatker: "000000", JenisPNBP: "PNBP-POLRI"},
 	}
 	if h, err := os.Hostname(); err == nil {
 		c.Instance = h
@@ -375,6 +395,19 @@ func (c *Config) devSettings(given func(name string) bool) {
 		}
 	}
 	or(&c.Auth.Audience, c.DevAudience)
+	or(&c.SNAP.ClientID, creds.SNAPClientID)
+	or(&c.SNAP.ClientSecret, creds.SNAPClientSecret)
+	or(&c.SNAP.PartnerServiceID, sim.SNAPPartnerServiceID)
+	or(&c.Simponi.User, creds.SimponiUser)
+	or(&c.Simponi.Password, creds.SimponiPassword)
+	if c.SNAP.PrivateKey == nil {
+		c.SNAP.PrivateKey, _ = sim.ParseRSAKey(creds.SNAPClientKey)
+	}
+	if c.SNAP.GatewayKey == nil {
+		if k, err := sim.ParseRSAKey(creds.SNAPGatewayKey); err == nil {
+			c.SNAP.GatewayKey = &k.PublicKey
+		}
+	}
 }
 
 // devEndpoints points every endpoint not given at the sandbox served at
@@ -396,6 +429,12 @@ func (c *Config) devEndpoints(sandboxURL, selfURL string) {
 	}
 	if c.FCMCredentials == "" {
 		c.FCMProject, c.FCMEndpoint, c.FCMAccessToken = simfcm.DevProjectID, sandboxURL+"/fcm/v1", simfcm.DevAccessToken
+	}
+	if c.SNAP.BaseURL == "" {
+		c.SNAP.BaseURL = sandboxURL + "/snap"
+	}
+	if c.Simponi.BaseURL == "" {
+		c.Simponi.BaseURL = sandboxURL + "/simponi"
 	}
 }
 

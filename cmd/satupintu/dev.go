@@ -48,6 +48,7 @@ func (a *app) devTools() *server.DevTools {
 		}),
 		Verifiers: http.HandlerFunc(a.devVerifiers),
 		Licences:  a.sandbox.LicencesHandler(),
+		Pay:       http.HandlerFunc(a.devPay),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/seed"
 )
 
@@ -12,12 +13,21 @@ import (
 // sandbox: the production shape in one test process.
 func startInstances(t *testing.T, n int, extra map[string]string) ([]*testApp, map[string]string, *loadBalancer) {
 	t.Helper()
+	return startInstancesWith(t, n, func(env map[string]string, _ *sim.Sandbox) {
+		for k, v := range extra {
+			env[k] = v
+		}
+	})
+}
+
+// startInstancesWith is startInstances with settings that name the
+// sandbox (its URLs), set by configure.
+func startInstancesWith(t *testing.T, n int, configure func(env map[string]string, sb *sim.Sandbox)) ([]*testApp, map[string]string, *loadBalancer) {
+	t.Helper()
 	env, sb := productionEnv(t)
 	lb := newLoadBalancer(t)
 	env["SATUPINTU_PUBLIC_URL"] = lb.URL()
-	for k, v := range extra {
-		env[k] = v
-	}
+	configure(env, sb)
 	var apps []*testApp
 	var urls []string
 	for range n {

@@ -37,6 +37,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return nil
 		case "outbox":
 			return runOutbox(ctx, args[2:], getenv, stdout, stderr)
+		case "payments":
+			return runPayments(ctx, args[2:], getenv, stdout, stderr)
 		case "migrate":
 			return runMigrate(ctx, args[2:], getenv, stdout, stderr)
 		default:
@@ -72,6 +74,7 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: satupintu                  start the server")
 	fmt.Fprintln(w, "       satupintu outbox ...       list and replay parked forwards (satupintu outbox -h)")
+	fmt.Fprintln(w, "       satupintu payments ...     list bills, reconcile open ones with the gateway, the daily report (satupintu payments -h)")
 	fmt.Fprintln(w, "       satupintu migrate [status] apply (or show) the PostgreSQL schema migrations of DATABASE_URL")
 	fmt.Fprintln(w, "\nSettings come from the environment:")
 	for _, v := range variables() {

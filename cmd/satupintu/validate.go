@@ -46,6 +46,24 @@ func (c Config) validate() []error {
 			bad("%w (settings %s)", a.err, strings.Join(a.vars, ", "))
 		}
 	}
+	if c.Payments {
+		for _, m := range []struct {
+			missing bool
+			name    string
+		}{
+			{c.SNAP.BaseURL == "", "SATUPINTU_SNAP_URL"}, {c.SNAP.ClientID == "", "SATUPINTU_SNAP_CLIENT_ID"},
+			{c.SNAP.ClientSecret == "", "SATUPINTU_SNAP_CLIENT_SECRET"}, {c.SNAP.PrivateKey == nil, "SATUPINTU_SNAP_PRIVATE_KEY_FILE"},
+			{c.SNAP.GatewayKey == nil, "SATUPINTU_SNAP_GATEWAY_KEY_FILE"}, {len(c.SNAP.PartnerServiceID) != 8, "SATUPINTU_SNAP_PARTNER_SERVICE_ID (8 characters)"},
+			{c.Simponi.BaseURL == "", "SATUPINTU_SIMPONI_URL"}, {c.Simponi.User == "" || c.Simponi.Password == "", "SATUPINTU_SIMPONI_USER and SATUPINTU_SIMPONI_PASSWORD"},
+		} {
+			if m.missing {
+				bad("SATUPINTU_PAYMENTS=on needs %s", m.name)
+			}
+		}
+		if c.PaymentReconcileAfter >= c.PaymentValidity {
+			bad("SATUPINTU_PAYMENT_RECONCILE_AFTER=%s: must be shorter than SATUPINTU_PAYMENT_VALIDITY (%s)", c.PaymentReconcileAfter, c.PaymentValidity)
+		}
+	}
 	for _, ag := range caseAgencies {
 		if len(c.CaseSecrets[ag]) == 0 {
 			bad("%s is not set", envName(ag, "CASE_SECRET"))

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/url"
@@ -19,6 +22,7 @@ import (
 	"github.com/satupintu/satupintu/ratelimit"
 	"github.com/satupintu/satupintu/server"
 	"github.com/satupintu/satupintu/signing"
+	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/store/postgres"
 	"github.com/satupintu/satupintu/store/seal"
 )
@@ -179,6 +183,64 @@ func variables() []variable {
 				c.Verifiers = vs
 				return nil
 			}},
+		{name: "SATUPINTU_PAYMENTS", def: "off", help: "on: a service whose fee is paid in the app (SKCK, SIM renewal) waits in AWAITING_PAYMENT with a treasury bill until paid through the gateway, then is forwarded; off: forwarded at once, the fee paid at the agency. On needs the SNAP and SIMPONI settings (dev: the sandbox's)",
+			set: func(c *Config, v string) error {
+				switch v {
+				case "on", "off":
+					c.Payments = v == "on"
+					return nil
+				}
+				return fmt.Errorf("must be on or off")
+			}},
+		{name: "SATUPINTU_SNAP_URL", def: "none (dev: the sandbox gateway)", help: "the payment gateway's SNAP base URL (its /v1.0/... endpoints under it)",
+			set: func(c *Config, v string) error { c.SNAP.BaseURL = strings.TrimRight(v, "/"); return checkURL(v) }},
+		{name: "SATUPINTU_SNAP_CLIENT_ID", def: "none (dev: the sandbox's)", help: "satupintu's client id at the gateway: X-CLIENT-KEY and X-PARTNER-ID",
+			set: func(c *Config, v string) error { c.SNAP.ClientID = v; return nil }},
+		{name: "SATUPINTU_SNAP_CLIENT_SECRET", def: "none (dev: the sandbox's)", secret: true, help: "the gateway's client secret: the HMAC-SHA512 key of every transaction's X-SIGNATURE",
+			set: func(c *Config, v string) error { c.SNAP.ClientSecret = v; return nil }},
+		{name: "SATUPINTU_SNAP_PRIVATE_KEY_FILE", def: "none (dev: the sandbox's)", help: "PEM file of satupintu's RSA private key signing the access-token requests (SHA256withRSA); the gateway holds its public half",
+			set: func(c *Config, v string) error {
+				raw, err := os.ReadFile(v)
+				if err != nil {
+					return err
+				}
+				c.SNAP.PrivateKey, err = parseRSAPrivate(raw)
+				return err
+			}},
+		{name: "SATUPINTU_SNAP_GATEWAY_KEY_FILE", def: "none (dev: the sandbox's)", help: "PEM file of the gateway's RSA public key verifying its payment notifications",
+			set: func(c *Config, v string) error {
+				raw, err := os.ReadFile(v)
+				if err != nil {
+					return err
+				}
+				c.SNAP.GatewayKey, err = parseRSAPublic(raw)
+				return err
+			}},
+		{name: "SATUPINTU_SNAP_PARTNER_SERVICE_ID", def: "none (dev: \"   88899\")", help: "the virtual-account prefix the gateway assigned, 8 characters left-padded with spaces",
+			set: func(c *Config, v string) error { c.SNAP.PartnerServiceID = fmt.Sprintf("%8s", v); return nil }},
+		{name: "SATUPINTU_SIMPONI_URL", def: "none (dev: the sandbox treasury)", help: "base URL of the treasury's billing service (SIMPONI)",
+			set: func(c *Config, v string) error { c.Simponi.BaseURL = strings.TrimRight(v, "/"); return checkURL(v) }},
+		{name: "SATUPINTU_SIMPONI_USER", def: "none (dev: the sandbox's)", help: "satupintu's SIMPONI user (Basic auth)",
+			set: func(c *Config, v string) error { c.Simponi.User = v; return nil }},
+		{name: "SATUPINTU_SIMPONI_PASSWORD", def: "none (dev: the sandbox's)", secret: true, help: "satupintu's SIMPONI password",
+			set: func(c *Config, v string) error { c.Simponi.Password = v; return nil }},
+		{name: "SATUPINTU_SIMPONI_BILLER", def: "060/000000/PNBP-POLRI (example)", help: "the biller as the treasury registered it: <K/L code>/<work unit (satker)>/<PNBP type>",
+			set: func(c *Config, v string) error {
+				parts := strings.Split(v, "/")
+				if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+					return fmt.Errorf("must be <K/L>/<satker>/<PNBP type>")
+				}
+				c.Simponi.KodeKL, c.Simponi.KodeSatker, c.Simponi.JenisPNBP = parts[0], parts[1], parts[2]
+				return nil
+			}},
+		{name: "SATUPINTU_PAYMENT_VALIDITY", def: "168h", help: "how long a bill's billing code can be paid; unpaid then, the case goes to PAYMENT_EXPIRED and the citizen may ask for a new bill",
+			set: positive(func(c *Config) *time.Duration { return &c.PaymentValidity })},
+		{name: "SATUPINTU_PAYMENT_RECONCILE_AFTER", def: "15m", help: "when, after a bill is issued, the gateway is first asked about it if no notification settled it",
+			set: positive(func(c *Config) *time.Duration { return &c.PaymentReconcileAfter })},
+		{name: "SATUPINTU_PAYMENT_RECONCILE_EVERY", def: "1h", help: "how often the gateway is asked again about a bill still open, until it expires",
+			set: positive(func(c *Config) *time.Duration { return &c.PaymentReconcileEvery })},
+		{name: "SATUPINTU_PAYMENT_TOLERANCE", def: "5m", help: "how far a payment notification's X-TIMESTAMP may be from now; older ones (replays) are refused",
+			set: positive(func(c *Config) *time.Duration { return &c.PaymentTolerance })},
 		{name: "SATUPINTU_SHARE_TTL", def: "180s", help: "how long a document share's one-time code (and an offline QR's presentation) is valid",
 			set: positive(func(c *Config) *time.Duration { return &c.ShareTTL })},
 		{name: "SATUPINTU_CREDENTIAL_TTL", def: "24h", help: "life of a document's credential (the app's copy, and a presentation a verifier receives), never past the document's own validity",
@@ -598,4 +660,35 @@ func period(field func(*Config) *privacy.Period) func(*Config, string) error {
 		*field(c) = p
 		return nil
 	}
+}
+
+// checkURL accepts an absolute http(s) URL.
+func checkURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("must be an http(s) URL")
+	}
+	return nil
+}
+
+// parseRSAPrivate reads an RSA private key in PKCS#8 or PKCS#1 PEM.
+func parseRSAPrivate(raw []byte) (*rsa.PrivateKey, error) {
+	return sim.ParseRSAKey(string(raw))
+}
+
+// parseRSAPublic reads an RSA public key in PKIX PEM.
+func parseRSAPublic(raw []byte) (*rsa.PublicKey, error) {
+	block, _ := pem.Decode(raw)
+	if block == nil {
+		return nil, fmt.Errorf("not PEM")
+	}
+	k, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	rk, ok := k.(*rsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("not an RSA public key")
+	}
+	return rk, nil
 }

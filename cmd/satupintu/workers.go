@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/payments"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -54,11 +56,16 @@ func (a *app) startWorkers(ctx context.Context, apis map[sp.Agency]cases.Agency,
 		return err
 	}
 	workers = append(workers, privWorkers...)
+	workers = append(workers, a.paymentWorkers()...)
 	errs := []error{fwd.Validate(), disp.Validate(), notifier.Validate(), pusher.Validate(), poll.Validate(), queue.ValidateWorkers(workers)}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	// The sweeps are unique: every instance enqueues them, one runs.
+	// The sweeps and the payments' daily report are unique: every
+	// instance enqueues them, one runs.
+	if a.payments != nil {
+		sweeps = append(sweeps, payments.ReportJob(time.Now()))
+	}
 	if err := st.Jobs.Enqueue(ctx, sweeps...); err != nil {
 		return fmt.Errorf("scheduling the poll sweeps: %w", err)
 	}

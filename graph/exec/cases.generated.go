@@ -14,6 +14,7 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/payments"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -32,6 +33,7 @@ type CaseResolver interface {
 	History(ctx context.Context, obj *cases.Case) ([]model.CaseHistoryEntry, error)
 	Delivery(ctx context.Context, obj *cases.Case) (*model.CaseDelivery, error)
 	Cancellable(ctx context.Context, obj *cases.Case) (bool, error)
+	Payment(ctx context.Context, obj *cases.Case) (*payments.Bill, error)
 }
 type CaseHistoryEntryResolver interface {
 	Label(ctx context.Context, obj *model.CaseHistoryEntry) (string, error)
@@ -55,6 +57,7 @@ type MutationResolver interface {
 	UnregisterDevice(ctx context.Context, token string) (*model.UnregisterDevicePayload, error)
 	MarkNotificationsRead(ctx context.Context, ids []string) (*model.MarkNotificationsReadPayload, error)
 	DeleteNotification(ctx context.Context, id string) (*model.DeleteNotificationPayload, error)
+	PayCase(ctx context.Context, input model.PayCaseInput) (*model.PayCasePayload, error)
 	GrantConsent(ctx context.Context, input model.GrantConsentInput) (*model.GrantConsentPayload, error)
 	WithdrawConsent(ctx context.Context, id string) (*model.WithdrawConsentPayload, error)
 	RequestDataExport(ctx context.Context) (*model.RequestDataExportPayload, error)
@@ -121,6 +124,20 @@ func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx contex
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_payCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PayCaseInput, error) {
+			return ec.unmarshalNPayCaseInput2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐPayCaseInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -632,6 +649,38 @@ func (ec *executionContext) _Case_cancellable(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Case_cancellable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Case_payment(ctx context.Context, field graphql.CollectedField, obj *cases.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_payment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Case().Payment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *payments.Bill) graphql.Marshaler {
+			return ec.marshalOCasePayment2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋpaymentsᚐBill(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_payment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Case",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CasePayment(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CaseConnection) (ret graphql.Marshaler) {
@@ -1562,6 +1611,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteNotification(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_payCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_payCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PayCase(ctx, fc.Args["input"].(model.PayCaseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PayCasePayload) graphql.Marshaler {
+			return ec.marshalNPayCasePayload2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐPayCasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_payCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PayCasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_payCase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_grantConsent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2067,6 +2160,12 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Case_cancellable(ctx, field, obj)
 				})
+		case "payment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_payment(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -2452,6 +2551,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "payCase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_payCase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "grantConsent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_grantConsent(ctx, field)
@@ -2686,17 +2792,21 @@ func (ec *executionContext) marshalNCaseStatus2githubᚗcomᚋsatupintuᚋsatupi
 
 var (
 	unmarshalNCaseStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐStatus = map[string]cases.Status{
-		"SUBMITTED":       cases.StatusSubmitted,
-		"FORWARDED":       cases.StatusForwarded,
-		"RECEIVED":        cases.StatusReceived,
-		"IN_REVIEW":       cases.StatusInReview,
-		"ACTION_REQUIRED": cases.StatusActionRequired,
-		"APPROVED":        cases.StatusApproved,
-		"REJECTED":        cases.StatusRejected,
-		"COMPLETED":       cases.StatusCompleted,
-		"CANCELLED":       cases.StatusCancelled,
+		"AWAITING_PAYMENT": cases.StatusAwaitingPay,
+		"PAYMENT_EXPIRED":  cases.StatusPaymentExpired,
+		"SUBMITTED":        cases.StatusSubmitted,
+		"FORWARDED":        cases.StatusForwarded,
+		"RECEIVED":         cases.StatusReceived,
+		"IN_REVIEW":        cases.StatusInReview,
+		"ACTION_REQUIRED":  cases.StatusActionRequired,
+		"APPROVED":         cases.StatusApproved,
+		"REJECTED":         cases.StatusRejected,
+		"COMPLETED":        cases.StatusCompleted,
+		"CANCELLED":        cases.StatusCancelled,
 	}
 	marshalNCaseStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐStatus = map[cases.Status]string{
+		cases.StatusAwaitingPay:    "AWAITING_PAYMENT",
+		cases.StatusPaymentExpired: "PAYMENT_EXPIRED",
 		cases.StatusSubmitted:      "SUBMITTED",
 		cases.StatusForwarded:      "FORWARDED",
 		cases.StatusReceived:       "RECEIVED",
@@ -2827,17 +2937,21 @@ func (ec *executionContext) marshalOCaseStatus2ᚖgithubᚗcomᚋsatupintuᚋsat
 
 var (
 	unmarshalOCaseStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐStatus = map[string]cases.Status{
-		"SUBMITTED":       cases.StatusSubmitted,
-		"FORWARDED":       cases.StatusForwarded,
-		"RECEIVED":        cases.StatusReceived,
-		"IN_REVIEW":       cases.StatusInReview,
-		"ACTION_REQUIRED": cases.StatusActionRequired,
-		"APPROVED":        cases.StatusApproved,
-		"REJECTED":        cases.StatusRejected,
-		"COMPLETED":       cases.StatusCompleted,
-		"CANCELLED":       cases.StatusCancelled,
+		"AWAITING_PAYMENT": cases.StatusAwaitingPay,
+		"PAYMENT_EXPIRED":  cases.StatusPaymentExpired,
+		"SUBMITTED":        cases.StatusSubmitted,
+		"FORWARDED":        cases.StatusForwarded,
+		"RECEIVED":         cases.StatusReceived,
+		"IN_REVIEW":        cases.StatusInReview,
+		"ACTION_REQUIRED":  cases.StatusActionRequired,
+		"APPROVED":         cases.StatusApproved,
+		"REJECTED":         cases.StatusRejected,
+		"COMPLETED":        cases.StatusCompleted,
+		"CANCELLED":        cases.StatusCancelled,
 	}
 	marshalOCaseStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐStatus = map[cases.Status]string{
+		cases.StatusAwaitingPay:    "AWAITING_PAYMENT",
+		cases.StatusPaymentExpired: "PAYMENT_EXPIRED",
 		cases.StatusSubmitted:      "SUBMITTED",
 		cases.StatusForwarded:      "FORWARDED",
 		cases.StatusReceived:       "RECEIVED",

@@ -30,6 +30,7 @@ type ResolverRoot interface {
 	Alert() AlertResolver
 	Case() CaseResolver
 	CaseHistoryEntry() CaseHistoryEntryResolver
+	CasePayment() CasePaymentResolver
 	CaseUpdate() CaseUpdateResolver
 	CodedValue() CodedValueResolver
 	Coding() CodingResolver
@@ -138,6 +139,7 @@ type ComplexityRoot struct {
 		Fields      func(childComplexity int) int
 		History     func(childComplexity int) int
 		ID          func(childComplexity int) int
+		Payment     func(childComplexity int) int
 		Service     func(childComplexity int) int
 		ServiceID   func(childComplexity int) int
 		Status      func(childComplexity int) int
@@ -172,6 +174,22 @@ type ComplexityRoot struct {
 		SkippedStatus func(childComplexity int) int
 		Source        func(childComplexity int) int
 		Status        func(childComplexity int) int
+	}
+
+	CasePayment struct {
+		Amount         func(childComplexity int) int
+		BillingCode    func(childComplexity int) int
+		Currency       func(childComplexity int) int
+		ExpiresAt      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Method         func(childComplexity int) int
+		Ntpn           func(childComplexity int) int
+		PaidAt         func(childComplexity int) int
+		Qris           func(childComplexity int) int
+		ReceiptURL     func(childComplexity int) int
+		Regulation     func(childComplexity int) int
+		Status         func(childComplexity int) int
+		VirtualAccount func(childComplexity int) int
 	}
 
 	CaseUpdate struct {
@@ -460,6 +478,7 @@ type ComplexityRoot struct {
 		DeleteNotification    func(childComplexity int, id string) int
 		GrantConsent          func(childComplexity int, input model.GrantConsentInput) int
 		MarkNotificationsRead func(childComplexity int, ids []string) int
+		PayCase               func(childComplexity int, input model.PayCaseInput) int
 		RegisterDevice        func(childComplexity int, input model.RegisterDeviceInput) int
 		RequestDataExport     func(childComplexity int) int
 		ShareDocument         func(childComplexity int, input model.ShareDocumentInput) int
@@ -509,6 +528,12 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PayCasePayload struct {
+		Case       func(childComplexity int) int
+		Payment    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	PipStatus struct {
 		AnnualAmount func(childComplexity int) int
 		Bank         func(childComplexity int) int
@@ -540,6 +565,12 @@ type ComplexityRoot struct {
 		ID       func(childComplexity int) int
 		Since    func(childComplexity int) int
 		Total    func(childComplexity int) int
+	}
+
+	Qris struct {
+		ID       func(childComplexity int) int
+		ImagePng func(childComplexity int) int
+		Payload  func(childComplexity int) int
 	}
 
 	Query struct {
@@ -693,6 +724,12 @@ type ComplexityRoot struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
+	}
+
+	VirtualAccount struct {
+		Bank   func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Number func(childComplexity int) int
 	}
 
 	WithdrawConsentPayload struct {
@@ -985,6 +1022,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.ID(childComplexity), true
+	case "Case.payment":
+		if e.ComplexityRoot.Case.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.Payment(childComplexity), true
 	case "Case.service":
 		if e.ComplexityRoot.Case.Service == nil {
 			break
@@ -1121,6 +1164,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseHistoryEntry.Status(childComplexity), true
+
+	case "CasePayment.amount":
+		if e.ComplexityRoot.CasePayment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.Amount(childComplexity), true
+	case "CasePayment.billingCode":
+		if e.ComplexityRoot.CasePayment.BillingCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.BillingCode(childComplexity), true
+	case "CasePayment.currency":
+		if e.ComplexityRoot.CasePayment.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.Currency(childComplexity), true
+	case "CasePayment.expiresAt":
+		if e.ComplexityRoot.CasePayment.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.ExpiresAt(childComplexity), true
+	case "CasePayment.id":
+		if e.ComplexityRoot.CasePayment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.ID(childComplexity), true
+	case "CasePayment.method":
+		if e.ComplexityRoot.CasePayment.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.Method(childComplexity), true
+	case "CasePayment.ntpn":
+		if e.ComplexityRoot.CasePayment.Ntpn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.Ntpn(childComplexity), true
+	case "CasePayment.paidAt":
+		if e.ComplexityRoot.CasePayment.PaidAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.PaidAt(childComplexity), true
+	case "CasePayment.qris":
+		if e.ComplexityRoot.CasePayment.Qris == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.Qris(childComplexity), true
+	case "CasePayment.receiptUrl":
+		if e.ComplexityRoot.CasePayment.ReceiptURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.ReceiptURL(childComplexity), true
+	case "CasePayment.regulation":
+		if e.ComplexityRoot.CasePayment.Regulation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.Regulation(childComplexity), true
+	case "CasePayment.status":
+		if e.ComplexityRoot.CasePayment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.Status(childComplexity), true
+	case "CasePayment.virtualAccount":
+		if e.ComplexityRoot.CasePayment.VirtualAccount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayment.VirtualAccount(childComplexity), true
 
 	case "CaseUpdate.case":
 		if e.ComplexityRoot.CaseUpdate.Case == nil {
@@ -2311,6 +2433,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["ids"].([]string)), true
+	case "Mutation.payCase":
+		if e.ComplexityRoot.Mutation.PayCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_payCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PayCase(childComplexity, args["input"].(model.PayCaseInput)), true
 	case "Mutation.registerDevice":
 		if e.ComplexityRoot.Mutation.RegisterDevice == nil {
 			break
@@ -2534,6 +2667,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PayCasePayload.case":
+		if e.ComplexityRoot.PayCasePayload.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayCasePayload.Case(childComplexity), true
+	case "PayCasePayload.payment":
+		if e.ComplexityRoot.PayCasePayload.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayCasePayload.Payment(childComplexity), true
+	case "PayCasePayload.userErrors":
+		if e.ComplexityRoot.PayCasePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayCasePayload.UserErrors(childComplexity), true
+
 	case "PipStatus.annualAmount":
 		if e.ComplexityRoot.PipStatus.AnnualAmount == nil {
 			break
@@ -2663,6 +2815,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PrivacySummary.Total(childComplexity), true
+
+	case "Qris.id":
+		if e.ComplexityRoot.Qris.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Qris.ID(childComplexity), true
+	case "Qris.imagePng":
+		if e.ComplexityRoot.Qris.ImagePng == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Qris.ImagePng(childComplexity), true
+	case "Qris.payload":
+		if e.ComplexityRoot.Qris.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Qris.Payload(childComplexity), true
 
 	case "Query.appConfig":
 		if e.ComplexityRoot.Query.AppConfig == nil {
@@ -3332,6 +3503,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserError.Message(childComplexity), true
 
+	case "VirtualAccount.bank":
+		if e.ComplexityRoot.VirtualAccount.Bank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VirtualAccount.Bank(childComplexity), true
+	case "VirtualAccount.id":
+		if e.ComplexityRoot.VirtualAccount.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VirtualAccount.ID(childComplexity), true
+	case "VirtualAccount.number":
+		if e.ComplexityRoot.VirtualAccount.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VirtualAccount.Number(childComplexity), true
+
 	case "WithdrawConsentPayload.consent":
 		if e.ComplexityRoot.WithdrawConsentPayload.Consent == nil {
 			break
@@ -3357,6 +3547,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DataAccessFilter", ec.unmarshalInputDataAccessFilter),
 			graphql.NewInputUnmarshaler("FieldValueInput", ec.unmarshalInputFieldValueInput),
 			graphql.NewInputUnmarshaler("GrantConsentInput", ec.unmarshalInputGrantConsentInput),
+			graphql.NewInputUnmarshaler("PayCaseInput", ec.unmarshalInputPayCaseInput),
 			graphql.NewInputUnmarshaler("RegisterDeviceInput", ec.unmarshalInputRegisterDeviceInput),
 			graphql.NewInputUnmarshaler("ShareDocumentInput", ec.unmarshalInputShareDocumentInput),
 			graphql.NewInputUnmarshaler("SubmitServiceRequestInput", ec.unmarshalInputSubmitServiceRequestInput),
@@ -3588,9 +3779,13 @@ type CancelCasePayload {
   userErrors: [UserError!]!
 }
 
-"Where a case stands. A case only moves forward: SUBMITTED → FORWARDED → RECEIVED → IN_REVIEW → APPROVED or REJECTED → COMPLETED."
+"Where a case stands. A case only moves forward: (AWAITING_PAYMENT →) SUBMITTED → FORWARDED → RECEIVED → IN_REVIEW → APPROVED or REJECTED → COMPLETED; an unpaid bill expires to PAYMENT_EXPIRED, and a new bill brings it back to AWAITING_PAYMENT."
 enum CaseStatus {
-  "Accepted by satupintu, not yet at the agency."
+  "Accepted; its fee is billed (Case.payment) and must be paid before it goes to the agency (payCase)."
+  AWAITING_PAYMENT
+  "The bill expired unpaid: payCase issues a new one."
+  PAYMENT_EXPIRED
+  "Accepted by satupintu, not yet at the agency (after its fee is paid, if it has one)."
   SUBMITTED
   "The agency acknowledged receiving it."
   FORWARDED
@@ -4522,6 +4717,120 @@ type DeleteNotificationPayload {
   deleted: Boolean!
 }
 `, BuiltIn: false},
+	{Name: "../payments.graphqls", Input: `extend type Case {
+  """
+  The fee billed for this case and how its payment stands; null when it has
+  none: a free service, a fee paid at the agency, or no bill yet (payCase
+  issues one).
+  """
+  payment: CasePayment
+}
+
+extend type Mutation {
+  """
+  Get the instructions to pay a case's fee: a virtual account at a bank, or a
+  QRIS code any banking or e-wallet app scans. The case must be
+  AWAITING_PAYMENT, or PAYMENT_EXPIRED: then a new bill is issued and the
+  case awaits payment again. Asking again gives the same instructions, or
+  those of another method or bank for the same bill. Once paid, the case is
+  forwarded to the agency by itself.
+  """
+  payCase(
+    "The case and how to pay."
+    input: PayCaseInput!
+  ): PayCasePayload!
+}
+
+"How a citizen wants to pay a case's fee."
+input PayCaseInput {
+  "The case's id (Case.id); its number is accepted too."
+  caseId: ID!
+  "Virtual account or QRIS."
+  method: PaymentMethod!
+  "For VA: the bank (BRI, BNI, MANDIRI or BSI). Ignored for QRIS."
+  bank: String
+}
+
+"What payCase answers."
+type PayCasePayload {
+  "The case; null when there are userErrors."
+  case: Case
+  "The payment and its instructions; null when there are userErrors."
+  payment: CasePayment
+  "Why no instructions could be given (NOT_FOUND, NOTHING_TO_PAY, INVALID_BANK); empty on success."
+  userErrors: [UserError!]!
+}
+
+"How a fee is paid."
+enum PaymentMethod {
+  "Bank transfer to a virtual account (from any bank's app, ATM or teller)."
+  VA
+  "QRIS, Indonesia's national QR code: scanned by any banking or e-wallet app."
+  QRIS
+}
+
+"Where a bill stands."
+enum PaymentStatus {
+  "Billed, waiting for payment until expiresAt."
+  OPEN
+  "Paid in full: ntpn is the state's proof of payment."
+  PAID
+  "Not paid in time: payCase issues a new bill."
+  EXPIRED
+  "The case was withdrawn before payment."
+  CANCELLED
+}
+
+"A case's fee: a non-tax state revenue (PNBP) bill of the treasury (SIMPONI)."
+type CasePayment implements Node {
+  "Global id: one per bill (a case has a new bill after one expired)."
+  id: ID!
+  "The amount in whole rupiah (e.g. 30000 for Rp30.000)."
+  amount: Int!
+  "Always IDR."
+  currency: String!
+  "The regulation the fee comes from, e.g. PP 76/2020."
+  regulation: String!
+  "Where the bill stands."
+  status: PaymentStatus!
+  "The treasury's 15-digit billing code (kode billing): also payable at any bank or post office teller."
+  billingCode: String!
+  "Until when it can be paid."
+  expiresAt: DateTime!
+  "When it was paid; null until then."
+  paidAt: DateTime
+  "The state's proof of payment (Nomor Transaksi Penerimaan Negara); null until paid."
+  ntpn: String
+  "The method of the last instructions given; null before payCase."
+  method: PaymentMethod
+  "The virtual account to transfer to, when method is VA."
+  virtualAccount: VirtualAccount
+  "The QRIS code to scan, when method is QRIS."
+  qris: Qris
+  "A link to the receipt (with the NTPN), once paid: it opens without signing in, so share it with care."
+  receiptUrl: String
+}
+
+"A virtual account: a bank account number for exactly one bill."
+type VirtualAccount implements Node {
+  "Global id: one per bill's virtual account."
+  id: ID!
+  "The bank (BRI, BNI, MANDIRI, BSI)."
+  bank: String!
+  "The account number to transfer the exact amount to."
+  number: String!
+}
+
+"A QRIS (merchant-presented, dynamic) code for one bill."
+type Qris implements Node {
+  "Global id: one per bill's QRIS code."
+  id: ID!
+  "The QRIS payload (EMVCo), for an app that draws its own code."
+  payload: String!
+  "The code as a PNG image, base64-encoded."
+  imagePng: String!
+}
+`, BuiltIn: false},
 	{Name: "../police.graphqls", Input: `extend type Query {
   """
   Driving licences (SIM), police certificates (SKCK) and unpaid camera
@@ -5259,6 +5568,12 @@ Why a request was refused, in userErrors. New codes may be added: treat an
 unknown one like a message to show.
 """
 enum UserErrorCode {
+  "payCase: the case has no fee to pay now (already paid, free, or no longer awaiting payment)."
+  NOTHING_TO_PAY
+  "payCase: the bank is not one of BRI, BNI, MANDIRI, BSI."
+  INVALID_BANK
+  "payCase: the treasury or the payment gateway did not answer; try again."
+  PAYMENT_UNAVAILABLE
   "The idempotency key is not 8 to 128 letters, digits, dots, colons, underscores or hyphens."
   INVALID_IDEMPOTENCY_KEY
   "The idempotency key was used for a different request: make a new key for a new request."
@@ -5541,6 +5856,8 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_delivery(ctx, field)
 	case "cancellable":
 		return ec.fieldContext_Case_cancellable(ctx, field)
+	case "payment":
+		return ec.fieldContext_Case_payment(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Case", field.Name)
 }
@@ -5601,6 +5918,38 @@ func (ec *executionContext) childFields_CaseHistoryEntry(ctx context.Context, fi
 		return ec.fieldContext_CaseHistoryEntry_skippedStatus(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CaseHistoryEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_CasePayment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CasePayment_id(ctx, field)
+	case "amount":
+		return ec.fieldContext_CasePayment_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_CasePayment_currency(ctx, field)
+	case "regulation":
+		return ec.fieldContext_CasePayment_regulation(ctx, field)
+	case "status":
+		return ec.fieldContext_CasePayment_status(ctx, field)
+	case "billingCode":
+		return ec.fieldContext_CasePayment_billingCode(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_CasePayment_expiresAt(ctx, field)
+	case "paidAt":
+		return ec.fieldContext_CasePayment_paidAt(ctx, field)
+	case "ntpn":
+		return ec.fieldContext_CasePayment_ntpn(ctx, field)
+	case "method":
+		return ec.fieldContext_CasePayment_method(ctx, field)
+	case "virtualAccount":
+		return ec.fieldContext_CasePayment_virtualAccount(ctx, field)
+	case "qris":
+		return ec.fieldContext_CasePayment_qris(ctx, field)
+	case "receiptUrl":
+		return ec.fieldContext_CasePayment_receiptUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CasePayment", field.Name)
 }
 
 func (ec *executionContext) childFields_CaseUpdate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6245,6 +6594,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PayCasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "case":
+		return ec.fieldContext_PayCasePayload_case(ctx, field)
+	case "payment":
+		return ec.fieldContext_PayCasePayload_payment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PayCasePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PayCasePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PipStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6309,6 +6670,18 @@ func (ec *executionContext) childFields_PrivacySummary(ctx context.Context, fiel
 		return ec.fieldContext_PrivacySummary_agencies(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PrivacySummary", field.Name)
+}
+
+func (ec *executionContext) childFields_Qris(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Qris_id(ctx, field)
+	case "payload":
+		return ec.fieldContext_Qris_payload(ctx, field)
+	case "imagePng":
+		return ec.fieldContext_Qris_imagePng(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Qris", field.Name)
 }
 
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6559,6 +6932,18 @@ func (ec *executionContext) childFields_UserError(ctx context.Context, field gra
 		return ec.fieldContext_UserError_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
+}
+
+func (ec *executionContext) childFields_VirtualAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_VirtualAccount_id(ctx, field)
+	case "bank":
+		return ec.fieldContext_VirtualAccount_bank(ctx, field)
+	case "number":
+		return ec.fieldContext_VirtualAccount_number(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VirtualAccount", field.Name)
 }
 
 func (ec *executionContext) childFields_WithdrawConsentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/graph/scalars"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/payments"
 	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -1314,6 +1315,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case model.VirtualAccount:
+		return ec._VirtualAccount(ctx, sel, &obj)
+	case *model.VirtualAccount:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._VirtualAccount(ctx, sel, obj)
 	case readmodel.TrafficTicket:
 		return ec._TrafficTicket(ctx, sel, &obj)
 	case *readmodel.TrafficTicket:
@@ -1349,6 +1357,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._School(ctx, sel, obj)
+	case model.Qris:
+		return ec._Qris(ctx, sel, &obj)
+	case *model.Qris:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Qris(ctx, sel, obj)
 	case readmodel.PoliceCertificate:
 		return ec._PoliceCertificate(ctx, sel, &obj)
 	case *readmodel.PoliceCertificate:
@@ -1461,6 +1476,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Device(ctx, sel, obj)
+	case payments.Bill:
+		return ec._CasePayment(ctx, sel, &obj)
+	case *payments.Bill:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CasePayment(ctx, sel, obj)
 	case cases.Case:
 		return ec._Case(ctx, sel, &obj)
 	case *cases.Case:

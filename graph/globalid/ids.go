@@ -134,3 +134,13 @@ func CodedValue(code, label string) string { return Encode("CodedValue", Digest(
 
 // Coding is the id of a FHIR coding, by system and code.
 func Coding(system, code string) string { return Encode("Coding", Digest(system, code)) }
+
+// CasePayment is the id of a case's bill; VirtualAccount and Qris those of
+// its payment instructions.
+func CasePayment(billID string) string { return Encode("CasePayment", billID) }
+
+// VirtualAccount is the id of a bill's virtual account.
+func VirtualAccount(billID string) string { return Encode("VirtualAccount", billID) }
+
+// Qris is the id of a bill's QRIS code.
+func Qris(billID string) string { return Encode("Qris", billID) }

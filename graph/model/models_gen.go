@@ -12,6 +12,7 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/notifications"
+	"github.com/satupintu/satupintu/payments"
 	"github.com/satupintu/satupintu/privacy"
 )
 
@@ -247,6 +248,38 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// How a citizen wants to pay a case's fee.
+type PayCaseInput struct {
+	// The case's id (Case.id); its number is accepted too.
+	CaseID string `json:"caseId"`
+	// Virtual account or QRIS.
+	Method payments.Method `json:"method"`
+	// For VA: the bank (BRI, BNI, MANDIRI or BSI). Ignored for QRIS.
+	Bank *string `json:"bank,omitempty"`
+}
+
+// What payCase answers.
+type PayCasePayload struct {
+	// The case; null when there are userErrors.
+	Case *cases.Case `json:"case,omitempty"`
+	// The payment and its instructions; null when there are userErrors.
+	Payment *payments.Bill `json:"payment,omitempty"`
+	// Why no instructions could be given (NOT_FOUND, NOTHING_TO_PAY, INVALID_BANK); empty on success.
+	UserErrors []catalog.UserError `json:"userErrors"`
+}
+
+// A QRIS (merchant-presented, dynamic) code for one bill.
+type Qris struct {
+	// Global id: one per bill's QRIS code.
+	ID string `json:"id"`
+	// The QRIS payload (EMVCo), for an app that draws its own code.
+	Payload string `json:"payload"`
+	// The code as a PNG image, base64-encoded.
+	ImagePng string `json:"imagePng"`
+}
+
+func (Qris) IsNode() {}
+
 // The root of every read. Every field needs a signed-in citizen.
 type Query struct {
 }
@@ -347,6 +380,18 @@ type UnregisterDevicePayload struct {
 	// False when the token was not registered to this citizen.
 	Removed bool `json:"removed"`
 }
+
+// A virtual account: a bank account number for exactly one bill.
+type VirtualAccount struct {
+	// Global id: one per bill's virtual account.
+	ID string `json:"id"`
+	// The bank (BRI, BNI, MANDIRI, BSI).
+	Bank string `json:"bank"`
+	// The account number to transfer the exact amount to.
+	Number string `json:"number"`
+}
+
+func (VirtualAccount) IsNode() {}
 
 // What withdrawConsent answers.
 type WithdrawConsentPayload struct {
@@ -486,6 +531,12 @@ func (e PoliceLevel) MarshalJSON() ([]byte, error) {
 type UserErrorCode string
 
 const (
+	// payCase: the case has no fee to pay now (already paid, free, or no longer awaiting payment).
+	UserErrorCodeNothingToPay UserErrorCode = "NOTHING_TO_PAY"
+	// payCase: the bank is not one of BRI, BNI, MANDIRI, BSI.
+	UserErrorCodeInvalidBank UserErrorCode = "INVALID_BANK"
+	// payCase: the treasury or the payment gateway did not answer; try again.
+	UserErrorCodePaymentUnavailable UserErrorCode = "PAYMENT_UNAVAILABLE"
 	// The idempotency key is not 8 to 128 letters, digits, dots, colons, underscores or hyphens.
 	UserErrorCodeInvalidIdempotencyKey UserErrorCode = "INVALID_IDEMPOTENCY_KEY"
 	// The idempotency key was used for a different request: make a new key for a new request.
@@ -545,6 +596,9 @@ const (
 )
 
 var AllUserErrorCode = []UserErrorCode{
+	UserErrorCodeNothingToPay,
+	UserErrorCodeInvalidBank,
+	UserErrorCodePaymentUnavailable,
 	UserErrorCodeInvalidIdempotencyKey,
 	UserErrorCodeIdempotencyKeyReused,
 	UserErrorCodeUnknownService,
@@ -577,7 +631,7 @@ var AllUserErrorCode = []UserErrorCode{
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeInvalidIdempotencyKey, UserErrorCodeIdempotencyKeyReused, UserErrorCodeUnknownService, UserErrorCodeOfflineService, UserErrorCodeAlreadyInProgress, UserErrorCodeDuplicateField, UserErrorCodeUnknownField, UserErrorCodeRequired, UserErrorCodeTooShort, UserErrorCodeTooLong, UserErrorCodePattern, UserErrorCodeNotAnOption, UserErrorCodeNotADate, UserErrorCodeDateTooEarly, UserErrorCodeDateTooLate, UserErrorCodeNotANumber, UserErrorCodeNotEligible, UserErrorCodePersonNotAllowed, UserErrorCodeAgeRequirement, UserErrorCodeNotFound, UserErrorCodeNotCancellable, UserErrorCodeInvalidToken, UserErrorCodeUnsupportedLocale, UserErrorCodeInvalidAppVersion, UserErrorCodeInvalidPlatform, UserErrorCodeNoClaims, UserErrorCodeUnknownClaim, UserErrorCodeInvalidPurpose:
+	case UserErrorCodeNothingToPay, UserErrorCodeInvalidBank, UserErrorCodePaymentUnavailable, UserErrorCodeInvalidIdempotencyKey, UserErrorCodeIdempotencyKeyReused, UserErrorCodeUnknownService, UserErrorCodeOfflineService, UserErrorCodeAlreadyInProgress, UserErrorCodeDuplicateField, UserErrorCodeUnknownField, UserErrorCodeRequired, UserErrorCodeTooShort, UserErrorCodeTooLong, UserErrorCodePattern, UserErrorCodeNotAnOption, UserErrorCodeNotADate, UserErrorCodeDateTooEarly, UserErrorCodeDateTooLate, UserErrorCodeNotANumber, UserErrorCodeNotEligible, UserErrorCodePersonNotAllowed, UserErrorCodeAgeRequirement, UserErrorCodeNotFound, UserErrorCodeNotCancellable, UserErrorCodeInvalidToken, UserErrorCodeUnsupportedLocale, UserErrorCodeInvalidAppVersion, UserErrorCodeInvalidPlatform, UserErrorCodeNoClaims, UserErrorCodeUnknownClaim, UserErrorCodeInvalidPurpose:
 		return true
 	}
 	return false

@@ -94,7 +94,7 @@ func (s *CaseStore) Create(ctx context.Context, in *cases.Case) (*cases.Case, bo
 		}
 		s.byAgency[c.Agency][c.ID] = struct{}{}
 	}
-	if err := s.jobs.Enqueue(ctx, cases.ForwardJob(c)); err != nil {
+	if err := s.jobs.Enqueue(ctx, cases.FirstJobs(c)...); err != nil {
 		return nil, false, err // unreachable: the job is valid
 	}
 	return c.Clone(), true, nil
@@ -115,6 +115,11 @@ func (s *CaseStore) Get(_ context.Context, id string) (*cases.Case, error) {
 func (s *CaseStore) Update(ctx context.Context, id string, f func(*cases.Case) error) (*cases.Case, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.updateLocked(ctx, id, f)
+}
+
+// updateLocked is Update with s.mu held.
+func (s *CaseStore) updateLocked(ctx context.Context, id string, f func(*cases.Case) error) (*cases.Case, error) {
 	cur, ok := s.cases[id]
 	if !ok {
 		return nil, sp.ErrNotFound
@@ -130,10 +135,8 @@ func (s *CaseStore) Update(ctx context.Context, id string, f func(*cases.Case) e
 		return nil, errors.New("memory case store: an update must not change a case's id, citizen, service, agency, creation time or single-open flag")
 	}
 	next.Version = cur.Version + 1
-	if n := len(next.History) - len(cur.History); n > 0 {
-		if err := s.jobs.Enqueue(ctx, cases.ChangeJob(id, len(cur.History), len(cur.History)+n, next.Version, next.UpdatedAt)); err != nil {
-			return nil, err // unreachable: the job is valid
-		}
+	if err := s.jobs.Enqueue(ctx, cases.UpdateJobs(cur, next)...); err != nil {
+		return nil, err // unreachable: the jobs are valid
 	}
 	if cur.Status.Open() && !next.Status.Open() {
 		slot := citizenKey{cur.Citizen, cur.ServiceID}

@@ -107,7 +107,7 @@ func (s *CaseStore) Create(ctx context.Context, in *cases.Case) (stored *cases.C
 			if err := s.insert(ctx, tx, hash, c); err != nil {
 				return err
 			}
-			if err := s.jobs.enqueueTx(ctx, tx, c.CreatedAt, cases.ForwardJob(c)); err != nil {
+			if err := s.jobs.enqueueTx(ctx, tx, c.CreatedAt, cases.FirstJobs(c)...); err != nil {
 				return err
 			}
 			stored, created = c, true
@@ -272,49 +272,54 @@ var errIdentity = errors.New("an update must not change a case's id, citizen, se
 func (s *CaseStore) Update(ctx context.Context, id string, f func(*cases.Case) error) (result *cases.Case, err error) {
 	defer wrap(&err, "cases: updating %s", id)
 	err = s.db.WithTx(ctx, func(tx pgx.Tx) error {
-		cur, err := s.get(ctx, tx, casesLockSQL, id)
-		if err != nil {
-			return err
-		}
-		next := cur.Clone()
-		if err := f(next); errors.Is(err, cases.ErrNoChange) {
-			result = cur
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if !sameIdentity(cur, next) {
-			return errIdentity
-		}
-		next.Version = cur.Version + 1
-		var fields []byte // nil: unchanged
-		if !maps.Equal(cur.Fields, next.Fields) {
-			if fields, err = s.sealFields(next); err != nil {
-				return err
-			}
-		}
-		held, err := s.sealHeld(next)
-		if err != nil {
-			return err
-		}
-		d := next.Delivery
-		if _, err := tx.Exec(ctx, casesUpdateSQL, id, string(next.Status), next.Status.Open(), next.UpdatedAt, fields,
-			next.AgencyRef, string(d.State), d.Attempts, nullTime(d.LastAttemptAt), d.LastError, nullTime(d.DeliveredAt),
-			next.Sequence, held, eventIDs(next.EventIDs), next.Version, len(next.History)); err != nil {
-			return err
-		}
-		if from, to := len(cur.History), len(next.History); to > from {
-			if err := s.addHistory(ctx, tx, next, from); err != nil {
-				return err
-			}
-			if err := s.jobs.enqueueTx(ctx, tx, next.UpdatedAt, cases.ChangeJob(id, from, to, next.Version, next.UpdatedAt)); err != nil {
-				return err
-			}
-		}
-		result = next
-		return nil
+		result, err = s.updateTx(ctx, tx, id, f)
+		return err
 	})
 	return result, err
+}
+
+// updateTx is Update inside tx (the payments store settles a bill and
+// moves its case in one transaction).
+func (s *CaseStore) updateTx(ctx context.Context, tx pgx.Tx, id string, f func(*cases.Case) error) (*cases.Case, error) {
+	cur, err := s.get(ctx, tx, casesLockSQL, id)
+	if err != nil {
+		return nil, err
+	}
+	next := cur.Clone()
+	if err := f(next); errors.Is(err, cases.ErrNoChange) {
+		return cur, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if !sameIdentity(cur, next) {
+		return nil, errIdentity
+	}
+	next.Version = cur.Version + 1
+	var fields []byte // nil: unchanged
+	if !maps.Equal(cur.Fields, next.Fields) {
+		if fields, err = s.sealFields(next); err != nil {
+			return nil, err
+		}
+	}
+	held, err := s.sealHeld(next)
+	if err != nil {
+		return nil, err
+	}
+	d := next.Delivery
+	if _, err := tx.Exec(ctx, casesUpdateSQL, id, string(next.Status), next.Status.Open(), next.UpdatedAt, fields,
+		next.AgencyRef, string(d.State), d.Attempts, nullTime(d.LastAttemptAt), d.LastError, nullTime(d.DeliveredAt),
+		next.Sequence, held, eventIDs(next.EventIDs), next.Version, len(next.History)); err != nil {
+		return nil, err
+	}
+	if from, to := len(cur.History), len(next.History); to > from {
+		if err := s.addHistory(ctx, tx, next, from); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.jobs.enqueueTx(ctx, tx, next.UpdatedAt, cases.UpdateJobs(cur, next)...); err != nil {
+		return nil, err
+	}
+	return next, nil
 }
 
 // sameIdentity reports whether an update kept what places the case, and

@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"strings"
+
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/payments"
 	"github.com/satupintu/satupintu/queue"
 	"github.com/satupintu/satupintu/store/postgres"
 	"github.com/satupintu/satupintu/store/postgres/pgtest"
@@ -131,5 +134,37 @@ func TestJobExactlyWhenItsRecordExists(t *testing.T) {
 	}
 	if _, history, jobs := counts(c.ID, "change"); history != 2 || jobs != 1 {
 		t.Errorf("after Update: %d history rows and %d change jobs; want 2 and 1", history, jobs)
+	}
+}
+
+func TestPaymentStore(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	storetest.TestPaymentStore(t, func(t *testing.T) (payments.Store, cases.Store, queue.Queue) {
+		db := openSchema(t, dbURL)
+		jobs := newQueue(t, db)
+		cs := postgres.NewCaseStore(db, jobs)
+		return postgres.NewPaymentStore(db, cs), cs, jobs
+	})
+}
+
+// The database itself refuses to change or drop a ledger row.
+func TestPaymentLedgerAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	db := openSchema(t, pgtest.NewDatabase(t))
+	pool := db.Pool()
+	if _, err := pool.Exec(ctx, `INSERT INTO bills (id, case_id, attempt, service_id, amount, regulation, billing_code, created_at, expires_at, status, version)
+		VALUES ('c.1', 'c', 1, 'skck-application', 30000, 'PP 76/2020', '820261204000001', now(), now(), 'OPEN', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO payment_ledger (external_id, bill_id, kind, amount, at, source) VALUES ('e1', 'c.1', 'BILLED', 30000, now(), 'TREASURY')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE payment_ledger SET amount = 1`, `DELETE FROM payment_ledger`, `TRUNCATE payment_ledger`} {
+		if _, err := pool.Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v; want refused", q, err)
+		}
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO payment_ledger (external_id, bill_id, kind, amount, at, source) VALUES ('e1', 'c.1', 'PAID', 30000, now(), 'NOTIFICATION')`); err == nil {
+		t.Error("a second row with the same external id was accepted")
 	}
 }

@@ -138,6 +138,7 @@ type (
 	pollKind    struct{}
 	exportKind  struct{}
 	retainKind  struct{}
+	reconKind   struct{}
 )
 
 func (forwardKind) kind() queue.Kind { return queue.Forward }
@@ -146,6 +147,7 @@ func (pushKind) kind() queue.Kind    { return queue.Push }
 func (pollKind) kind() queue.Kind    { return queue.Poll }
 func (exportKind) kind() queue.Kind  { return queue.Export }
 func (retainKind) kind() queue.Kind  { return queue.Retention }
+func (reconKind) kind() queue.Kind   { return queue.Reconcile }
 
 func argsOf(kind queue.Kind, key string, payload []byte) river.JobArgs {
 	switch kind {
@@ -159,6 +161,8 @@ func argsOf(kind queue.Kind, key string, payload []byte) river.JobArgs {
 		return jobArgs[exportKind]{Key: key, Payload: payload}
 	case queue.Retention:
 		return jobArgs[retainKind]{Key: key, Payload: payload}
+	case queue.Reconcile:
+		return jobArgs[reconKind]{Key: key, Payload: payload}
 	default:
 		return jobArgs[pollKind]{Key: key, Payload: payload}
 	}
@@ -259,6 +263,7 @@ func (q *Queue) Run(ctx context.Context, workers ...queue.Worker) error {
 	river.AddWorker(rw, &worker[pollKind]{q: q, handle: handlers[queue.Poll]})
 	river.AddWorker(rw, &worker[exportKind]{q: q, handle: handlers[queue.Export]})
 	river.AddWorker(rw, &worker[retainKind]{q: q, handle: handlers[queue.Retention]})
+	river.AddWorker(rw, &worker[reconKind]{q: q, handle: handlers[queue.Reconcile]})
 	client, err := river.NewClient(riverpgxv5.New(q.db.pool), q.config(queues, rw))
 	if err != nil {
 		return fmt.Errorf("postgres queue: %w", err)

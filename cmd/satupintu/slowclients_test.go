@@ -99,7 +99,7 @@ func TestDrippingClientsAreCutOff(t *testing.T) {
 		results []dripped
 		sent    []chan struct{}
 	)
-	for i := range 50 {
+	for i := range 500 {
 		k := kinds[i%len(kinds)]
 		s := make(chan struct{})
 		sent = append(sent, s)
@@ -121,7 +121,7 @@ func TestDrippingClientsAreCutOff(t *testing.T) {
 		served.Go(func() {
 			r := ta.post(tok, `{ home { name } }`, nil)
 			if r.Status != http.StatusOK || get(r.Data, "home", "name") != "BUDI SANTOSO" {
-				t.Errorf("home while 50 clients drip: HTTP %d %+v", r.Status, r.Errors)
+				t.Errorf("home while 500 clients drip: HTTP %d %+v", r.Status, r.Errors)
 			}
 		})
 	}

@@ -60,6 +60,24 @@ func TestTokenLifetimeAndRotation(t *testing.T) {
 		}
 	})
 
+	// A header the verifier must understand (crit) is refused, even when
+	// signed by the issuer's own key with good claims.
+	t.Run("crit", func(t *testing.T) {
+		now := time.Now()
+		tok, err := p.SignWithHeader(claims(now, now.Add(time.Hour)), map[string]any{"crit": []string{"exp"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused(t, tok, "crit")
+		plain, err := p.Sign(claims(now, now.Add(time.Hour)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := ta.post(plain, home, nil); r.Status != http.StatusOK || len(r.Errors) > 0 {
+			t.Fatalf("the same token without crit: HTTP %d errors %+v", r.Status, r.Errors)
+		}
+	})
+
 	t.Run("rotation after an unknown kid", func(t *testing.T) {
 		stranger, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {

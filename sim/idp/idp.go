@@ -139,11 +139,17 @@ func (p *Provider) Mint(nik sp.NIK, audience string, ttl time.Duration) (token s
 
 // Sign signs arbitrary claims with the current key, kid in the header. Tests
 // use it for tokens Mint would never issue (expired, no NIK, ...).
-func (p *Provider) Sign(claims map[string]any) (string, error) {
+func (p *Provider) Sign(claims map[string]any) (string, error) { return p.SignWithHeader(claims, nil) }
+
+// SignWithHeader is Sign with extra JOSE header parameters (crit, say).
+func (p *Provider) SignWithHeader(claims, header map[string]any) (string, error) {
 	p.mu.RLock()
 	k := p.current
 	p.mu.RUnlock()
 	t := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims(claims))
+	for name, v := range header {
+		t.Header[name] = v
+	}
 	t.Header["kid"] = k.kid
 	s, err := t.SignedString(k.priv)
 	if err != nil {

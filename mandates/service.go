@@ -82,15 +82,14 @@ type FieldError struct {
 
 // The codes of FieldError (the schema's UserErrorCode values).
 const (
-	CodeInvalidGrantee   = "INVALID_GRANTEE"
-	CodeNoActions        = "NO_ACTIONS"
-	CodeInvalidAction    = "INVALID_ACTION"
-	CodeExpiryInPast     = "EXPIRY_IN_PAST"
-	CodeExpiryTooFar     = "EXPIRY_TOO_FAR"
-	CodeNotFound         = "NOT_FOUND"
-	CodeNotPending       = "MANDATE_NOT_PENDING"
-	CodeAlreadyEnded     = "MANDATE_ENDED"
-	CodeManageNotAllowed = "PERSON_NOT_ALLOWED"
+	CodeInvalidGrantee = "INVALID_GRANTEE"
+	CodeNoActions      = "NO_ACTIONS"
+	CodeInvalidAction  = "INVALID_ACTION"
+	CodeExpiryInPast   = "EXPIRY_IN_PAST"
+	CodeExpiryTooFar   = "EXPIRY_TOO_FAR"
+	CodeNotFound       = "NOT_FOUND"
+	CodeNotPending     = "MANDATE_NOT_PENDING"
+	CodeAlreadyEnded   = "MANDATE_ENDED"
 )
 
 // Grant is what a grantor sends.

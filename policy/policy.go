@@ -280,6 +280,8 @@ type Decision struct {
 	// For the wording of Message: the subject is the actor; the action
 	// could have been for the actor themselves.
 	self, selfAccepted bool
+	// mandateAccepted: a mandate could have allowed it.
+	mandateAccepted bool
 }
 
 func allow(r Relation) Decision { return Decision{Allowed: true, Relation: r, self: r == Self} }
@@ -332,6 +334,12 @@ func (d Decision) Message() sp.Text {
 			EN: "You can only apply for yourself or for " + childEN,
 		}
 	}
+	if d.mandateAccepted {
+		return sp.Text{
+			ID: "Anda hanya dapat mengajukan untuk " + strings.TrimSuffix(childID, ".") + ", atau untuk orang yang memberi Anda surat kuasa untuk layanan ini yang sudah Anda terima.",
+			EN: "You can only apply for " + strings.TrimSuffix(childEN, ".") + ", or for someone whose mandate for this service you accepted.",
+		}
+	}
 	return sp.Text{ID: "Anda hanya dapat mengajukan untuk " + childID, EN: "You can only apply for " + childEN}
 }
 
@@ -365,7 +373,9 @@ func (p *Policy) May(ctx context.Context, actor, subject sp.NIK, action Action) 
 	if err := action.check(); err != nil {
 		return Decision{}, err
 	}
-	refuse := func(r Reason) Decision { return Decision{Reason: r, selfAccepted: action.accepts(Self)} }
+	refuse := func(r Reason) Decision {
+		return Decision{Reason: r, selfAccepted: action.accepts(Self), mandateAccepted: p.mandates != nil && action.accepts(Mandate)}
+	}
 	if _, err := sp.ParseNIK(string(subject)); err != nil {
 		return refuse(NotRelated), nil
 	}

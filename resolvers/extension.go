@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/auth"
 	"github.com/satupintu/satupintu/readmodel"
 )
@@ -34,8 +35,9 @@ func (extension) Validate(graphql.ExecutableSchema) error { return nil }
 type citizenResponse struct {
 	loader *readmodel.Loader
 
-	mu   sync.Mutex
-	home ast.Path // where home sits in the response; nil when not asked
+	mu       sync.Mutex
+	home     ast.Path                     // where home sits in the response; nil when not asked
+	subjects map[sp.NIK]*readmodel.Loader // the loaders of other people's records (Query.subject)
 }
 
 type responseKey struct{}

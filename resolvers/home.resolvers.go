@@ -15,11 +15,11 @@ import (
 )
 
 func (r *alertResolver) ID(ctx context.Context, obj *model.Alert) (string, error) {
-	p, err := citizen(ctx)
+	nik, err := whose(ctx)
 	if err != nil {
 		return "", err
 	}
-	return r.ids().Alert(string(p.NIK), obj.ID), nil
+	return r.ids().Alert(string(nik), obj.ID), nil
 }
 
 func (r *homeResolver) ID(ctx context.Context, obj *model.Home) (string, error) {

@@ -54,6 +54,16 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return nil, err
 		}
 		return &n, nil
+	case "Mandate":
+		svc, err := r.mandateService()
+		if err != nil {
+			return nil, err
+		}
+		m, err := svc.Get(ctx, p.NIK, key)
+		if err != nil {
+			return nil, err
+		}
+		return &m, nil
 	case "Device":
 		devices, err := r.Query().Devices(ctx)
 		if err != nil {

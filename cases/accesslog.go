@@ -30,10 +30,10 @@ func forwardEntry(c *Case) privacy.Entry {
 
 // appliedEntry is the entry of an application made for c's citizen by
 // someone else (c.Actor): a delegate acted, for the public service.
-func appliedEntry(c *Case) privacy.Entry {
+func appliedEntry(c *Case, actorName string) privacy.Entry {
 	return privacy.Entry{
 		ID: "case:" + c.ID + ":applied", At: c.CreatedAt, Subject: c.Citizen,
-		Actor: privacy.Actor{Kind: privacy.ActorDelegate, NIK: c.Actor}, Agency: c.Agency,
+		Actor: privacy.Actor{Kind: privacy.ActorDelegate, NIK: c.Actor, Name: actorName}, Agency: c.Agency,
 		Categories: withIdentity(privacy.CategoriesOf(c.Agency)),
 		Purpose:    "case:" + c.ID, LegalBasis: privacy.BasisPublicTask, CaseID: c.ID,
 	}

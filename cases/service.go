@@ -69,6 +69,7 @@ type Submission struct {
 	// them: "" or the citizen when they apply themself.
 	Citizen        sp.NIK
 	Actor          sp.NIK
+	ActorName      string // the actor's name, for the subject's access log
 	ServiceID      string
 	IdempotencyKey string
 	Fields         map[string]string
@@ -211,7 +212,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 	}
 	if created && stored.Actor != "" {
 		// The subject's access log names who applied for them.
-		if err := record(ctx, s.accessLog, appliedEntry(stored)); err != nil {
+		if err := record(ctx, s.accessLog, appliedEntry(stored, sub.ActorName)); err != nil {
 			return SubmitResult{}, fmt.Errorf("logging the application for someone else: %w", err)
 		}
 	}

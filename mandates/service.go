@@ -57,6 +57,9 @@ func (s *Service) WithPolicy(p Policy) *Service {
 
 var _ policy.Mandates = (*Service)(nil)
 
+// Now is the service's clock: where a mandate stands is read on it.
+func (s *Service) Now() time.Time { return s.now() }
+
 // InForce lists the mandates grantor gave grantee that are ACTIVE at now.
 func (s *Service) InForce(ctx context.Context, grantor, grantee sp.NIK, now time.Time) ([]policy.Held, error) {
 	ms, err := s.store.Between(ctx, grantor, grantee)

@@ -127,8 +127,9 @@ func (r *mutationResolver) SubmitServiceRequest(ctx context.Context, input model
 	if err != nil {
 		return nil, err
 	}
-	actor := l.NIK()
+	actor, actorName := l.NIK(), ""
 	if input.SubjectNik != nil && *input.SubjectNik != actor {
+		actorName = responseFrom(ctx).noteActorName(ctx)
 		// For someone else: the case service asks the policy first; the
 		// eligibility facts are the subject's (their reads noted for their
 		// access log, with the citizen as delegate).
@@ -145,7 +146,7 @@ func (r *mutationResolver) SubmitServiceRequest(ctx context.Context, input model
 		fields[f.Name] = f.Value
 	}
 	res, err := r.Casework.Submit(ctx, cases.Submission{
-		Citizen: l.NIK(), Actor: actor, ServiceID: serviceCode(input.ServiceID), IdempotencyKey: input.IdempotencyKey, Fields: fields,
+		Citizen: l.NIK(), Actor: actor, ActorName: actorName, ServiceID: serviceCode(input.ServiceID), IdempotencyKey: input.IdempotencyKey, Fields: fields,
 	}, func(ctx context.Context, needs catalog.Needs) (catalog.Facts, error) { return facts(ctx, l, needs) })
 	if err != nil {
 		return nil, err

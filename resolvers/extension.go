@@ -38,6 +38,9 @@ type citizenResponse struct {
 	mu       sync.Mutex
 	home     ast.Path                     // where home sits in the response; nil when not asked
 	subjects map[sp.NIK]*readmodel.Loader // the loaders of other people's records (Query.subject)
+	// actorName is the citizen's name as Dukcapil has it, read when they
+	// act for someone else: what that person's access log shows.
+	actorName string
 }
 
 type responseKey struct{}

@@ -130,6 +130,21 @@ func (rs *citizenResponse) subjectLoader(ports readmodel.Agencies, nik sp.NIK) *
 	return l
 }
 
+// noteActorName reads the citizen's own name (their record, through the
+// response's loader: the read is theirs, logged as such) for the access
+// log of the person they act for. A failure leaves the entries unnamed
+// ("someone acting for you"), never the reads unlogged.
+func (rs *citizenResponse) noteActorName(ctx context.Context) string {
+	c, err := rs.loader.Citizen(ctx)
+	if err != nil || c == nil {
+		return ""
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.actorName = c.Name
+	return c.Name
+}
+
 // mandateUserErrors maps the mandates service's field errors.
 func mandateUserErrors(errs []mandates.FieldError) []catalog.UserError {
 	out := make([]catalog.UserError, 0, len(errs))

@@ -43,7 +43,11 @@ func (r *mandateResolver) Actions(ctx context.Context, obj *mandates.Mandate) ([
 }
 
 func (r *mandateResolver) Status(ctx context.Context, obj *mandates.Mandate) (mandates.Status, error) {
-	return obj.StatusAt(r.Now()), nil
+	now := r.Now
+	if r.Mandates != nil {
+		now = r.Mandates.Now
+	}
+	return obj.StatusAt(now()), nil
 }
 
 func (r *mandateActionResolver) Domain(ctx context.Context, obj *policy.Matter) (*policy.Domain, error) {
@@ -115,6 +119,9 @@ func (r *queryResolver) Subject(ctx context.Context, nik sp.NIK) (*model.Subject
 	rs := responseFrom(ctx)
 	if rs == nil {
 		return nil, sp.Errorf(sp.CodeUnauthenticated, "sign in to read records")
+	}
+	if nik != p.NIK {
+		rs.noteActorName(sp.WithPurpose(ctx, "graphql:subject"))
 	}
 	return &model.Subject{NIK: nik, Loader: rs.subjectLoader(r.Agencies, nik),
 		Private: &subjectState{actor: p.NIK, asked: map[string]*askResult{}}}, nil

@@ -109,10 +109,10 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	}
 	// The one policy: who may do what for whom, from Dukcapil through its
 	// agency chain and the mandates citizens gave each other.
-	pol := policy.New(ports.Registry, time.Now)
+	pol := policy.New(ports.Registry, a.now)
 	a.mandates = mandates.NewService(a.stores.Mandates, pol, &notifications.Notifier{Inbox: a.stores.Inbox,
 		Devices: a.stores.Devices, Jobs: a.stores.Jobs, Catalog: cat, DeviceMaxAge: a.cfg.DeviceMaxAge},
-		time.Now, log.With("component", "mandates"))
+		a.now, log.With("component", "mandates"))
 	pol.WithMandates(a.mandates)
 	a.policy = pol
 	a.casework = cases.NewService(a.stores.Cases, cat, pol, time.Now, log.With("component", "cases")).

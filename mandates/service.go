@@ -75,6 +75,21 @@ func (s *Service) InForce(ctx context.Context, grantor, grantee sp.NIK, now time
 	return out, nil
 }
 
+// Grantees lists who holds a mandate from grantor that is ACTIVE at now.
+func (s *Service) Grantees(ctx context.Context, grantor sp.NIK, now time.Time) ([]sp.NIK, error) {
+	ms, err := s.store.OfParty(ctx, grantor)
+	if err != nil {
+		return nil, err
+	}
+	var out []sp.NIK
+	for _, m := range ms {
+		if m.Grantor == grantor && m.StatusAt(now) == StatusActive {
+			out = append(out, m.Grantee)
+		}
+	}
+	return out, nil
+}
+
 // FieldError is a grant the citizen can fix: its input field, a code and
 // a message in both languages.
 type FieldError struct {

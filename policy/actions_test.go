@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,6 +16,45 @@ type mandates map[sp.NIK]map[sp.NIK][]policy.Held
 
 func (m mandates) InForce(_ context.Context, grantor, grantee sp.NIK, _ time.Time) ([]policy.Held, error) {
 	return m[grantor][grantee], nil
+}
+
+func (m mandates) Grantees(_ context.Context, grantor sp.NIK, _ time.Time) ([]sp.NIK, error) {
+	var out []sp.NIK
+	for g := range m[grantor] {
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// Who receives a person's case notifications besides them: their parents
+// or guardian while a minor, the holders of a mandate covering it.
+func TestReceivers(t *testing.T) {
+	sb, registry := setup(t)
+	held := mandates{
+		seed.NIKAgus:  {seed.NIKDewi: {{ID: "m1", Matters: []policy.Matter{{Kind: policy.ReceiveNotifications}}}}},
+		seed.NIKWayan: {seed.NIKDewi: {{ID: "m2", Matters: []policy.Matter{{Kind: policy.ViewRecords, Domain: policy.DomainHealth}}}}},
+	}
+	p := policy.New(registry, at(seedNow)).WithMandates(held)
+	for _, tt := range []struct {
+		subject sp.NIK
+		want    []sp.NIK
+	}{
+		{sb.Seed.Hartono.Nadia, []sp.NIK{seed.NIKHadi, seed.NIKRatna}},
+		{sb.Seed.Hartono.Fajar, nil}, // 17: his own
+		{sb.Seed.Hartono.Laras, nil}, // married
+		{sb.Seed.Rafi, []sp.NIK{seed.NIKSumarni}},
+		{seed.NIKHadi, nil}, // his wife holds no mandate
+		{seed.NIKAgus, []sp.NIK{seed.NIKDewi}},
+		{seed.NIKWayan, nil}, // a mandate without RECEIVE_NOTIFICATIONS
+	} {
+		got, err := p.Receivers(context.Background(), tt.subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("receivers of %s: %v, want %v", tt.subject.Masked(), got, tt.want)
+		}
+	}
 }
 
 // Every actor against every subject against every action: who may do what

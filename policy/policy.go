@@ -204,6 +204,8 @@ type Held struct {
 // implementation; nil knows none.
 type Mandates interface {
 	InForce(ctx context.Context, grantor, grantee sp.NIK, now time.Time) ([]Held, error)
+	// Grantees lists who holds a mandate in force from grantor at now.
+	Grantees(ctx context.Context, grantor sp.NIK, now time.Time) ([]sp.NIK, error)
 }
 
 // accepts reports whether the action may be done for a subject who is r to
@@ -454,6 +456,51 @@ func (p *Policy) May(ctx context.Context, actor, subject sp.NIK, action Action) 
 		}
 	}
 	return refuse(reason), nil
+}
+
+// Receivers lists who, besides the subject, may RECEIVE_NOTIFICATIONS for
+// them now: of the heads and spouses on the subject's family card and the
+// holders of the subject's mandates in force, those May allows.
+func (p *Policy) Receivers(ctx context.Context, subject sp.NIK) ([]sp.NIK, error) {
+	var candidates []sp.NIK
+	c, err := p.registry.Citizen(ctx, subject)
+	if err != nil {
+		return nil, fmt.Errorf("policy: the subject's civil record: %w", err)
+	}
+	if c != nil {
+		fam, err := p.registry.Family(ctx, subject, c.KK)
+		if err != nil {
+			return nil, fmt.Errorf("policy: the subject's family card: %w", err)
+		}
+		if fam != nil {
+			for _, m := range fam.Members {
+				if m.Relationship == readmodel.RelationshipHead || m.Relationship == readmodel.RelationshipSpouse {
+					candidates = append(candidates, m.NIK)
+				}
+			}
+		}
+	}
+	if p.mandates != nil {
+		gs, err := p.mandates.Grantees(ctx, subject, p.now())
+		if err != nil {
+			return nil, fmt.Errorf("policy: the mandates: %w", err)
+		}
+		candidates = append(candidates, gs...)
+	}
+	var out []sp.NIK
+	for _, who := range candidates {
+		if who == subject || slices.Contains(out, who) {
+			continue
+		}
+		d, err := p.May(ctx, who, subject, Notify())
+		if err != nil {
+			return nil, err
+		}
+		if d.Allowed {
+			out = append(out, who)
+		}
+	}
+	return out, nil
 }
 
 // child finds subject as a minor's row on the family card on which actor

@@ -84,10 +84,33 @@ func TestParentReadsAndAppliesForMinorChild(t *testing.T) {
 		t.Errorf("case subject %v, actor %v; want Nadia, Hadi", get(c, "subjectNik"), get(c, "actorNik"))
 	}
 	number := get(c, "number").(string)
+	nadiaTok := ta.token(nadia)
+	ta.waitStatus(nadiaTok, number, "FORWARDED")
 	ta.waitQuiet()
 
+	// Its notifications reach Nadia, and both her parents, who may
+	// receive them (RECEIVE_NOTIFICATIONS); not her adult brother.
+	for who, tok := range map[string]string{"Nadia": nadiaTok, "Hadi": hadi, "Ratna": ta.token(seed.NIKRatna), "Fajar": ta.token(ta.sandbox.Seed.Hartono.Fajar)} {
+		r := ta.post(tok, `{ notifications { edges { node { kind status title } } } }`, nil, "Accept-Language", "en")
+		var forwarded []string
+		for _, e := range list(r.Data, "notifications", "edges") {
+			if get(e, "node", "status") == "FORWARDED" {
+				forwarded = append(forwarded, get(e, "node", "title").(string))
+			}
+		}
+		want := 1
+		if who == "Fajar" {
+			want = 0
+		}
+		if len(r.Errors) > 0 || len(forwarded) != want {
+			t.Errorf("%s's FORWARDED notifications: %v %+v; want %d", who, forwarded, r.Errors, want)
+		}
+		if (who == "Hadi" || who == "Ratna") && len(forwarded) == 1 && !strings.HasPrefix(forwarded[0], "For someone you act for") {
+			t.Errorf("%s's copy is titled %q", who, forwarded[0])
+		}
+	}
+
 	// The case is Nadia's: in her cases, and in her subject's cases for Hadi.
-	nadiaTok := ta.token(nadia)
 	if ids := ta.casesOf(nadiaTok); len(ids) != 1 || ids[0] != caseGID(number) {
 		t.Errorf("Nadia's cases %v, want %s", ids, number)
 	}

@@ -352,6 +352,23 @@ type Policy struct {
 	now      func() time.Time
 }
 
+type registryKey struct{}
+
+// WithRegistry returns ctx whose decisions read the civil registry
+// through r: a response's loader (readmodel.Loader.Registry), so the
+// policy and the fields share one read of the actor's record and card.
+func WithRegistry(ctx context.Context, r readmodel.CivilRegistry) context.Context {
+	return context.WithValue(ctx, registryKey{}, r)
+}
+
+// registryFor is the registry the decisions made with ctx read.
+func (p *Policy) registryFor(ctx context.Context) readmodel.CivilRegistry {
+	if r, ok := ctx.Value(registryKey{}).(readmodel.CivilRegistry); ok {
+		return r
+	}
+	return p.registry
+}
+
 // WithMandates has p allow what the mandates in m cover.
 func (p *Policy) WithMandates(m Mandates) *Policy {
 	p.mandates = m
@@ -389,7 +406,7 @@ func (p *Policy) May(ctx context.Context, actor, subject sp.NIK, action Action) 
 		if action.MinAge == 0 {
 			return allow(Self), nil
 		}
-		c, err := p.registry.Citizen(ctx, actor)
+		c, err := p.registryFor(ctx).Citizen(ctx, actor)
 		if err != nil {
 			return Decision{}, fmt.Errorf("policy: the actor's civil record: %w", err)
 		}
@@ -441,7 +458,7 @@ func (p *Policy) May(ctx context.Context, actor, subject sp.NIK, action Action) 
 				continue
 			}
 			if action.MinAge > 0 {
-				c, err := p.registry.Citizen(ctx, subject)
+				c, err := p.registryFor(ctx).Citizen(ctx, subject)
 				if err != nil {
 					return Decision{}, fmt.Errorf("policy: the grantor's civil record: %w", err)
 				}
@@ -463,12 +480,12 @@ func (p *Policy) May(ctx context.Context, actor, subject sp.NIK, action Action) 
 // holders of the subject's mandates in force, those May allows.
 func (p *Policy) Receivers(ctx context.Context, subject sp.NIK) ([]sp.NIK, error) {
 	var candidates []sp.NIK
-	c, err := p.registry.Citizen(ctx, subject)
+	c, err := p.registryFor(ctx).Citizen(ctx, subject)
 	if err != nil {
 		return nil, fmt.Errorf("policy: the subject's civil record: %w", err)
 	}
 	if c != nil {
-		fam, err := p.registry.Family(ctx, subject, c.KK)
+		fam, err := p.registryFor(ctx).Family(ctx, subject, c.KK)
 		if err != nil {
 			return nil, fmt.Errorf("policy: the subject's family card: %w", err)
 		}
@@ -508,14 +525,14 @@ func (p *Policy) Receivers(ctx context.Context, subject sp.NIK) ([]sp.NIK, error
 // (head or spouse, the subject a child) or a guardian (the head, the
 // subject a grandchild or another member).
 func (p *Policy) child(ctx context.Context, actor, subject sp.NIK) (_ readmodel.FamilyMember, guardian bool, _ Reason, _ error) {
-	c, err := p.registry.Citizen(ctx, actor)
+	c, err := p.registryFor(ctx).Citizen(ctx, actor)
 	if err != nil {
 		return readmodel.FamilyMember{}, false, "", fmt.Errorf("policy: the actor's civil record: %w", err)
 	}
 	if c == nil {
 		return readmodel.FamilyMember{}, false, NotRelated, nil
 	}
-	fam, err := p.registry.Family(ctx, actor, c.KK)
+	fam, err := p.registryFor(ctx).Family(ctx, actor, c.KK)
 	if err != nil {
 		return readmodel.FamilyMember{}, false, "", fmt.Errorf("policy: the actor's family card: %w", err)
 	}
@@ -544,7 +561,7 @@ func (p *Policy) child(ctx context.Context, actor, subject sp.NIK) (_ readmodel.
 	child := *them
 	if child.MaritalStatus == "" {
 		// A card without the column: the child's own record says.
-		rec, err := p.registry.Citizen(ctx, subject)
+		rec, err := p.registryFor(ctx).Citizen(ctx, subject)
 		if err != nil {
 			return readmodel.FamilyMember{}, false, "", fmt.Errorf("policy: the child's civil record: %w", err)
 		}

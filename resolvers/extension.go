@@ -10,6 +10,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/auth"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/readmodel"
 )
 
@@ -73,7 +74,9 @@ func (x extension) InterceptOperation(ctx context.Context, next graphql.Operatio
 	}
 	rs := &citizenResponse{loader: readmodel.NewLoader(x.r.Agencies, p.NIK)}
 	// Every agency read of the operation, the policy's too, is noted for
-	// the access log.
+	// the access log; the policy reads the citizen's own record and card
+	// through the loader, once with the fields that show them.
+	ctx = policy.WithRegistry(ctx, rs.loader.Registry())
 	return next(rs.loader.Watch(context.WithValue(ctx, responseKey{}, rs)))
 }
 

@@ -106,7 +106,7 @@ func (r *Resolver) record(ctx context.Context, nik sp.NIK, typ, key, id string) 
 		if !mine {
 			return nil, sp.ErrNotFound
 		}
-		return education(ctx, l)
+		return r.education(ctx, l)
 	case "Police":
 		if !mine {
 			return nil, sp.ErrNotFound

@@ -192,6 +192,15 @@ func TestParentRefusedForOthers(t *testing.T) {
 	if ids := ta.casesOf(ta.token(seed.NIKPutri)); len(ids) != 0 {
 		t.Errorf("Putri has cases %v", ids)
 	}
+	// His own education shows Nadia's record, which the registry sends
+	// with Fajar's; the policy, not the registry, decides: not Fajar's.
+	var nisns []string
+	for _, st := range list(ta.query(seed.NIKHadi, `{ education { students { nisn } } }`), "education", "students") {
+		nisns = append(nisns, get(st, "nisn").(string))
+	}
+	if !slices.Equal(nisns, []string{"0147712053"}) {
+		t.Errorf("Hadi's education shows %v, want Nadia's record alone", nisns)
+	}
 
 	// Sumarni, Rafi's grandmother and the head of his card, acts for him:
 	// reads, and the catalog's person field of a school admission (the

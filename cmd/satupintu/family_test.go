@@ -10,6 +10,7 @@ import (
 	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/internal/testkit"
 	"github.com/satupintu/satupintu/sim/seed"
+	"github.com/satupintu/satupintu/store/postgres/pgtest"
 )
 
 // subjectRecords reads every read field of another person's records.
@@ -57,7 +58,15 @@ func (ta *testApp) submitFor(tok string, subject sp.NIK, service, key string, fi
 // its actor, and her access log names the parent for every read and for
 // the application.
 func TestParentReadsAndAppliesForMinorChild(t *testing.T) {
-	ta := startApp(t, caseEnv)
+	parentReadsAndApplies(t, startApp(t, caseEnv))
+}
+
+// The same on PostgreSQL: the case's actor is sealed in its row.
+func TestParentReadsAndAppliesForMinorChildOnPostgres(t *testing.T) {
+	parentReadsAndApplies(t, startApp(t, withEnv(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t)})))
+}
+
+func parentReadsAndApplies(t *testing.T, ta *testApp) {
 	nadia := ta.sandbox.Seed.Hartono.Nadia
 	hadi := ta.token(seed.NIKHadi)
 
@@ -249,9 +258,16 @@ func (ta *testApp) mandateStep(tok, mutation, id string) map[string]any {
 // exactly what it covers), revoked (unusable); another accepted and left
 // to expire (unusable). Both sides get an inbox entry and a push at each
 // step.
-func TestMandateLifecycle(t *testing.T) {
+func TestMandateLifecycle(t *testing.T) { mandateLifecycle(t, caseEnv) }
+
+// The same with the mandates in PostgreSQL.
+func TestMandateLifecycleOnPostgres(t *testing.T) {
+	mandateLifecycle(t, withEnv(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t)}))
+}
+
+func mandateLifecycle(t *testing.T, env map[string]string) {
 	clock := testkit.NewClock(time.Now())
-	ta, _ := startDocApp(t, caseEnv, clock)
+	ta, _ := startDocApp(t, env, clock)
 	agus, dewi := ta.token(seed.NIKAgus), ta.token(seed.NIKDewi)
 	ta.register(agus, "fcm-agus-phone-0001", "ANDROID", "id")
 	ta.register(dewi, "fcm-dewi-phone-0001", "ANDROID", "en")

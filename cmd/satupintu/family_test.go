@@ -78,6 +78,16 @@ func parentReadsAndApplies(t *testing.T, ta *testApp) {
 		len(list(r.Data, "subject", "health", "immunizations")) == 0 || get(r.Data, "subject", "education", "students", 0, "nisn") != "0147712053" {
 		t.Errorf("Nadia's records as Hadi reads them: %v", r.Data)
 	}
+	// Her home screen, cases and documents need every domain: a parent has them.
+	r = ta.post(hadi, `query($nik: NIK!) { subject(nik: $nik) { home { id name education { students { nisn } } }
+		documents { type } cases { totalCount } } }`, map[string]any{"nik": string(nadia)})
+	if len(r.Errors) != 0 || get(r.Data, "subject", "home", "name") != "NADIA HARTONO" || len(list(r.Data, "subject", "documents")) == 0 {
+		t.Errorf("subject(Nadia) home, documents, cases as Hadi: %+v %v", r.Errors, r.Data)
+	}
+	// Hers, not his: the ids are of her objects.
+	if own := ta.query(seed.NIKHadi, `{ home { id } }`); get(own, "home", "id") == get(r.Data, "subject", "home", "id") {
+		t.Errorf("Nadia's home has Hadi's id %v", get(own, "home", "id"))
+	}
 	// His own records are still his.
 	if me := ta.query(seed.NIKHadi, `{ me { name } }`); get(me, "me", "name") != "HADI HARTONO" {
 		t.Errorf("Hadi's own me: %v", me)

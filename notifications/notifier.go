@@ -100,18 +100,26 @@ func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change)
 		}
 		jobs = append(jobs, n.pushes(note, devs)...)
 	}
-	if len(notes) > 0 && n.Receivers != nil {
-		more, err := n.delegates(ctx, c, notes)
-		if err != nil {
-			return err
+	// The citizen's own pushes first: finding who else receives them reads
+	// Dukcapil, whose outage must not hold the citizen's back. Run again
+	// after a failure below, they are enqueued again and deduplicated at
+	// sending.
+	if len(jobs) > 0 {
+		if err := n.Jobs.Enqueue(ctx, jobs...); err != nil {
+			return fmt.Errorf("enqueueing pushes: %w", err)
 		}
-		jobs = append(jobs, more...)
 	}
-	if len(jobs) == 0 {
+	if len(notes) == 0 || n.Receivers == nil {
 		return nil
 	}
-	if err := n.Jobs.Enqueue(ctx, jobs...); err != nil {
-		return fmt.Errorf("enqueueing pushes: %w", err)
+	more, err := n.delegates(ctx, c, notes)
+	if err != nil {
+		return err
+	}
+	if len(more) > 0 {
+		if err := n.Jobs.Enqueue(ctx, more...); err != nil {
+			return fmt.Errorf("enqueueing pushes: %w", err)
+		}
 	}
 	return nil
 }

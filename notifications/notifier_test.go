@@ -260,7 +260,9 @@ type receivers struct {
 	err error
 }
 
-func (r receivers) Receivers(_ context.Context, subject sp.NIK) ([]sp.NIK, error) { return r.who[subject], r.err }
+func (r receivers) Receivers(_ context.Context, subject sp.NIK) ([]sp.NIK, error) {
+	return r.who[subject], r.err
+}
 
 // A change reaches the citizen and, as a copy in their own inbox and on
 // their own devices, whoever the policy lets receive it; a copy's id holds

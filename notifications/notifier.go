@@ -151,7 +151,7 @@ func (n *Notifier) Announce(ctx context.Context, note Notification) error {
 // everyone the policy lets receive them, and returns the copies' pushes.
 // A copy's id is the note's and a digest of its receiver, never a NIK.
 func (n *Notifier) delegates(ctx context.Context, c *cases.Case, notes []Notification) ([]queue.NewJob, error) {
-	who, err := n.Receivers.Receivers(sp.WithPurpose(ctx, "notify:case:"+c.ID), c.Citizen)
+	who, err := n.Receivers.Receivers(sp.WithPurpose(ctx, "case:"+c.ID), c.Citizen)
 	if err != nil {
 		return nil, fmt.Errorf("finding who else receives the case's notifications: %w", err)
 	}

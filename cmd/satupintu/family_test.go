@@ -320,6 +320,9 @@ func mandateLifecycle(t *testing.T, env map[string]string) {
 	health := `query($nik: NIK!) { subject(nik: $nik) { health { membership { cardNumber } } police { licences { number } } } }`
 	usable := func(step string, wantHealth bool) {
 		t.Helper()
+		// The previous step's case has been forwarded and notified (those
+		// read agencies too) before counting.
+		ta.waitQuiet()
 		before := ta.counts()
 		r := ta.post(dewi, health, map[string]any{"nik": string(seed.NIKAgus)})
 		got := forbidden(t, r)

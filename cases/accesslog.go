@@ -28,6 +28,17 @@ func forwardEntry(c *Case) privacy.Entry {
 	}
 }
 
+// appliedEntry is the entry of an application made for c's citizen by
+// someone else (c.Actor): a delegate acted, for the public service.
+func appliedEntry(c *Case, actorName string) privacy.Entry {
+	return privacy.Entry{
+		ID: "case:" + c.ID + ":applied", At: c.CreatedAt, Subject: c.Citizen,
+		Actor: privacy.Actor{Kind: privacy.ActorDelegate, NIK: c.Actor, Name: actorName}, Agency: c.Agency,
+		Categories: withIdentity(privacy.CategoriesOf(c.Agency)),
+		Purpose:    "case:" + c.ID, LegalBasis: privacy.BasisPublicTask, CaseID: c.ID,
+	}
+}
+
 // eventEntry is the entry of agency a's event e on case c: news of the
 // citizen's application, which the agency owes the applicant (Law 25/2009
 // on public services: a legal obligation). Its time is the one the case

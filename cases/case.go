@@ -84,8 +84,11 @@ type Event struct {
 
 // Case is one citizen request and everything that happened to it.
 type Case struct {
-	ID        string            `json:"id"`
-	Citizen   sp.NIK            `json:"citizen"`
+	ID      string `json:"id"`
+	Citizen sp.NIK `json:"citizen"`
+	// Actor applied for the citizen (a parent, a guardian, a mandate
+	// holder); "" when the citizen applied themself.
+	Actor     sp.NIK            `json:"actor,omitempty"`
 	ServiceID string            `json:"serviceId"`
 	Agency    sp.Agency         `json:"agency"`
 	Fields    map[string]string `json:"fields"`

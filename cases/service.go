@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"time"
 
@@ -74,7 +75,11 @@ func (s *Service) Catalog() *catalog.Catalog { return s.catalog }
 
 // Submission is what a citizen sends.
 type Submission struct {
+	// Citizen is whose case it is (the subject); Actor who applies for
+	// them: "" or the citizen when they apply themself.
 	Citizen        sp.NIK
+	Actor          sp.NIK
+	ActorName      string // the actor's name, for the subject's access log
 	ServiceID      string
 	IdempotencyKey string
 	Fields         map[string]string
@@ -103,6 +108,30 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 		return refuse(userError("idempotencyKey", "INVALID_IDEMPOTENCY_KEY",
 			"Kunci idempotensi harus 8–128 karakter huruf, angka, titik, titik dua, garis bawah atau tanda hubung; buat satu per permohonan (misalnya UUID).",
 			"The idempotency key must be 8–128 letters, digits, dots, colons, underscores or hyphens; make one per request (a UUID, say).")), nil
+	}
+	actor := sub.Actor
+	if actor == "" {
+		actor = sub.Citizen
+	}
+	if actor != sub.Citizen {
+		// Applying for someone else: may the actor, for this service? Asked
+		// before anything of the subject's is looked at, a stored case
+		// included.
+		svc, ok := s.catalog.Service(sub.ServiceID)
+		if !ok {
+			return refuse(userError("serviceId", "UNKNOWN_SERVICE",
+				"Layanan tidak dikenal: pilih layanan dari katalog.", "Unknown service: pick one from the catalog.")), nil
+		}
+		if s.policy == nil {
+			return SubmitResult{}, errors.New("cases: no policy decides who may apply")
+		}
+		d, err := s.policy.May(ctx, actor, sub.Citizen, policy.ApplyFor(svc.ID, policy.MinorChild, policy.Mandate))
+		if err != nil {
+			return SubmitResult{}, err
+		}
+		if !d.Allowed {
+			return refuse(catalog.UserError{Field: "subjectNik", Code: catalog.CodePersonNotAllowed, Message: d.Message()}), nil
+		}
 	}
 	// A retry of a stored submission gets its case back at once: not
 	// checked again against agencies that may be down or days that moved.
@@ -157,7 +186,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 	// Who the form names before what the agencies say about them: the
 	// eligibility of a person the citizen may not act for is none of their
 	// business.
-	errs, err := s.persons(ctx, sub.Citizen, svc, fields, f)
+	errs, err := s.persons(ctx, actor, sub.Citizen, svc, fields, f)
 	if err != nil {
 		return SubmitResult{}, err
 	}
@@ -178,7 +207,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 		status = StatusAwaitingPay
 	}
 	c := &Case{
-		Citizen: sub.Citizen, ServiceID: svc.ID, Agency: svc.Agency, Fields: fields,
+		Citizen: sub.Citizen, Actor: delegate(actor, sub.Citizen), ServiceID: svc.ID, Agency: svc.Agency, Fields: fields,
 		Status: status, CreatedAt: now, UpdatedAt: now,
 		IdempotencyKey: sub.IdempotencyKey, RequestHash: requestHash(svc.ID, fields), SingleOpen: svc.SingleOpen,
 		Delivery: Delivery{State: DeliveryPending},
@@ -197,6 +226,12 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 	if !created && stored.RequestHash != c.RequestHash {
 		return refuse(keyReused()), nil
 	}
+	if created && stored.Actor != "" {
+		// The subject's access log names who applied for them.
+		if err := record(ctx, s.accessLog, appliedEntry(stored, sub.ActorName)); err != nil {
+			return SubmitResult{}, fmt.Errorf("logging the application for someone else: %w", err)
+		}
+	}
 	if created {
 		s.log.InfoContext(ctx, "case submitted", "case", stored.ID, "service", stored.ServiceID, "agency", stored.Agency,
 			"request_id", sp.RequestIDFrom(ctx))
@@ -204,16 +239,23 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 	return SubmitResult{Case: stored, Created: created}, nil
 }
 
-// persons asks the policy whether the citizen may act for each person the
-// form names; each refusal is a user error on its field.
-func (s *Service) persons(ctx context.Context, citizen sp.NIK, svc *catalog.Service, fields map[string]string, f catalog.Facts) ([]catalog.UserError, error) {
+// persons asks the policy whether the actor may act for each person the
+// form names; each refusal is a user error on its field. On a form filled
+// in for a subject, a field that may name the applicant (SELF) and names
+// the subject is theirs: the actor's right to apply for them was decided
+// already.
+func (s *Service) persons(ctx context.Context, actor, subject sp.NIK, svc *catalog.Service, fields map[string]string, f catalog.Facts) ([]catalog.UserError, error) {
 	var errs []catalog.UserError
 	for _, fl := range svc.PersonFields() {
 		v := fields[fl.Name]
 		if v == "" { // an optional person field left empty names nobody
 			continue
 		}
-		d, err := s.policy.May(ctx, citizen, fl.Person.Subject(v, f), policy.ApplyFor(svc.ID, fl.Person.Relations...))
+		person := fl.Person.Subject(v, f)
+		if actor != subject && person == subject && slices.Contains(fl.Person.Relations, policy.Self) {
+			continue
+		}
+		d, err := s.policy.May(ctx, actor, person, policy.ApplyFor(svc.ID, fl.Person.Relations...))
 		if err != nil {
 			return nil, err
 		}
@@ -232,6 +274,14 @@ func refusal(field string, d policy.Decision) catalog.UserError {
 		code = catalog.CodeAgeRequirement
 	}
 	return catalog.UserError{Field: field, Code: code, Message: d.Message()}
+}
+
+// delegate is the actor of a case: "" when the citizen applied themself.
+func delegate(actor, citizen sp.NIK) sp.NIK {
+	if actor == citizen {
+		return ""
+	}
+	return actor
 }
 
 func refuse(errs ...catalog.UserError) SubmitResult { return SubmitResult{UserErrors: errs} }

@@ -34,7 +34,11 @@ func types(s *ast.Schema) []*ast.Definition {
 // Apollo only ever replaces such an object whole, which loses nothing.
 var (
 	wrapperSuffixes = []string{"Connection", "Edge", "Payload"}
-	wrappers        = []string{"Query", "Mutation", "Subscription", "PageInfo", "CaseUpdate", "UserError"}
+	wrappers        = []string{"Query", "Mutation", "Subscription", "PageInfo", "CaseUpdate", "UserError",
+		// A view of another person's records: its fields carry their ids.
+		"Subject",
+		// A value: what a mandate covers, cached within its mandate.
+		"MandateAction"}
 )
 
 func isWrapper(name string) bool {

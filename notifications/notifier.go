@@ -34,6 +34,17 @@ type Notifier struct {
 	DeviceMaxAge time.Duration // a device not seen this long gets no pushes
 	Now          func() time.Time
 	Log          *slog.Logger
+	// Receivers finds who besides the citizen may receive their case
+	// notifications (the policy: parents and guardians of a minor, holders
+	// of a mandate that covers it); each gets a copy in their own inbox and
+	// on their devices. nil: the citizen alone.
+	Receivers Receivers
+}
+
+// Receivers is the policy's answer to who, besides subject, receives
+// their case notifications (*policy.Policy).
+type Receivers interface {
+	Receivers(ctx context.Context, subject sp.NIK) ([]sp.NIK, error)
 }
 
 // Validate reports every missing dependency or setting of n at once. Log
@@ -65,7 +76,10 @@ func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change)
 	var devs []Device
 	devicesRead := false
 	now := n.now()
-	var jobs []queue.NewJob
+	var (
+		jobs  []queue.NewJob
+		notes []Notification
+	)
 	for i, e := range ch.Entries {
 		if !notifiable(e) {
 			continue
@@ -76,6 +90,7 @@ func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change)
 		if _, err := n.Inbox.Add(ctx, note); err != nil {
 			return fmt.Errorf("adding notification %s: %w", note.ID, err)
 		}
+		notes = append(notes, note)
 		if !devicesRead {
 			var err error
 			if devs, err = n.Devices.OfCitizen(ctx, c.Citizen, n.now().Add(-n.DeviceMaxAge)); err != nil {
@@ -85,11 +100,26 @@ func (n *Notifier) OnChange(ctx context.Context, c *cases.Case, ch cases.Change)
 		}
 		jobs = append(jobs, n.pushes(note, devs)...)
 	}
-	if len(jobs) == 0 {
+	// The citizen's own pushes first: finding who else receives them reads
+	// Dukcapil, whose outage must not hold the citizen's back. Run again
+	// after a failure below, they are enqueued again and deduplicated at
+	// sending.
+	if len(jobs) > 0 {
+		if err := n.Jobs.Enqueue(ctx, jobs...); err != nil {
+			return fmt.Errorf("enqueueing pushes: %w", err)
+		}
+	}
+	if len(notes) == 0 || n.Receivers == nil {
 		return nil
 	}
-	if err := n.Jobs.Enqueue(ctx, jobs...); err != nil {
-		return fmt.Errorf("enqueueing pushes: %w", err)
+	more, err := n.delegates(ctx, c, notes)
+	if err != nil {
+		return err
+	}
+	if len(more) > 0 {
+		if err := n.Jobs.Enqueue(ctx, more...); err != nil {
+			return fmt.Errorf("enqueueing pushes: %w", err)
+		}
 	}
 	return nil
 }
@@ -115,6 +145,34 @@ func (n *Notifier) Announce(ctx context.Context, note Notification) error {
 		return fmt.Errorf("enqueueing pushes: %w", err)
 	}
 	return nil
+}
+
+// delegates puts a copy of each of the citizen's notes in the inbox of
+// everyone the policy lets receive them, and returns the copies' pushes.
+// A copy's id is the note's and a digest of its receiver, never a NIK.
+func (n *Notifier) delegates(ctx context.Context, c *cases.Case, notes []Notification) ([]queue.NewJob, error) {
+	who, err := n.Receivers.Receivers(sp.WithPurpose(ctx, "case:"+c.ID), c.Citizen)
+	if err != nil {
+		return nil, fmt.Errorf("finding who else receives the case's notifications: %w", err)
+	}
+	var jobs []queue.NewJob
+	for _, r := range who {
+		devs, err := n.Devices.OfCitizen(ctx, r, n.now().Add(-n.DeviceMaxAge))
+		if err != nil {
+			return nil, fmt.Errorf("reading devices: %w", err)
+		}
+		for _, note := range notes {
+			cp := note
+			cp.ID = note.ID + "-d" + TokenKey(string(r))[:12]
+			cp.Citizen = r
+			cp.Title = sp.Text{ID: "Untuk yang Anda wakili: " + note.Title.ID, EN: "For someone you act for: " + note.Title.EN}
+			if _, err := n.Inbox.Add(ctx, cp); err != nil {
+				return nil, fmt.Errorf("adding notification %s: %w", cp.ID, err)
+			}
+			jobs = append(jobs, n.pushes(cp, devs)...)
+		}
+	}
+	return jobs, nil
 }
 
 // pushes are the push jobs of a notification, one per device.

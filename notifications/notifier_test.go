@@ -252,3 +252,58 @@ func TestCursorAfterResumesTheList(t *testing.T) {
 		t.Errorf("after the newest: %+v", page.Items)
 	}
 }
+
+// receivers is the policy's answer of who else receives a citizen's
+// notifications (or its failure).
+type receivers struct {
+	who map[sp.NIK][]sp.NIK
+	err error
+}
+
+func (r receivers) Receivers(_ context.Context, subject sp.NIK) ([]sp.NIK, error) {
+	return r.who[subject], r.err
+}
+
+// A change reaches the citizen and, as a copy in their own inbox and on
+// their own devices, whoever the policy lets receive it; a copy's id holds
+// no NIK. When the policy cannot answer, the citizen's pushes still go.
+func TestOnChangeReachesWhoMayReceiveIt(t *testing.T) {
+	e := newEnv(t)
+	e.notifier.Receivers = receivers{who: map[sp.NIK][]sp.NIK{dewi: {budi}}}
+	e.register(dewi, "tok-dewi", "id")
+	e.register(budi, "tok-budi", "en")
+	c := newCase("CASE-1", dewi)
+	e.onChange(c, move(c, entry(cases.StatusForwarded, cases.SourceSystem)))
+
+	page, err := e.inbox.List(e.ctx, budi, notifications.ListQuery{First: 10})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("Budi's inbox: %+v %v; want one copy", page, err)
+	}
+	cp := page.Items[0]
+	if cp.CaseID != "CASE-1" || cp.Status != string(cases.StatusForwarded) || !strings.HasPrefix(cp.Title.EN, "For someone you act for: ") ||
+		strings.Contains(cp.ID, string(budi)) || strings.Contains(cp.ID, string(dewi)) || cp.ID == noteID("CASE-1", 1) {
+		t.Errorf("the copy: %+v", cp)
+	}
+	if _, err := e.inbox.Get(e.ctx, dewi, noteID("CASE-1", 1)); err != nil {
+		t.Errorf("Dewi's own: %v", err)
+	}
+	var keys []string
+	for _, j := range e.claim() {
+		keys = append(keys, j.Key)
+	}
+	slices.Sort(keys)
+	want := []string{jobID(noteID("CASE-1", 1), "tok-dewi"), jobID(cp.ID, "tok-budi")}
+	slices.Sort(want)
+	if !slices.Equal(keys, want) {
+		t.Errorf("push jobs %v, want %v", keys, want)
+	}
+
+	e.notifier.Receivers = receivers{err: errStore}
+	c2 := newCase("CASE-2", dewi)
+	if err := e.notifier.OnChange(e.ctx, c2, move(c2, entry(cases.StatusForwarded, cases.SourceSystem))); err == nil {
+		t.Error("a policy that cannot answer: no error, so no retry")
+	}
+	if got := e.claim(); len(got) != 1 || got[0].Key != jobID(noteID("CASE-2", 1), "tok-dewi") {
+		t.Errorf("push jobs %v; want Dewi's own all the same", got)
+	}
+}

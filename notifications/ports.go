@@ -41,6 +41,9 @@ const (
 	// KindDataExport says the citizen's data export is ready; it is tied
 	// to no case (CaseID and Status are empty).
 	KindDataExport Kind = "DATA_EXPORT"
+	// KindMandate says a mandate the citizen gave or received was granted,
+	// accepted or revoked; it is tied to no case.
+	KindMandate Kind = "MANDATE"
 )
 
 // Notification is one entry of a citizen's inbox.

@@ -1,22 +1,29 @@
 // Package policy decides who may do what for whom: May(actor, subject,
 // action) is the one place satupintu decides whether a citizen may act for
-// another person, and whether the person an application is for may have the
-// service at all (a minimum age the law sets). Nothing else decides; the
-// case service asks it for the applicant and for every person a form names.
+// another person (read their records, apply for them, receive their case
+// notifications, manage their mandates), and whether the person an
+// application is for may have the service at all (a minimum age the law
+// sets). Nothing else decides: the resolvers ask it before every read for
+// someone else, the case service for the applicant and every person a form
+// names, the mandates service before a mandate is managed.
 //
-// Today the policy knows two relations, both from the civil registry
-// (Dukcapil), read fresh on every request through the agency chain:
+// The policy knows three relations:
 //
-//   - SELF: the subject is the actor.
-//   - MINOR_CHILD: the actor is the head of the family or the spouse on a
-//     family card (KK) on which the subject is a child, and the subject is
-//     a minor: under 17 on today's date in WIB and never married, as the
-//     civil-registration law (UU 24/2013 Adminduk) counts majority. On the
-//     17th birthday, or on marrying, the right ends by itself.
-//
-// Guardians, mandates between adults and the other actions (reading
-// records, receiving notifications, managing mandates) are to come; the
-// types are shaped for them.
+//   - SELF: the subject is the actor. Everything is allowed.
+//   - MINOR_CHILD: the subject is a minor on the actor's family card (KK)
+//     and the actor is their parent (the head of the family or the spouse,
+//     the subject a child) or their guardian (the head of the family, the
+//     subject a grandchild or another member). A minor is under 17 on
+//     today's date in WIB and never married, as the civil-registration law
+//     (UU 24/2013 Adminduk) counts majority; on the 17th birthday, or on
+//     marrying, the right ends by itself. Read fresh from the civil registry
+//     (Dukcapil) on every request. Parents and guardians may read, apply and
+//     receive notifications; never manage mandates (those are between
+//     adults).
+//   - MANDATE: the subject (the grantor) gave the actor (the grantee) a
+//     mandate that covers the action, the grantee accepted it, and it has
+//     neither expired nor been revoked (on the model of Finland's Suomi.fi
+//     e-Authorizations).
 package policy
 
 import (
@@ -39,9 +46,57 @@ const Majority = 17
 type ActionKind string
 
 const (
+	// ViewRecords is reading the subject's records of one domain.
+	ViewRecords ActionKind = "VIEW_RECORDS"
 	// Apply is applying for a catalog service for the subject.
 	Apply ActionKind = "APPLY"
+	// ReceiveNotifications is getting the subject's case notifications.
+	ReceiveNotifications ActionKind = "RECEIVE_NOTIFICATIONS"
+	// ManageMandates is granting, accepting and revoking the subject's
+	// mandates. Only the subject themself may.
+	ManageMandates ActionKind = "MANAGE_MANDATES"
 )
+
+// ActionKinds lists every kind of action.
+func ActionKinds() []ActionKind {
+	return []ActionKind{ViewRecords, Apply, ReceiveNotifications, ManageMandates}
+}
+
+// Domain is a group of records VIEW_RECORDS is for.
+type Domain string
+
+const (
+	DomainIdentity  Domain = "IDENTITY"  // Dukcapil: the civil record and the family card
+	DomainHealth    Domain = "HEALTH"    // BPJS Kesehatan and SATUSEHAT
+	DomainEducation Domain = "EDUCATION" // the education registry
+	DomainPolice    Domain = "POLICE"    // driving licences, SKCK, tickets
+	DomainSocial    Domain = "SOCIAL"    // the welfare register and aid
+)
+
+// Domains lists every domain.
+func Domains() []Domain {
+	return []Domain{DomainIdentity, DomainHealth, DomainEducation, DomainPolice, DomainSocial}
+}
+
+// Valid reports whether the policy knows d.
+func (d Domain) Valid() bool { return slices.Contains(Domains(), d) }
+
+// DomainOf is the domain of an agency's records.
+func DomainOf(a sp.Agency) Domain {
+	switch a {
+	case sp.AgencyDukcapil:
+		return DomainIdentity
+	case sp.AgencyBPJS, sp.AgencySatuSehat:
+		return DomainHealth
+	case sp.AgencyEducation:
+		return DomainEducation
+	case sp.AgencyPolice:
+		return DomainPolice
+	case sp.AgencySocial:
+		return DomainSocial
+	}
+	return ""
+}
 
 // Relation is what the subject is to the actor, as the policy counts it.
 type Relation string
@@ -49,13 +104,15 @@ type Relation string
 const (
 	// Self: the subject is the actor.
 	Self Relation = "SELF"
-	// MinorChild: the subject is a child of the actor on the actor's family
-	// card, under 17 and never married; the actor is its head or spouse.
+	// MinorChild: the subject is a minor on the actor's family card, under
+	// 17 and never married, and the actor is their parent or guardian.
 	MinorChild Relation = "MINOR_CHILD"
+	// Mandate: the subject gave the actor a mandate covering the action.
+	Mandate Relation = "MANDATE"
 )
 
 // Relations lists every relation the policy knows.
-func Relations() []Relation { return []Relation{Self, MinorChild} }
+func Relations() []Relation { return []Relation{Self, MinorChild, Mandate} }
 
 // Valid reports whether the policy knows r.
 func (r Relation) Valid() bool { return slices.Contains(Relations(), r) }
@@ -63,6 +120,8 @@ func (r Relation) Valid() bool { return slices.Contains(Relations(), r) }
 // Action is one thing an actor asks to do for a subject.
 type Action struct {
 	Kind ActionKind
+	// Domain is the records read (VIEW_RECORDS).
+	Domain Domain
 	// Service is the catalog service applied for (APPLY).
 	Service string
 	// MinAge is the age, in whole years on today's date in WIB, the subject
@@ -79,6 +138,76 @@ func ApplyFor(service string, relations ...Relation) Action {
 	return Action{Kind: Apply, Service: service, Relations: relations}
 }
 
+// View is reading the subject's records of domain d.
+func View(d Domain) Action { return Action{Kind: ViewRecords, Domain: d} }
+
+// Notify is receiving the subject's case notifications.
+func Notify() Action { return Action{Kind: ReceiveNotifications} }
+
+// Manage is managing the subject's mandates.
+func Manage() Action { return Action{Kind: ManageMandates} }
+
+// Matter is what a mandate covers: an action kind, with its domain
+// (VIEW_RECORDS) or service (APPLY).
+type Matter struct {
+	Kind    ActionKind
+	Domain  Domain
+	Service string
+}
+
+// Check says what is wrong with a matter a grantor names, or nil.
+// MANAGE_MANDATES cannot be given.
+func (m Matter) Check() error {
+	switch m.Kind {
+	case ViewRecords:
+		if !m.Domain.Valid() || m.Service != "" {
+			return fmt.Errorf("VIEW_RECORDS names one domain (%v) and no service", Domains())
+		}
+	case Apply:
+		if m.Service == "" || m.Domain != "" {
+			return errors.New("APPLY names one service and no domain")
+		}
+	case ReceiveNotifications:
+		if m.Domain != "" || m.Service != "" {
+			return errors.New("RECEIVE_NOTIFICATIONS names no domain and no service")
+		}
+	case ManageMandates:
+		return errors.New("MANAGE_MANDATES cannot be given: only the person themself manages their mandates")
+	default:
+		return fmt.Errorf("unknown action %q", m.Kind)
+	}
+	return nil
+}
+
+// covers reports whether the matter covers a.
+func (m Matter) covers(a Action) bool {
+	if m.Kind != a.Kind {
+		return false
+	}
+	switch a.Kind {
+	case ViewRecords:
+		return m.Domain == a.Domain
+	case Apply:
+		return m.Service == a.Service
+	}
+	return a.Kind == ReceiveNotifications
+}
+
+// Held is a mandate in force from its grantor to its grantee.
+type Held struct {
+	ID      string
+	Matters []Matter
+}
+
+// Mandates finds the mandates in force that grantor gave grantee at now:
+// accepted, not revoked, not expired. The mandates package is the one
+// implementation; nil knows none.
+type Mandates interface {
+	InForce(ctx context.Context, grantor, grantee sp.NIK, now time.Time) ([]Held, error)
+	// Grantees lists who holds a mandate in force from grantor at now.
+	Grantees(ctx context.Context, grantor sp.NIK, now time.Time) ([]sp.NIK, error)
+}
+
 // accepts reports whether the action may be done for a subject who is r to
 // the actor.
 func (a Action) accepts(r Relation) bool {
@@ -86,12 +215,20 @@ func (a Action) accepts(r Relation) bool {
 }
 
 func (a Action) check() error {
-	switch {
-	case a.Kind != Apply:
+	switch a.Kind {
+	case Apply:
+		if a.Service == "" {
+			return errors.New("policy: APPLY names no service")
+		}
+	case ViewRecords:
+		if !a.Domain.Valid() {
+			return fmt.Errorf("policy: VIEW_RECORDS of unknown domain %q", a.Domain)
+		}
+	case ReceiveNotifications, ManageMandates:
+	default:
 		return fmt.Errorf("policy: unknown action kind %q", a.Kind)
-	case a.Service == "":
-		return errors.New("policy: APPLY names no service")
-	case a.MinAge < 0:
+	}
+	if a.MinAge < 0 {
 		return fmt.Errorf("policy: negative minimum age %d", a.MinAge)
 	}
 	for _, r := range a.Relations {
@@ -123,6 +260,9 @@ const (
 	// AgeUnknown: the civil registry does not know the subject, so a
 	// minimum age cannot be checked.
 	AgeUnknown Reason = "AGE_UNKNOWN"
+	// OnlySelf: the action is one only the subject themself may do
+	// (managing their mandates).
+	OnlySelf Reason = "ONLY_SELF"
 )
 
 // Decision is the policy's answer.
@@ -130,6 +270,11 @@ type Decision struct {
 	Allowed bool
 	// Relation is what the subject is to the actor (when allowed).
 	Relation Relation
+	// Guardian is set for MINOR_CHILD when the actor is the minor's
+	// guardian (the head of their family card), not their parent.
+	Guardian bool
+	// MandateID is the mandate that allowed the action (MANDATE).
+	MandateID string
 	// Reason is why not (when refused).
 	Reason Reason
 	// MinAge is the minimum age that was not met (UnderAge).
@@ -137,6 +282,8 @@ type Decision struct {
 	// For the wording of Message: the subject is the actor; the action
 	// could have been for the actor themselves.
 	self, selfAccepted bool
+	// mandateAccepted: a mandate could have allowed it.
+	mandateAccepted bool
 }
 
 func allow(r Relation) Decision { return Decision{Allowed: true, Relation: r, self: r == Self} }
@@ -189,13 +336,43 @@ func (d Decision) Message() sp.Text {
 			EN: "You can only apply for yourself or for " + childEN,
 		}
 	}
+	if d.mandateAccepted {
+		return sp.Text{
+			ID: "Anda hanya dapat mengajukan untuk " + strings.TrimSuffix(childID, ".") + ", atau untuk orang yang memberi Anda surat kuasa untuk layanan ini yang sudah Anda terima.",
+			EN: "You can only apply for " + strings.TrimSuffix(childEN, ".") + ", or for someone whose mandate for this service you accepted.",
+		}
+	}
 	return sp.Text{ID: "Anda hanya dapat mengajukan untuk " + childID, EN: "You can only apply for " + childEN}
 }
 
 // Policy decides from the civil registry. It is safe for concurrent use.
 type Policy struct {
 	registry readmodel.CivilRegistry
+	mandates Mandates
 	now      func() time.Time
+}
+
+type registryKey struct{}
+
+// WithRegistry returns ctx whose decisions read the civil registry
+// through r: a response's loader (readmodel.Loader.Registry), so the
+// policy and the fields share one read of the actor's record and card.
+func WithRegistry(ctx context.Context, r readmodel.CivilRegistry) context.Context {
+	return context.WithValue(ctx, registryKey{}, r)
+}
+
+// registryFor is the registry the decisions made with ctx read.
+func (p *Policy) registryFor(ctx context.Context) readmodel.CivilRegistry {
+	if r, ok := ctx.Value(registryKey{}).(readmodel.CivilRegistry); ok {
+		return r
+	}
+	return p.registry
+}
+
+// WithMandates has p allow what the mandates in m cover.
+func (p *Policy) WithMandates(m Mandates) *Policy {
+	p.mandates = m
+	return p
 }
 
 // New returns the policy over the civil registry (the Dukcapil adapter, so
@@ -208,14 +385,16 @@ func New(registry readmodel.CivilRegistry, now func() time.Time) *Policy {
 }
 
 // May decides whether actor may do action for subject. A refusal is a
-// Decision, not an error; the error is for a registry that could not be
-// read (an *sp.Error naming Dukcapil) or an action the policy does not know.
-// A self action without a minimum age reads nothing.
+// Decision, not an error; the error is for a registry or mandate store that
+// could not be read (an *sp.Error naming Dukcapil) or an action the policy
+// does not know. A self action without a minimum age reads nothing.
 func (p *Policy) May(ctx context.Context, actor, subject sp.NIK, action Action) (Decision, error) {
 	if err := action.check(); err != nil {
 		return Decision{}, err
 	}
-	refuse := func(r Reason) Decision { return Decision{Reason: r, selfAccepted: action.accepts(Self)} }
+	refuse := func(r Reason) Decision {
+		return Decision{Reason: r, selfAccepted: action.accepts(Self), mandateAccepted: p.mandates != nil && action.accepts(Mandate)}
+	}
 	if _, err := sp.ParseNIK(string(subject)); err != nil {
 		return refuse(NotRelated), nil
 	}
@@ -227,7 +406,7 @@ func (p *Policy) May(ctx context.Context, actor, subject sp.NIK, action Action) 
 		if action.MinAge == 0 {
 			return allow(Self), nil
 		}
-		c, err := p.registry.Citizen(ctx, actor)
+		c, err := p.registryFor(ctx).Citizen(ctx, actor)
 		if err != nil {
 			return Decision{}, fmt.Errorf("policy: the actor's civil record: %w", err)
 		}
@@ -239,45 +418,126 @@ func (p *Policy) May(ctx context.Context, actor, subject sp.NIK, action Action) 
 		}
 		return allow(Self), nil
 	}
+	if action.Kind == ManageMandates {
+		return refuse(OnlySelf), nil
+	}
 
-	if !action.accepts(MinorChild) {
-		return refuse(NotRelated), nil
+	// A parent or guardian first: the register, not a mandate, gives it.
+	reason := NotRelated
+	if action.accepts(MinorChild) {
+		child, guardian, why, err := p.child(ctx, actor, subject)
+		if err != nil {
+			return Decision{}, err
+		}
+		age := child.BirthDate.AgeOn(today)
+		switch {
+		case why != "":
+			reason = why
+		case age >= Majority:
+			reason = Adult
+		case !neverMarried(child.MaritalStatus):
+			reason = Married
+		case age < action.MinAge:
+			return Decision{Reason: UnderAge, MinAge: action.MinAge}, nil
+		default:
+			d := allow(MinorChild)
+			d.Guardian = guardian
+			return d, nil
+		}
 	}
-	child, reason, err := p.child(ctx, actor, subject)
-	if err != nil {
-		return Decision{}, err
-	}
-	if reason != "" {
+	if p.mandates == nil || !action.accepts(Mandate) {
 		return refuse(reason), nil
 	}
-	age := child.BirthDate.AgeOn(today)
-	switch {
-	case age >= Majority:
-		return refuse(Adult), nil
-	case !neverMarried(child.MaritalStatus):
-		return refuse(Married), nil
-	case age < action.MinAge:
-		return Decision{Reason: UnderAge, MinAge: action.MinAge}, nil
+	held, err := p.mandates.InForce(ctx, subject, actor, p.now())
+	if err != nil {
+		return Decision{}, fmt.Errorf("policy: the mandates: %w", err)
 	}
-	return allow(MinorChild), nil
+	for _, h := range held {
+		for _, m := range h.Matters {
+			if !m.covers(action) {
+				continue
+			}
+			if action.MinAge > 0 {
+				c, err := p.registryFor(ctx).Citizen(ctx, subject)
+				if err != nil {
+					return Decision{}, fmt.Errorf("policy: the grantor's civil record: %w", err)
+				}
+				if c == nil {
+					return Decision{Reason: AgeUnknown}, nil
+				}
+				if c.BirthDate.AgeOn(today) < action.MinAge {
+					return Decision{Reason: UnderAge, MinAge: action.MinAge}, nil
+				}
+			}
+			return Decision{Allowed: true, Relation: Mandate, MandateID: h.ID}, nil
+		}
+	}
+	return refuse(reason), nil
 }
 
-// child finds subject as a child on the family card on which actor is the
-// head or the spouse, with the child's marital status.
-func (p *Policy) child(ctx context.Context, actor, subject sp.NIK) (readmodel.FamilyMember, Reason, error) {
-	c, err := p.registry.Citizen(ctx, actor)
+// Receivers lists who, besides the subject, may RECEIVE_NOTIFICATIONS for
+// them now: of the heads and spouses on the subject's family card and the
+// holders of the subject's mandates in force, those May allows.
+func (p *Policy) Receivers(ctx context.Context, subject sp.NIK) ([]sp.NIK, error) {
+	var candidates []sp.NIK
+	c, err := p.registryFor(ctx).Citizen(ctx, subject)
 	if err != nil {
-		return readmodel.FamilyMember{}, "", fmt.Errorf("policy: the actor's civil record: %w", err)
+		return nil, fmt.Errorf("policy: the subject's civil record: %w", err)
+	}
+	if c != nil {
+		fam, err := p.registryFor(ctx).Family(ctx, subject, c.KK)
+		if err != nil {
+			return nil, fmt.Errorf("policy: the subject's family card: %w", err)
+		}
+		if fam != nil {
+			for _, m := range fam.Members {
+				if m.Relationship == readmodel.RelationshipHead || m.Relationship == readmodel.RelationshipSpouse {
+					candidates = append(candidates, m.NIK)
+				}
+			}
+		}
+	}
+	if p.mandates != nil {
+		gs, err := p.mandates.Grantees(ctx, subject, p.now())
+		if err != nil {
+			return nil, fmt.Errorf("policy: the mandates: %w", err)
+		}
+		candidates = append(candidates, gs...)
+	}
+	var out []sp.NIK
+	for _, who := range candidates {
+		if who == subject || slices.Contains(out, who) {
+			continue
+		}
+		d, err := p.May(ctx, who, subject, Notify())
+		if err != nil {
+			return nil, err
+		}
+		if d.Allowed {
+			out = append(out, who)
+		}
+	}
+	return out, nil
+}
+
+// child finds subject as a minor's row on the family card on which actor
+// is the head or the spouse, with the child's marital status: a parent
+// (head or spouse, the subject a child) or a guardian (the head, the
+// subject a grandchild or another member).
+func (p *Policy) child(ctx context.Context, actor, subject sp.NIK) (_ readmodel.FamilyMember, guardian bool, _ Reason, _ error) {
+	c, err := p.registryFor(ctx).Citizen(ctx, actor)
+	if err != nil {
+		return readmodel.FamilyMember{}, false, "", fmt.Errorf("policy: the actor's civil record: %w", err)
 	}
 	if c == nil {
-		return readmodel.FamilyMember{}, NotRelated, nil
+		return readmodel.FamilyMember{}, false, NotRelated, nil
 	}
-	fam, err := p.registry.Family(ctx, actor, c.KK)
+	fam, err := p.registryFor(ctx).Family(ctx, actor, c.KK)
 	if err != nil {
-		return readmodel.FamilyMember{}, "", fmt.Errorf("policy: the actor's family card: %w", err)
+		return readmodel.FamilyMember{}, false, "", fmt.Errorf("policy: the actor's family card: %w", err)
 	}
 	if fam == nil {
-		return readmodel.FamilyMember{}, NotRelated, nil
+		return readmodel.FamilyMember{}, false, NotRelated, nil
 	}
 	var me, them *readmodel.FamilyMember
 	for i := range fam.Members {
@@ -288,23 +548,46 @@ func (p *Policy) child(ctx context.Context, actor, subject sp.NIK) (readmodel.Fa
 			them = m
 		}
 	}
-	if me == nil || them == nil || them.Relationship != readmodel.RelationshipChild ||
-		(me.Relationship != readmodel.RelationshipHead && me.Relationship != readmodel.RelationshipSpouse) {
-		return readmodel.FamilyMember{}, NotRelated, nil
+	if me == nil || them == nil {
+		return readmodel.FamilyMember{}, false, NotRelated, nil
+	}
+	parent := them.Relationship == readmodel.RelationshipChild &&
+		(me.Relationship == readmodel.RelationshipHead || me.Relationship == readmodel.RelationshipSpouse)
+	guardian = me.Relationship == readmodel.RelationshipHead &&
+		(them.Relationship == readmodel.RelationshipGrandchild || them.Relationship == readmodel.RelationshipOther)
+	if !parent && !guardian {
+		return readmodel.FamilyMember{}, false, NotRelated, nil
 	}
 	child := *them
 	if child.MaritalStatus == "" {
 		// A card without the column: the child's own record says.
-		rec, err := p.registry.Citizen(ctx, subject)
+		rec, err := p.registryFor(ctx).Citizen(ctx, subject)
 		if err != nil {
-			return readmodel.FamilyMember{}, "", fmt.Errorf("policy: the child's civil record: %w", err)
+			return readmodel.FamilyMember{}, false, "", fmt.Errorf("policy: the child's civil record: %w", err)
 		}
 		if rec == nil || rec.KK != c.KK {
-			return readmodel.FamilyMember{}, NotRelated, nil
+			return readmodel.FamilyMember{}, false, NotRelated, nil
 		}
 		child.MaritalStatus = rec.MaritalStatus
 	}
-	return child, "", nil
+	return child, guardian, "", nil
+}
+
+// Forbidden is the error of a refused read or action for someone else
+// (FORBIDDEN), the same for every reason a stranger could learn from.
+func (d Decision) Forbidden(a Action) *sp.Error {
+	what := "act for this person"
+	switch a.Kind {
+	case ViewRecords:
+		what = "see this person's " + strings.ToLower(string(a.Domain)) + " records"
+	case Apply:
+		what = "apply for this person"
+	case ReceiveNotifications:
+		what = "receive this person's notifications"
+	case ManageMandates:
+		what = "manage this person's mandates: only they can"
+	}
+	return sp.Errorf(sp.CodeForbidden, "you may not %s (you act only for yourself, your minor children or wards on your family card, and those whose mandate you accepted)", what)
 }
 
 // neverMarried reads Dukcapil's status perkawinan: BELUM KAWIN is never

@@ -247,3 +247,27 @@ func (l *Loader) Unreported() []error {
 	}
 	return out
 }
+
+// Registry is the civil registry as seen from l's response: l's citizen's
+// own record and family card through l (read at most once per response,
+// shared with the fields that show them), anyone else's from the registry
+// port. The policy reads through it, so deciding costs no second read.
+func (l *Loader) Registry() CivilRegistry { return loaderRegistry{l} }
+
+type loaderRegistry struct{ l *Loader }
+
+func (r loaderRegistry) Citizen(ctx context.Context, nik sp.NIK) (*Citizen, error) {
+	if nik == r.l.nik {
+		return r.l.Citizen(ctx)
+	}
+	return r.l.ports.Registry.Citizen(ctx, nik)
+}
+
+func (r loaderRegistry) Family(ctx context.Context, nik sp.NIK, kk sp.KK) (*Family, error) {
+	if nik == r.l.nik {
+		if f, err := r.l.Family(ctx); err != nil || (f != nil && f.KK == kk) {
+			return f, err
+		}
+	}
+	return r.l.ports.Registry.Family(ctx, nik, kk)
+}

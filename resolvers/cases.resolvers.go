@@ -75,6 +75,18 @@ func (r *caseResolver) Cancellable(ctx context.Context, obj *cases.Case) (bool, 
 	return obj.Status.Cancellable(), nil
 }
 
+func (r *caseResolver) SubjectNik(ctx context.Context, obj *cases.Case, masked *bool) (sp.NIK, error) {
+	return sp.NIK(r.reveal(ctx, masked, string(obj.Citizen), obj.Citizen.Masked(), "case subject nik")), nil
+}
+
+func (r *caseResolver) ActorNik(ctx context.Context, obj *cases.Case, masked *bool) (sp.NIK, error) {
+	actor := obj.Actor
+	if actor == "" {
+		actor = obj.Citizen
+	}
+	return sp.NIK(r.reveal(ctx, masked, string(actor), actor.Masked(), "case actor nik")), nil
+}
+
 func (r *caseHistoryEntryResolver) Label(ctx context.Context, obj *model.CaseHistoryEntry) (string, error) {
 	return obj.Label().In(sp.LangFrom(ctx)), nil
 }
@@ -115,6 +127,14 @@ func (r *mutationResolver) SubmitServiceRequest(ctx context.Context, input model
 	if err != nil {
 		return nil, err
 	}
+	actor, actorName := l.NIK(), ""
+	if input.SubjectNik != nil && *input.SubjectNik != actor {
+		actorName = responseFrom(ctx).noteActorName(ctx)
+		// For someone else: the case service asks the policy first; the
+		// eligibility facts are the subject's (their reads noted for their
+		// access log, with the citizen as delegate).
+		l = responseFrom(ctx).subjectLoader(r.Agencies, *input.SubjectNik)
+	}
 	fields := make(map[string]string, len(input.Fields))
 	for _, f := range input.Fields {
 		if _, dup := fields[f.Name]; dup {
@@ -126,7 +146,7 @@ func (r *mutationResolver) SubmitServiceRequest(ctx context.Context, input model
 		fields[f.Name] = f.Value
 	}
 	res, err := r.Casework.Submit(ctx, cases.Submission{
-		Citizen: l.NIK(), ServiceID: serviceCode(input.ServiceID), IdempotencyKey: input.IdempotencyKey, Fields: fields,
+		Citizen: l.NIK(), Actor: actor, ActorName: actorName, ServiceID: serviceCode(input.ServiceID), IdempotencyKey: input.IdempotencyKey, Fields: fields,
 	}, func(ctx context.Context, needs catalog.Needs) (catalog.Facts, error) { return facts(ctx, l, needs) })
 	if err != nil {
 		return nil, err
@@ -164,35 +184,7 @@ func (r *queryResolver) Cases(ctx context.Context, status *cases.Status, first *
 	if err != nil {
 		return nil, err
 	}
-	n, err := pageSize(first, cases.DefaultPageSize, cases.MaxPageSize)
-	if err != nil {
-		return nil, err
-	}
-	// first: 0 is an empty page (the store reads 0 as its default size):
-	// one case is read to tell whether any follow.
-	q := cases.ListQuery{First: max(n, 1), After: deref(after)}
-	if status != nil {
-		q.Status = *status
-	}
-	page, next, err := r.Casework.List(ctx, p.NIK, q)
-	if err != nil {
-		return nil, err
-	}
-	if n == 0 {
-		page, next = nil, pageAfter(len(page) > 0)
-	}
-	total, err := r.Casework.Count(ctx, p.NIK, q.Status)
-	if err != nil {
-		return nil, err
-	}
-	conn := &model.CaseConnection{Edges: make([]model.CaseEdge, 0, len(page)), TotalCount: total}
-	cursors := make([]string, len(page))
-	for i, c := range page {
-		cursors[i] = cases.CursorAfter(c)
-		conn.Edges = append(conn.Edges, model.CaseEdge{Cursor: cursors[i], Node: c})
-	}
-	conn.PageInfo = pageInfo(cursors, q.After != "", next != "")
-	return conn, nil
+	return r.casesOf(ctx, p.NIK, status, first, after)
 }
 
 func (r *queryResolver) Case(ctx context.Context, id string) (*cases.Case, error) {

@@ -21,7 +21,7 @@ func citizen(ctx context.Context) (auth.Principal, error) {
 func prefixFields(errs []catalog.UserError) []catalog.UserError {
 	out := make([]catalog.UserError, len(errs))
 	for i, e := range errs {
-		if e.Field != "" && e.Field != "serviceId" && e.Field != "idempotencyKey" {
+		if e.Field != "" && e.Field != "serviceId" && e.Field != "idempotencyKey" && e.Field != "subjectNik" {
 			e.Field = "fields." + e.Field
 		}
 		out[i] = e

@@ -10,6 +10,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/documents"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/signing"
 	"github.com/satupintu/satupintu/sim/seed"
@@ -61,7 +62,7 @@ func documentsOf(t *testing.T, c *client.Client, nik sp.NIK) []document {
 // his JKN card suspended for unpaid premiums. Hadi's SKCK has expired.
 func TestDocumentsStatuses(t *testing.T) {
 	ag, _ := sandboxAgencies(t)
-	c := newClient(t, &resolvers.Resolver{Agencies: ag, Wallet: testWallet(t)})
+	c := newClient(t, &resolvers.Resolver{Agencies: ag, Wallet: testWallet(t), Policy: policy.New(ag.Registry, time.Now)})
 	got := map[string]document{}
 	for _, d := range documentsOf(t, c, seed.NIKAgus) {
 		key := d.Type
@@ -158,7 +159,7 @@ func share(t *testing.T, c *client.Client, nik sp.NIK, docID string, claims []st
 
 func TestShareDocumentRefusals(t *testing.T) {
 	ag, _ := sandboxAgencies(t)
-	c := newClient(t, &resolvers.Resolver{Agencies: ag, Wallet: testWallet(t)})
+	c := newClient(t, &resolvers.Resolver{Agencies: ag, Wallet: testWallet(t), Policy: policy.New(ag.Registry, time.Now)})
 	dewi := documentsOf(t, c, seed.NIKDewi)
 	sim := dewi[slices.IndexFunc(dewi, func(d document) bool { return d.Type == "SIM" })]
 	for name, tc := range map[string]struct {

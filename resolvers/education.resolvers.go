@@ -27,7 +27,7 @@ func (r *queryResolver) Education(ctx context.Context) (*model.Education, error)
 	if err != nil {
 		return nil, err
 	}
-	return education(ctx, l)
+	return r.education(ctx, l)
 }
 
 func (r *schoolResolver) ID(ctx context.Context, obj *readmodel.School) (string, error) {

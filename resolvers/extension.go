@@ -8,7 +8,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/auth"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/readmodel"
 )
 
@@ -34,8 +36,12 @@ func (extension) Validate(graphql.ExecutableSchema) error { return nil }
 type citizenResponse struct {
 	loader *readmodel.Loader
 
-	mu   sync.Mutex
-	home ast.Path // where home sits in the response; nil when not asked
+	mu       sync.Mutex
+	home     ast.Path                     // where home sits in the response; nil when not asked
+	subjects map[sp.NIK]*readmodel.Loader // the loaders of other people's records (Query.subject)
+	// actorName is the citizen's name as Dukcapil has it, read when they
+	// act for someone else: what that person's access log shows.
+	actorName string
 }
 
 type responseKey struct{}
@@ -68,7 +74,9 @@ func (x extension) InterceptOperation(ctx context.Context, next graphql.Operatio
 	}
 	rs := &citizenResponse{loader: readmodel.NewLoader(x.r.Agencies, p.NIK)}
 	// Every agency read of the operation, the policy's too, is noted for
-	// the access log.
+	// the access log; the policy reads the citizen's own record and card
+	// through the loader, once with the fields that show them.
+	ctx = policy.WithRegistry(ctx, rs.loader.Registry())
 	return next(rs.loader.Watch(context.WithValue(ctx, responseKey{}, rs)))
 }
 

@@ -15,11 +15,11 @@ import (
 )
 
 func (r *alertResolver) ID(ctx context.Context, obj *model.Alert) (string, error) {
-	p, err := citizen(ctx)
+	nik, err := whose(ctx)
 	if err != nil {
 		return "", err
 	}
-	return r.ids().Alert(string(p.NIK), obj.ID), nil
+	return r.ids().Alert(string(nik), obj.ID), nil
 }
 
 func (r *homeResolver) ID(ctx context.Context, obj *model.Home) (string, error) {
@@ -47,7 +47,11 @@ func (r *homeResolver) Alerts(ctx context.Context, obj *model.Home) ([]model.Ale
 	}
 	var s readmodel.Snapshot
 	s.Membership, _ = l.Membership(ctx)
-	s.Students, _ = l.Students(ctx)
+	// Only the students the policy lets the citizen see (their own record,
+	// their minor children's): no alert about anyone else's.
+	if ed, err := r.education(ctx, l); err == nil {
+		s.Students = ed.Students
+	}
 	s.Police, _ = l.Police(ctx)
 	s.Welfare, _ = l.Welfare(ctx)
 	lang := sp.LangFrom(ctx)
@@ -84,7 +88,7 @@ func (r *homeResolver) Education(ctx context.Context, obj *model.Home) (*model.E
 	if err != nil {
 		return nil, err
 	}
-	return education(ctx, l)
+	return r.education(ctx, l)
 }
 
 func (r *homeResolver) Police(ctx context.Context, obj *model.Home) (*readmodel.PoliceRecord, error) {

@@ -31,21 +31,21 @@ func (r *Resolver) ids() globalid.IDs {
 // ofCitizen is the id of the signed-in citizen's object of type typ (one
 // per citizen: Home, Health, Education, Police, Social, Address).
 func (r *Resolver) ofCitizen(ctx context.Context, typ string) (string, error) {
-	p, err := citizen(ctx)
+	nik, err := whose(ctx)
 	if err != nil {
 		return "", err
 	}
-	return r.ids().Citizen(typ, string(p.NIK)), nil
+	return r.ids().Citizen(typ, string(nik)), nil
 }
 
 // ofCitizenAnd is the id of the signed-in citizen's object of type typ
 // named by key among theirs (a source by agency, a programme by code).
 func (r *Resolver) ofCitizenAnd(ctx context.Context, typ, key string) (string, error) {
-	p, err := citizen(ctx)
+	nik, err := whose(ctx)
 	if err != nil {
 		return "", err
 	}
-	return r.ids().OfCitizen(typ, string(p.NIK), key), nil
+	return r.ids().OfCitizen(typ, string(nik), key), nil
 }
 
 // entryID names a history entry by its case and what it records: the same

@@ -18,8 +18,10 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/exec"
+	"github.com/satupintu/satupintu/mandates"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/payments"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/sim/seed"
 	"github.com/satupintu/satupintu/store/memory"
@@ -48,6 +50,7 @@ const everything = `{
   devices { __typename id }
   lifeEvents { __typename id }
   documents { __typename id number(masked: false) source { __typename id } claims { __typename id } }
+  mandates { __typename id grantorNik(masked: false) granteeNik(masked: false) }
 }`
 
 // object is one object of an answer that has an id.
@@ -88,9 +91,11 @@ func idWorld(t *testing.T, key []byte) (*client.Client, cases.Store, *memory.Inb
 		t.Fatal(err)
 	}
 	inbox := memory.NewInbox()
+	pol := policy.New(ag.Registry, time.Now)
+	mand := mandates.NewService(memory.NewMandates(), pol, nil, time.Now, nil)
 	c := newClient(t, &resolvers.Resolver{Agencies: ag, Casework: cases.NewService(store, cat, nil, time.Now, nil),
 		Broker: memory.NewBroker(), InboxStore: inbox, DeviceStore: memory.NewDevices(), IDKey: key, Wallet: testWallet(t),
-		Payments: &payments.Service{Store: paymentsOf(store)}})
+		Payments: &payments.Service{Store: paymentsOf(store)}, Policy: pol.WithMandates(mand), Mandates: mand})
 	return c, store, inbox
 }
 
@@ -156,6 +161,12 @@ func give(t *testing.T, c *client.Client, store cases.Store, inbox *memory.Inbox
 		Status: string(cases.StatusForwarded), Title: sp.Text{ID: "Diteruskan", EN: "Forwarded"}, Body: sp.Text{ID: "x", EN: "x"},
 		DeepLink: "satupintu://cases/" + number, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
+	}
+	var grant map[string]any
+	if errs := post(t, c, `mutation { grantMandate(input: {granteeNik: "`+string(seed.NIKDewi)+`", actions: [{kind: VIEW_RECORDS, domain: HEALTH}],
+		expiresAt: "`+time.Now().Add(24*time.Hour).Format(time.RFC3339)+`"}) { mandate { id } userErrors { code } } }`,
+		&grant, as(nik)); len(errs) != 0 {
+		t.Fatalf("grantMandate: %+v", errs)
 	}
 	var reg map[string]any
 	if errs := post(t, c, `mutation { registerDevice(input: {token: "fcm-token-`+string(nik)+`", platform: ANDROID, locale: "id", appVersion: "2.3.0"}) { device { id } userErrors { code } } }`,

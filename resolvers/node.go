@@ -81,6 +81,16 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return nil, err
 		}
 		return &n, nil
+	case "Mandate":
+		svc, err := r.mandateService()
+		if err != nil {
+			return nil, err
+		}
+		m, err := svc.Get(ctx, p.NIK, key)
+		if err != nil {
+			return nil, err
+		}
+		return &m, nil
 	case "Device":
 		devices, err := r.Query().Devices(ctx)
 		if err != nil {
@@ -123,7 +133,7 @@ func (r *Resolver) record(ctx context.Context, nik sp.NIK, typ, key, id string) 
 		if !mine {
 			return nil, sp.ErrNotFound
 		}
-		return education(ctx, l)
+		return r.education(ctx, l)
 	case "Police":
 		if !mine {
 			return nil, sp.ErrNotFound

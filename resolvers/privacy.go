@@ -28,9 +28,9 @@ type Privacy struct {
 	PublicURL string // download links are <PublicURL>/exports/<token>
 }
 
-// actorOf is who is acting in this request: today always the signed-in
-// citizen themself (acting for someone else comes with the policy's
-// mandates, and will name the delegate here).
+// actorOf is who is acting in this request: the signed-in citizen. Their
+// reads of someone else's records (Query.subject) are logged as a
+// DELEGATE's (privacy.ReadEntries), with their name (actorName).
 func actorOf(p auth.Principal) privacy.Actor {
 	return privacy.Actor{Kind: privacy.ActorCitizen, NIK: p.NIK}
 }
@@ -49,10 +49,14 @@ func (x extension) logReads(ctx context.Context, rs *citizenResponse, resp *grap
 		return
 	}
 	p, _ := auth.PrincipalFrom(ctx)
+	actor := actorOf(p)
+	rs.mu.Lock()
+	actor.Name = rs.actorName // the name the subjects of delegated reads see
+	rs.mu.Unlock()
 	// Written even when the client has gone: the agencies were asked.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), logWait)
 	defer cancel()
-	err := l.Record(wctx, privacy.ReadEntries(calls, actorOf(p), x.r.Now())...)
+	err := l.Record(wctx, privacy.ReadEntries(calls, actor, x.r.Now())...)
 	if err == nil {
 		return
 	}

@@ -5,22 +5,54 @@ import (
 	"errors"
 	"sync"
 
+	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/graph/model"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/readmodel"
 )
 
 // The agency-backed objects shared by the root fields and home.
 
-func education(ctx context.Context, l *readmodel.Loader) (*model.Education, error) {
+// education is the school records of the loader's person. The registry
+// answers a parent with their children's records too; which of those are
+// shown is the policy's to decide, not the registry's: another student's
+// record is kept only on the citizen's own screen, and only when the
+// policy lets them VIEW_RECORDS EDUCATION for that student (a minor child
+// or ward on their card: not a son who turned 17, not a married daughter).
+func (r *Resolver) education(ctx context.Context, l *readmodel.Loader) (*model.Education, error) {
 	s, err := l.Students(ctx)
 	if err != nil {
 		return nil, l.Report(err)
 	}
-	if s == nil {
-		s = []readmodel.StudentRecord{}
+	out := make([]readmodel.StudentRecord, 0, len(s))
+	for _, st := range s {
+		if st.NIK != l.NIK() {
+			ok, err := r.mayViewStudent(ctx, l.NIK(), st.NIK)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, st)
 	}
-	return &model.Education{Students: s}, nil
+	return &model.Education{Students: out}, nil
+}
+
+// mayViewStudent asks the policy whether the signed-in citizen, reading
+// their own records (whose), may see student's school record.
+func (r *Resolver) mayViewStudent(ctx context.Context, whose, student sp.NIK) (bool, error) {
+	p, err := citizen(ctx)
+	if err != nil || p.NIK != whose || r.Policy == nil {
+		return false, err
+	}
+	d, err := r.Policy.May(ctx, p.NIK, student, policy.View(policy.DomainEducation))
+	if err != nil {
+		return false, err
+	}
+	return d.Allowed, nil
 }
 
 func police(ctx context.Context, l *readmodel.Loader) (*readmodel.PoliceRecord, error) {

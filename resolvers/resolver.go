@@ -15,6 +15,7 @@ import (
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/graph/globalid"
+	"github.com/satupintu/satupintu/mandates"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/readmodel"
 )
@@ -40,6 +41,11 @@ type Resolver struct {
 	Privacy Privacy
 	// Payments bills cases' fees; nil when payments are off.
 	Payments *payments.Service
+	// Policy decides every read for someone else (Query.subject); nil
+	// refuses them all.
+	Policy Policy
+	// Mandates are the mandates between citizens; nil serves none.
+	Mandates *mandates.Service
 
 	// IDKey keys the references that stand for personal numbers in ids
 	// (graph/globalid): the same on every instance, or ids differ between
@@ -60,6 +66,9 @@ func loader(ctx context.Context, purpose string) (context.Context, *readmodel.Lo
 	}
 	if sp.PurposeFrom(ctx) == "" {
 		ctx = sp.WithPurpose(ctx, "graphql:"+purpose)
+	}
+	if s := subjectOf(ctx); s != nil {
+		return ctx, s.Loader, nil
 	}
 	return ctx, rs.loader, nil
 }

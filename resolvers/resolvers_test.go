@@ -27,6 +27,7 @@ import (
 	"github.com/satupintu/satupintu/integrations/police"
 	"github.com/satupintu/satupintu/integrations/satusehat"
 	"github.com/satupintu/satupintu/integrations/social"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/readmodel"
 	"github.com/satupintu/satupintu/resolvers"
 	"github.com/satupintu/satupintu/server"
@@ -166,7 +167,7 @@ func statuses(sources []source) map[string]string {
 
 func TestHome(t *testing.T) {
 	ag, _ := sandboxAgencies(t)
-	c := newClient(t, &resolvers.Resolver{Agencies: ag})
+	c := newClient(t, &resolvers.Resolver{Agencies: ag, Policy: policy.New(ag.Registry, time.Now)})
 	var data struct {
 		Home struct {
 			Name   *string `json:"name"`
@@ -235,7 +236,7 @@ func TestHomeAgencyDown(t *testing.T) {
 	if err := sb.SetFault(sim.Fault{Agency: sp.AgencyPolice, Down: true}); err != nil {
 		t.Fatal(err)
 	}
-	c := newClient(t, &resolvers.Resolver{Agencies: ag})
+	c := newClient(t, &resolvers.Resolver{Agencies: ag, Policy: policy.New(ag.Registry, time.Now)})
 
 	var data struct {
 		Home struct {

@@ -21,6 +21,7 @@ import (
 // their refusals into userErrors.
 var userErrorPackages = []string{
 	"github.com/satupintu/satupintu/cases/...",
+	"github.com/satupintu/satupintu/mandates/...",
 	"github.com/satupintu/satupintu/notifications/...",
 	"github.com/satupintu/satupintu/policy/...",
 	"github.com/satupintu/satupintu/privacy/...",
@@ -32,6 +33,7 @@ var userErrorTypes = []string{
 	"github.com/satupintu/satupintu/cases/catalog.UserError",
 	"github.com/satupintu/satupintu/notifications.FieldError",
 	"github.com/satupintu/satupintu/privacy.FieldError",
+	"github.com/satupintu/satupintu/mandates.FieldError",
 }
 
 // Every code a userError can carry is a value of the UserErrorCode enum,

@@ -30,6 +30,7 @@ import (
 	"github.com/satupintu/satupintu/cases/signature"
 	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/mandates"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/payments"
 	"github.com/satupintu/satupintu/privacy"
@@ -148,6 +149,9 @@ type Stores struct {
 	// Payments are the bills of cases' fees and their ledger: with the
 	// cases (they settle a bill and move its case in one step).
 	Payments payments.Store
+	// Mandates between citizens: in PostgreSQL with a database URL, in
+	// memory otherwise.
+	Mandates mandates.Store
 	// Ready are the checks /readyz runs: the engine can be reached.
 	Ready []Check
 
@@ -235,6 +239,7 @@ func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	s.StatusSlots, s.Shares, s.ShareHistory = postgres.NewStatusSlots(db), shares, shares
 	accessLog := postgres.NewAccessLog(db, privacy.BatchOptions{})
 	s.AccessLog, s.Consents, s.Exports = accessLog, postgres.NewConsents(db), postgres.NewExports(db)
+	s.Mandates = postgres.NewMandates(db)
 	// The access log's writer commits what it holds before the pool closes.
 	s.closers = append([]func() error{accessLog.Close}, s.closers...)
 	if cfg.RedisURL == "" {
@@ -276,6 +281,7 @@ func openMemory(cfg Config, log *slog.Logger) *Stores {
 		AccessLog:    memory.NewAccessLog(),
 		Consents:     memory.NewConsents(),
 		Exports:      memory.NewExports(),
+		Mandates:     memory.NewMandates(),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,7 @@ import (
 	"github.com/satupintu/satupintu/integrations/police"
 	"github.com/satupintu/satupintu/integrations/satusehat"
 	"github.com/satupintu/satupintu/integrations/social"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/readmodel"
 )
 
@@ -205,5 +207,48 @@ func (h *Handler) read(ctx context.Context, nik sp.NIK) *reads {
 	wg.Go(func() { rd.police, rd.errs[4] = p.Police.Record(ctx, nik) })
 	wg.Go(func() { rd.welfare, rd.errs[5] = p.Social.Welfare(ctx, nik) })
 	wg.Wait()
+	h.keepVisibleStudents(ctx, nik, rd)
 	return rd
+}
+
+// keepVisibleStudents keeps, of the students the registry sent, those the
+// policy lets the citizen see (their own record, their minor children's),
+// as satupintu does: the same policy, reading the family card (the
+// citizen's record is the one read already).
+func (h *Handler) keepVisibleStudents(ctx context.Context, nik sp.NIK, rd *reads) {
+	if rd.errs[3] != nil || !slices.ContainsFunc(rd.students, func(st readmodel.StudentRecord) bool { return st.NIK != nik }) {
+		return
+	}
+	reg := readCitizen{CivilRegistry: h.ports.Registry, nik: nik, citizen: rd.citizen, err: rd.errs[0]}
+	pol := policy.New(reg, h.now)
+	kept := make([]readmodel.StudentRecord, 0, len(rd.students))
+	for _, st := range rd.students {
+		if st.NIK != nik {
+			d, err := pol.May(ctx, nik, st.NIK, policy.View(policy.DomainEducation))
+			if err != nil {
+				rd.students, rd.errs[3] = nil, err
+				return
+			}
+			if !d.Allowed {
+				continue
+			}
+		}
+		kept = append(kept, st)
+	}
+	rd.students = kept
+}
+
+// readCitizen is the registry with the citizen's own record read already.
+type readCitizen struct {
+	readmodel.CivilRegistry
+	nik     sp.NIK
+	citizen *readmodel.Citizen
+	err     error
+}
+
+func (r readCitizen) Citizen(ctx context.Context, nik sp.NIK) (*readmodel.Citizen, error) {
+	if nik == r.nik {
+		return r.citizen, r.err
+	}
+	return r.CivilRegistry.Citizen(ctx, nik)
 }

@@ -104,7 +104,7 @@ func TestParseRefusesBrokenCatalogs(t *testing.T) {
 		}, []string{`service "school-admission": field "motherNik": the name says it holds a person's NIK`, "declare it a person field"}},
 		{"unknown relation", func(_ map[string]any, s svc) {
 			field(s("school-admission"), "childNik")["person"] = map[string]any{"identifier": "NIK", "relations": []any{"GRANDCHILD"}}
-		}, []string{`service "school-admission": field "childNik": person: unknown relation "GRANDCHILD" (known: SELF, MINOR_CHILD)`}},
+		}, []string{`service "school-admission": field "childNik": person: unknown relation "GRANDCHILD" (known: SELF, MINOR_CHILD, MANDATE)`}},
 		{"no relations", func(_ map[string]any, s svc) {
 			field(s("pip-activation"), "nisn")["person"] = map[string]any{"identifier": "NISN"}
 		}, []string{`service "pip-activation": field "nisn": person: relations: say who`}},

@@ -145,6 +145,10 @@ type need struct {
 	baseline  bool // a baseline to compare with
 	agencysim bool // the agencies' own simulator (stepping cases, the intake), not satupintu's /dev/* helpers
 	citizens  int  // signed in
+	// adults signs in adults only (17 or over by the birth date in their
+	// NIK): no one else receives their case notifications, as parents
+	// receive a minor child's.
+	adults bool
 }
 
 // ready starts the stage a scenario needs, signs its citizens in and makes
@@ -158,7 +162,7 @@ func (d *driver) ready(ctx context.Context, n need) (*stage, *http.Client, error
 		err = st.needsAgencysim()
 	}
 	if err == nil {
-		err = st.signIn(ctx, n.citizens)
+		err = st.signIn(ctx, n.citizens, n.adults)
 	}
 	if err != nil {
 		st.close()
@@ -397,15 +401,19 @@ func (st *stage) close() {
 	}
 }
 
-// signIn picks n citizens, the synthetic population first, and mints a
-// token for each.
-func (st *stage) signIn(ctx context.Context, n int) error {
+// signIn picks n citizens, the synthetic population first (adults only,
+// when asked), and mints a token for each.
+func (st *stage) signIn(ctx context.Context, n int, adults bool) error {
 	all, err := st.sim.citizens(ctx)
 	if err != nil {
 		return err
 	}
+	now := time.Now()
 	var pop, named []sp.NIK
 	for _, c := range all {
+		if born, ok := c.NIK.BirthDate(now); adults && (!ok || born.AgeOn(sp.DateOf(now)) < 17) {
+			continue
+		}
 		if c.Note == seed.PopulationNote {
 			pop = append(pop, c.NIK)
 		} else {

@@ -54,10 +54,11 @@ func waitPushes(ctx context.Context, hc *http.Client, bff string, want float64) 
 // acceptance by the fake FCM, with many devices: every citizen has a case
 // and devices/citizens devices; four steps of the simulated agency, back
 // to back, change every case four times; each change is pushed to each
-// of the citizen's devices.
+// of the citizen's devices. The citizens are adults: a minor's changes
+// would also reach their parents' devices (RECEIVE_NOTIFICATIONS).
 func (d *driver) push(ctx context.Context) error {
 	o := d.o
-	st, hc, err := d.ready(ctx, need{mode: bffCached, agencysim: true, citizens: min(o.citizens, o.devices)})
+	st, hc, err := d.ready(ctx, need{mode: bffCached, agencysim: true, citizens: min(o.citizens, o.devices), adults: true})
 	if err != nil {
 		return err
 	}

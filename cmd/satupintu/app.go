@@ -24,6 +24,7 @@ import (
 	"github.com/satupintu/satupintu/graph/exec"
 	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/mandates"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/payments"
 	"github.com/satupintu/satupintu/payments/snap"
@@ -49,6 +50,8 @@ type app struct {
 	fcmT     *http.Transport
 	stores   *store.Stores
 	casework *cases.Service
+	policy   *policy.Policy
+	mandates *mandates.Service
 	wallet   *documents.Service
 	payments *payments.Service // nil unless SATUPINTU_PAYMENTS=on
 	// STAND-IN until the privacy engines are merged (see startWallet).
@@ -107,8 +110,15 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service catalog: %w", err)
 	}
-	// Who may apply, and for whom, from Dukcapil through its agency chain.
-	a.casework = cases.NewService(a.stores.Cases, cat, policy.New(ports.Registry, time.Now), time.Now, log.With("component", "cases")).
+	// The one policy: who may do what for whom, from Dukcapil through its
+	// agency chain and the mandates citizens gave each other.
+	pol := policy.New(ports.Registry, a.now)
+	a.mandates = mandates.NewService(a.stores.Mandates, pol, &notifications.Notifier{Inbox: a.stores.Inbox,
+		Devices: a.stores.Devices, Jobs: a.stores.Jobs, Catalog: cat, DeviceMaxAge: a.cfg.DeviceMaxAge},
+		a.now, log.With("component", "mandates"))
+	pol.WithMandates(a.mandates)
+	a.policy = pol
+	a.casework = cases.NewService(a.stores.Cases, cat, pol, time.Now, log.With("component", "cases")).
 		WithAccessLog(a.stores.AccessLog)
 	if a.payments = a.newPayments(cat); a.payments != nil {
 		if err := a.payments.Validate(); err != nil {
@@ -141,6 +151,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	res := &resolvers.Resolver{
 		Now: time.Now, Logger: log, Casework: a.casework, Broker: a.stores.Broker, Agencies: ports,
 		DeviceStore: a.stores.Devices, InboxStore: a.stores.Inbox, Wallet: a.wallet, Privacy: priv.resolvers,
+		Policy: a.policy, Mandates: a.mandates,
 		// Every instance derives the same key: ids are the same on each.
 		IDKey:    globalid.KeyFrom(a.cfg.CacheKey),
 		Payments: a.payments,

@@ -151,7 +151,7 @@ type Config struct {
 	CredentialTTL time.Duration
 	StatusListTTL time.Duration
 
-	// clock is the documents wallet's clock, for tests (nil: time.Now).
+	// clock is the clock of the documents wallet, the policy and the mandates, for tests (nil: time.Now).
 	clock func() time.Time
 
 	// Privacy (UU PDP). AccessLog off logs no agency reads of responses

@@ -98,12 +98,14 @@ func TestHomeAsksWhatItsFieldsNeed(t *testing.T) {
 		{`{ home { __typename } }`, nil},
 		{`{ home { name } }`, []sp.Agency{d}},
 		{`{ home { me { name } } }`, []sp.Agency{d}},
-		{`{ home { alerts { kind } } }`, []sp.Agency{b, e, p, so}},
+		{`{ home { alerts { kind } } }`, []sp.Agency{d, b, e, p, so}}, // alerts of the students he may see: the policy reads his card
 		{`{ home { sources { agency } } }`, sp.Agencies},
 		{`{ home { health { membership { cardNumber } } } }`, []sp.Agency{b}},
 		{`{ home { health { immunizations { id } } } }`, []sp.Agency{s}},
 		{`{ home { health { __typename } } }`, nil},
-		{`{ home { education { students { nisn } } social { registered } } }`, []sp.Agency{e, so}},
+		// The registry answers Budi with his children's records too; the
+		// policy reads his family card (Dukcapil) to decide which he sees.
+		{`{ home { education { students { nisn } } social { registered } } }`, []sp.Agency{d, e, so}},
 		{`{ home { ...H } } fragment H on Home { police { licences { number } } }`, []sp.Agency{p}},
 		{`{ home { name ... @defer { health { membership { cardNumber } } } } }`, []sp.Agency{d, b}},
 		{`query($x: Boolean!) { home { name police @include(if: $x) { licences { number } } } }`, []sp.Agency{d}},

@@ -9,7 +9,7 @@ import (
 	"github.com/satupintu/satupintu/server"
 )
 
-// now is the documents wallet's clock.
+// now is the clock of the documents wallet, the policy and the mandates.
 func (a *app) now() time.Time {
 	if a.cfg.clock != nil {
 		return a.cfg.clock()

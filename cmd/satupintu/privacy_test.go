@@ -172,6 +172,9 @@ func TestCaseInTheAccessLog(t *testing.T) {
 	_, entries := ta.accessLog(tok, map[string]any{"actorKinds": []string{"SYSTEM"}}, "Accept-Language", "en")
 	var forwards, events int
 	for _, e := range entries {
+		if e["agency"] == "DUKCAPIL" && e["caseId"] == caseGID(id) && e["purpose"] == "case:"+id {
+			continue // who else receives the case's notifications: her record and card, read to find out
+		}
 		if e["caseId"] != caseGID(id) || e["purpose"] != "case:"+id || e["agency"] != "POLICE" {
 			t.Errorf("a system entry of another case or agency: %v", e)
 			continue

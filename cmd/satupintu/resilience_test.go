@@ -172,7 +172,10 @@ func TestWrongBPJSSignatureFailsOnlyBPJS(t *testing.T) {
 	}
 }
 
-// Fifty identical home screens at once cost each agency one call.
+// Fifty identical home screens at once cost each agency one call (for
+// Dukcapil, one per thing read: Budi's record, and his family card, from
+// which the policy decides which of the students the registry sends he
+// may see).
 func TestConcurrentIdenticalHomesCallEachAgencyOnce(t *testing.T) {
 	ta := startApp(t, nil)
 	ta.query(seed.NIKAndi, `{ health { immunizations { id } } }`) // SATUSEHAT logs in once, for everyone
@@ -189,8 +192,12 @@ func TestConcurrentIdenticalHomesCallEachAgencyOnce(t *testing.T) {
 	wg.Wait()
 	after := ta.counts()
 	for _, a := range sp.Agencies {
-		if n := after[a] - before[a]; n != 1 {
-			t.Errorf("%s called %d times for 50 identical homes, want 1", a, n)
+		want := int64(1)
+		if a == sp.AgencyDukcapil {
+			want = 2
+		}
+		if n := after[a] - before[a]; n != want {
+			t.Errorf("%s called %d times for 50 identical homes, want %d", a, n, want)
 		}
 	}
 }

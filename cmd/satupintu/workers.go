@@ -32,7 +32,7 @@ func (a *app) startWorkers(ctx context.Context, apis map[sp.Agency]cases.Agency,
 		AccessLog: st.AccessLog, Log: log,
 	}
 	notifier := &notifications.Notifier{Inbox: st.Inbox, Devices: st.Devices, Jobs: st.Jobs, Catalog: cat,
-		DeviceMaxAge: a.cfg.DeviceMaxAge, Log: a.log.With("component", "notifications")}
+		DeviceMaxAge: a.cfg.DeviceMaxAge, Log: a.log.With("component", "notifications"), Receivers: a.receivers()}
 	disp := &cases.Dispatcher{Store: st.Cases, Broker: st.Broker, Jobs: st.Jobs, Handlers: []cases.ChangeHandler{notifier.OnChange}, Log: log}
 	pusher := &notifications.Pusher{Devices: st.Devices, Inbox: st.Inbox, Deliveries: st.Deliveries,
 		Sender: sender, TTL: a.cfg.PushTTL, MaxAttempts: a.cfg.PushMaxAttempts, SendLease: a.cfg.PushSendLease,

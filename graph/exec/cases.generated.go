@@ -4,6 +4,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -33,6 +34,8 @@ type CaseResolver interface {
 	History(ctx context.Context, obj *cases.Case) ([]model.CaseHistoryEntry, error)
 	Delivery(ctx context.Context, obj *cases.Case) (*model.CaseDelivery, error)
 	Cancellable(ctx context.Context, obj *cases.Case) (bool, error)
+	SubjectNik(ctx context.Context, obj *cases.Case, masked *bool) (satupintu.NIK, error)
+	ActorNik(ctx context.Context, obj *cases.Case, masked *bool) (satupintu.NIK, error)
 	Payment(ctx context.Context, obj *cases.Case) (*payments.Bill, error)
 }
 type CaseHistoryEntryResolver interface {
@@ -53,6 +56,9 @@ type MutationResolver interface {
 	SubmitServiceRequest(ctx context.Context, input model.SubmitServiceRequestInput) (*model.SubmitServiceRequestPayload, error)
 	CancelCase(ctx context.Context, id string) (*model.CancelCasePayload, error)
 	ShareDocument(ctx context.Context, input model.ShareDocumentInput) (*model.ShareDocumentPayload, error)
+	GrantMandate(ctx context.Context, input model.GrantMandateInput) (*model.MandatePayload, error)
+	AcceptMandate(ctx context.Context, id string) (*model.MandatePayload, error)
+	RevokeMandate(ctx context.Context, id string) (*model.MandatePayload, error)
 	RegisterDevice(ctx context.Context, input model.RegisterDeviceInput) (*model.RegisterDevicePayload, error)
 	UnregisterDevice(ctx context.Context, token string) (*model.UnregisterDevicePayload, error)
 	MarkNotificationsRead(ctx context.Context, ids []string) (*model.MarkNotificationsReadPayload, error)
@@ -70,6 +76,48 @@ type SubscriptionResolver interface {
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Case_actorNik_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "masked",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["masked"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Case_subjectNik_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "masked",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["masked"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_acceptMandate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_cancelCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -105,6 +153,20 @@ func (ec *executionContext) field_Mutation_grantConsent_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.GrantConsentInput, error) {
 			return ec.unmarshalNGrantConsentInput2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐGrantConsentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_grantMandate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.GrantMandateInput, error) {
+			return ec.unmarshalNGrantMandateInput2githubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐGrantMandateInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -152,6 +214,20 @@ func (ec *executionContext) field_Mutation_registerDevice_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeMandate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -649,6 +725,94 @@ func (ec *executionContext) _Case_cancellable(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Case_cancellable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Case_subjectNik(ctx context.Context, field graphql.CollectedField, obj *cases.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_subjectNik(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Case().SubjectNik(ctx, obj, fc.Args["masked"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v satupintu.NIK) graphql.Marshaler {
+			return ec.marshalNNIK2githubᚗcomᚋsatupintuᚋsatupintuᚐNIK(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_subjectNik(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Case",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type NIK does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Case_subjectNik_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Case_actorNik(ctx context.Context, field graphql.CollectedField, obj *cases.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_actorNik(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Case().ActorNik(ctx, obj, fc.Args["masked"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v satupintu.NIK) graphql.Marshaler {
+			return ec.marshalNNIK2githubᚗcomᚋsatupintuᚋsatupintuᚐNIK(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_actorNik(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Case",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type NIK does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Case_actorNik_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Case_payment(ctx context.Context, field graphql.CollectedField, obj *cases.Case) (ret graphql.Marshaler) {
@@ -1435,6 +1599,138 @@ func (ec *executionContext) fieldContext_Mutation_shareDocument(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_grantMandate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_grantMandate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GrantMandate(ctx, fc.Args["input"].(model.GrantMandateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MandatePayload) graphql.Marshaler {
+			return ec.marshalNMandatePayload2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐMandatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_grantMandate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MandatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_grantMandate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptMandate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptMandate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptMandate(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MandatePayload) graphql.Marshaler {
+			return ec.marshalNMandatePayload2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐMandatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptMandate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MandatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptMandate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeMandate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeMandate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeMandate(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MandatePayload) graphql.Marshaler {
+			return ec.marshalNMandatePayload2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐMandatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeMandate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MandatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeMandate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_registerDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1979,7 +2275,7 @@ func (ec *executionContext) unmarshalInputSubmitServiceRequestInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"serviceId", "idempotencyKey", "fields"}
+	fieldsInOrder := [...]string{"serviceId", "idempotencyKey", "fields", "subjectNik"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -2007,6 +2303,13 @@ func (ec *executionContext) unmarshalInputSubmitServiceRequestInput(ctx context.
 				return it, err
 			}
 			it.Fields = data
+		case "subjectNik":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectNik"))
+			data, err := ec.unmarshalONIK2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐNIK(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectNik = data
 		}
 	}
 	return it, nil
@@ -2159,6 +2462,18 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Case_cancellable(ctx, field, obj)
+				})
+		case "subjectNik":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_subjectNik(ctx, field, obj)
+				})
+		case "actorNik":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_actorNik(ctx, field, obj)
 				})
 		case "payment":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -2519,6 +2834,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "shareDocument":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_shareDocument(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grantMandate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_grantMandate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptMandate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptMandate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeMandate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeMandate(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -2914,6 +3250,13 @@ func (ec *executionContext) marshalOCase2ᚖgithubᚗcomᚋsatupintuᚋsatupintu
 		return graphql.Null
 	}
 	return ec._Case(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCaseConnection2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐCaseConnection(ctx context.Context, sel ast.SelectionSet, v *model.CaseConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CaseConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCaseStatus2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐStatus(ctx context.Context, v any) (*cases.Status, error) {

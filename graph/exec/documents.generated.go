@@ -1730,6 +1730,25 @@ func (ec *executionContext) marshalNShareDocumentPayload2ᚖgithubᚗcomᚋsatup
 	return ec._ShareDocumentPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalODocument2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋdocumentsᚐDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []documents.Document) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDocument2githubᚗcomᚋsatupintuᚋsatupintuᚋdocumentsᚐDocument(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalODocumentShare2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐDocumentShare(ctx context.Context, sel ast.SelectionSet, v *model.DocumentShare) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null

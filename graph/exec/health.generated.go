@@ -966,6 +966,13 @@ func (ec *executionContext) marshalOCoding2githubᚗcomᚋsatupintuᚋsatupintu�
 	return ec._Coding(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalOHealth2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐHealth(ctx context.Context, sel ast.SelectionSet, v *model.Health) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Health(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOImmunization2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐImmunizationᚄ(ctx context.Context, sel ast.SelectionSet, v []readmodel.Immunization) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null

@@ -819,4 +819,11 @@ func (ec *executionContext) marshalNHome2ᚖgithubᚗcomᚋsatupintuᚋsatupintu
 	return ec._Home(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOHome2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐHome(ctx context.Context, sel ast.SelectionSet, v *model.Home) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Home(ctx, sel, v)
+}
+
 // endregion ***************************** type.gotpl *****************************

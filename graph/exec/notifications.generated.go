@@ -1313,10 +1313,12 @@ var (
 	unmarshalNNotificationKind2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐKind = map[string]notifications.Kind{
 		"CASE_UPDATE":       notifications.KindCase,
 		"DATA_EXPORT_READY": notifications.KindDataExport,
+		"MANDATE_UPDATE":    notifications.KindMandate,
 	}
 	marshalNNotificationKind2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐKind = map[notifications.Kind]string{
 		notifications.KindCase:       "CASE_UPDATE",
 		notifications.KindDataExport: "DATA_EXPORT_READY",
+		notifications.KindMandate:    "MANDATE_UPDATE",
 	}
 )
 

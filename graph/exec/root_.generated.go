@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/readmodel"
@@ -50,6 +51,8 @@ type ResolverRoot interface {
 	Home() HomeResolver
 	Immunization() ImmunizationResolver
 	LifeEvent() LifeEventResolver
+	Mandate() MandateResolver
+	MandateAction() MandateActionResolver
 	Me() MeResolver
 	Membership() MembershipResolver
 	Mutation() MutationResolver
@@ -67,6 +70,7 @@ type ResolverRoot interface {
 	Social() SocialResolver
 	Source() SourceResolver
 	StudentRecord() StudentRecordResolver
+	Subject() SubjectResolver
 	Subscription() SubscriptionResolver
 	TrafficTicket() TrafficTicketResolver
 	UserError() UserErrorResolver
@@ -131,6 +135,7 @@ type ComplexityRoot struct {
 	}
 
 	Case struct {
+		ActorNik    func(childComplexity int, masked *bool) int
 		Agency      func(childComplexity int) int
 		AgencyRef   func(childComplexity int) int
 		Cancellable func(childComplexity int) int
@@ -144,6 +149,7 @@ type ComplexityRoot struct {
 		ServiceID   func(childComplexity int) int
 		Status      func(childComplexity int) int
 		StatusLabel func(childComplexity int) int
+		SubjectNik  func(childComplexity int, masked *bool) int
 		UpdatedAt   func(childComplexity int) int
 	}
 
@@ -439,6 +445,31 @@ type ComplexityRoot struct {
 		Name        func(childComplexity int) int
 	}
 
+	Mandate struct {
+		AcceptedAt func(childComplexity int) int
+		Actions    func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		GrantedAt  func(childComplexity int) int
+		GranteeNik func(childComplexity int, masked *bool) int
+		GrantorNik func(childComplexity int, masked *bool) int
+		ID         func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+		RevokedBy  func(childComplexity int) int
+		Side       func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
+	MandateAction struct {
+		Domain    func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		ServiceID func(childComplexity int) int
+	}
+
+	MandatePayload struct {
+		Mandate    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	MarkNotificationsReadPayload struct {
 		Marked      func(childComplexity int) int
 		UnreadCount func(childComplexity int) int
@@ -473,14 +504,17 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcceptMandate         func(childComplexity int, id string) int
 		CancelCase            func(childComplexity int, id string) int
 		DeleteMyData          func(childComplexity int) int
 		DeleteNotification    func(childComplexity int, id string) int
 		GrantConsent          func(childComplexity int, input model.GrantConsentInput) int
+		GrantMandate          func(childComplexity int, input model.GrantMandateInput) int
 		MarkNotificationsRead func(childComplexity int, ids []string) int
 		PayCase               func(childComplexity int, input model.PayCaseInput) int
 		RegisterDevice        func(childComplexity int, input model.RegisterDeviceInput) int
 		RequestDataExport     func(childComplexity int) int
+		RevokeMandate         func(childComplexity int, id string) int
 		ShareDocument         func(childComplexity int, input model.ShareDocumentInput) int
 		SubmitServiceRequest  func(childComplexity int, input model.SubmitServiceRequestInput) int
 		UnregisterDevice      func(childComplexity int, token string) int
@@ -587,6 +621,7 @@ type ComplexityRoot struct {
 		Health         func(childComplexity int) int
 		Home           func(childComplexity int) int
 		LifeEvents     func(childComplexity int) int
+		Mandates       func(childComplexity int) int
 		Me             func(childComplexity int) int
 		Node           func(childComplexity int, id string) int
 		Nodes          func(childComplexity int, ids []string) int
@@ -595,6 +630,7 @@ type ComplexityRoot struct {
 		Service        func(childComplexity int, id string) int
 		Services       func(childComplexity int, search *string, lifeEvent *string, first *int, after *string) int
 		Social         func(childComplexity int) int
+		Subject        func(childComplexity int, nik satupintu.NIK) int
 	}
 
 	Region struct {
@@ -693,6 +729,17 @@ type ComplexityRoot struct {
 		PIP       func(childComplexity int) int
 		Relation  func(childComplexity int) int
 		School    func(childComplexity int) int
+	}
+
+	Subject struct {
+		Cases     func(childComplexity int, status *cases.Status, first *int, after *string) int
+		Documents func(childComplexity int) int
+		Education func(childComplexity int) int
+		Health    func(childComplexity int) int
+		Home      func(childComplexity int) int
+		Me        func(childComplexity int) int
+		Police    func(childComplexity int) int
+		Social    func(childComplexity int) int
 	}
 
 	SubmitServiceRequestPayload struct {
@@ -974,6 +1021,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CancelCasePayload.UserErrors(childComplexity), true
 
+	case "Case.actorNik":
+		if e.ComplexityRoot.Case.ActorNik == nil {
+			break
+		}
+
+		args, err := ec.field_Case_actorNik_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Case.ActorNik(childComplexity, args["masked"].(*bool)), true
 	case "Case.agency":
 		if e.ComplexityRoot.Case.Agency == nil {
 			break
@@ -1052,6 +1110,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.StatusLabel(childComplexity), true
+	case "Case.subjectNik":
+		if e.ComplexityRoot.Case.SubjectNik == nil {
+			break
+		}
+
+		args, err := ec.field_Case_subjectNik_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Case.SubjectNik(childComplexity, args["masked"].(*bool)), true
 	case "Case.updatedAt":
 		if e.ComplexityRoot.Case.UpdatedAt == nil {
 			break
@@ -2231,6 +2300,115 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LifeEvent.Name(childComplexity), true
 
+	case "Mandate.acceptedAt":
+		if e.ComplexityRoot.Mandate.AcceptedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mandate.AcceptedAt(childComplexity), true
+	case "Mandate.actions":
+		if e.ComplexityRoot.Mandate.Actions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mandate.Actions(childComplexity), true
+	case "Mandate.expiresAt":
+		if e.ComplexityRoot.Mandate.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mandate.ExpiresAt(childComplexity), true
+	case "Mandate.grantedAt":
+		if e.ComplexityRoot.Mandate.GrantedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mandate.GrantedAt(childComplexity), true
+	case "Mandate.granteeNik":
+		if e.ComplexityRoot.Mandate.GranteeNik == nil {
+			break
+		}
+
+		args, err := ec.field_Mandate_granteeNik_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mandate.GranteeNik(childComplexity, args["masked"].(*bool)), true
+	case "Mandate.grantorNik":
+		if e.ComplexityRoot.Mandate.GrantorNik == nil {
+			break
+		}
+
+		args, err := ec.field_Mandate_grantorNik_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mandate.GrantorNik(childComplexity, args["masked"].(*bool)), true
+	case "Mandate.id":
+		if e.ComplexityRoot.Mandate.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mandate.ID(childComplexity), true
+	case "Mandate.revokedAt":
+		if e.ComplexityRoot.Mandate.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mandate.RevokedAt(childComplexity), true
+	case "Mandate.revokedBy":
+		if e.ComplexityRoot.Mandate.RevokedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mandate.RevokedBy(childComplexity), true
+	case "Mandate.side":
+		if e.ComplexityRoot.Mandate.Side == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mandate.Side(childComplexity), true
+	case "Mandate.status":
+		if e.ComplexityRoot.Mandate.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mandate.Status(childComplexity), true
+
+	case "MandateAction.domain":
+		if e.ComplexityRoot.MandateAction.Domain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MandateAction.Domain(childComplexity), true
+	case "MandateAction.kind":
+		if e.ComplexityRoot.MandateAction.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MandateAction.Kind(childComplexity), true
+	case "MandateAction.serviceId":
+		if e.ComplexityRoot.MandateAction.ServiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MandateAction.ServiceID(childComplexity), true
+
+	case "MandatePayload.mandate":
+		if e.ComplexityRoot.MandatePayload.Mandate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MandatePayload.Mandate(childComplexity), true
+	case "MandatePayload.userErrors":
+		if e.ComplexityRoot.MandatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MandatePayload.UserErrors(childComplexity), true
+
 	case "MarkNotificationsReadPayload.marked":
 		if e.ComplexityRoot.MarkNotificationsReadPayload.Marked == nil {
 			break
@@ -2383,6 +2561,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Membership.Status(childComplexity), true
 
+	case "Mutation.acceptMandate":
+		if e.ComplexityRoot.Mutation.AcceptMandate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptMandate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptMandate(childComplexity, args["id"].(string)), true
 	case "Mutation.cancelCase":
 		if e.ComplexityRoot.Mutation.CancelCase == nil {
 			break
@@ -2422,6 +2611,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GrantConsent(childComplexity, args["input"].(model.GrantConsentInput)), true
+	case "Mutation.grantMandate":
+		if e.ComplexityRoot.Mutation.GrantMandate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantMandate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantMandate(childComplexity, args["input"].(model.GrantMandateInput)), true
 	case "Mutation.markNotificationsRead":
 		if e.ComplexityRoot.Mutation.MarkNotificationsRead == nil {
 			break
@@ -2461,6 +2661,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestDataExport(childComplexity), true
+	case "Mutation.revokeMandate":
+		if e.ComplexityRoot.Mutation.RevokeMandate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeMandate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeMandate(childComplexity, args["id"].(string)), true
 	case "Mutation.shareDocument":
 		if e.ComplexityRoot.Mutation.ShareDocument == nil {
 			break
@@ -2934,6 +3145,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LifeEvents(childComplexity), true
+	case "Query.mandates":
+		if e.ComplexityRoot.Query.Mandates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Mandates(childComplexity), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -3007,6 +3224,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Social(childComplexity), true
+	case "Query.subject":
+		if e.ComplexityRoot.Query.Subject == nil {
+			break
+		}
+
+		args, err := ec.field_Query_subject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Subject(childComplexity, args["nik"].(satupintu.NIK)), true
 
 	case "Region.code":
 		if e.ComplexityRoot.Region.Code == nil {
@@ -3397,6 +3625,60 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StudentRecord.School(childComplexity), true
 
+	case "Subject.cases":
+		if e.ComplexityRoot.Subject.Cases == nil {
+			break
+		}
+
+		args, err := ec.field_Subject_cases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subject.Cases(childComplexity, args["status"].(*cases.Status), args["first"].(*int), args["after"].(*string)), true
+	case "Subject.documents":
+		if e.ComplexityRoot.Subject.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subject.Documents(childComplexity), true
+	case "Subject.education":
+		if e.ComplexityRoot.Subject.Education == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subject.Education(childComplexity), true
+	case "Subject.health":
+		if e.ComplexityRoot.Subject.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subject.Health(childComplexity), true
+	case "Subject.home":
+		if e.ComplexityRoot.Subject.Home == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subject.Home(childComplexity), true
+	case "Subject.me":
+		if e.ComplexityRoot.Subject.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subject.Me(childComplexity), true
+	case "Subject.police":
+		if e.ComplexityRoot.Subject.Police == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subject.Police(childComplexity), true
+	case "Subject.social":
+		if e.ComplexityRoot.Subject.Social == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subject.Social(childComplexity), true
+
 	case "SubmitServiceRequestPayload.case":
 		if e.ComplexityRoot.SubmitServiceRequestPayload.Case == nil {
 			break
@@ -3547,6 +3829,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DataAccessFilter", ec.unmarshalInputDataAccessFilter),
 			graphql.NewInputUnmarshaler("FieldValueInput", ec.unmarshalInputFieldValueInput),
 			graphql.NewInputUnmarshaler("GrantConsentInput", ec.unmarshalInputGrantConsentInput),
+			graphql.NewInputUnmarshaler("GrantMandateInput", ec.unmarshalInputGrantMandateInput),
+			graphql.NewInputUnmarshaler("MandateActionInput", ec.unmarshalInputMandateActionInput),
 			graphql.NewInputUnmarshaler("PayCaseInput", ec.unmarshalInputPayCaseInput),
 			graphql.NewInputUnmarshaler("RegisterDeviceInput", ec.unmarshalInputRegisterDeviceInput),
 			graphql.NewInputUnmarshaler("ShareDocumentInput", ec.unmarshalInputShareDocumentInput),
@@ -3753,6 +4037,13 @@ input SubmitServiceRequestInput {
   idempotencyKey: String!
   "The form's values, one per field (ServiceField.name); each name at most once."
   fields: [FieldValueInput!]!
+  """
+  Apply for this person instead of oneself: a minor child or ward on the
+  citizen's family card, or a grantor whose mandate covers APPLY for the
+  service. The case is theirs (subjectNik), with the citizen as its actor.
+  Refused with PERSON_NOT_ALLOWED on subjectNik.
+  """
+  subjectNik: NIK
 }
 
 "One value of a service's form."
@@ -3863,6 +4154,16 @@ type Case implements Node {
   delivery: CaseDelivery!
   "Whether cancelCase can still withdraw it."
   cancellable: Boolean!
+  "Whose case it is: the person applied for. Masked unless asked with masked: false."
+  subjectNik(
+    "false for the full number."
+    masked: Boolean = true
+  ): NIK!
+  "Who applied: the subject themself, or a parent, guardian or mandate holder for them. Masked unless asked with masked: false."
+  actorNik(
+    "false for the full number."
+    masked: Boolean = true
+  ): NIK!
 }
 
 "One value of a submitted form."
@@ -4248,6 +4549,198 @@ type PipStatus {
   annualAmount: Int!
   "The bank that holds the student's account."
   bank: String!
+}
+`, BuiltIn: false},
+	{Name: "../family.graphqls", Input: `extend type Query {
+  """
+  Another person's records, read for them by the signed-in citizen: a minor
+  child or ward on their family card (under 17 and never married, from
+  Dukcapil at each request), or an adult whose mandate they accepted. The
+  same fields as the citizen's own; each is asked of the policy first: a
+  refused field is null with one FORBIDDEN error and nothing is fetched from
+  any agency for it. Every read lands in that person's access log with the
+  reader named. subject(nik: <own NIK>) reads the citizen's own records.
+  """
+  subject(
+    "The person's NIK (16 digits)."
+    nik: NIK!
+  ): Subject!
+  "The mandates the citizen gave and received, newest first, in every status."
+  mandates: [Mandate!]!
+}
+
+extend type Mutation {
+  """
+  Give another adult a mandate to act for the citizen: the things it covers
+  (actions) until expiresAt, at most one year ahead. It is PENDING, and
+  usable for nothing, until the grantee accepts it (acceptMandate). Both get
+  an inbox entry and a push.
+  """
+  grantMandate(
+    "Who, what and until when."
+    input: GrantMandateInput!
+  ): MandatePayload!
+  "Accept a PENDING mandate given to the citizen: it becomes ACTIVE. Both get an inbox entry and a push."
+  acceptMandate(
+    "The mandate (Mandate.id)."
+    id: ID!
+  ): MandatePayload!
+  "End a PENDING or ACTIVE mandate; the grantor and the grantee may each do it. Both get an inbox entry and a push."
+  revokeMandate(
+    "The mandate (Mandate.id)."
+    id: ID!
+  ): MandatePayload!
+}
+
+"""
+One person's records as the signed-in citizen may see them (Query.subject).
+Each field is allowed or refused by the policy on its own: null with a
+FORBIDDEN error when refused. It has no id: it is a view, and the objects
+inside carry their own ids (the person's, not the reader's).
+"""
+type Subject {
+  "The person's civil record and family card (VIEW_RECORDS IDENTITY)."
+  me: Me
+  "The person's home screen: it needs VIEW_RECORDS of every domain."
+  home: Home
+  "The person's health insurance and immunizations (VIEW_RECORDS HEALTH)."
+  health: Health
+  "The person's school records (VIEW_RECORDS EDUCATION)."
+  education: Education
+  "The person's licences, certificates and tickets (VIEW_RECORDS POLICE)."
+  police: Police
+  "The person's welfare registration and aid (VIEW_RECORDS SOCIAL)."
+  social: Social
+  "The person's cases, newest first: it needs VIEW_RECORDS of every domain."
+  cases(
+    "Only cases in this status; all when absent."
+    status: CaseStatus
+    "How many cases to return: 0 to 100, 20 when absent."
+    first: Int = 20
+    "Start after this cursor; from the newest when absent."
+    after: String
+  ): CaseConnection
+  "The person's official documents: it needs VIEW_RECORDS of every domain."
+  documents: [Document!]
+}
+
+"What a citizen may do for another person (the policy's actions)."
+enum PolicyAction {
+  "Read the person's records of one domain."
+  VIEW_RECORDS
+  "Apply for one service for the person (submitServiceRequest with subjectNik)."
+  APPLY
+  "Receive the person's case notifications in one's own inbox."
+  RECEIVE_NOTIFICATIONS
+  "Grant, accept and revoke the person's mandates: only the person themself; never given by a mandate."
+  MANAGE_MANDATES
+}
+
+"A group of records VIEW_RECORDS is for."
+enum RecordDomain {
+  "The civil record and family card (Dukcapil)."
+  IDENTITY
+  "Health insurance (BPJS) and immunizations (SATUSEHAT)."
+  HEALTH
+  "School records (the education registry)."
+  EDUCATION
+  "Driving licences, SKCK and traffic tickets (Polri)."
+  POLICE
+  "The welfare register and aid programmes (Kemensos)."
+  SOCIAL
+}
+
+"One thing a mandate covers."
+type MandateAction {
+  "The action."
+  kind: PolicyAction!
+  "The domain of VIEW_RECORDS; null for other actions."
+  domain: RecordDomain
+  "The service (its catalog code, e.g. skck-application) of APPLY; null for other actions."
+  serviceId: String
+}
+
+"One thing a mandate is to cover."
+input MandateActionInput {
+  "VIEW_RECORDS, APPLY or RECEIVE_NOTIFICATIONS (MANAGE_MANDATES cannot be given)."
+  kind: PolicyAction!
+  "The domain, for VIEW_RECORDS only."
+  domain: RecordDomain
+  "The service's catalog code (e.g. skck-application), for APPLY only."
+  serviceId: String
+}
+
+"A mandate to give."
+input GrantMandateInput {
+  "The adult who is to act for the citizen."
+  granteeNik: NIK!
+  "What they may do; at least one."
+  actions: [MandateActionInput!]!
+  "When the mandate ends: after now, at most one year ahead."
+  expiresAt: DateTime!
+}
+
+"Where a mandate stands."
+enum MandateStatus {
+  "Granted; usable for nothing until the grantee accepts it."
+  PENDING
+  "Accepted, not revoked, not expired: the grantee may do what it covers."
+  ACTIVE
+  "Revoked by either side."
+  REVOKED
+  "Past its end."
+  EXPIRED
+}
+
+"A party to a mandate."
+enum MandateSide {
+  "The person who gave it (and is acted for)."
+  GRANTOR
+  "The person who received it (and acts)."
+  GRANTEE
+}
+
+"""
+A mandate between two adults: the grantor lets the grantee do the actions it
+covers for them, from acceptance until it ends or either revokes it.
+"""
+type Mandate implements Node {
+  "Global id."
+  id: ID!
+  "The signed-in citizen's side: GRANTOR for one they gave, GRANTEE for one they received."
+  side: MandateSide!
+  "The grantor's NIK, masked unless asked with masked: false."
+  grantorNik(
+    "false for the full number."
+    masked: Boolean = true
+  ): NIK!
+  "The grantee's NIK, masked unless asked with masked: false."
+  granteeNik(
+    "false for the full number."
+    masked: Boolean = true
+  ): NIK!
+  "What it covers: exactly the actions granted."
+  actions: [MandateAction!]!
+  "Where it stands now."
+  status: MandateStatus!
+  "When it was granted."
+  grantedAt: DateTime!
+  "When it ends (or ended)."
+  expiresAt: DateTime!
+  "When the grantee accepted it; null while PENDING."
+  acceptedAt: DateTime
+  "When it was revoked; null unless REVOKED."
+  revokedAt: DateTime
+  "Who revoked it; null unless REVOKED."
+  revokedBy: MandateSide
+}
+
+"What grantMandate, acceptMandate and revokeMandate answer."
+type MandatePayload {
+  "The mandate as it now stands; null when there are userErrors."
+  mandate: Mandate
+  "What to fix; empty on success."
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../health.graphqls", Input: `extend type Query {
@@ -4655,6 +5148,8 @@ enum NotificationKind {
   CASE_UPDATE
   "The citizen's data export is ready (requestDataExport, dataExports); it is tied to no case."
   DATA_EXPORT_READY
+  "A mandate the citizen gave or received was granted, accepted or revoked (mandates); it is tied to no case."
+  MANDATE_UPDATE
 }
 
 "One entry of the citizen's inbox: a change of one of their cases, or news of their own data (an export ready)."
@@ -5608,7 +6103,7 @@ enum UserErrorCode {
   NOT_A_NUMBER
   "What the agencies hold rules the citizen out (the message says why)."
   NOT_ELIGIBLE
-  "A person field names someone the citizen may not act for (only themselves, or a minor child on their family card)."
+  "A person field, or subjectNik, names someone the citizen may not act for (themselves, a minor child or ward on their family card, or a grantor of a mandate covering the service)."
   PERSON_NOT_ALLOWED
   "The applicant is younger than the service's minimum age."
   AGE_REQUIREMENT
@@ -5630,6 +6125,20 @@ enum UserErrorCode {
   UNKNOWN_CLAIM
   "shareDocument: no registered verifier verifies for this purpose."
   INVALID_PURPOSE
+  "grantMandate: the grantee's NIK is not another person's."
+  INVALID_GRANTEE
+  "grantMandate: no action chosen."
+  NO_ACTIONS
+  "grantMandate: an action a mandate cannot cover (MANAGE_MANDATES), or without its domain or service."
+  INVALID_ACTION
+  "grantMandate: expiresAt is not after now."
+  EXPIRY_IN_PAST
+  "grantMandate: expiresAt is more than one year ahead."
+  EXPIRY_TOO_FAR
+  "acceptMandate: the mandate is not PENDING (accepted, revoked or expired already)."
+  MANDATE_NOT_PENDING
+  "revokeMandate: the mandate was revoked or has expired already."
+  MANDATE_ENDED
 }
 `, BuiltIn: false},
 	{Name: "../social.graphqls", Input: `extend type Query {
@@ -5856,6 +6365,10 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_delivery(ctx, field)
 	case "cancellable":
 		return ec.fieldContext_Case_cancellable(ctx, field)
+	case "subjectNik":
+		return ec.fieldContext_Case_subjectNik(ctx, field)
+	case "actorNik":
+		return ec.fieldContext_Case_actorNik(ctx, field)
 	case "payment":
 		return ec.fieldContext_Case_payment(ctx, field)
 	}
@@ -6446,6 +6959,56 @@ func (ec *executionContext) childFields_LifeEvent(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type LifeEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_Mandate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Mandate_id(ctx, field)
+	case "side":
+		return ec.fieldContext_Mandate_side(ctx, field)
+	case "grantorNik":
+		return ec.fieldContext_Mandate_grantorNik(ctx, field)
+	case "granteeNik":
+		return ec.fieldContext_Mandate_granteeNik(ctx, field)
+	case "actions":
+		return ec.fieldContext_Mandate_actions(ctx, field)
+	case "status":
+		return ec.fieldContext_Mandate_status(ctx, field)
+	case "grantedAt":
+		return ec.fieldContext_Mandate_grantedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Mandate_expiresAt(ctx, field)
+	case "acceptedAt":
+		return ec.fieldContext_Mandate_acceptedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_Mandate_revokedAt(ctx, field)
+	case "revokedBy":
+		return ec.fieldContext_Mandate_revokedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Mandate", field.Name)
+}
+
+func (ec *executionContext) childFields_MandateAction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_MandateAction_kind(ctx, field)
+	case "domain":
+		return ec.fieldContext_MandateAction_domain(ctx, field)
+	case "serviceId":
+		return ec.fieldContext_MandateAction_serviceId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MandateAction", field.Name)
+}
+
+func (ec *executionContext) childFields_MandatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mandate":
+		return ec.fieldContext_MandatePayload_mandate(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MandatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MandatePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_MarkNotificationsReadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "marked":
@@ -6878,6 +7441,28 @@ func (ec *executionContext) childFields_StudentRecord(ctx context.Context, field
 		return ec.fieldContext_StudentRecord_pip(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StudentRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_Subject(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "me":
+		return ec.fieldContext_Subject_me(ctx, field)
+	case "home":
+		return ec.fieldContext_Subject_home(ctx, field)
+	case "health":
+		return ec.fieldContext_Subject_health(ctx, field)
+	case "education":
+		return ec.fieldContext_Subject_education(ctx, field)
+	case "police":
+		return ec.fieldContext_Subject_police(ctx, field)
+	case "social":
+		return ec.fieldContext_Subject_social(ctx, field)
+	case "cases":
+		return ec.fieldContext_Subject_cases(ctx, field)
+	case "documents":
+		return ec.fieldContext_Subject_documents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Subject", field.Name)
 }
 
 func (ec *executionContext) childFields_SubmitServiceRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

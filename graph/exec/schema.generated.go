@@ -19,6 +19,7 @@ import (
 	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/graph/scalars"
+	"github.com/satupintu/satupintu/mandates"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/payments"
 	"github.com/satupintu/satupintu/privacy"
@@ -40,6 +41,8 @@ type QueryResolver interface {
 	Documents(ctx context.Context) ([]documents.Document, error)
 	DocumentShares(ctx context.Context, first *int, after *string) (*model.DocumentShareConnection, error)
 	Education(ctx context.Context) (*model.Education, error)
+	Subject(ctx context.Context, nik satupintu.NIK) (*model.Subject, error)
+	Mandates(ctx context.Context) ([]mandates.Mandate, error)
 	Health(ctx context.Context) (*model.Health, error)
 	Home(ctx context.Context) (*model.Home, error)
 	Me(ctx context.Context) (*readmodel.Citizen, error)
@@ -279,6 +282,20 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_subject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "nik",
+		func(ctx context.Context, v any) (satupintu.NIK, error) {
+			return ec.unmarshalNNIK2githubᚗcomᚋsatupintuᚋsatupintuᚐNIK(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nik"] = arg0
 	return args, nil
 }
 
@@ -666,6 +683,82 @@ func (ec *executionContext) fieldContext_Query_education(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Education(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_subject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Subject(ctx, fc.Args["nik"].(satupintu.NIK))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Subject) graphql.Marshaler {
+			return ec.marshalNSubject2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚋgraphᚋmodelᚐSubject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_subject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Subject(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_subject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_mandates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mandates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Mandates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []mandates.Mandate) graphql.Marshaler {
+			return ec.marshalNMandate2ᚕgithubᚗcomᚋsatupintuᚋsatupintuᚋmandatesᚐMandateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mandates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mandate(ctx, field)
 		},
 	}
 	return fc, nil
@@ -1399,6 +1492,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Me(ctx, sel, obj)
+	case mandates.Mandate:
+		return ec._Mandate(ctx, sel, &obj)
+	case *mandates.Mandate:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Mandate(ctx, sel, obj)
 	case catalog.LifeEvent:
 		return ec._LifeEvent(ctx, sel, &obj)
 	case *catalog.LifeEvent:
@@ -1627,6 +1727,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_education(ctx, field)
+				})
+		case "subject":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_subject(ctx, field)
+				})
+		case "mandates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mandates(ctx, field)
 				})
 		case "health":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -2073,6 +2185,24 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = sel
 	_ = ctx
 	res := scalars.MarshalDateTime(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalONIK2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐNIK(ctx context.Context, v any) (*satupintu.NIK, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalars.UnmarshalNIK(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalONIK2ᚖgithubᚗcomᚋsatupintuᚋsatupintuᚐNIK(ctx context.Context, sel ast.SelectionSet, v *satupintu.NIK) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalars.MarshalNIK(*v)
 	return res
 }
 

@@ -83,3 +83,13 @@ type CaseDelivery struct {
 	cases.Delivery
 	ID string
 }
+
+// Subject is another person's records as the signed-in citizen may see
+// them (Query.subject): the person, the loader of their records (its reads
+// noted for the access log), and the resolvers' own state (who asks, the
+// policy's answers so far).
+type Subject struct {
+	NIK     sp.NIK
+	Loader  *readmodel.Loader
+	Private any
+}

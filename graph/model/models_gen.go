@@ -9,10 +9,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/mandates"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/payments"
+	"github.com/satupintu/satupintu/policy"
 	"github.com/satupintu/satupintu/privacy"
 )
 
@@ -204,6 +207,34 @@ type GrantConsentPayload struct {
 	UserErrors []catalog.UserError `json:"userErrors"`
 }
 
+// A mandate to give.
+type GrantMandateInput struct {
+	// The adult who is to act for the citizen.
+	GranteeNik satupintu.NIK `json:"granteeNik"`
+	// What they may do; at least one.
+	Actions []MandateActionInput `json:"actions"`
+	// When the mandate ends: after now, at most one year ahead.
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// One thing a mandate is to cover.
+type MandateActionInput struct {
+	// VIEW_RECORDS, APPLY or RECEIVE_NOTIFICATIONS (MANAGE_MANDATES cannot be given).
+	Kind policy.ActionKind `json:"kind"`
+	// The domain, for VIEW_RECORDS only.
+	Domain *policy.Domain `json:"domain,omitempty"`
+	// The service's catalog code (e.g. skck-application), for APPLY only.
+	ServiceID *string `json:"serviceId,omitempty"`
+}
+
+// What grantMandate, acceptMandate and revokeMandate answer.
+type MandatePayload struct {
+	// The mandate as it now stands; null when there are userErrors.
+	Mandate *mandates.Mandate `json:"mandate,omitempty"`
+	// What to fix; empty on success.
+	UserErrors []catalog.UserError `json:"userErrors"`
+}
+
 // What markNotificationsRead answers.
 type MarkNotificationsReadPayload struct {
 	// How many notifications changed from unread to read.
@@ -361,6 +392,11 @@ type SubmitServiceRequestInput struct {
 	IdempotencyKey string `json:"idempotencyKey"`
 	// The form's values, one per field (ServiceField.name); each name at most once.
 	Fields []FieldValueInput `json:"fields"`
+	// Apply for this person instead of oneself: a minor child or ward on the
+	// citizen's family card, or a grantor whose mandate covers APPLY for the
+	// service. The case is theirs (subjectNik), with the citizen as its actor.
+	// Refused with PERSON_NOT_ALLOWED on subjectNik.
+	SubjectNik *satupintu.NIK `json:"subjectNik,omitempty"`
 }
 
 // What submitServiceRequest answers.
@@ -571,7 +607,7 @@ const (
 	UserErrorCodeNotANumber UserErrorCode = "NOT_A_NUMBER"
 	// What the agencies hold rules the citizen out (the message says why).
 	UserErrorCodeNotEligible UserErrorCode = "NOT_ELIGIBLE"
-	// A person field names someone the citizen may not act for (only themselves, or a minor child on their family card).
+	// A person field, or subjectNik, names someone the citizen may not act for (themselves, a minor child or ward on their family card, or a grantor of a mandate covering the service).
 	UserErrorCodePersonNotAllowed UserErrorCode = "PERSON_NOT_ALLOWED"
 	// The applicant is younger than the service's minimum age.
 	UserErrorCodeAgeRequirement UserErrorCode = "AGE_REQUIREMENT"
@@ -593,6 +629,20 @@ const (
 	UserErrorCodeUnknownClaim UserErrorCode = "UNKNOWN_CLAIM"
 	// shareDocument: no registered verifier verifies for this purpose.
 	UserErrorCodeInvalidPurpose UserErrorCode = "INVALID_PURPOSE"
+	// grantMandate: the grantee's NIK is not another person's.
+	UserErrorCodeInvalidGrantee UserErrorCode = "INVALID_GRANTEE"
+	// grantMandate: no action chosen.
+	UserErrorCodeNoActions UserErrorCode = "NO_ACTIONS"
+	// grantMandate: an action a mandate cannot cover (MANAGE_MANDATES), or without its domain or service.
+	UserErrorCodeInvalidAction UserErrorCode = "INVALID_ACTION"
+	// grantMandate: expiresAt is not after now.
+	UserErrorCodeExpiryInPast UserErrorCode = "EXPIRY_IN_PAST"
+	// grantMandate: expiresAt is more than one year ahead.
+	UserErrorCodeExpiryTooFar UserErrorCode = "EXPIRY_TOO_FAR"
+	// acceptMandate: the mandate is not PENDING (accepted, revoked or expired already).
+	UserErrorCodeMandateNotPending UserErrorCode = "MANDATE_NOT_PENDING"
+	// revokeMandate: the mandate was revoked or has expired already.
+	UserErrorCodeMandateEnded UserErrorCode = "MANDATE_ENDED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -627,11 +677,18 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNoClaims,
 	UserErrorCodeUnknownClaim,
 	UserErrorCodeInvalidPurpose,
+	UserErrorCodeInvalidGrantee,
+	UserErrorCodeNoActions,
+	UserErrorCodeInvalidAction,
+	UserErrorCodeExpiryInPast,
+	UserErrorCodeExpiryTooFar,
+	UserErrorCodeMandateNotPending,
+	UserErrorCodeMandateEnded,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeNothingToPay, UserErrorCodeInvalidBank, UserErrorCodePaymentUnavailable, UserErrorCodeInvalidIdempotencyKey, UserErrorCodeIdempotencyKeyReused, UserErrorCodeUnknownService, UserErrorCodeOfflineService, UserErrorCodeAlreadyInProgress, UserErrorCodeDuplicateField, UserErrorCodeUnknownField, UserErrorCodeRequired, UserErrorCodeTooShort, UserErrorCodeTooLong, UserErrorCodePattern, UserErrorCodeNotAnOption, UserErrorCodeNotADate, UserErrorCodeDateTooEarly, UserErrorCodeDateTooLate, UserErrorCodeNotANumber, UserErrorCodeNotEligible, UserErrorCodePersonNotAllowed, UserErrorCodeAgeRequirement, UserErrorCodeNotFound, UserErrorCodeNotCancellable, UserErrorCodeInvalidToken, UserErrorCodeUnsupportedLocale, UserErrorCodeInvalidAppVersion, UserErrorCodeInvalidPlatform, UserErrorCodeNoClaims, UserErrorCodeUnknownClaim, UserErrorCodeInvalidPurpose:
+	case UserErrorCodeNothingToPay, UserErrorCodeInvalidBank, UserErrorCodePaymentUnavailable, UserErrorCodeInvalidIdempotencyKey, UserErrorCodeIdempotencyKeyReused, UserErrorCodeUnknownService, UserErrorCodeOfflineService, UserErrorCodeAlreadyInProgress, UserErrorCodeDuplicateField, UserErrorCodeUnknownField, UserErrorCodeRequired, UserErrorCodeTooShort, UserErrorCodeTooLong, UserErrorCodePattern, UserErrorCodeNotAnOption, UserErrorCodeNotADate, UserErrorCodeDateTooEarly, UserErrorCodeDateTooLate, UserErrorCodeNotANumber, UserErrorCodeNotEligible, UserErrorCodePersonNotAllowed, UserErrorCodeAgeRequirement, UserErrorCodeNotFound, UserErrorCodeNotCancellable, UserErrorCodeInvalidToken, UserErrorCodeUnsupportedLocale, UserErrorCodeInvalidAppVersion, UserErrorCodeInvalidPlatform, UserErrorCodeNoClaims, UserErrorCodeUnknownClaim, UserErrorCodeInvalidPurpose, UserErrorCodeInvalidGrantee, UserErrorCodeNoActions, UserErrorCodeInvalidAction, UserErrorCodeExpiryInPast, UserErrorCodeExpiryTooFar, UserErrorCodeMandateNotPending, UserErrorCodeMandateEnded:
 		return true
 	}
 	return false

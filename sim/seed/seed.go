@@ -45,7 +45,11 @@ type Seed struct {
 	People []*Person
 	// Hartono are the NIKs of the Hartono children on Today.
 	Hartono Hartono
-	byNIK   map[sp.NIK]*Person
+	// Rafi is the NIK of Sumarni's grandson on Today: 9, never married, on
+	// the family card of which his grandmother is the head; she is his
+	// guardian, not his parent.
+	Rafi  sp.NIK
+	byNIK map[sp.NIK]*Person
 }
 
 // Hartono names the children of Hadi and Ratna Hartono. They are born
@@ -87,18 +91,19 @@ func (s *Seed) Children(p *Person) []*Person {
 
 // The seeded NIKs, for tests and docs.
 const (
-	NIKBudi  sp.NIK = "3174011505800001" // family head; ETLE ticket due in 2 days
-	NIKSiti  sp.NIK = "3174014708830002" // spouse
-	NIKRizky sp.NIK = "3174012103120003" // SMP pupil nominated for PIP
-	NIKPutri sp.NIK = "3174016209160004" // SD pupil
-	NIKDewi  sp.NIK = "3273016402900007" // SIM A and C expire in 45 days
-	NIKAgus  sp.NIK = "3578010311750012" // BPJS inactive, in arrears
-	NIKSri   sp.NIK = "3201025907850021" // PBI, decile 2, PKH + BPNT scheduled
-	NIKBayu  sp.NIK = "3201020507150022" // Sri's son, PIP paid
-	NIKAndi  sp.NIK = "7371010901010033" // unknown to SATUSEHAT, education, police, social
-	NIKWayan sp.NIK = "5171013006950041" // ETLE ticket due tomorrow, SKCK valid
-	NIKHadi  sp.NIK = "3471011204790051" // head of the Hartono family (children in Seed.Hartono)
-	NIKRatna sp.NIK = "3471014310820052" // Hadi's wife
+	NIKBudi    sp.NIK = "3174011505800001" // family head; ETLE ticket due in 2 days
+	NIKSiti    sp.NIK = "3174014708830002" // spouse
+	NIKRizky   sp.NIK = "3174012103120003" // SMP pupil nominated for PIP
+	NIKPutri   sp.NIK = "3174016209160004" // SD pupil
+	NIKDewi    sp.NIK = "3273016402900007" // SIM A and C expire in 45 days
+	NIKAgus    sp.NIK = "3578010311750012" // BPJS inactive, in arrears
+	NIKSri     sp.NIK = "3201025907850021" // PBI, decile 2, PKH + BPNT scheduled
+	NIKBayu    sp.NIK = "3201020507150022" // Sri's son, PIP paid
+	NIKAndi    sp.NIK = "7371010901010033" // unknown to SATUSEHAT, education, police, social
+	NIKWayan   sp.NIK = "5171013006950041" // ETLE ticket due tomorrow, SKCK valid
+	NIKHadi    sp.NIK = "3471011204790051" // head of the Hartono family (children in Seed.Hartono)
+	NIKRatna   sp.NIK = "3471014310820052" // Hadi's wife
+	NIKSumarni sp.NIK = "3471014506580061" // head of her family card and guardian of her grandson (Seed.Rafi)
 )
 
 // nik builds a NIK registered in district (dotted code) for someone born on
@@ -242,6 +247,9 @@ func New(now time.Time) *Seed {
 		Fajar: nik(mantrijeron.District.Code, fajarBorn, false, 54),
 		Laras: nik(mantrijeron.District.Code, larasBorn, true, 55),
 	}
+	sumarni := sp.KK("3471011008150009")
+	rafiBorn := ago(9, 40)
+	rafi := nik(mantrijeron.District.Code, rafiBorn, false, 62)
 	mantrijeronClinic := readmodel.Coded{Code: "0403B001", Label: "PUSKESMAS MANTRIJERON"}
 
 	rizkyBorn := d(2012, 3, 21)
@@ -467,7 +475,29 @@ func New(now time.Time) *Seed {
 		},
 	}
 
-	s := &Seed{Today: today, People: people, Hartono: hartonoKids, byNIK: make(map[sp.NIK]*Person, len(people))}
+	people = append(people,
+		&Person{
+			Citizen: readmodel.Citizen{NIK: NIKSumarni, KK: sumarni, Name: "SUMARNI", BirthPlace: "BANTUL",
+				BirthDate: d(1958, 6, 5), Sex: readmodel.SexFemale, Religion: "ISLAM", MaritalStatus: "CERAI MATI",
+				Occupation: "PEDAGANG", Address: mantrijeron},
+			Relationship: readmodel.RelationshipHead,
+			Note:         "grandmother and head of the family card; her grandson Rafi (9) lives with her: she acts for him as his guardian",
+			BPJS:         member("0007890123461", class3, pbi, active, mantrijeronClinic, 0, d(2016, 1, 1)),
+		},
+		&Person{
+			Citizen: readmodel.Citizen{NIK: rafi, KK: sumarni, Name: "RAFI PRASETYO", BirthPlace: "YOGYAKARTA",
+				BirthDate: rafiBorn, Sex: readmodel.SexMale, Religion: "ISLAM", MaritalStatus: "BELUM KAWIN",
+				Occupation: "PELAJAR/MAHASISWA", Address: mantrijeron},
+			Relationship: readmodel.RelationshipGrandchild,
+			Note:         "9 years old, on his grandmother's family card: she is his guardian, not his parent",
+			BPJS:         member("0007890123462", class3, pbi, active, mantrijeronClinic, 0, rafiBorn.AddDays(30)),
+			SatuSehat:    &SatuSehat{IHSNumber: "P07734120062", Immunizations: childhood("imm-rafi", rafiBorn, "PUSKESMAS MANTRIJERON")},
+			Student: &readmodel.StudentRecord{NISN: "0167712062", SchoolNPSN: "20403311", SchoolName: "SD NEGERI SURYODININGRATAN 2",
+				Level: readmodel.LevelSD, Grade: 3, ClassName: "III-B"},
+		},
+	)
+
+	s := &Seed{Today: today, People: people, Hartono: hartonoKids, Rafi: rafi, byNIK: make(map[sp.NIK]*Person, len(people))}
 	for _, p := range people {
 		s.byNIK[p.NIK] = p
 	}

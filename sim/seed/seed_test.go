@@ -101,3 +101,24 @@ func TestHartonoChildrenKeepTheirAgesEveryDay(t *testing.T) {
 		t.Errorf("Ratna has %d children on her KK, want 3", got)
 	}
 }
+
+// Sumarni heads the card her grandson Rafi is on: a guardian who is not a
+// parent; he is 9 and never married on any day.
+func TestSeedGuardian(t *testing.T) {
+	for _, now := range []time.Time{time.Date(2026, 12, 4, 10, 0, 0, 0, sp.Jakarta), time.Date(2027, 3, 1, 0, 0, 0, 0, sp.Jakarta)} {
+		s := New(now)
+		sumarni, rafi := s.ByNIK(NIKSumarni), s.ByNIK(s.Rafi)
+		if sumarni == nil || rafi == nil || sumarni.KK != rafi.KK {
+			t.Fatalf("Sumarni %v and Rafi %v on one card", sumarni, rafi)
+		}
+		if sumarni.Relationship != readmodel.RelationshipHead || rafi.Relationship != readmodel.RelationshipGrandchild {
+			t.Errorf("relationships %s, %s; want HEAD, GRANDCHILD", sumarni.Relationship, rafi.Relationship)
+		}
+		if age := rafi.BirthDate.AgeOn(s.Today); age != 9 || rafi.MaritalStatus != "BELUM KAWIN" {
+			t.Errorf("Rafi is %d, %s; want 9, never married", age, rafi.MaritalStatus)
+		}
+		if len(s.Children(sumarni)) != 0 {
+			t.Error("Rafi is listed as Sumarni's child")
+		}
+	}
+}

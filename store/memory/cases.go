@@ -130,7 +130,7 @@ func (s *CaseStore) updateLocked(ctx context.Context, id string, f func(*cases.C
 	} else if err != nil {
 		return nil, err
 	}
-	if next.ID != cur.ID || next.Citizen != cur.Citizen || next.ServiceID != cur.ServiceID ||
+	if next.ID != cur.ID || next.Citizen != cur.Citizen || next.Actor != cur.Actor || next.ServiceID != cur.ServiceID ||
 		next.Agency != cur.Agency || !next.CreatedAt.Equal(cur.CreatedAt) || next.SingleOpen != cur.SingleOpen {
 		return nil, errors.New("memory case store: an update must not change a case's id, citizen, service, agency, creation time or single-open flag")
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/mandates"
 	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/store/memory"
 	"github.com/satupintu/satupintu/store/storetest"
@@ -43,4 +44,8 @@ func TestCacheDelete(t *testing.T) {
 		clk := newClock()
 		return memory.NewCache(100, memory.WithNow(clk.Now)), clk.Advance
 	})
+}
+
+func TestMandates(t *testing.T) {
+	storetest.TestMandates(t, func(t *testing.T) mandates.Store { return memory.NewMandates() })
 }

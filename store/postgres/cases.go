@@ -138,7 +138,7 @@ func (s *CaseStore) insert(ctx context.Context, tx pgx.Tx, hash []byte, c *cases
 	if _, err := tx.Exec(ctx, casesInsertSQL, c.ID, hash, s.db.keys.Seal([]byte(c.Citizen), caseCitizenContext(c.ID)),
 		c.ServiceID, string(c.Agency), string(c.Status), c.Status.Open(), c.SingleOpen, c.CreatedAt, c.CreatedAt.UnixMilli(),
 		c.UpdatedAt, c.IdempotencyKey, c.RequestHash, fields, c.AgencyRef, string(d.State), d.Attempts, nullTime(d.LastAttemptAt),
-		d.LastError, nullTime(d.DeliveredAt), c.Sequence, held, eventIDs(c.EventIDs), c.Version, len(c.History)); err != nil {
+		d.LastError, nullTime(d.DeliveredAt), c.Sequence, held, eventIDs(c.EventIDs), c.Version, len(c.History), s.sealActor(c)); err != nil {
 		return err
 	}
 	return s.addHistory(ctx, tx, c, 0)
@@ -325,7 +325,7 @@ func (s *CaseStore) updateTx(ctx context.Context, tx pgx.Tx, id string, f func(*
 // sameIdentity reports whether an update kept what places the case, and
 // its history as it was (entries are only added).
 func sameIdentity(a, b *cases.Case) bool {
-	if a.ID != b.ID || a.Citizen != b.Citizen || a.ServiceID != b.ServiceID || a.Agency != b.Agency ||
+	if a.ID != b.ID || a.Citizen != b.Citizen || a.Actor != b.Actor || a.ServiceID != b.ServiceID || a.Agency != b.Agency ||
 		!a.CreatedAt.Equal(b.CreatedAt) || a.SingleOpen != b.SingleOpen || a.IdempotencyKey != b.IdempotencyKey ||
 		len(b.History) < len(a.History) {
 		return false
@@ -435,7 +435,7 @@ func (s *CaseStore) OpenCases(ctx context.Context, a sp.Agency, after string, li
 // caseRow is a row of cases as the queries return it.
 type caseRow struct {
 	id, serviceID, agency, status, idemKey, requestHash, agencyRef, deliveryState, lastError string
-	citizenSealed, fields, held                                                              []byte
+	citizenSealed, fields, held, actorSealed                                                 []byte
 	singleOpen                                                                               bool
 	createdAt, updatedAt                                                                     time.Time
 	lastAttemptAt, deliveredAt                                                               *time.Time
@@ -447,7 +447,7 @@ type caseRow struct {
 func (r *caseRow) dest() []any {
 	return []any{&r.id, &r.citizenSealed, &r.serviceID, &r.agency, &r.status, &r.singleOpen, &r.createdAt, &r.updatedAt,
 		&r.idemKey, &r.requestHash, &r.fields, &r.agencyRef, &r.deliveryState, &r.attempts, &r.lastAttemptAt, &r.lastError,
-		&r.deliveredAt, &r.sequence, &r.held, &r.eventIDs, &r.version, &r.historyLength}
+		&r.deliveredAt, &r.sequence, &r.held, &r.eventIDs, &r.version, &r.historyLength, &r.actorSealed}
 }
 
 // fromRow is the case of a row, its history not read yet. The citizen
@@ -467,6 +467,13 @@ func (s *CaseStore) fromRow(r *caseRow, citizen sp.NIK) (*cases.Case, error) {
 		Delivery: cases.Delivery{State: cases.DeliveryState(r.deliveryState), Attempts: r.attempts, LastError: r.lastError}}
 	if len(c.EventIDs) == 0 {
 		c.EventIDs = nil
+	}
+	if r.actorSealed != nil {
+		actor, err := s.db.keys.Open(r.actorSealed, caseActorContext(r.id))
+		if err != nil {
+			return nil, fmt.Errorf("case %s: opening the actor: %w", r.id, err)
+		}
+		c.Actor = sp.NIK(actor)
 	}
 	if r.lastAttemptAt != nil {
 		c.Delivery.LastAttemptAt = *r.lastAttemptAt
@@ -522,6 +529,16 @@ func (s *CaseStore) sealHeld(c *cases.Case) ([]byte, error) {
 }
 
 // The contexts bind each sealed value to its row and column.
+// sealActor is the case's actor sealed, nil when the citizen applied themself.
+func (s *CaseStore) sealActor(c *cases.Case) []byte {
+	if c.Actor == "" {
+		return nil
+	}
+	return s.db.keys.Seal([]byte(c.Actor), caseActorContext(c.ID))
+}
+
+func caseActorContext(id string) []byte { return []byte("cases.actor\x00" + id) }
+
 func caseCitizenContext(id string) []byte { return []byte("cases.citizen\x00" + id) }
 func fieldsContext(id string) []byte      { return []byte("cases.fields\x00" + id) }
 func heldContext(id string) []byte        { return []byte("cases.held\x00" + id) }

@@ -15,6 +15,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 
+	"github.com/satupintu/satupintu/mandates"
 	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/store/postgres"
 	"github.com/satupintu/satupintu/store/postgres/pgtest"
@@ -148,4 +149,9 @@ func BenchmarkAccessLogRecord(b *testing.B) {
 	})
 	b.ReportMetric(float64((cpu()-startCPU).Microseconds())/float64(n.Load()), "cpu-µs/request")
 	b.ReportMetric(float64(n.Load())/time.Since(start).Seconds(), "requests/s")
+}
+
+func TestMandates(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	storetest.TestMandates(t, func(t *testing.T) mandates.Store { return postgres.NewMandates(openSchema(t, dbURL)) })
 }

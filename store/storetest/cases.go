@@ -81,6 +81,29 @@ func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 		wantDepth(t, q, queue.Forward, 1)
 	})
 
+	t.Run("Actor", func(t *testing.T) {
+		s, _ := newStore(t)
+		in := newCase(citizenA, "skck", "key-0001", t0)
+		in.Actor = citizenB
+		c, _ := mustCreate(t, s, in)
+		if got := mustGet(t, s, c.ID); got.Actor != citizenB || got.Citizen != citizenA {
+			t.Errorf("Get = citizen %s, actor %s; want the case's subject and its actor", got.Citizen.Masked(), got.Actor.Masked())
+		}
+		own, _ := mustCreate(t, s, newCase(citizenA, "skck", "key-0002", t0.Add(time.Second)))
+		if got := mustGet(t, s, own.ID); got.Actor != "" {
+			t.Errorf("a case the citizen applied for themself has actor %s", got.Actor.Masked())
+		}
+		page, _, err := s.List(ctx, citizenA, cases.ListQuery{First: 10})
+		if err != nil || len(page) != 2 || page[1].Actor != citizenB {
+			t.Errorf("List = %d cases, %v; want the actor on the older", len(page), err)
+		}
+		if _, err := s.Update(ctx, c.ID, func(c *cases.Case) error { c.Actor = ""; return nil }); err == nil {
+			if got := mustGet(t, s, c.ID); got.Actor != citizenB {
+				t.Errorf("an update changed the actor to %q", got.Actor)
+			}
+		}
+	})
+
 	t.Run("CasesAreCopies", func(t *testing.T) {
 		s, _ := newStore(t)
 		in := newCase(citizenA, "skck", "key-0001", t0)

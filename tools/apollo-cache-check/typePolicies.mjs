@@ -27,6 +27,7 @@ export const typePolicies = {
       devices: replace,
       documents: replace,
       lifeEvents: replace,
+      mandates: replace,
       nodes: replace,
     },
   },
@@ -42,4 +43,7 @@ export const typePolicies = {
   Eligibility: { fields: { reasons: replace } },
   Document: { fields: { claims: replace } },
   PrivacySummary: { fields: { agencies: replace } },
+  // Another person's records: keyed by the nik argument of Query.subject.
+  Subject: { fields: { cases: relayStylePagination(["status"]), documents: replace } },
+  Mandate: { fields: { actions: replace } },
 };

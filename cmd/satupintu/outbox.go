@@ -17,6 +17,22 @@ import (
 	"github.com/satupintu/satupintu/server"
 )
 
+// parseWords parses fs's flags wherever they stand among args and
+// returns the other words in order. flag stops at the first argument that
+// is not a flag: parse again after each one, so `outbox list -url …` means
+// what it says.
+func parseWords(fs *flag.FlagSet, args []string) (words []string, err error) {
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return nil, err
+		}
+		if rest = fs.Args(); len(rest) == 0 {
+			return words, nil
+		}
+		words, rest = append(words, rest[0]), rest[1:]
+	}
+}
+
 // outboxUsage is the command line of `satupintu outbox`; flags go before
 // or after the command.
 const outboxUsage = "usage: satupintu outbox [-url URL] [-queue NAME] list | replay ID... | replay -all"
@@ -37,19 +53,11 @@ func runOutbox(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintln(stderr, "The operator token is read from SATUPINTU_ADMIN_TOKEN.")
 		fs.PrintDefaults()
 	}
-	// flag stops at the first argument that is not a flag: parse again
-	// after each one, so `outbox list -url …` means what it says.
-	var words []string
-	for rest := args; ; {
-		if err := fs.Parse(rest); errors.Is(err, flag.ErrHelp) {
-			return nil
-		} else if err != nil {
-			return fmt.Errorf("outbox: %w (%s)", err, outboxUsage)
-		}
-		if rest = fs.Args(); len(rest) == 0 {
-			break
-		}
-		words, rest = append(words, rest[0]), rest[1:]
+	words, err := parseWords(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("outbox: %w (%s)", err, outboxUsage)
 	}
 	if len(words) == 0 {
 		fs.Usage()

@@ -30,17 +30,11 @@ func runPayments(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintln(stderr, "The operator token is read from SATUPINTU_ADMIN_TOKEN.")
 		fs.PrintDefaults()
 	}
-	var words []string
-	for rest := args; ; {
-		if err := fs.Parse(rest); errors.Is(err, flag.ErrHelp) {
-			return nil
-		} else if err != nil {
-			return fmt.Errorf("payments: %w (%s)", err, paymentsUsage)
-		}
-		if rest = fs.Args(); len(rest) == 0 {
-			break
-		}
-		words, rest = append(words, rest[0]), rest[1:]
+	words, err := parseWords(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("payments: %w (%s)", err, paymentsUsage)
 	}
 	if len(words) != 1 {
 		fs.Usage()

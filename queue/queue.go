@@ -88,7 +88,12 @@ func (k Kind) Valid() bool {
 
 // Queue is the name operators use for the jobs of a kind: forwards (the
 // outbox), changes, pushes, polls.
-func (k Kind) Queue() string { return string(k) + "s" }
+func (k Kind) Queue() string {
+	if k == Push {
+		return "pushes"
+	}
+	return string(k) + "s"
+}
 
 // KindOfQueue is the kind a queue name (Kind.Queue) stands for.
 func KindOfQueue(name string) (Kind, bool) {

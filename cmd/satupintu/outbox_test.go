@@ -45,6 +45,12 @@ func TestOutboxCommandLine(t *testing.T) {
 	if err != nil || !strings.Contains(out, "nothing parked in forwards") {
 		t.Errorf("replay -all with nothing parked: %v\n%s", err, out)
 	}
+	// Every queue by the name the README and -queue's help give it.
+	for _, q := range []string{"forwards", "changes", "pushes", "polls"} {
+		if out, err := outbox(here, "-queue", q, "list"); err != nil || !strings.Contains(out, "nothing parked in "+q) {
+			t.Errorf("-queue %s list: %v\n%s", q, err, out)
+		}
+	}
 
 	tok := ta.token(seed.NIKDewi)
 	ta.fault(`{"agency":"police","down":true}`)

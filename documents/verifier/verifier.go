@@ -422,17 +422,22 @@ func (s Source) Check(ctx context.Context, presentation string) (Result, error) 
 
 // Sync fetches the issuer's metadata and the given status lists into the
 // cache, for checks with no network later (each list usable for its ttl).
+// A list given by number is fetched from the server but named, checked and
+// kept by its URI under the issuer's identifier, as credentials name it:
+// the server may be reached by another name than the one it issues under
+// (localhost for 127.0.0.1, an internal host name for the public URL).
 func (s Source) Sync(ctx context.Context, lists []string) error {
 	is, err := s.RefreshIssuer(ctx)
 	if err != nil {
 		return err
 	}
 	for _, l := range lists {
-		uri := l
+		uri, from := l, l
 		if !strings.Contains(l, "://") {
-			uri = strings.TrimRight(s.Client.BaseURL, "/") + "/credentials/status/" + l
+			uri = strings.TrimRight(is.Issuer, "/") + "/credentials/status/" + l
+			from = strings.TrimRight(s.Client.BaseURL, "/") + "/credentials/status/" + l
 		}
-		b, err := s.fetch(ctx, uri, "application/statuslist+jwt")
+		b, err := s.fetch(ctx, from, "application/statuslist+jwt")
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ var (
 // Queue is the job port on River (github.com/riverqueue/river), in the
 // database's river_job table, mapped as the queue package describes:
 // each kind is a River job kind worked from a River queue of its own
-// (Kind.Queue()), a NewJob an insert (in the caller's transaction where
+// (riverQueue), a NewJob an insert (in the caller's transaction where
 // a store writes the record that causes it), and a handler's outcome the
 // error River expects. River runs the handlers: no leases of ours.
 type Queue struct {
@@ -197,7 +197,7 @@ func (q *Queue) params(jobs []queue.NewJob, now time.Time) ([]river.InsertManyPa
 		if err != nil {
 			return nil, err
 		}
-		opts := &river.InsertOpts{Queue: j.Kind.Queue(), Metadata: meta, ScheduledAt: j.At}
+		opts := &river.InsertOpts{Queue: riverQueue(j.Kind), Metadata: meta, ScheduledAt: j.At}
 		if j.Unique {
 			opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: pendingStates}
 		}
@@ -254,7 +254,7 @@ func (q *Queue) Run(ctx context.Context, workers ...queue.Worker) error {
 	queues := map[string]river.QueueConfig{}
 	for _, w := range workers {
 		handlers[w.Kind] = w.Handle
-		queues[w.Kind.Queue()] = river.QueueConfig{MaxWorkers: w.Concurrency}
+		queues[riverQueue(w.Kind)] = river.QueueConfig{MaxWorkers: w.Concurrency}
 	}
 	rw := river.NewWorkers()
 	river.AddWorker(rw, &worker[forwardKind]{q: q, handle: handlers[queue.Forward]})
@@ -417,6 +417,12 @@ func (q *Queue) Replay(ctx context.Context, kind queue.Kind, id string) (err err
 	})
 }
 
+// riverQueue is the River queue a kind's jobs are inserted in and worked
+// from: the kind and an s ("pushs" for pushes), as the first databases
+// were written, so that jobs already queued are still found. Operators
+// name queues by Kind.Queue.
+func riverQueue(k queue.Kind) string { return string(k) + "s" }
+
 // Depth counts the pending jobs of kind: available, pending, scheduled,
 // retryable and running.
 func (q *Queue) Depth(ctx context.Context, kind queue.Kind) (n int64, err error) {
@@ -424,7 +430,7 @@ func (q *Queue) Depth(ctx context.Context, kind queue.Kind) (n int64, err error)
 		return 0, fmt.Errorf("postgres queue: unknown kind %q", kind)
 	}
 	defer wrap(&err, "counting %s jobs", kind)
-	err = q.db.pool.QueryRow(ctx, jobsDepthSQL, kind.Queue(), string(kind)).Scan(&n)
+	err = q.db.pool.QueryRow(ctx, jobsDepthSQL, riverQueue(kind), string(kind)).Scan(&n)
 	return n, err
 }
 

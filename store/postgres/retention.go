@@ -16,13 +16,16 @@ import (
 // convenience data (deleteMyData) and what is past its retention.
 
 var (
-	_ privacy.InboxPurger   = (*Inbox)(nil)
-	_ privacy.ConsentPurger = (*Consents)(nil)
-	_ privacy.CitizenEraser = (*Inbox)(nil)
-	_ privacy.CitizenEraser = (*Devices)(nil)
+	_ privacy.InboxPurger      = (*Inbox)(nil)
+	_ privacy.ConsentPurger    = (*Consents)(nil)
+	_ privacy.CitizenEraser    = (*Inbox)(nil)
+	_ privacy.CitizenEraser    = (*Devices)(nil)
+	_ privacy.ClosedCasePurger = (*CaseStore)(nil)
 )
 
 var (
+	//go:embed queries/cases_purge_closed.sql
+	casesPurgeClosedSQL string
 	//go:embed queries/consents_purge.sql
 	consentsPurgeSQL string
 	//go:embed queries/devices_erase_citizen.sql
@@ -98,4 +101,25 @@ func (s *Consents) PurgeEndedBefore(ctx context.Context, before time.Time) (_ in
 	defer wrap(&err, "consents: purging")
 	tag, err := s.db.pool.Exec(ctx, consentsPurgeSQL, before)
 	return int(tag.RowsAffected()), err
+}
+
+// purgeCasesBatch is how many closed cases one statement of
+// PurgeClosedBefore deletes: short transactions, not one over years.
+const purgeCasesBatch = 1000
+
+// PurgeClosedBefore deletes the closed cases whose last change is before
+// before, with their history, in batches; open cases stay whatever their
+// age.
+func (s *CaseStore) PurgeClosedBefore(ctx context.Context, before time.Time) (n int, err error) {
+	defer wrap(&err, "cases: purging closed ones")
+	for {
+		tag, err := s.db.pool.Exec(ctx, casesPurgeClosedSQL, before, purgeCasesBatch)
+		if err != nil {
+			return n, err
+		}
+		n += int(tag.RowsAffected())
+		if tag.RowsAffected() < purgeCasesBatch {
+			return n, nil
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
+	"github.com/satupintu/satupintu/privacy"
 	"github.com/satupintu/satupintu/queue"
 )
 
@@ -57,6 +58,64 @@ var urlSafe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 // TestCaseStore runs the cases.Store conformance suite.
 func TestCaseStore(t *testing.T, newStore NewCaseStore) {
 	ctx := context.Background()
+
+	// Retention: closed cases whose last change is older than the cutoff
+	// go, with their history; open ones stay whatever their age; the
+	// idempotency key of a purged case is free again.
+	t.Run("PurgeClosedBefore", func(t *testing.T) {
+		s, _ := newStore(t)
+		p, ok := s.(privacy.ClosedCasePurger)
+		if !ok {
+			t.Fatalf("%T does not purge closed cases (privacy.ClosedCasePurger)", s)
+		}
+		create := func(key string) *cases.Case {
+			t.Helper()
+			c, _, err := s.Create(ctx, newCase(citizenA, "skck", key, t0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		old, recent, open := create("purge-old"), create("purge-recent"), create("purge-open")
+		for _, m := range []struct {
+			c  *cases.Case
+			at time.Time
+		}{{old, t0.Add(time.Hour)}, {recent, t0.Add(72 * time.Hour)}} {
+			if _, err := s.Update(ctx, m.c.ID, move(cases.StatusRejected, m.at)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other, _, err := s.Create(ctx, newCase(citizenB, "skck", "purge-other", t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Update(ctx, other.ID, move(cases.StatusRejected, t0.Add(time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		n, err := p.PurgeClosedBefore(ctx, t0.Add(24*time.Hour))
+		if err != nil || n != 2 {
+			t.Fatalf("PurgeClosedBefore = %d, %v; want 2 (A's and B's old closed cases)", n, err)
+		}
+		for _, id := range []string{old.ID, other.ID} {
+			if _, err := s.Get(ctx, id); !errors.Is(err, sp.ErrNotFound) {
+				t.Errorf("case %s after its purge: %v, want not found", id, err)
+			}
+		}
+		for _, id := range []string{recent.ID, open.ID} {
+			if c, err := s.Get(ctx, id); err != nil || len(c.History) == 0 {
+				t.Errorf("case %s should stay: %v", id, err)
+			}
+		}
+		if n, err := s.Count(ctx, citizenA, ""); err != nil || n != 2 {
+			t.Errorf("A's cases after the purge: %d, %v; want 2", n, err)
+		}
+		if again, created, err := s.Create(ctx, newCase(citizenA, "skck", "purge-old", t0.Add(48*time.Hour))); err != nil || !created || again.ID == old.ID {
+			t.Errorf("the purged case's key again: created %v, %v", created, err)
+		}
+		if n, err := p.PurgeClosedBefore(ctx, t0.Add(24*time.Hour)); err != nil || n != 0 {
+			t.Errorf("purging again: %d, %v", n, err)
+		}
+	})
 
 	t.Run("CreateGetForward", func(t *testing.T) {
 		s, q := newStore(t)

@@ -160,7 +160,7 @@ type Config struct {
 	AccessLog bool
 	Retention privacy.Retention
 
-	// Payments: fees paid in the app (off unless SATUPINTU_PAYMENTS=on):
+	// Payments: fees paid in the app (on unless SATUPINTU_PAYMENTS=off):
 	// the payment gateway (SNAP), the treasury's billing (SIMPONI), how
 	// long a bill lasts, when the gateway is asked about a bill no
 	// notification settled, and the notifications' timestamp tolerance.
@@ -241,6 +241,7 @@ func defaultConfig() Config {
 		AccessLog:          true,
 		Retention:          privacy.DefaultRetention(),
 
+		Payments:              true,
 		PaymentValidity:       7 * 24 * time.Hour,
 		PaymentReconcileAfter: 15 * time.Minute,
 		PaymentReconcileEvery: time.Hour,

@@ -151,7 +151,8 @@ type Config struct {
 	CredentialTTL time.Duration
 	StatusListTTL time.Duration
 
-	// clock is the documents wallet's clock, for tests (nil: time.Now).
+	// clock is the documents wallet's and the payments' clock, and the
+	// memory job queue's, for tests (nil: time.Now).
 	clock func() time.Time
 
 	// Privacy (UU PDP). AccessLog off logs no agency reads of responses
@@ -462,6 +463,7 @@ func (c Config) storeConfig() store.Config {
 		QueueVisibility:  c.QueueVisibility,
 		JobTimeout:       c.JobTimeout,
 		QueueIdle:        queueIdle,
+		Now:              c.clock,
 		CacheMaxEntries:  c.CacheMaxEntries,
 		APQMaxEntries:    c.Limits.QueryCacheSize,
 		LimiterMaxKeys:   c.LimiterMaxKeys,

@@ -477,6 +477,13 @@ func TestPaymentsSurvivePostgresRestart(t *testing.T) {
 	if status := deliver(held[0], notifyURL); status != 200 {
 		t.Fatalf("the first notification, the database up: %d", status)
 	}
+	// Its forward done (a job in flight at the cut would wait for River's
+	// rescue, minutes away, which is not what this test is about).
+	a.waitStatus(toks[0], ids[0], "FORWARDED")
+	testkit.WaitFor(t, "the forward queue to drain", func() bool {
+		d, _ := a.stores.Jobs.Depth(context.Background(), "forward")
+		return d == 0
+	})
 	proxy.Cut()
 	for i, n := range held {
 		if status := deliver(n, notifyURL); status == 200 {

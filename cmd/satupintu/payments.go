@@ -61,7 +61,7 @@ func (a *app) devPay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.payments == nil || a.sandbox.SNAP() == nil {
-		writeDevJSON(w, http.StatusNotFound, map[string]string{"error": "payments are off (SATUPINTU_PAYMENTS=on)"})
+		writeDevJSON(w, http.StatusNotFound, map[string]string{"error": "payments are off: SATUPINTU_PAYMENTS=off (on, the default, bills the fees)"})
 		return
 	}
 	notify := req.Notify == nil || *req.Notify

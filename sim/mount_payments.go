@@ -20,7 +20,7 @@ const SNAPPartnerServiceID = "   88899"
 // the payment gateway under /snap/. Like the IdP they are not agencies: no
 // fault switch, no counters.
 func (s *Sandbox) mountPayments() error {
-	s.simponi = simponi.New(s.Creds.SimponiUser, s.Creds.SimponiPassword, s.now)
+	s.simponi = simponi.New(s.Creds.SimponiUser, s.Creds.SimponiPassword, s.paymentsNow)
 	client, err := ParseRSAKey(s.Creds.SNAPClientKey)
 	if err != nil {
 		return fmt.Errorf("SNAP client key: %w", err)
@@ -30,7 +30,7 @@ func (s *Sandbox) mountPayments() error {
 		return fmt.Errorf("SNAP gateway key: %w", err)
 	}
 	s.snap = snap.New(snap.Options{ClientID: s.Creds.SNAPClientID, ClientSecret: s.Creds.SNAPClientSecret, ClientKey: &client.PublicKey,
-		GatewayKey: gateway, PartnerServiceID: SNAPPartnerServiceID, Treasury: s.simponi, Now: s.now})
+		GatewayKey: gateway, PartnerServiceID: SNAPPartnerServiceID, Treasury: s.simponi, Now: s.paymentsNow})
 	s.mux.Handle("/simponi/", http.StripPrefix("/simponi", s.simponi.Handler()))
 	s.mux.Handle("/snap/", http.StripPrefix("/snap", s.snap.Handler()))
 	return nil

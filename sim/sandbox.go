@@ -21,8 +21,13 @@ import (
 
 // Options configure a Sandbox.
 type Options struct {
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// PaymentsNow is the clock of the payment gateway and treasury
+	// simulators (nil: Now): satupintu's own in a test that moves its
+	// clock, so bills expire, tokens lapse and notifications are stamped
+	// on the time both sides read.
+	PaymentsNow func() time.Time
+	Logger      *slog.Logger
 	// Credentials the simulators demand; zero means DevCredentials().
 	Credentials Credentials
 	// BaseURL is where the sandbox is served (e.g. http://127.0.0.1:41234),
@@ -123,6 +128,7 @@ type Sandbox struct {
 
 	licenceStatuses licenceStatuses
 	now             func() time.Time
+	paymentsNow     func() time.Time
 	log             *slog.Logger
 }
 
@@ -131,6 +137,9 @@ func New(o Options) *Sandbox {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.PaymentsNow == nil {
+		o.PaymentsNow = o.Now
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -138,7 +147,7 @@ func New(o Options) *Sandbox {
 		o.Credentials = DevCredentials()
 	}
 	s := &Sandbox{Seed: seed.New(o.Now()), Creds: o.Credentials, BaseURL: strings.TrimRight(o.BaseURL, "/"),
-		faults: newFaults(), mux: http.NewServeMux(), now: o.Now, log: o.Logger, cases: newCaseBook(o.Polled)}
+		faults: newFaults(), mux: http.NewServeMux(), now: o.Now, paymentsNow: o.PaymentsNow, log: o.Logger, cases: newCaseBook(o.Polled)}
 	if o.Population > 0 {
 		s.Seed.AddPopulation(o.Population)
 	}

@@ -64,6 +64,10 @@ type Config struct {
 	// QueueIdle is how long an idle job runner waits before looking for
 	// due jobs again (doubling while idle, up to four times).
 	QueueIdle time.Duration
+	// Now is the memory engine's clock for its job queue (nil: time.Now):
+	// a test moves it to make scheduled jobs due. PostgreSQL's queue
+	// keeps the database's time.
+	Now func() time.Time
 	// CacheMaxEntries bounds the agency read cache.
 	CacheMaxEntries int
 	// APQMaxEntries bounds the automatic persisted queries.
@@ -259,7 +263,7 @@ func (s *Stores) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 
 // openMemory keeps every port in this process.
 func openMemory(cfg Config, log *slog.Logger) *Stores {
-	jobs := memory.NewQueue(cfg.QueueVisibility, time.Now).WithRunner(cfg.QueueIdle, log.With("component", "jobs"))
+	jobs := memory.NewQueue(cfg.QueueVisibility, cfg.Now).WithRunner(cfg.QueueIdle, log.With("component", "jobs"))
 	shares := memory.NewShares()
 	caseStore := memory.NewCaseStore(jobs)
 	return &Stores{

@@ -97,6 +97,10 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 		// A sandbox is tried with any operation (curl, the README), not
 		// only an app's trusted documents.
 		"SATUPINTU_TRUSTED_DOCUMENTS": "off",
+		// Fees are paid at the agency: this file names no payment
+		// gateway or treasury (SATUPINTU_SNAP_*, SATUPINTU_SIMPONI_*),
+		// which production needs with payments on.
+		"SATUPINTU_PAYMENTS": "off",
 	}
 	if *redisURL != "" {
 		own["REDIS_URL"] = *redisURL

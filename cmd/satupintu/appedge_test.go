@@ -218,3 +218,35 @@ func (ta *testApp) postWith(token string, body map[string]any, headers ...string
 	}
 	return ta.do(req)
 }
+
+// Payments are on by default in production too: a start without the
+// gateway's and the treasury's settings is refused, naming each missing
+// one; SATUPINTU_PAYMENTS=off starts without them.
+func TestProductionPaymentsOnNeedGatewayAndTreasury(t *testing.T) {
+	env, _ := productionEnv(t)
+	delete(env, "SATUPINTU_PAYMENTS")
+	_, _, err := loadConfig(func(k string) string { return env[k] }, nil)
+	if err == nil {
+		t.Fatal("production started with payments on and no gateway or treasury")
+	}
+	for _, name := range []string{"SATUPINTU_SNAP_URL", "SATUPINTU_SNAP_CLIENT_ID", "SATUPINTU_SNAP_CLIENT_SECRET",
+		"SATUPINTU_SNAP_PRIVATE_KEY_FILE", "SATUPINTU_SNAP_GATEWAY_KEY_FILE", "SATUPINTU_SNAP_PARTNER_SERVICE_ID",
+		"SATUPINTU_SIMPONI_URL", "SATUPINTU_SIMPONI_USER"} {
+		if !strings.Contains(err.Error(), "SATUPINTU_PAYMENTS=on needs "+name) {
+			t.Errorf("the refusal does not name %s:\n%v", name, err)
+		}
+	}
+	env["SATUPINTU_PAYMENTS"] = "off"
+	if cfg, _, err := loadConfig(func(k string) string { return env[k] }, nil); err != nil || cfg.Payments {
+		t.Fatalf("production with payments off: %v (payments %v)", err, cfg.Payments)
+	}
+}
+
+// Dev mode bills fees by default, against the sandbox's gateway and
+// treasury.
+func TestDevPaymentsOnByDefault(t *testing.T) {
+	cfg, _, err := loadConfig(func(string) string { return "" }, nil)
+	if err != nil || !cfg.Payments {
+		t.Fatalf("dev defaults: %v (payments %v)", err, cfg.Payments)
+	}
+}

@@ -18,8 +18,10 @@ import (
 )
 
 // caseEnv steps the simulated agencies by hand (StepCases) and retries
-// quickly, so the tests drive every move.
+// quickly, so the tests drive every move; fees are paid at the agency
+// (an SKCK is forwarded at once: payEnv turns payments on).
 var caseEnv = map[string]string{
+	"SATUPINTU_PAYMENTS":             "off",
 	"SATUPINTU_SIM_STEP":             "0s",
 	"SATUPINTU_POLL_INTERVAL":        "20ms",
 	"SATUPINTU_FORWARD_BACKOFF_BASE": "10ms",

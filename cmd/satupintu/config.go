@@ -151,7 +151,9 @@ type Config struct {
 	CredentialTTL time.Duration
 	StatusListTTL time.Duration
 
-	// clock is the clock of the documents wallet, the policy and the mandates, for tests (nil: time.Now).
+	// clock is the app's clock, for tests (nil: time.Now): the documents
+	// wallet's, the policy's and the mandates', the payments' and the
+	// memory job queue's.
 	clock func() time.Time
 
 	// Privacy (UU PDP). AccessLog off logs no agency reads of responses
@@ -160,7 +162,7 @@ type Config struct {
 	AccessLog bool
 	Retention privacy.Retention
 
-	// Payments: fees paid in the app (off unless SATUPINTU_PAYMENTS=on):
+	// Payments: fees paid in the app (on unless SATUPINTU_PAYMENTS=off):
 	// the payment gateway (SNAP), the treasury's billing (SIMPONI), how
 	// long a bill lasts, when the gateway is asked about a bill no
 	// notification settled, and the notifications' timestamp tolerance.
@@ -241,6 +243,7 @@ func defaultConfig() Config {
 		AccessLog:          true,
 		Retention:          privacy.DefaultRetention(),
 
+		Payments:              true,
 		PaymentValidity:       7 * 24 * time.Hour,
 		PaymentReconcileAfter: 15 * time.Minute,
 		PaymentReconcileEvery: time.Hour,
@@ -461,6 +464,7 @@ func (c Config) storeConfig() store.Config {
 		QueueVisibility:  c.QueueVisibility,
 		JobTimeout:       c.JobTimeout,
 		QueueIdle:        queueIdle,
+		Now:              c.clock,
 		CacheMaxEntries:  c.CacheMaxEntries,
 		APQMaxEntries:    c.Limits.QueryCacheSize,
 		LimiterMaxKeys:   c.LimiterMaxKeys,

@@ -62,7 +62,7 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		ShareTTL: 180 * time.Second, CredentialTTL: 24 * time.Hour, StatusListTTL: 5 * time.Minute,
 		AccessLog: true, Retention: privacy.Retention{AccessLog: privacy.Period{Years: 5}, Inbox: privacy.Period{Years: 1},
 			ClosedCases: privacy.Period{Years: 2}},
-		PaymentValidity: 7 * 24 * time.Hour, PaymentReconcileAfter: 15 * time.Minute, PaymentReconcileEvery: time.Hour,
+		Payments: true, PaymentValidity: 7 * 24 * time.Hour, PaymentReconcileAfter: 15 * time.Minute, PaymentReconcileEvery: time.Hour,
 		PaymentTolerance: 5 * time.Minute, Simponi: simponi.Config{KodeKL: "060", KodeSatker: "000000", JenisPNBP: "PNBP-POLRI"},
 	}
 	if got := defaultConfig(); !reflect.DeepEqual(got, want) {

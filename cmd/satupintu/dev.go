@@ -25,7 +25,7 @@ func (a *app) startSandbox() error {
 	}
 	a.simURL = "http://" + loopbackAddr(ln.Addr())
 	a.sandbox = sim.New(sim.Options{BaseURL: a.simURL, Logger: a.log.With("component", "sim"),
-		Credentials: sim.DevCredentials(), Step: a.cfg.SimStep, Polled: a.cfg.Polled})
+		Credentials: sim.DevCredentials(), Step: a.cfg.SimStep, Polled: a.cfg.Polled, PaymentsNow: a.now})
 	a.simSrv = newHTTPServer(a.sandbox, a.cfg.Limits.HeaderTimeout, a.log)
 	serve(a.simSrv, ln, a.failed)
 	if a.sandbox.IdP() == nil {

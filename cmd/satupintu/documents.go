@@ -9,7 +9,9 @@ import (
 	"github.com/satupintu/satupintu/server"
 )
 
-// now is the clock of the documents wallet, the policy and the mandates.
+// now is the app's clock for the documents wallet, the policy, the
+// mandates and the payments (and, in dev mode, the payment simulators and
+// the memory job queue): time.Now unless a test moves its own.
 func (a *app) now() time.Time {
 	if a.cfg.clock != nil {
 		return a.cfg.clock()

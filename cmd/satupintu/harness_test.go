@@ -31,12 +31,23 @@ type testApp struct {
 // startApp starts satupintu with env on top of dev defaults.
 func startApp(t *testing.T, env map[string]string) *testApp {
 	t.Helper()
+	return startAppClock(t, env, nil)
+}
+
+// startAppClock is startApp on clock (nil: time.Now): the app's clock
+// (the documents wallet, the payments, the payment simulators and the job
+// queue), which the test moves.
+func startAppClock(t *testing.T, env map[string]string, clock *testkit.Clock) *testApp {
+	t.Helper()
 	getenv := func(k string) string { return env[k] }
 	cfg, _, err := loadConfig(getenv, nil)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
 	cfg.Addr = "127.0.0.1:0"
+	if clock != nil {
+		cfg.clock = clock.Now
+	}
 	logs := &testkit.SyncBuffer{}
 	a, err := start(context.Background(), cfg, newLogger(logs, slog.LevelDebug))
 	if err != nil {

@@ -172,6 +172,7 @@ func threeInstancesOneKilled(t *testing.T, redisURL string) {
 	lb := newLoadBalancer(t)
 	env := map[string]string{
 		"SATUPINTU_MODE":          "production",
+		"SATUPINTU_PAYMENTS":      "off", // an SKCK is forwarded at once, its fee paid at the agency
 		"SATUPINTU_AUTH_AUDIENCE": "satupintu-multi", "SATUPINTU_CACHE_KEY": strings.Repeat("cd", 32),
 		"SATUPINTU_ADMIN_TOKEN": "multi-admin", "SATUPINTU_PUBLIC_URL": lb.URL(),
 		"SATUPINTU_SIGNING_KEYS":         signing.Dev("multi").Encode(),

@@ -27,9 +27,9 @@ func (a *app) newPayments(cat *catalog.Catalog) *payments.Service {
 	log := a.log.With("component", "payments")
 	s := &payments.Service{
 		Store: a.stores.Payments, Cases: a.stores.Cases, Catalog: cat,
-		Treasury: simponi.New(a.cfg.Simponi, hc), Gateway: snap.New(a.cfg.SNAP, hc, time.Now), GatewayKey: a.cfg.SNAP.GatewayKey,
+		Treasury: simponi.New(a.cfg.Simponi, hc), Gateway: snap.New(a.cfg.SNAP, hc, a.now), GatewayKey: a.cfg.SNAP.GatewayKey,
 		Validity: a.cfg.PaymentValidity, ReconcileAfter: a.cfg.PaymentReconcileAfter, ReconcileEvery: a.cfg.PaymentReconcileEvery,
-		Tolerance: a.cfg.PaymentTolerance, Now: time.Now, Log: log,
+		Tolerance: a.cfg.PaymentTolerance, Now: a.now, Log: log,
 		// Every instance derives the same key: a receipt link opens on each.
 		Receipts: &payments.Receipts{BaseURL: a.cfg.PublicURL, Key: derive(a.cfg.CacheKey, "payment receipts"), Store: a.stores.Payments, Catalog: cat},
 	}
@@ -61,7 +61,7 @@ func (a *app) devPay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.payments == nil || a.sandbox.SNAP() == nil {
-		writeDevJSON(w, http.StatusNotFound, map[string]string{"error": "payments are off (SATUPINTU_PAYMENTS=on)"})
+		writeDevJSON(w, http.StatusNotFound, map[string]string{"error": "payments are off: SATUPINTU_PAYMENTS=off (on, the default, bills the fees)"})
 		return
 	}
 	notify := req.Notify == nil || *req.Notify

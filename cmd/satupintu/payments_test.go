@@ -38,6 +38,14 @@ func payEnv(extra map[string]string) map[string]string {
 	return env
 }
 
+// startPayApp starts satupintu with payments on (payEnv) on a clock the
+// test moves: bills expire and reconciliations fall due when it says.
+func startPayApp(t *testing.T, extra map[string]string) (*testApp, *testkit.Clock) {
+	t.Helper()
+	clock := testkit.NewClock(time.Now())
+	return startAppClock(t, payEnv(extra), clock), clock
+}
+
 const paymentQuery = `query($id: ID!) { case(id: $id) { id status history { status source message }
 	payment { id amount currency regulation status billingCode expiresAt paidAt ntpn method
 		virtualAccount { id bank number } qris { id payload imagePng } receiptUrl } } }`
@@ -126,7 +134,7 @@ func (ta *testApp) ledger(billID string) []payments.Kind {
 // is forwarded → COMPLETED; the receipt shows the NTPN. The citizen heard
 // of the bill and of the payment in the inbox.
 func TestPaymentByVirtualAccount(t *testing.T) {
-	ta := startApp(t, payEnv(nil))
+	ta, _ := startPayApp(t, nil)
 	tok := ta.token(seed.NIKDewi)
 	id := ta.submitAwaiting(tok, "dewi-skck-pay-0001")
 
@@ -198,7 +206,7 @@ func TestPaymentByVirtualAccount(t *testing.T) {
 // QRIS: payCase answers a QRIS payload (EMVCo, with its CRC) and its image;
 // paid, the QRIS notification moves the case on.
 func TestPaymentByQRIS(t *testing.T) {
-	ta := startApp(t, payEnv(nil))
+	ta, _ := startPayApp(t, nil)
 	tok := ta.token(seed.NIKDewi)
 	id := ta.submitAwaiting(tok, "dewi-skck-qris-001")
 	p := ta.payCase(tok, id, "QRIS", "")
@@ -217,7 +225,7 @@ func TestPaymentByQRIS(t *testing.T) {
 // the tolerance are refused, and nothing changes; the genuine one is then
 // applied.
 func TestPaymentNotificationRefusals(t *testing.T) {
-	ta := startApp(t, payEnv(nil))
+	ta, clock := startPayApp(t, nil)
 	tok := ta.token(seed.NIKDewi)
 	id := ta.submitAwaiting(tok, "dewi-skck-forge-01")
 	va := get(ta.payCase(tok, id, "VA", "BNI"), "payment", "virtualAccount", "number").(string)
@@ -268,10 +276,10 @@ func TestPaymentNotificationRefusals(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"forged signature", forger, "30000.00", time.Now(), 401, "4012500"},
-		{"wrong amount", gateway, "20000.00", time.Now(), 404, "4042513"},
-		{"overpaid", gateway, "30001.00", time.Now(), 404, "4042513"},
-		{"replay after the tolerance", gateway, "30000.00", time.Now().Add(-10 * time.Minute), 401, "4012500"},
+		{"forged signature", forger, "30000.00", clock.Now(), 401, "4012500"},
+		{"wrong amount", gateway, "20000.00", clock.Now(), 404, "4042513"},
+		{"overpaid", gateway, "30001.00", clock.Now(), 404, "4042513"},
+		{"replay after the tolerance", gateway, "30000.00", clock.Now().Add(-10 * time.Minute), 401, "4012500"},
 	} {
 		if status, code := send(c.key, body(c.amount), c.at); status != c.status || code != c.code {
 			t.Errorf("%s: %d %s, want %d %s", c.name, status, code, c.status, c.code)
@@ -285,7 +293,7 @@ func TestPaymentNotificationRefusals(t *testing.T) {
 	}
 	// The genuine notification is then applied.
 	raw := body("30000.00")
-	if status, _ := send(gateway, raw, time.Now()); status != 200 {
+	if status, _ := send(gateway, raw, clock.Now()); status != 200 {
 		t.Fatalf("the genuine notification: %d", status)
 	}
 	ta.waitStatus(tok, id, "FORWARDED")
@@ -297,14 +305,20 @@ func TestPaymentNotificationRefusals(t *testing.T) {
 // An expired bill: the case goes to PAYMENT_EXPIRED; a late payment on it
 // is recorded and refunded (the ledger), the case stays; a new bill on
 // request brings it back to AWAITING_PAYMENT with a new billing code.
+// The bill lives the default 7 days on the app's clock, which the test
+// moves past them: the reconciliation then falls due and expires it.
 func TestPaymentExpiredAndLatePaymentRefunded(t *testing.T) {
-	ta := startApp(t, payEnv(map[string]string{"SATUPINTU_PAYMENT_VALIDITY": "1500ms",
-		"SATUPINTU_PAYMENT_RECONCILE_AFTER": "200ms", "SATUPINTU_PAYMENT_RECONCILE_EVERY": "200ms"}))
+	ta, clock := startPayApp(t, nil)
 	tok := ta.token(seed.NIKDewi)
 	id := ta.submitAwaiting(tok, "dewi-skck-late-001")
 	p := ta.payCase(tok, id, "VA", "MANDIRI")
 	va, code := get(p, "payment", "virtualAccount", "number").(string), get(p, "payment", "billingCode").(string)
+	expires, err := time.Parse(time.RFC3339, get(ta.paymentOf(tok, id), "payment", "expiresAt").(string))
+	if err != nil || expires.Before(clock.Now().Add(7*24*time.Hour-time.Minute)) {
+		t.Fatalf("the bill expires at %v (%v); want 7 days on", expires, err)
+	}
 
+	clock.Advance(7 * 24 * time.Hour)
 	ta.waitStatus(tok, id, "PAYMENT_EXPIRED")
 	if c := ta.paymentOf(tok, id); get(c, "payment", "status") != "EXPIRED" {
 		t.Fatalf("payment of an expired case: %v", get(c, "payment"))
@@ -353,14 +367,21 @@ func TestPaymentExpiredAndLatePaymentRefunded(t *testing.T) {
 
 // The gateway's notification is lost: the reconciliation job asks the
 // gateway, finds the payment, and the case proceeds.
+// The reconciliation asks SATUPINTU_PAYMENT_RECONCILE_AFTER (15 minutes)
+// after the bill, on the app's clock, which the test moves.
 func TestPaymentNotificationLostReconciled(t *testing.T) {
-	ta := startApp(t, payEnv(map[string]string{"SATUPINTU_PAYMENT_RECONCILE_AFTER": "200ms", "SATUPINTU_PAYMENT_RECONCILE_EVERY": "200ms"}))
+	ta, clock := startPayApp(t, nil)
 	tok := ta.token(seed.NIKDewi)
 	id := ta.submitAwaiting(tok, "dewi-skck-lost-001")
 	va := get(ta.payCase(tok, id, "VA", "BSI"), "payment", "virtualAccount", "number").(string)
 	if paid := ta.devPay(`{"virtualAccountNo":"` + va + `","notify":false}`); paid["notified"] != false {
 		t.Fatalf("/dev/pay notified: %v", paid)
 	}
+	ta.waitQuiet()
+	if c := ta.paymentOf(tok, id); get(c, "status") != "AWAITING_PAYMENT" {
+		t.Fatalf("with the notification lost and no reconciliation due, the case is %v", get(c, "status"))
+	}
+	clock.Advance(15 * time.Minute)
 	ta.waitStatus(tok, id, "FORWARDED")
 	rows, err := ta.stores.Payments.Ledger(context.Background(), id+".1")
 	if err != nil || len(rows) != 2 || rows[1].Kind != payments.KindPaid || rows[1].Source != "RECONCILIATION" {
@@ -419,7 +440,8 @@ func deliver(n *simsnap.Notification, to string) int {
 // PostgreSQL goes down (every connection drops, new ones are refused) and
 // comes back while the gateway delivers three payments: the deliveries it
 // sees fail are retried, as a gateway does, and no payment is lost or
-// applied twice: each bill is paid once and each case forwarded once.
+// applied twice: each bill is paid once and each case forwarded once. The
+// test moves from one state to the next on conditions, never on a sleep.
 func TestPaymentsSurvivePostgresRestart(t *testing.T) {
 	env, sb := productionEnv(t)
 	proxy := pgtest.NewProxy(t, env["DATABASE_URL"])
@@ -448,28 +470,36 @@ func TestPaymentsSurvivePostgresRestart(t *testing.T) {
 		ids, toks, held = append(ids, id), append(toks, tok), append(held, n)
 	}
 
-	// Delivered while the database goes down and comes back.
+	// The first is delivered and acknowledged before the database goes
+	// down; while it is down every delivery, the first's repeat too, is
+	// refused unacknowledged (nothing half-applied); once it is back the
+	// gateway retries all three at once until each is acknowledged.
+	if status := deliver(held[0], notifyURL); status != 200 {
+		t.Fatalf("the first notification, the database up: %d", status)
+	}
+	// Its forward done (a job in flight at the cut would wait for River's
+	// rescue, minutes away, which is not what this test is about).
+	a.waitStatus(toks[0], ids[0], "FORWARDED")
+	testkit.WaitFor(t, "the forward queue to drain", func() bool {
+		d, _ := a.stores.Jobs.Depth(context.Background(), "forward")
+		return d == 0
+	})
+	proxy.Cut()
+	for i, n := range held {
+		if status := deliver(n, notifyURL); status == 200 {
+			t.Errorf("notification %d was acknowledged while the database was down", i)
+		}
+	}
+	proxy.Restore()
 	var wg sync.WaitGroup
 	for _, n := range held {
 		wg.Go(func() {
-			for range 5 {
-				deliver(n, notifyURL)
-				time.Sleep(50 * time.Millisecond)
+			if !testkit.Poll(testkit.Timeout, func() bool { return deliver(n, notifyURL) == 200 }) {
+				t.Errorf("a notification was never acknowledged after the database came back")
 			}
 		})
 	}
-	time.Sleep(60 * time.Millisecond)
-	proxy.Cut()
-	if status := deliver(held[0], notifyURL); status == 200 {
-		t.Error("a notification was acknowledged while the database was down")
-	}
-	time.Sleep(300 * time.Millisecond)
-	proxy.Restore()
 	wg.Wait()
-	// The gateway retries until acknowledged.
-	for _, n := range held {
-		testkit.WaitFor(t, "the notification to be acknowledged", func() bool { return deliver(n, notifyURL) == 200 })
-	}
 	for i, id := range ids {
 		a.waitStatus(toks[i], id, "FORWARDED")
 		rows, err := a.stores.Payments.Ledger(context.Background(), id+".1")
@@ -573,7 +603,7 @@ func TestPaymentNotificationConcurrentInstances(t *testing.T) {
 // case goes on), `payments report` lists the day's payments, with no
 // mismatch between the ledger and the gateway.
 func TestPaymentsOperatorCommands(t *testing.T) {
-	ta := startApp(t, payEnv(map[string]string{"SATUPINTU_PAYMENT_RECONCILE_AFTER": "1h"}))
+	ta, clock := startPayApp(t, nil) // the clock stands still: no reconciliation falls due
 	tok := ta.token(seed.NIKDewi)
 	id := ta.submitAwaiting(tok, "dewi-skck-ops-0001")
 	va := get(ta.payCase(tok, id, "VA", "BRI"), "payment", "virtualAccount", "number").(string)
@@ -590,7 +620,7 @@ func TestPaymentsOperatorCommands(t *testing.T) {
 	if out := cli("list", "-status", "OPEN"); !strings.Contains(out, id+".1") || !strings.Contains(out, "30000") {
 		t.Errorf("payments list -status OPEN:\n%s", out)
 	}
-	today := time.Now().In(sp.Jakarta).Format("2006-01-02")
+	today := clock.Now().In(sp.Jakarta).Format("2006-01-02")
 	// Before reconciling, the report shows the gateway paid what the
 	// ledger has open.
 	var before payments.Report

@@ -42,7 +42,9 @@ func productionEnv(t *testing.T) (map[string]string, *sim.Sandbox) {
 
 	c := sb.Creds
 	env := map[string]string{
-		"SATUPINTU_MODE":                    "production",
+		"SATUPINTU_MODE": "production",
+		// Fees are paid at the agency here: paymentEnv turns payments on.
+		"SATUPINTU_PAYMENTS":                "off",
 		"SATUPINTU_AUTH_ISSUER":             sb.IdP().Issuer(),
 		"SATUPINTU_AUTH_AUDIENCE":           "satupintu-prod",
 		"SATUPINTU_CACHE_KEY":               strings.Repeat("ab", 32),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
@@ -64,7 +63,7 @@ func (a *app) startWorkers(ctx context.Context, apis map[sp.Agency]cases.Agency,
 	// The sweeps and the payments' daily report are unique: every
 	// instance enqueues them, one runs.
 	if a.payments != nil {
-		sweeps = append(sweeps, payments.ReportJob(time.Now()))
+		sweeps = append(sweeps, payments.ReportJob(a.now()))
 	}
 	if err := st.Jobs.Enqueue(ctx, sweeps...); err != nil {
 		return fmt.Errorf("scheduling the poll sweeps: %w", err)

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
@@ -23,8 +22,8 @@ import (
 var _ cases.Store = (*CaseStore)(nil)
 
 var (
-	//go:embed queries/cases_insert.sql
-	casesInsertSQL string
+	//go:embed queries/cases_create.sql
+	casesCreateSQL string
 	//go:embed queries/cases_update.sql
 	casesUpdateSQL string
 	//go:embed queries/cases_get.sql
@@ -78,6 +77,22 @@ func (s *CaseStore) Create(ctx context.Context, in *cases.Case) (stored *cases.C
 	for range createAttempts {
 		stored, created = nil, false
 		err = s.db.WithTx(ctx, func(tx pgx.Tx) error {
+			// Insert first (one statement with its history): a new case,
+			// the common one, costs no lookup. Held back by another
+			// case's key or open slot, find that case.
+			c := in.Clone()
+			c.ID, c.Version = newCaseID(), 1
+			inserted, err := s.insert(ctx, tx, hash, c)
+			if err != nil {
+				return err
+			}
+			if inserted {
+				if err := s.jobs.enqueueTx(ctx, tx, c.CreatedAt, cases.FirstJobs(c)...); err != nil {
+					return err
+				}
+				stored, created = c, true
+				return nil
+			}
 			if in.IdempotencyKey != "" {
 				c, err := s.findTx(ctx, tx, hash, in.IdempotencyKey)
 				if err == nil {
@@ -102,65 +117,80 @@ func (s *CaseStore) Create(ctx context.Context, in *cases.Case) (stored *cases.C
 					return err
 				}
 			}
-			c := in.Clone()
-			c.ID, c.Version = newCaseID(), 1
-			if err := s.insert(ctx, tx, hash, c); err != nil {
-				return err
-			}
-			if err := s.jobs.enqueueTx(ctx, tx, c.CreatedAt, cases.FirstJobs(c)...); err != nil {
-				return err
-			}
-			stored, created = c, true
-			return nil
+			return errHolderGone
 		})
-		// Another Create took the idempotency key or the open slot first:
-		// the next round finds its case.
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "23505" && (pe.ConstraintName == "cases_idempotency" || pe.ConstraintName == "cases_single_open") {
+		// The case that held the key or the open slot is gone again
+		// (purged or moved on) before it could be read: try again.
+		if errors.Is(err, errHolderGone) {
 			continue
 		}
-		return stored, created, err
+		if err != nil {
+			return nil, false, err
+		}
+		return stored, created, nil
 	}
 	return nil, false, fmt.Errorf("still conflicting after %d attempts", createAttempts)
 }
 
-// insert writes a new case and its history.
-func (s *CaseStore) insert(ctx context.Context, tx pgx.Tx, hash []byte, c *cases.Case) error {
+// errHolderGone: a new case was held back, but no case holds its key or
+// open slot any more.
+var errHolderGone = errors.New("the case holding the key or open slot is gone")
+
+// insert writes a new case and its history in one statement, unless
+// another case holds its idempotency key or open slot (inserted false).
+func (s *CaseStore) insert(ctx context.Context, tx pgx.Tx, hash []byte, c *cases.Case) (inserted bool, err error) {
+	if len(c.History) == 0 {
+		return false, errors.New("a new case without history")
+	}
 	fields, err := s.sealFields(c)
 	if err != nil {
-		return err
+		return false, err
 	}
 	held, err := s.sealHeld(c)
 	if err != nil {
-		return err
+		return false, err
 	}
+	h := s.historyArrays(c, 0)
 	d := c.Delivery
-	if _, err := tx.Exec(ctx, casesInsertSQL, c.ID, hash, s.db.keys.Seal([]byte(c.Citizen), caseCitizenContext(c.ID)),
+	tag, err := tx.Exec(ctx, casesCreateSQL, c.ID, hash, s.db.keys.Seal([]byte(c.Citizen), caseCitizenContext(c.ID)),
 		c.ServiceID, string(c.Agency), string(c.Status), c.Status.Open(), c.SingleOpen, c.CreatedAt, c.CreatedAt.UnixMilli(),
 		c.UpdatedAt, c.IdempotencyKey, c.RequestHash, fields, c.AgencyRef, string(d.State), d.Attempts, nullTime(d.LastAttemptAt),
-		d.LastError, nullTime(d.DeliveredAt), c.Sequence, held, eventIDs(c.EventIDs), c.Version, len(c.History), s.sealActor(c)); err != nil {
-		return err
+		d.LastError, nullTime(d.DeliveredAt), c.Sequence, held, eventIDs(c.EventIDs), c.Version, len(c.History), s.sealActor(c),
+		h.at, h.status, h.source, h.message, h.eventID, h.sequence, h.skipped)
+	return tag.RowsAffected() > 0, err
+}
+
+// history is a case's history entries from one on, as the arrays the
+// history queries unnest.
+type history struct {
+	at                               []time.Time
+	status, source, eventID, skipped []string
+	message                          [][]byte
+	sequence                         []int32
+}
+
+func (s *CaseStore) historyArrays(c *cases.Case, from int) history {
+	entries := c.History[from:]
+	n := len(entries)
+	h := history{at: make([]time.Time, n), status: make([]string, n), source: make([]string, n), eventID: make([]string, n),
+		skipped: make([]string, n), message: make([][]byte, n), sequence: make([]int32, n)}
+	for i, e := range entries {
+		h.at[i], h.status[i], h.source[i], h.eventID[i], h.skipped[i] = e.At, string(e.Status), string(e.Source), e.EventID, string(e.Skipped)
+		h.sequence[i] = int32(e.Sequence)
+		if e.Message != "" {
+			h.message[i] = s.db.keys.Seal([]byte(e.Message), messageContext(c.ID, from+i))
+		}
 	}
-	return s.addHistory(ctx, tx, c, 0)
+	return h
 }
 
 // addHistory appends c.History[from:] as the change to c.Version.
 func (s *CaseStore) addHistory(ctx context.Context, tx pgx.Tx, c *cases.Case, from int) error {
-	entries := c.History[from:]
-	if len(entries) == 0 {
+	if len(c.History) == from {
 		return nil
 	}
-	n := len(entries)
-	at, status, source, eventID, skipped := make([]time.Time, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	message, sequence := make([][]byte, n), make([]int32, n)
-	for i, e := range entries {
-		at[i], status[i], source[i], eventID[i], skipped[i] = e.At, string(e.Status), string(e.Source), e.EventID, string(e.Skipped)
-		sequence[i] = int32(e.Sequence)
-		if e.Message != "" {
-			message[i] = s.db.keys.Seal([]byte(e.Message), messageContext(c.ID, from+i))
-		}
-	}
-	_, err := tx.Exec(ctx, caseHistoryAddSQL, c.ID, from, c.Version, at, status, source, message, eventID, sequence, skipped)
+	h := s.historyArrays(c, from)
+	_, err := tx.Exec(ctx, caseHistoryAddSQL, c.ID, from, c.Version, h.at, h.status, h.source, h.message, h.eventID, h.sequence, h.skipped)
 	return err
 }
 

@@ -446,6 +446,14 @@ func TestPaymentsSurvivePostgresRestart(t *testing.T) {
 	env, sb := productionEnv(t)
 	proxy := pgtest.NewProxy(t, env["DATABASE_URL"])
 	env["DATABASE_URL"] = proxy.URL()
+	paymentsThroughOutage(t, env, sb, proxy.Cut, proxy.Restore)
+}
+
+// paymentsThroughOutage pays three bills at the gateway and delivers
+// their notifications while PostgreSQL (env's DATABASE_URL) goes down
+// (down) and comes back (up): none is acknowledged while it is down, each
+// is applied exactly once after, every case forwarded.
+func paymentsThroughOutage(t *testing.T, env map[string]string, sb *sim.Sandbox, down, up func()) {
 	env["SATUPINTU_DB_STATEMENT_TIMEOUT"] = "2s"
 	paymentEnv(t, env, sb)
 	a := startProduction(t, env)
@@ -484,13 +492,13 @@ func TestPaymentsSurvivePostgresRestart(t *testing.T) {
 		d, _ := a.stores.Jobs.Depth(context.Background(), "forward")
 		return d == 0
 	})
-	proxy.Cut()
+	down()
 	for i, n := range held {
 		if status := deliver(n, notifyURL); status == 200 {
 			t.Errorf("notification %d was acknowledged while the database was down", i)
 		}
 	}
-	proxy.Restore()
+	up()
 	var wg sync.WaitGroup
 	for _, n := range held {
 		wg.Go(func() {

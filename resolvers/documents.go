@@ -3,13 +3,11 @@ package resolvers
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	sp "github.com/satupintu/satupintu"
-	"github.com/satupintu/satupintu/cases/catalog"
 	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/readmodel"
@@ -68,32 +66,6 @@ func maskNumber(d documents.Document) string {
 	n := len(d.Number)
 	keep := min(4, n/4)
 	return d.Number[:keep] + strings.Repeat("*", n-2*keep) + d.Number[n-keep:]
-}
-
-// documentRefusals are shareDocument's userErrors.
-var documentRefusals = []struct {
-	err     error
-	field   string
-	code    string
-	message sp.Text
-}{
-	{documents.ErrNoSuchDocument, "documentId", "NOT_FOUND", sp.Text{ID: "Dokumen tidak ditemukan.", EN: "No such document."}},
-	{documents.ErrNoClaims, "claims", "NO_CLAIMS", sp.Text{
-		ID: "Pilih setidaknya satu data untuk dibagikan.", EN: "Choose at least one item to share."}},
-	{documents.ErrUnknownClaim, "claims", "UNKNOWN_CLAIM", sp.Text{
-		ID: "Dokumen ini tidak memuat data tersebut.", EN: "This document has no such item."}},
-	{documents.ErrInvalidPurpose, "purpose", "INVALID_PURPOSE", sp.Text{
-		ID: "Tidak ada verifikator terdaftar untuk keperluan ini.", EN: "No registered verifier verifies for this purpose."}},
-}
-
-// shareRefused returns the userErrors of err when it is a refusal.
-func shareRefused(err error) ([]catalog.UserError, bool) {
-	for _, x := range documentRefusals {
-		if errors.Is(err, x.err) {
-			return []catalog.UserError{{Field: x.field, Code: x.code, Message: x.message}}, true
-		}
-	}
-	return nil, false
 }
 
 // shareOf is a stored share as the schema shows it.

@@ -116,7 +116,7 @@ func (r *mutationResolver) ShareDocument(ctx context.Context, input model.ShareD
 		offline := input.Offline != nil && *input.Offline
 		created, err = w.Share(ctx, *doc, documents.ShareRequest{Claims: input.Claims, Purpose: input.Purpose, Offline: offline})
 	}
-	if ue, ok := shareRefused(err); ok {
+	if ue, ok := refused(err, "documentId"); ok {
 		return &model.ShareDocumentPayload{UserErrors: ue}, nil
 	}
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/cases"
 	"github.com/satupintu/satupintu/cases/catalog"
+	"github.com/satupintu/satupintu/documents"
 	"github.com/satupintu/satupintu/graph/model"
 	"github.com/satupintu/satupintu/payments"
 )
@@ -53,20 +54,29 @@ func nullable(ctx context.Context) bool {
 // error is the field's error (fieldError).
 var refusals = []struct {
 	err     error
+	field   string // the input field it is about; "" for the caller's
 	code    string
 	message sp.Text
 }{
+	// shareDocument (before NOT_FOUND: a missing document is its own).
+	{documents.ErrNoSuchDocument, "documentId", "NOT_FOUND", sp.Text{ID: "Dokumen tidak ditemukan.", EN: "No such document."}},
+	{documents.ErrNoClaims, "claims", "NO_CLAIMS", sp.Text{
+		ID: "Pilih setidaknya satu data untuk dibagikan.", EN: "Choose at least one item to share."}},
+	{documents.ErrUnknownClaim, "claims", "UNKNOWN_CLAIM", sp.Text{
+		ID: "Dokumen ini tidak memuat data tersebut.", EN: "This document has no such item."}},
+	{documents.ErrInvalidPurpose, "purpose", "INVALID_PURPOSE", sp.Text{
+		ID: "Tidak ada verifikator terdaftar untuk keperluan ini.", EN: "No registered verifier verifies for this purpose."}},
 	// Cases ("permohonan") are the only thing a mutation can miss today.
-	{sp.ErrNotFound, "NOT_FOUND", sp.Text{ID: "Permohonan tidak ditemukan.", EN: "No such request."}},
-	{cases.ErrNotCancelable, "NOT_CANCELLABLE", sp.Text{
+	{sp.ErrNotFound, "", "NOT_FOUND", sp.Text{ID: "Permohonan tidak ditemukan.", EN: "No such request."}},
+	{cases.ErrNotCancelable, "", "NOT_CANCELLABLE", sp.Text{
 		ID: "Permohonan ini tidak bisa dibatalkan lagi: instansi sudah memeriksanya atau sudah selesai.",
 		EN: "This request can no longer be cancelled: the agency is reviewing it or it has ended.",
 	}},
 	// payCase.
-	{payments.ErrNothingToPay, "NOTHING_TO_PAY", sp.Text{ID: "Tidak ada biaya yang perlu dibayar untuk permohonan ini sekarang.",
+	{payments.ErrNothingToPay, "", "NOTHING_TO_PAY", sp.Text{ID: "Tidak ada biaya yang perlu dibayar untuk permohonan ini sekarang.",
 		EN: "There is no fee to pay for this request now."}},
-	{payments.ErrBank, "INVALID_BANK", sp.Text{ID: "Pilih bank: BRI, BNI, MANDIRI atau BSI.", EN: "Pick a bank: BRI, BNI, MANDIRI or BSI."}},
-	{payments.ErrUnavailable, "PAYMENT_UNAVAILABLE", sp.Text{ID: "Layanan pembayaran sedang tidak menjawab; coba lagi sebentar lagi.",
+	{payments.ErrBank, "", "INVALID_BANK", sp.Text{ID: "Pilih bank: BRI, BNI, MANDIRI atau BSI.", EN: "Pick a bank: BRI, BNI, MANDIRI or BSI."}},
+	{payments.ErrUnavailable, "", "PAYMENT_UNAVAILABLE", sp.Text{ID: "Layanan pembayaran sedang tidak menjawab; coba lagi sebentar lagi.",
 		EN: "The payment service is not answering; try again shortly."}},
 }
 
@@ -78,6 +88,9 @@ func refused(err error, field string) (userErrors []catalog.UserError, ok bool) 
 	}
 	for _, r := range refusals {
 		if errors.Is(err, r.err) {
+			if r.field != "" {
+				field = r.field
+			}
 			return []catalog.UserError{{Field: field, Code: r.code, Message: r.message}}, true
 		}
 	}

@@ -1,6 +1,6 @@
 // Package backoff is satupintu's one retry wait, used by every retry loop:
 // the agency chain's read retries, the forwarder, the pusher, the
-// dispatcher, the poller and the Redis store's transaction retries.
+// dispatcher, the poller and PostgreSQL's transaction retries.
 package backoff
 
 import (

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	sp "github.com/satupintu/satupintu"
+	"github.com/satupintu/satupintu/backoff"
 	"github.com/satupintu/satupintu/store/seal"
 )
 
@@ -125,7 +125,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(pgx.Tx) error) error {
 			return err
 		}
 		// A short, random wait lets the other transaction finish.
-		t := time.NewTimer(time.Duration(rand.Int64N(int64(attempt) * int64(5*time.Millisecond))))
+		t := time.NewTimer(backoff.Wait(attempt, 5*time.Millisecond, 50*time.Millisecond, 0))
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -3,6 +3,7 @@ package documents_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -90,7 +91,8 @@ func newWorld(t *testing.T) world {
 	w := world{log: &faultyLog{AccessLog: memory.NewAccessLog()}, shares: memory.NewShares(), clock: testkit.NewClock(now)}
 	svc, err := documents.New(documents.Config{PublicURL: "https://satupintu.test/", Keys: signing.Dev("documents-test"),
 		Slots: memory.NewStatusSlots(), Shares: w.shares, History: w.shares, Verifiers: []documents.Verifier{documents.SandboxVerifier()},
-		Log: w.log, Consents: memory.NewConsents(), Now: w.clock.Now})
+		Log: w.log, Consents: memory.NewConsents(), Now: w.clock.Now, Logger: slog.New(slog.DiscardHandler),
+		ShareTTL: documents.DefaultShareTTL, CredentialTTL: documents.DefaultCredentialTTL, StatusTTL: documents.DefaultStatusTTL})
 	if err != nil {
 		t.Fatal(err)
 	}

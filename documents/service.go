@@ -64,29 +64,30 @@ type Service struct {
 	purposes  []string // every registered purpose
 }
 
-// New returns the wallet of cfg, its zero durations and sizes the defaults.
+// New returns the wallet of cfg. Its lifetimes, clock and logger come
+// from the caller (the app's config holds their defaults); the status
+// lists' validity and size, fixed by design, default here when zero.
 func New(cfg Config) (*Service, error) {
-	if cfg.Keys == nil || cfg.Slots == nil || cfg.Shares == nil || cfg.History == nil || cfg.Log == nil || cfg.Consents == nil {
-		return nil, errors.New("documents: keys, stores, access log and consents are all required")
+	var missing []string
+	for _, r := range []struct {
+		name string
+		ok   bool
+	}{{"Keys", cfg.Keys != nil}, {"Slots", cfg.Slots != nil}, {"Shares", cfg.Shares != nil}, {"History", cfg.History != nil},
+		{"Log", cfg.Log != nil}, {"Consents", cfg.Consents != nil}, {"Now", cfg.Now != nil}, {"Logger", cfg.Logger != nil},
+		{"ShareTTL", cfg.ShareTTL > 0}, {"CredentialTTL", cfg.CredentialTTL > 0}, {"StatusTTL", cfg.StatusTTL > 0}} {
+		if !r.ok {
+			missing = append(missing, r.name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("documents: the wallet needs %s", strings.Join(missing, ", "))
 	}
 	if err := ValidateVerifiers(cfg.Verifiers); err != nil {
 		return nil, err
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	for _, d := range []struct {
-		p *time.Duration
-		v time.Duration
-	}{{&cfg.ShareTTL, DefaultShareTTL}, {&cfg.CredentialTTL, DefaultCredentialTTL}, {&cfg.StatusTTL, DefaultStatusTTL},
-		{&cfg.StatusValidity, DefaultStatusValidity}} {
-		if *d.p <= 0 {
-			*d.p = d.v
-		}
+	if cfg.StatusValidity <= 0 {
+		cfg.StatusValidity = DefaultStatusValidity
 	}
 	if cfg.ListSize <= 0 {
 		cfg.ListSize = DefaultListSize

@@ -1,6 +1,7 @@
 package resolvers_test
 
 import (
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +24,8 @@ func testWallet(t *testing.T) *documents.Service {
 	shares := memory.NewShares()
 	w, err := documents.New(documents.Config{PublicURL: "https://satupintu.test", Keys: signing.Dev("resolvers-test"),
 		Slots: memory.NewStatusSlots(), Shares: shares, History: shares, Verifiers: []documents.Verifier{documents.SandboxVerifier()},
-		Log: memory.NewAccessLog(), Consents: memory.NewConsents()})
+		Log: memory.NewAccessLog(), Consents: memory.NewConsents(), Now: time.Now, Logger: slog.New(slog.DiscardHandler),
+		ShareTTL: documents.DefaultShareTTL, CredentialTTL: documents.DefaultCredentialTTL, StatusTTL: documents.DefaultStatusTTL})
 	if err != nil {
 		t.Fatal(err)
 	}

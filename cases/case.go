@@ -131,3 +131,14 @@ func (c *Case) Clone() *Case {
 	cp.EventIDs = append([]string(nil), c.EventIDs...)
 	return &cp
 }
+
+// Approved reports whether the agency approved the case: its fee, if due
+// after approval, is then all that stands before COMPLETED.
+func (c *Case) Approved() bool {
+	for _, h := range c.History {
+		if h.Status == StatusApproved && h.Skipped == "" {
+			return true
+		}
+	}
+	return false
+}

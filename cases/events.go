@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	sp "github.com/satupintu/satupintu"
 )
@@ -102,8 +103,9 @@ func (e Event) sameContent(status Status, message string) bool {
 // event that arrives before an earlier one is held until the gap fills.
 // Held events that prove impossible when their turn comes are skipped: they
 // take their sequence and a history entry that says so, and are returned
-// for the log.
-func (c *Case) apply(e Event) (Outcome, []Event, error) {
+// for the log. With a fee due after approval (bill), the APPROVED event
+// moves the case on to AWAITING_PAYMENT at once (see move).
+func (c *Case) apply(e Event, bill afterApproval) (Outcome, []Event, error) {
 	if err := e.validate(); err != nil {
 		return "", nil, err
 	}
@@ -137,7 +139,7 @@ func (c *Case) apply(e Event) (Outcome, []Event, error) {
 		slices.SortFunc(c.Held, func(a, b Event) int { return a.Sequence - b.Sequence })
 		return OutcomeHeld, nil, nil
 	}
-	if err := c.move(e); err != nil {
+	if err := c.move(e, bill); err != nil {
 		return "", nil, err
 	}
 	var skipped []Event
@@ -145,7 +147,7 @@ func (c *Case) apply(e Event) (Outcome, []Event, error) {
 	for len(c.Held) > 0 && c.Held[0].Sequence == c.Sequence+1 {
 		h := c.Held[0]
 		c.Held = c.Held[1:]
-		if err := c.move(h); err != nil {
+		if err := c.move(h, bill); err != nil {
 			// The agency was told "held": it cannot be refused any more.
 			// The case stays where it is and the history says why.
 			c.skip(h)
@@ -195,14 +197,30 @@ func (c *Case) conflict(e Event, other string) error {
 		Detail: taken + ": a sequence number is used once; send this event under a number not used yet"}
 }
 
-// move applies one in-sequence event.
-func (c *Case) move(e Event) error {
+// afterApproval is what ApplyEvent knows of the case's fee: whether it is
+// due after approval (the catalog's FeeAfterApproval, payments on), and
+// when the event is applied.
+type afterApproval struct {
+	due bool
+	now time.Time
+}
+
+// move applies one in-sequence event. An APPROVED case whose fee is due
+// after approval awaits payment in the same step (a system entry after the
+// agency's); while a case awaits payment, no agency event can follow:
+// satupintu completes it once paid.
+func (c *Case) move(e Event, bill afterApproval) error {
 	if c.Status == StatusSubmitted && e.Status == StatusReceived {
 		// The agency got the forward before we recorded its acknowledgement
 		// (a crash between the two): the forward evidently arrived.
 		c.History = append(c.History, Entry{At: e.OccurredAt, Status: StatusForwarded, Source: SourceSystem})
 		c.Status = StatusForwarded
 		c.Delivery.State = DeliveryDelivered
+	}
+	if c.Status == StatusAwaitingPay || c.Status == StatusPaymentExpired {
+		return &EventError{Reason: ErrImpossible, WaitingFor: c.Sequence + 1, Detail: fmt.Sprintf(
+			"%s cannot follow %s: the fee of this approved case is due after approval, and satupintu completes the case itself "+
+				"once the treasury confirms the payment (NTPN); sequence %d is still free", e.Status, c.Status, e.Sequence)}
 	}
 	if !CanMove(c.Status, e.Status) {
 		detail := fmt.Sprintf("%s cannot follow %s, the case's status; sequence %d is still free: send under it the event that can come next",
@@ -216,6 +234,12 @@ func (c *Case) move(e Event) error {
 	c.took(e)
 	c.History = append(c.History, Entry{At: e.OccurredAt, Status: e.Status, Source: e.Source,
 		Message: e.Message, EventID: e.ID, Sequence: e.Sequence})
+	if e.Status == StatusApproved && bill.due {
+		// The bill itself (its billing code, the citizen's notice) is
+		// package payments' work, started by this change.
+		c.Status = StatusAwaitingPay
+		c.History = append(c.History, Entry{At: bill.now, Status: StatusAwaitingPay, Source: SourceSystem})
+	}
 	return nil
 }
 

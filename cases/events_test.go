@@ -427,3 +427,54 @@ func TestApplyEventHeldThenImpossible(t *testing.T) {
 		t.Errorf("event 4: %s, %s", out, got.Status)
 	}
 }
+
+// A fee due after approval (a new driving licence): the agency's APPROVED
+// moves the case on to AWAITING_PAYMENT in the same step, a system entry
+// after the agency's; from there the agency can report nothing, COMPLETED
+// included (held or not): satupintu completes the case once paid.
+func TestApprovalOfAFeeDueAfterApproval(t *testing.T) {
+	h := newHarness(t)
+	h.svc.WithPayments()
+	c := h.submit(dewi, "sim-new", "dewi-sim-new-0001", map[string]string{"licenceClass": "A"})
+	if c.Status != cases.StatusSubmitted {
+		t.Fatalf("a new licence, whose fee is due after approval, is %s at submission; want SUBMITTED", c.Status)
+	}
+	h.forward()
+	h.apply(c.ID, h.event(1, cases.StatusReceived))
+	h.apply(c.ID, h.event(2, cases.StatusInReview))
+	// COMPLETED arrives first and is held; APPROVED fills the gap.
+	if out, _ := h.apply(c.ID, h.event(4, cases.StatusCompleted)); out != cases.OutcomeHeld {
+		t.Fatalf("COMPLETED ahead of its turn: %s", out)
+	}
+	out, got := h.apply(c.ID, h.event(3, cases.StatusApproved))
+	if out != cases.OutcomeApplied || got.Status != cases.StatusAwaitingPay || !got.Approved() {
+		t.Fatalf("after APPROVED: %s, %s", out, got.Status)
+	}
+	want := []string{"SUBMITTED/CITIZEN", "FORWARDED/SYSTEM", "RECEIVED/AGENCY_WEBHOOK", "IN_REVIEW/AGENCY_WEBHOOK",
+		"APPROVED/AGENCY_WEBHOOK", "AWAITING_PAYMENT/SYSTEM", "AWAITING_PAYMENT/AGENCY_WEBHOOK"}
+	if !slices.Equal(statuses(got), want) {
+		t.Errorf("history %v, want %v", statuses(got), want)
+	}
+	if last := got.History[len(got.History)-1]; last.Skipped != cases.StatusCompleted {
+		t.Errorf("the held COMPLETED: %+v; want it skipped", last)
+	}
+	_, _, err := h.svc.ApplyEvent(h.ctx, sp.AgencyPolice, c.ID, h.event(5, cases.StatusCompleted))
+	var ee *cases.EventError
+	if !errors.As(err, &ee) || !errors.Is(err, cases.ErrImpossible) || !strings.Contains(ee.Detail, "NTPN") {
+		t.Fatalf("COMPLETED while awaiting payment: %v", err)
+	}
+	if h.get(c.ID).Status != cases.StatusAwaitingPay {
+		t.Errorf("the refused event moved the case")
+	}
+
+	// Without payments in the app the fee is paid at the agency: APPROVED
+	// stays APPROVED and the agency completes the case.
+	h2 := newHarness(t)
+	c2 := h2.submit(dewi, "sim-new", "dewi-sim-new-0002", map[string]string{"licenceClass": "C"})
+	h2.forward()
+	for i, st := range []cases.Status{cases.StatusReceived, cases.StatusInReview, cases.StatusApproved, cases.StatusCompleted} {
+		if _, got := h2.apply(c2.ID, h2.event(i+1, st)); got.Status != st {
+			t.Fatalf("payments off: %s gave %s", st, got.Status)
+		}
+	}
+}

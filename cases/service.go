@@ -35,12 +35,28 @@ type Service struct {
 }
 
 // WithPayments has s hold a new case of a service whose fee is paid in the
-// app (catalog Payment) in AWAITING_PAYMENT until package payments records
-// its payment; without it such a case is forwarded at once and the fee
-// paid at the agency, as before payments were built.
+// app before forwarding (catalog Payment) in AWAITING_PAYMENT until package
+// payments records its payment, and move a case whose fee is due after
+// approval to AWAITING_PAYMENT when the agency approves it; without it
+// such cases go their way and the fee is paid at the agency, as before
+// payments were built.
 func (s *Service) WithPayments() *Service {
 	s.billFees = true
 	return s
+}
+
+// feeAfterApproval reports whether c's fee is billed in the app once the
+// agency approves it.
+func (s *Service) feeAfterApproval(c *Case) bool {
+	if !s.billFees {
+		return false
+	}
+	svc, ok := s.catalog.Service(c.ServiceID)
+	if !ok {
+		return false
+	}
+	due, ok := svc.Due(c.Fields)
+	return ok && due == catalog.FeeAfterApproval
 }
 
 // WithAccessLog has s write the entry of each agency event to l before it
@@ -203,7 +219,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission, facts FactsFunc) (
 	// A fee paid in the app: the case waits for it (package payments bills
 	// it) and is forwarded once paid.
 	status := StatusSubmitted
-	if _, ok := svc.Amount(fields); ok && s.billFees {
+	if due, ok := svc.Due(fields); ok && due == catalog.FeeBeforeForwarding && s.billFees {
 		status = StatusAwaitingPay
 	}
 	c := &Case{
@@ -373,7 +389,7 @@ func (s *Service) ApplyEvent(ctx context.Context, a sp.Agency, caseID string, e 
 			return ErrForeignCase
 		}
 		var err error
-		outcome, skipped, err = c.apply(e)
+		outcome, skipped, err = c.apply(e, afterApproval{due: s.feeAfterApproval(c), now: s.now()})
 		if err != nil {
 			return err
 		}

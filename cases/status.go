@@ -8,7 +8,7 @@ type Status string
 
 const (
 	StatusSubmitted      Status = "SUBMITTED"        // accepted by satupintu, not yet at the agency
-	StatusAwaitingPay    Status = "AWAITING_PAYMENT" // accepted; its fee is billed and must be paid before it is forwarded
+	StatusAwaitingPay    Status = "AWAITING_PAYMENT" // its fee is billed: before it is forwarded, or once approved (catalog FeeDue)
 	StatusPaymentExpired Status = "PAYMENT_EXPIRED"  // the bill expired unpaid; the citizen may ask for a new one
 	StatusForwarded      Status = "FORWARDED"        // the agency acknowledged the forward
 	StatusReceived       Status = "RECEIVED"         // the agency registered it
@@ -28,15 +28,22 @@ const (
 //	SUBMITTED | FORWARDED → REJECTED (the agency refuses it at intake)
 //	AWAITING_PAYMENT → SUBMITTED (paid) | PAYMENT_EXPIRED ⇄ AWAITING_PAYMENT (a new bill)
 //	AWAITING_PAYMENT | PAYMENT_EXPIRED → CANCELLED
+//	APPROVED → AWAITING_PAYMENT → COMPLETED (a fee due after approval, paid)
+//
+// The payment moves are satupintu's own (package payments; the approval's
+// for a fee due after approval: ApplyEvent), never an agency's: while a
+// case awaits payment, an agency's event is refused. Which services bill
+// after approval the catalog says (FeeAfterApproval); the table allows
+// the moves of both kinds of fee.
 var transitions = map[Status][]Status{
-	StatusAwaitingPay:    {StatusSubmitted, StatusPaymentExpired, StatusCancelled},
+	StatusAwaitingPay:    {StatusSubmitted, StatusCompleted, StatusPaymentExpired, StatusCancelled},
 	StatusPaymentExpired: {StatusAwaitingPay, StatusCancelled},
 	StatusSubmitted:      {StatusForwarded, StatusRejected, StatusCancelled},
 	StatusForwarded:      {StatusReceived, StatusRejected, StatusCancelled},
 	StatusReceived:       {StatusInReview, StatusCancelled},
 	StatusInReview:       {StatusActionRequired, StatusApproved, StatusRejected},
 	StatusActionRequired: {StatusInReview},
-	StatusApproved:       {StatusCompleted},
+	StatusApproved:       {StatusAwaitingPay, StatusCompleted},
 	StatusRejected:       {StatusCompleted},
 }
 

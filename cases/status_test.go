@@ -9,7 +9,7 @@ import (
 var allStatuses = []cases.Status{
 	cases.StatusSubmitted, cases.StatusForwarded, cases.StatusReceived, cases.StatusInReview,
 	cases.StatusActionRequired, cases.StatusApproved, cases.StatusRejected, cases.StatusCompleted,
-	cases.StatusCancelled,
+	cases.StatusCancelled, cases.StatusAwaitingPay, cases.StatusPaymentExpired,
 }
 
 // TestCanMove checks the whole machine: every pair is allowed exactly when
@@ -30,6 +30,14 @@ func TestCanMove(t *testing.T) {
 		{cases.StatusActionRequired, cases.StatusInReview}: true,
 		{cases.StatusApproved, cases.StatusCompleted}:      true,
 		{cases.StatusRejected, cases.StatusCompleted}:      true,
+		// Payments: before forwarding, or after approval.
+		{cases.StatusAwaitingPay, cases.StatusSubmitted}:      true,
+		{cases.StatusAwaitingPay, cases.StatusPaymentExpired}: true,
+		{cases.StatusAwaitingPay, cases.StatusCancelled}:      true,
+		{cases.StatusPaymentExpired, cases.StatusAwaitingPay}: true,
+		{cases.StatusPaymentExpired, cases.StatusCancelled}:   true,
+		{cases.StatusApproved, cases.StatusAwaitingPay}:       true,
+		{cases.StatusAwaitingPay, cases.StatusCompleted}:      true,
 	}
 	for _, from := range allStatuses {
 		for _, to := range allStatuses {
@@ -62,7 +70,8 @@ func TestCanMove(t *testing.T) {
 
 func TestOpenAndCancellable(t *testing.T) {
 	closed := map[cases.Status]bool{cases.StatusCompleted: true, cases.StatusRejected: true, cases.StatusCancelled: true}
-	cancellable := map[cases.Status]bool{cases.StatusSubmitted: true, cases.StatusForwarded: true, cases.StatusReceived: true}
+	cancellable := map[cases.Status]bool{cases.StatusSubmitted: true, cases.StatusForwarded: true, cases.StatusReceived: true,
+		cases.StatusAwaitingPay: true, cases.StatusPaymentExpired: true}
 	for _, s := range allStatuses {
 		if s.Open() == closed[s] {
 			t.Errorf("%s.Open() = %v", s, s.Open())

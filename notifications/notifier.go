@@ -189,9 +189,15 @@ func (n *Notifier) pushes(note Notification, devs []Device) []queue.NewJob {
 func PushKey(notificationID, token string) string { return notificationID + ":" + TokenKey(token) }
 
 // notifiable: every status change but the citizen's own doing. A skipped
-// agency event changed nothing: it is in the history, not in the inbox.
+// agency event changed nothing: it is in the history, not in the inbox. A
+// fee is due once its bill is issued: the AWAITING_PAYMENT entry that
+// names the billing code tells the citizen, not the one before it that
+// moved an approved case to await payment (whose bill was not issued yet).
 func notifiable(e cases.Entry) bool {
 	if e.Source == cases.SourceCitizen || e.Skipped != "" {
+		return false
+	}
+	if e.Status == cases.StatusAwaitingPay && e.Message == "" {
 		return false
 	}
 	_, ok := bodies[e.Status]

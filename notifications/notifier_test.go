@@ -82,6 +82,33 @@ func TestOnChangeIgnoresASkippedEvent(t *testing.T) {
 	}
 }
 
+// A fee due after approval: the agency's APPROVED and satupintu's move to
+// AWAITING_PAYMENT come in one change, the bill (with its billing code) in
+// the next. The citizen hears of the approval, then once of the fee due,
+// when there is a billing code to pay.
+func TestOnChangeTellsOfAFeeDueOnceBilled(t *testing.T) {
+	e := newEnv(t)
+	e.register(dewi, "tok-dewi", "id")
+	c := newCase("CASE-1", dewi)
+	approved := entry(cases.StatusApproved, cases.SourceAgencyWebhook)
+	awaiting := cases.Entry{At: start, Status: cases.StatusAwaitingPay, Source: cases.SourceSystem}
+	e.onChange(c, move(c, approved, awaiting))
+	page, _ := e.inbox.List(e.ctx, dewi, notifications.ListQuery{})
+	if page.Total != 1 || page.Items[0].Status != string(cases.StatusApproved) {
+		t.Fatalf("after the approval: %+v; want the approval alone", page.Items)
+	}
+	billed := cases.Entry{At: start, Status: cases.StatusAwaitingPay, Source: cases.SourceSystem,
+		Message: "Kode billing 820261204000001: bayar Rp120.000 … / Billing code 820261204000001: pay Rp120.000 …"}
+	e.onChange(c, move(c, billed))
+	n, err := e.inbox.Get(e.ctx, dewi, noteID("CASE-1", 3))
+	if err != nil || n.Status != string(cases.StatusAwaitingPay) {
+		t.Errorf("the bill's notification: %+v %v", n, err)
+	}
+	if d := e.depth(); d != 2 {
+		t.Errorf("push jobs %d, want 2 (the approval, the fee due)", d)
+	}
+}
+
 func TestOnChangeIgnoresTheCitizensOwnDoing(t *testing.T) {
 	e := newEnv(t)
 	e.register(dewi, "tok-dewi", "id")

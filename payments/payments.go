@@ -2,11 +2,13 @@
 // case whose service bills its fee in the app (catalog Payment) waits in
 // AWAITING_PAYMENT with a bill from the state treasury (SIMPONI: a 15-digit
 // billing code, an expiry, the NTPN once paid), paid by virtual account or
-// QRIS through a payment gateway speaking Bank Indonesia's SNAP. The
-// gateway's signed notification (or, when it is lost, the reconciliation
-// job asking the gateway) settles the bill: in one atomic step the ledger
-// row is written, the bill marked paid and the case moved to SUBMITTED with
-// its forward job. A payment for a bill no longer open is recorded and
+// QRIS through a payment gateway speaking Bank Indonesia's SNAP: before it
+// is forwarded, or, a fee due after approval, once the agency approved it
+// (billed by OnChange). The gateway's signed notification (or, when it is
+// lost, the reconciliation job asking the gateway) settles the bill: in one
+// atomic step the ledger row is written, the bill marked paid and the case
+// moved to SUBMITTED with its forward job (or, approved, to COMPLETED). A
+// payment for a bill no longer open is recorded and
 // refunded, never lost. Amounts are whole rupiah (int64), never floats.
 package payments
 

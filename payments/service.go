@@ -147,6 +147,29 @@ func (s *Service) Ensure(ctx context.Context, c *cases.Case, renew bool) (*Bill,
 	return stored, nil
 }
 
+// OnChange is the dispatcher's change handler that bills a fee due after
+// approval: the change that moved an approved case to AWAITING_PAYMENT
+// (cases.ApplyEvent, in the agency's APPROVED event's step) gets its bill
+// here, and the bill's entry tells the citizen the fee is due. Should the
+// treasury not answer, the change is retried (and payCase bills it too).
+// Run again, it finds the bill issued and changes nothing.
+func (s *Service) OnChange(ctx context.Context, c *cases.Case, ch cases.Change) error {
+	if c.Status != cases.StatusAwaitingPay || !c.Approved() {
+		return nil
+	}
+	due := false
+	for _, e := range ch.Entries {
+		due = due || e.Status == cases.StatusAwaitingPay && e.Source == cases.SourceSystem
+	}
+	if !due {
+		return nil
+	}
+	if _, err := s.Ensure(ctx, c, false); err != nil && !errors.Is(err, ErrNothingToPay) {
+		return fmt.Errorf("billing the approved case %s: %w", c.ID, err)
+	}
+	return nil
+}
+
 // Rp writes whole rupiah as Indonesians do: Rp30.000.
 func Rp(n int64) string {
 	s := strconv.FormatInt(n, 10)
@@ -235,11 +258,12 @@ var (
 )
 
 // Apply records a payment: an open bill of a case awaiting payment is
-// paid and the case moves on to SUBMITTED with its forward job, in one
-// atomic step; a payment for a bill no longer open (expired, cancelled,
-// paid already by another payment) is recorded with its refund. The same
-// payment applied again changes nothing. A payment of another amount than
-// the bill's is refused.
+// paid and the case moves on, in one atomic step: to SUBMITTED with its
+// forward job (a fee due before forwarding), or to COMPLETED (a fee due
+// after approval: the agency approved it already); a payment for a bill
+// no longer open (expired, cancelled, paid already by another payment) is
+// recorded with its refund. The same payment applied again changes
+// nothing. A payment of another amount than the bill's is refused.
 func (s *Service) Apply(ctx context.Context, p Payment) (Outcome, error) {
 	for range 5 {
 		b, err := s.Store.Get(ctx, p.BillID)
@@ -278,9 +302,19 @@ func (s *Service) Apply(ctx context.Context, p Payment) (Outcome, error) {
 					return errStale
 				}
 				b.Status, b.PaidAt, b.NTPN, b.NTB = StatusPaid, paidAt, p.NTPN, p.NTB
-				c.Status, c.UpdatedAt = cases.StatusSubmitted, now
+				// A fee due before forwarding: the case goes to the agency
+				// now (its forward job comes with SUBMITTED). A fee due
+				// after approval: the agency approved already, the payment
+				// was all that was left.
+				next := cases.StatusSubmitted
 				msg := fmt.Sprintf("Pembayaran %s diterima (NTPN %s). / Payment of %s received (NTPN %s).", Rp(p.Amount), p.NTPN, Rp(p.Amount), p.NTPN)
-				c.History = append(c.History, cases.Entry{At: now, Status: cases.StatusSubmitted, Source: cases.SourceSystem, Message: msg})
+				if c.Approved() {
+					next = cases.StatusCompleted
+					msg = fmt.Sprintf("Pembayaran %s diterima (NTPN %s); permohonan selesai. / Payment of %s received (NTPN %s); the request is complete.",
+						Rp(p.Amount), p.NTPN, Rp(p.Amount), p.NTPN)
+				}
+				c.Status, c.UpdatedAt = next, now
+				c.History = append(c.History, cases.Entry{At: now, Status: next, Source: cases.SourceSystem, Message: msg})
 				return nil
 			}
 		} else {

@@ -19,6 +19,7 @@ var (
 	stepActionRequired = scriptStep{"ACTION_REQUIRED", "Lengkapi berkas: unggah pas foto berwarna 4x6 latar merah dan surat pengantar dari kelurahan."}
 	stepReviewAgain    = scriptStep{"IN_REVIEW", "Berkas tambahan diterima dan sedang diverifikasi ulang."}
 	stepApproved       = scriptStep{"APPROVED", "Permohonan disetujui."}
+	stepApprovedExams  = scriptStep{"APPROVED", "Pemohon lulus ujian teori dan praktik; SIM dicetak setelah PNBP dibayar."}
 	stepRejected       = scriptStep{"REJECTED", "Permohonan ditolak karena persyaratan tidak terpenuhi."}
 	stepCompleted      = scriptStep{"COMPLETED", "Permohonan selesai; dokumen dapat diambil atau diunduh."}
 )
@@ -26,8 +27,13 @@ var (
 // scriptFor chooses the script of a forward. For an SKCK application the
 // field purpose steers it: "tolak" (reject) ends in REJECTED, "lengkapi"
 // (complete) asks the citizen for documents once; anything else goes
-// straight to COMPLETED.
+// straight to COMPLETED. A new driving licence (sim-new), whose fee is due
+// after approval, ends at APPROVED: the police do not complete it
+// themselves; satupintu does once the fee is paid (api/agency.yaml).
 func scriptFor(serviceID string, fields map[string]string) []scriptStep {
+	if serviceID == "sim-new" {
+		return []scriptStep{stepReceived, stepInReview, stepApprovedExams}
+	}
 	if serviceID == "skck-application" {
 		purpose := strings.ToLower(fields["purpose"])
 		switch {

@@ -487,6 +487,13 @@ func TestCaseScripts(t *testing.T) {
 	if s := strings.Join(statuses(e.recv.events("07-D2")), ","); s != "RECEIVED,IN_REVIEW,APPROVED,COMPLETED" {
 		t.Errorf("non-SKCK case with purpose tolak: %s", s)
 	}
+	// A new licence's fee is due after approval: the police approve and
+	// leave completing it to satupintu, once paid.
+	e.forward(sp.AgencyPolice, "07-D3", "sim-new", map[string]string{"licenceClass": "A"})
+	e.steps(6)
+	if s := strings.Join(statuses(e.recv.events("07-D3")), ","); s != "RECEIVED,IN_REVIEW,APPROVED" {
+		t.Errorf("a new licence: %s, want RECEIVED,IN_REVIEW,APPROVED", s)
+	}
 }
 
 func TestCaseRedeliveryKeepsOrder(t *testing.T) {

@@ -134,10 +134,15 @@ type Service struct {
 // FeeDue is when a fee paid inside the errand is due.
 type FeeDue string
 
-// FeeBeforeForwarding: the case waits in AWAITING_PAYMENT with a bill and
-// is forwarded to the agency once paid. (Fees due after approval are not
-// billed in the app yet.)
-const FeeBeforeForwarding FeeDue = "BEFORE_FORWARDING"
+const (
+	// FeeBeforeForwarding: the case waits in AWAITING_PAYMENT with a bill
+	// and is forwarded to the agency once paid.
+	FeeBeforeForwarding FeeDue = "BEFORE_FORWARDING"
+	// FeeAfterApproval: the case is forwarded at once; when the agency
+	// approves it, it moves to AWAITING_PAYMENT with a bill, and satupintu
+	// completes it once paid (the agency does not send COMPLETED).
+	FeeAfterApproval FeeDue = "AFTER_APPROVAL"
+)
 
 // Payment is a fee billed through the state treasury (SIMPONI, PNBP) and
 // paid in the app.
@@ -162,6 +167,15 @@ func (s *Service) Amount(fields map[string]string) (amount int64, ok bool) {
 		return a, ok && a > 0
 	}
 	return s.Fee, s.Fee > 0
+}
+
+// Due reports when the fee of a request with these (normalized) fields is
+// billed in the app; ok false when it is not.
+func (s *Service) Due(fields map[string]string) (due FeeDue, ok bool) {
+	if _, ok := s.Amount(fields); !ok {
+		return "", false
+	}
+	return s.Payment.Due, true
 }
 
 // Field is one input of a service's form.

@@ -105,6 +105,9 @@ func TestRequiredServices(t *testing.T) {
 			{name: "licenceClass", typ: TypeEnum, required: true, options: []string{"A", "B1", "B2", "C", "CI", "CII", "D"}},
 			{name: "deliveryAddress", typ: TypeText},
 		}},
+		{"sim-new", sp.AgencyPolice, DomainPolice, true, nil, []fieldSpec{
+			{name: "licenceClass", typ: TypeEnum, required: true, options: []string{"A", "C"}},
+		}},
 		{"rtlh-application", sp.AgencySocial, DomainSocial, true, []string{RuleInWelfareRegister}, []fieldSpec{
 			{name: "houseCondition", typ: TypeEnum, required: true},
 			{name: "landOwnership", typ: TypeEnum, required: true},
@@ -174,6 +177,31 @@ func TestRequiredServices(t *testing.T) {
 	lost := mustService(t, c, "lost-item-report")
 	if lost.Fee != 0 || !strings.Contains(lost.Description.ID, "14 hari") || !strings.Contains(lost.Description.EN, "14 days") {
 		t.Errorf("lost-item-report must be free and say the letter lasts 14 days: fee %d, %q", lost.Fee, lost.Description.EN)
+	}
+	// The PNBP fees of PP 76/2020: an SKCK and a renewal before
+	// forwarding, a new licence once the exams are passed (approval).
+	for _, tt := range []struct {
+		id     string
+		fields map[string]string
+		amount int64
+		due    FeeDue
+	}{
+		{"skck-application", nil, 30000, FeeBeforeForwarding},
+		{"sim-renewal", map[string]string{"licenceClass": "A"}, 80000, FeeBeforeForwarding},
+		{"sim-renewal", map[string]string{"licenceClass": "C"}, 75000, FeeBeforeForwarding},
+		{"sim-new", map[string]string{"licenceClass": "A"}, 120000, FeeAfterApproval},
+		{"sim-new", map[string]string{"licenceClass": "C"}, 100000, FeeAfterApproval},
+	} {
+		s := mustService(t, c, tt.id)
+		amount, _ := s.Amount(tt.fields)
+		due, ok := s.Due(tt.fields)
+		if amount != tt.amount || due != tt.due || !ok || !strings.Contains(s.Payment.Regulation, "PP 76/2020") {
+			t.Errorf("%s %v: Rp%d due %s (%v), %q; want Rp%d due %s under PP 76/2020", tt.id, tt.fields, amount, due, ok,
+				s.Payment.Regulation, tt.amount, tt.due)
+		}
+	}
+	if _, ok := mustService(t, c, "lost-item-report").Due(nil); ok {
+		t.Error("lost-item-report is free, yet has a fee due")
 	}
 	birth := mustService(t, c, "birth-certificate")
 	if birth.Channel != ChannelOffline || birth.Agency != sp.AgencyDukcapil || !slices.Contains(birth.LifeEvents, "BABY_BORN") {

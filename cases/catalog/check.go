@@ -119,8 +119,8 @@ func checkService(p *problems, s *Service, events map[string]bool) {
 		p.add("%s: negative fee", at)
 	}
 	if pay := s.Payment; pay != nil {
-		if pay.Due != FeeBeforeForwarding {
-			p.add("%s: payment.due must be %s", at, FeeBeforeForwarding)
+		if pay.Due != FeeBeforeForwarding && pay.Due != FeeAfterApproval {
+			p.add("%s: payment.due must be %s or %s", at, FeeBeforeForwarding, FeeAfterApproval)
 		}
 		if pay.Regulation == "" {
 			p.add("%s: payment.regulation names no regulation", at)

@@ -53,6 +53,8 @@ func TestParseRefusesBrokenCatalogs(t *testing.T) {
 		change func(doc map[string]any, service svc)
 		want   []string // all must appear in the error
 	}{
+		{"unknown fee due", func(_ map[string]any, s svc) { s("sim-new")["payment"].(map[string]any)["due"] = "ON_DELIVERY" },
+			[]string{`service "sim-new": payment.due must be BEFORE_FORWARDING or AFTER_APPROVAL`}},
 		{"duplicate id", func(_ map[string]any, s svc) { s("sim-new")["id"] = "sim-renewal" },
 			[]string{`service "sim-renewal": duplicate id`}},
 		{"unknown rule", func(_ map[string]any, s svc) { s("hospital-queue")["eligibility"] = []any{"bpjs-paid-up"} },
@@ -119,8 +121,8 @@ func TestParseRefusesBrokenCatalogs(t *testing.T) {
 		}, []string{`service "school-admission": field "childNik": person: a NIK field must be TEXT with pattern ^[0-9]{16}$`}},
 		{"negative minAge", func(_ map[string]any, s svc) { s("skck-application")["minAge"] = -1 },
 			[]string{`service "skck-application": minAge -1 must be between 0 (none) and 100`}},
-		{"minAge on an OFFLINE service", func(_ map[string]any, s svc) { s("sim-new")["minAge"] = 17 },
-			[]string{`service "sim-new": OFFLINE services cannot be submitted`, "minAge"}},
+		{"minAge on an OFFLINE service", func(_ map[string]any, s svc) { s("ktp-replacement")["minAge"] = 17 },
+			[]string{`service "ktp-replacement": OFFLINE services cannot be submitted`, "minAge"}},
 		{"misspelt key", func(_ map[string]any, s svc) { s("skck-application")["eligibilty"] = []any{} },
 			[]string{`unknown field "eligibilty"`}},
 		{"life event without services", func(doc map[string]any, _ svc) {

@@ -11,6 +11,7 @@ import (
 var valid = map[string]map[string]string{
 	"skck-application": {"purpose": "Melamar kerja di PT Contoh", "policeLevel": "POLRES"},
 	"sim-renewal":      {"licenceClass": "C"},
+	"sim-new":          {"licenceClass": "A"},
 	"rtlh-application": {"houseCondition": "SEVERE", "landOwnership": "CERTIFIED", "householdSize": "5",
 		"description": "Atap bocor di tiga tempat dan dinding kamar retak."},
 	"pip-activation": {"nisn": "0123456789", "bank": "BRI", "phone": "081234567890"},

@@ -183,7 +183,7 @@ func variables() []variable {
 				c.Verifiers = vs
 				return nil
 			}},
-		{name: "SATUPINTU_PAYMENTS", def: "on", help: "on: a service whose fee is paid in the app (SKCK, SIM renewal) waits in AWAITING_PAYMENT with a treasury bill until paid through the gateway, then is forwarded; off: forwarded at once, the fee paid at the agency. On needs the SNAP and SIMPONI settings: dev uses the sandbox's (pay with POST /dev/pay), production refuses to start naming those missing",
+		{name: "SATUPINTU_PAYMENTS", def: "on", help: "on: a service whose fee is paid in the app before forwarding (SKCK, SIM renewal) waits in AWAITING_PAYMENT with a treasury bill until paid through the gateway, then is forwarded; one whose fee is due after approval (a new SIM) awaits payment once approved and is completed when paid; off: forwarded at once, the fee paid at the agency. On needs the SNAP and SIMPONI settings: dev uses the sandbox's (pay with POST /dev/pay), production refuses to start naming those missing",
 			set: func(c *Config, v string) error {
 				switch v {
 				case "on", "off":

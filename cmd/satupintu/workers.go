@@ -32,7 +32,13 @@ func (a *app) startWorkers(ctx context.Context, apis map[sp.Agency]cases.Agency,
 	}
 	notifier := &notifications.Notifier{Inbox: st.Inbox, Devices: st.Devices, Jobs: st.Jobs, Catalog: cat,
 		DeviceMaxAge: a.cfg.DeviceMaxAge, Log: a.log.With("component", "notifications"), Receivers: a.receivers()}
-	disp := &cases.Dispatcher{Store: st.Cases, Broker: st.Broker, Jobs: st.Jobs, Handlers: []cases.ChangeHandler{notifier.OnChange}, Log: log}
+	handlers := []cases.ChangeHandler{notifier.OnChange}
+	if a.payments != nil {
+		// After the notifier: the approval is told even while the
+		// treasury is slow to bill the fee due after it.
+		handlers = append(handlers, a.payments.OnChange)
+	}
+	disp := &cases.Dispatcher{Store: st.Cases, Broker: st.Broker, Jobs: st.Jobs, Handlers: handlers, Log: log}
 	pusher := &notifications.Pusher{Devices: st.Devices, Inbox: st.Inbox, Deliveries: st.Deliveries,
 		Sender: sender, TTL: a.cfg.PushTTL, MaxAttempts: a.cfg.PushMaxAttempts, SendLease: a.cfg.PushSendLease,
 		BackoffBase: a.cfg.PushBackoff[0], BackoffMax: a.cfg.PushBackoff[1], Metrics: pm,

@@ -4070,9 +4070,9 @@ type CancelCasePayload {
   userErrors: [UserError!]!
 }
 
-"Where a case stands. A case only moves forward: (AWAITING_PAYMENT →) SUBMITTED → FORWARDED → RECEIVED → IN_REVIEW → APPROVED or REJECTED → COMPLETED; an unpaid bill expires to PAYMENT_EXPIRED, and a new bill brings it back to AWAITING_PAYMENT."
+"Where a case stands. A case only moves forward: (AWAITING_PAYMENT →) SUBMITTED → FORWARDED → RECEIVED → IN_REVIEW → APPROVED or REJECTED → COMPLETED, a fee due after approval putting AWAITING_PAYMENT between APPROVED and COMPLETED; an unpaid bill expires to PAYMENT_EXPIRED, and a new bill brings it back to AWAITING_PAYMENT."
 enum CaseStatus {
-  "Accepted; its fee is billed (Case.payment) and must be paid before it goes to the agency (payCase)."
+  "Its fee is billed (Case.payment) and must be paid (payCase): before the case goes to the agency, or, for a fee due after approval, before it is completed."
   AWAITING_PAYMENT
   "The bill expired unpaid: payCase issues a new one."
   PAYMENT_EXPIRED
@@ -5227,8 +5227,9 @@ extend type Mutation {
   QRIS code any banking or e-wallet app scans. The case must be
   AWAITING_PAYMENT, or PAYMENT_EXPIRED: then a new bill is issued and the
   case awaits payment again. Asking again gives the same instructions, or
-  those of another method or bank for the same bill. Once paid, the case is
-  forwarded to the agency by itself.
+  those of another method or bank for the same bill. Once paid, the case goes
+  on by itself: forwarded to the agency, or, its fee due after approval,
+  COMPLETED.
   """
   payCase(
     "The case and how to pay."

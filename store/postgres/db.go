@@ -95,9 +95,17 @@ func poolConfig(cfg Config) (*pgxpool.Config, error) {
 // Close closes every connection of the pool.
 func (db *DB) Close() { db.pool.Close() }
 
-// Ping reports whether the database answers: /readyz asks it.
+// Ping reports whether the database answers: /readyz asks it. A pooled
+// connection that died while idle (the database restarted, the network
+// cut it) fails its ping and leaves the pool; the pings go on while idle
+// connections remain, so only a database that does not answer on a fresh
+// one is reported.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.pool.Ping(ctx); err != nil {
+	err := db.pool.Ping(ctx)
+	for tries := db.pool.Stat().IdleConns(); err != nil && ctx.Err() == nil && tries >= 0; tries-- {
+		err = db.pool.Ping(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("PostgreSQL unreachable: %w", err)
 	}
 	return nil

@@ -108,12 +108,16 @@ func TestRedisWipedAndStoppedMidRun(t *testing.T) {
 
 	// Redis up: the cache answers the second read.
 	submit("before", citizens, 6)
+	// Quiet first: a case's notifications read its citizen's record to
+	// find who acts for them, which would count here.
+	ta.waitQuiet()
 	readMe("to fill the cache")
 	if n := readMe("cached"); n != 0 {
 		t.Errorf("a cached read asked Dukcapil %d times", n)
 	}
 	heard("before the wipe")
 	sb.StepCases(ctx)
+	ta.waitQuiet()
 
 	// FLUSHALL: the cache is gone; the next read asks Dukcapil and refills it.
 	if out, err := exec.Command("redis-cli", "-p", fmt.Sprint(redis.port), "FLUSHALL").CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "OK" {

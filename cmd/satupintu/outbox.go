@@ -63,14 +63,11 @@ func runOutbox(ctx context.Context, args []string, getenv func(string) string, s
 		fs.Usage()
 		return errors.New("outbox: say list or replay")
 	}
-	if *base == "" {
-		u, err := serverURL(getenv("SATUPINTU_ADDR"))
-		if err != nil {
-			return fmt.Errorf("outbox: %w; or give -url", err)
-		}
-		*base = u
+	c, err := newAdminClient(*base, getenv)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
 	}
-	c := adminClient{base: strings.TrimRight(*base, "/"), token: getenv("SATUPINTU_ADMIN_TOKEN"), queue: url.PathEscape(*name)}
+	c.queue = url.PathEscape(*name)
 	switch cmd, ids := words[0], words[1:]; {
 	case cmd == "list" && len(ids) == 0 && !*all:
 		jobs, err := c.list(ctx)
@@ -141,6 +138,20 @@ func serverURL(addr string) (string, error) {
 
 type adminClient struct {
 	base, token, queue string
+}
+
+// newAdminClient calls the running server at base, or, when base is
+// empty, at the one this environment would start (serverURL), with the
+// operator token from SATUPINTU_ADMIN_TOKEN.
+func newAdminClient(base string, getenv func(string) string) (adminClient, error) {
+	if base == "" {
+		u, err := serverURL(getenv("SATUPINTU_ADDR"))
+		if err != nil {
+			return adminClient{}, fmt.Errorf("%w; or give -url", err)
+		}
+		base = u
+	}
+	return adminClient{base: strings.TrimRight(base, "/"), token: getenv("SATUPINTU_ADMIN_TOKEN")}, nil
 }
 
 func (c adminClient) list(ctx context.Context) ([]server.ParkedJob, error) {

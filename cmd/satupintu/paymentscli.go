@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -40,14 +39,10 @@ func runPayments(ctx context.Context, args []string, getenv func(string) string,
 		fs.Usage()
 		return errors.New("payments: say list, reconcile or report")
 	}
-	if *base == "" {
-		u, err := serverURL(getenv("SATUPINTU_ADDR"))
-		if err != nil {
-			return fmt.Errorf("payments: %w; or give -url", err)
-		}
-		*base = u
+	c, err := newAdminClient(*base, getenv)
+	if err != nil {
+		return fmt.Errorf("payments: %w", err)
 	}
-	c := adminClient{base: strings.TrimRight(*base, "/"), token: getenv("SATUPINTU_ADMIN_TOKEN")}
 	switch words[0] {
 	case "list":
 		var bills []struct {

@@ -157,23 +157,34 @@ func (exportKind) kind() queue.Kind  { return queue.Export }
 func (retainKind) kind() queue.Kind  { return queue.Retention }
 func (reconKind) kind() queue.Kind   { return queue.Reconcile }
 
-func argsOf(kind queue.Kind, key string, payload []byte) river.JobArgs {
-	switch kind {
-	case queue.Forward:
-		return jobArgs[forwardKind]{Key: key, Payload: payload}
-	case queue.Change:
-		return jobArgs[changeKind]{Key: key, Payload: payload}
-	case queue.Push:
-		return jobArgs[pushKind]{Key: key, Payload: payload}
-	case queue.Export:
-		return jobArgs[exportKind]{Key: key, Payload: payload}
-	case queue.Retention:
-		return jobArgs[retainKind]{Key: key, Payload: payload}
-	case queue.Reconcile:
-		return jobArgs[reconKind]{Key: key, Payload: payload}
-	default:
-		return jobArgs[pollKind]{Key: key, Payload: payload}
+// riverKind is what River needs of one kind: its arguments' type, for
+// inserts, and its worker.
+type riverKind struct {
+	args func(key string, payload []byte) river.JobArgs
+	add  func(rw *river.Workers, q *Queue, h queue.Handler)
+}
+
+func kindOf[K kindName]() riverKind {
+	return riverKind{
+		args: func(key string, payload []byte) river.JobArgs { return jobArgs[K]{Key: key, Payload: payload} },
+		add:  func(rw *river.Workers, q *Queue, h queue.Handler) { river.AddWorker(rw, &worker[K]{q: q, handle: h}) },
 	}
+}
+
+// riverKinds are every kind of the port (queue.Kinds), each to its own
+// arguments' type: the one place a new kind is added.
+var riverKinds = map[queue.Kind]riverKind{
+	queue.Forward:   kindOf[forwardKind](),
+	queue.Change:    kindOf[changeKind](),
+	queue.Push:      kindOf[pushKind](),
+	queue.Poll:      kindOf[pollKind](),
+	queue.Export:    kindOf[exportKind](),
+	queue.Retention: kindOf[retainKind](),
+	queue.Reconcile: kindOf[reconKind](),
+}
+
+func argsOf(kind queue.Kind, key string, payload []byte) river.JobArgs {
+	return riverKinds[kind].args(key, payload)
 }
 
 // metadata is what a job carries besides its arguments.
@@ -265,13 +276,9 @@ func (q *Queue) Run(ctx context.Context, workers ...queue.Worker) error {
 		queues[riverQueue(w.Kind)] = river.QueueConfig{MaxWorkers: w.Concurrency}
 	}
 	rw := river.NewWorkers()
-	river.AddWorker(rw, &worker[forwardKind]{q: q, handle: handlers[queue.Forward]})
-	river.AddWorker(rw, &worker[changeKind]{q: q, handle: handlers[queue.Change]})
-	river.AddWorker(rw, &worker[pushKind]{q: q, handle: handlers[queue.Push]})
-	river.AddWorker(rw, &worker[pollKind]{q: q, handle: handlers[queue.Poll]})
-	river.AddWorker(rw, &worker[exportKind]{q: q, handle: handlers[queue.Export]})
-	river.AddWorker(rw, &worker[retainKind]{q: q, handle: handlers[queue.Retention]})
-	river.AddWorker(rw, &worker[reconKind]{q: q, handle: handlers[queue.Reconcile]})
+	for _, k := range queue.Kinds {
+		riverKinds[k].add(rw, q, handlers[k])
+	}
 	client, err := river.NewClient(riverpgxv5.New(q.db.pool), q.config(queues, rw))
 	if err != nil {
 		return fmt.Errorf("postgres queue: %w", err)

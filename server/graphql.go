@@ -60,8 +60,7 @@ func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
 	srv.Use(edgeGates{introspection: d.Introspection, tokenLimit: d.Limits.MaxTokens, log: d.Logger, metrics: d.GraphQLMetrics, clientLabel: label})
 	// After validation: the limits, then what passed them is kept (APQ) or
 	// logged (trusted documents in log mode).
-	srv.Use(queryLimits{maxDepth: d.Limits.MaxDepth, maxAliases: d.Limits.MaxAliases, maxFields: d.Limits.MaxFields, introspection: d.Introspection})
-	srv.Use(extension.FixedComplexityLimit(d.Limits.MaxComplexity))
+	srv.Use(newQueryLimits(d.Limits, d.Introspection))
 	srv.Use(persistedCommit{persistedQueries: persisted, log: d.Logger, metrics: d.GraphQLMetrics, label: label})
 	srv.Use(operationMetrics{m: d.GraphQLMetrics, label: label})
 

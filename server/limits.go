@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -25,9 +28,34 @@ import (
 // (graphql-js's getIntrospectionQuery, which codegen, IDEs and the
 // playground send) nests type references 15 levels deep. Aliases count
 // against the one limit wherever they are.
+//
+// It also holds the operation to gqlgen's complexity limit (one per field:
+// gqlgen.yml omits custom complexity, so the count depends on the
+// document alone, never on variables). Both verdicts are kept for each
+// parsed operation that passed: gqlgen's query cache hands the same
+// *ast.OperationDefinition to every request with the same text, so an
+// app's operations (trusted documents, APQ) are walked once, not on every
+// request. Walking and counting the home screen was about 170 allocations
+// a request.
 type queryLimits struct {
 	maxDepth, maxAliases, maxFields int
+	maxComplexity                   int
 	introspection                   bool
+
+	es     graphql.ExecutableSchema
+	passed *lru.Cache[*ast.OperationDefinition, struct{}]
+}
+
+// newQueryLimits keeps the verdicts of up to size operations (the query
+// cache's size: an operation evicted there is parsed again into a new
+// pointer, and this entry ages out).
+func newQueryLimits(l Limits, introspection bool) *queryLimits {
+	passed, err := lru.New[*ast.OperationDefinition, struct{}](max(l.QueryCacheSize, 1))
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &queryLimits{maxDepth: l.MaxDepth, maxAliases: l.MaxAliases, maxFields: l.MaxFields,
+		maxComplexity: l.MaxComplexity, introspection: introspection, passed: passed}
 }
 
 // The introspection budget: getIntrospectionQuery needs depth 15 and 230
@@ -42,25 +70,40 @@ const (
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = queryLimits{}
+} = (*queryLimits)(nil)
 
-func (queryLimits) ExtensionName() string                          { return "QueryLimits" }
-func (queryLimits) Validate(schema graphql.ExecutableSchema) error { return nil }
+func (*queryLimits) ExtensionName() string { return "QueryLimits" }
 
-func (q queryLimits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil {
+func (q *queryLimits) Validate(schema graphql.ExecutableSchema) error {
+	q.es = schema
+	return nil
+}
+
+func (q *queryLimits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	op := oc.Operation
+	if op == nil {
+		return nil
+	}
+	if q.passed.Contains(op) {
 		return nil
 	}
 	w := walk{ctx: ctx, limits: q, doc: oc.Doc, introAt: -1}
-	if err := w.selections(oc.Operation.SelectionSet, 1); err != nil {
+	if err := w.selections(op.SelectionSet, 1); err != nil {
 		return err
 	}
+	if n := complexity.Calculate(ctx, q.es, op, nil); n > q.maxComplexity {
+		// gqlgen's FixedComplexityLimit's message and code.
+		err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", n, q.maxComplexity)
+		errcode.Set(err, string(codeComplexityLimit))
+		return err
+	}
+	q.passed.Add(op, struct{}{})
 	return nil
 }
 
 type walk struct {
 	ctx     context.Context // the request's, for its language
-	limits  queryLimits
+	limits  *queryLimits
 	doc     *ast.QueryDocument
 	fields  int
 	aliases int

@@ -13,7 +13,7 @@ import (
 // Hostile and malformed requests are refused with a clear error, call no
 // agency, and leave the server serving.
 func TestEdgeRefusesBadRequests(t *testing.T) {
-	ta := startApp(t, map[string]string{"SATUPINTU_GRAPHQL_MAX_DEPTH": "4"})
+	ta := startApp(t, map[string]string{"SATUPINTU_GRAPHQL_MAX_DEPTH": "4", "SATUPINTU_GRAPHQL_MAX_COMPLEXITY": "8"})
 	tok := ta.token(seed.NIKBudi)
 	before := ta.counts()
 
@@ -36,6 +36,9 @@ func TestEdgeRefusesBadRequests(t *testing.T) {
 		{"nested past the depth limit", `{ home { me { address { village { code } } } } }`, 400, "QUERY_LIMIT_EXCEEDED"},
 		{"cyclic introspection nested deep", deepIntrospection, 400, "QUERY_LIMIT_EXCEEDED"},
 		{"alias flood", aliases, 400, "QUERY_LIMIT_EXCEEDED"},
+		// Nine fields, one over the limit of 8; each case is sent twice
+		// (below), so a refusal is not remembered as a pass.
+		{"over the complexity limit", `{ home { name alerts { id kind severity agency title message } } }`, 400, "COMPLEXITY_LIMIT_EXCEEDED"},
 		{"malformed GraphQL", `{ home { name `, 400, "GRAPHQL_PARSE_FAILED"},
 		{"unknown field", `{ home { nonsense } }`, 400, "GRAPHQL_VALIDATION_FAILED"},
 	}

@@ -121,3 +121,5 @@ require (
 )
 
 tool github.com/99designs/gqlgen
+
+replace github.com/99designs/gqlgen => ./third_party/gqlgen

@@ -2,8 +2,8 @@ package graphql
 
 import (
 	"hash/fnv"
-	"reflect"
 	"sync"
+	"unsafe"
 
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -60,10 +60,9 @@ func (s *collectFieldsCacheStore) Len() int {
 
 // makeCollectFieldsCacheKey generates a cache key for CollectFields.
 func makeCollectFieldsCacheKey(selSet ast.SelectionSet, satisfies []string) collectFieldsCacheKey {
-	var selectionPtr uintptr
-	if selSet != nil {
-		selectionPtr = reflect.ValueOf(selSet).Pointer()
-	}
+	// satupintu patch: unsafe.SliceData, not reflect.ValueOf, which boxed
+	// the slice header: an allocation per CollectFields call.
+	selectionPtr := uintptr(unsafe.Pointer(unsafe.SliceData(selSet)))
 
 	h := fnv.New64a()
 	for _, s := range satisfies {

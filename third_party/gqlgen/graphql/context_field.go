@@ -3,6 +3,7 @@ package graphql
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -56,6 +57,12 @@ type FieldContext struct {
 	//	})
 	//
 	Child func(context.Context, CollectedField) (*FieldContext, error)
+
+	// childCtx carries the context the middleware chain called the
+	// resolver with back to resolveField (satupintu patch).
+	childCtx context.Context
+	// node is the context WithFieldContext returns (satupintu patch).
+	node fieldContextNode
 }
 
 type FieldStats struct {
@@ -102,8 +109,35 @@ func GetFieldContext(ctx context.Context) *FieldContext {
 
 func WithFieldContext(ctx context.Context, rc *FieldContext) context.Context {
 	rc.Parent = GetFieldContext(ctx)
+	// satupintu patch: the context node lives inside the field context,
+	// already on the heap, instead of context.WithValue allocating one per
+	// field. A field context given a second time (the node taken) gets a
+	// node of its own, so an earlier context never changes.
+	if rc.node.Context == nil {
+		rc.node = fieldContextNode{Context: ctx, fc: rc}
+		return &rc.node
+	}
 	return context.WithValue(ctx, resolverCtx, rc)
 }
+
+// fieldContextNode is the context WithFieldContext returns: its parent's
+// deadline, cancellation and values, and the field context under
+// resolverCtx. Other keys go to the parent, so the context package still
+// finds a parent's cancelCtx (its Value(&cancelCtxKey)) and needs no
+// goroutine to propagate cancellation.
+type fieldContextNode struct {
+	context.Context
+	fc *FieldContext
+}
+
+func (n *fieldContextNode) Value(k any) any {
+	if k == any(resolverCtx) {
+		return n.fc
+	}
+	return n.Context.Value(k)
+}
+
+func (n *fieldContextNode) String() string { return "graphql.WithFieldContext" }
 
 // NewScalarFieldContext creates a FieldContext for scalar or enum fields, which
 // have no child fields. The returned Child callback always fails, naming
@@ -121,10 +155,23 @@ func NewScalarFieldContext(
 		Field:      field,
 		IsMethod:   isMethod,
 		IsResolver: isResolver,
-		Child: func(ctx context.Context, field CollectedField) (*FieldContext, error) {
-			return nil, errors.New("field of type " + typeName + " does not have child fields")
-		},
+		Child:      noChildFields(typeName),
 	}, nil
+}
+
+// noChildFieldsFuncs holds one Child func per scalar type name (satupintu
+// patch): a closure made per field was an allocation per scalar field.
+var noChildFieldsFuncs sync.Map // string -> func(context.Context, CollectedField) (*FieldContext, error)
+
+func noChildFields(typeName string) func(context.Context, CollectedField) (*FieldContext, error) {
+	if f, ok := noChildFieldsFuncs.Load(typeName); ok {
+		return f.(func(context.Context, CollectedField) (*FieldContext, error))
+	}
+	f := func(ctx context.Context, field CollectedField) (*FieldContext, error) {
+		return nil, errors.New("field of type " + typeName + " does not have child fields")
+	}
+	actual, _ := noChildFieldsFuncs.LoadOrStore(typeName, f)
+	return actual.(func(context.Context, CollectedField) (*FieldContext, error))
 }
 
 // MarkNonNull marks the current field as semantically non-null at runtime.

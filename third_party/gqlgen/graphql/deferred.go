@@ -23,13 +23,13 @@ type DeferredGroup struct {
 // eventually emits are labelled with ctx's path and resolved under ctx, so it
 // must be the same context the object's fields are collected and dispatched
 // with.
+//
+// satupintu patch: the path, field set and map are made when the first
+// deferred field is added (ResolveConcurrently) and the path when the group
+// is processed, not for every object resolved: most objects defer nothing,
+// and GetPath allocates a path element per level. See third_party/README.md.
 func NewDeferredGroup(ctx context.Context) DeferredGroup {
-	return DeferredGroup{
-		Path:     GetPath(ctx),
-		FieldSet: NewFieldSet(nil),
-		Defers:   make(map[string]*FieldSetView),
-		Context:  ctx,
-	}
+	return DeferredGroup{Context: ctx}
 }
 
 type DeferredResult struct {

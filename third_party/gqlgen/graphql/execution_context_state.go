@@ -71,6 +71,9 @@ func (ec *ExecutionContextState[R, D, C]) ProcessDeferredGroup(dg DeferredGroup)
 	}
 
 	atomic.AddInt32(&ec.PendingDeferred, int32(len(dg.Defers)))
+	if dg.Path == nil { // satupintu patch: NewDeferredGroup leaves it to here
+		dg.Path = GetPath(dg.Context)
+	}
 	ctx := WithFreshResponseContext(dg.Context)
 
 	var (

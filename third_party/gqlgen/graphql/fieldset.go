@@ -183,6 +183,9 @@ func (m *FieldSet) concurrentlyCounting(
 }
 
 func (m *FieldSet) Dispatch(ctx context.Context) {
+	if m == nil { // satupintu patch: a DeferredGroup's, before any field was deferred
+		return
+	}
 	if len(m.delayed) == 1 {
 		// only one concurrent task, no need to spawn a goroutine or deal create waitgroups
 		m.executeDelayed(ctx, &m.delayed[0])
@@ -217,37 +220,83 @@ func (m *FieldSet) executeDelayed(ctx context.Context, delayed *delayedResult) {
 }
 
 func (m *FieldSet) MarshalGQL(writer io.Writer) {
-	marshalFieldSet(writer, m.allFieldValues())
-}
-
-func (m *FieldSet) allFieldValues() iter.Seq2[*CollectedField, Marshaler] {
-	return func(yield func(*CollectedField, Marshaler) bool) {
-		for i, field := range m.fields {
-			if !yield(&field, m.Values[i]) {
-				return
-			}
-		}
+	// satupintu patch: a plain loop, not marshalFieldSet's iterator, so
+	// that the writer's state stays on the stack.
+	var w fieldWriter
+	for i := range m.fields {
+		w.field(writer, &m.fields[i], m.Values[i])
 	}
+	w.close(writer)
 }
 
 func marshalFieldSet(writer io.Writer, fieldValues iter.Seq2[*CollectedField, Marshaler]) {
-	writer.Write(openBrace)
-	writtenFields := make(map[string]struct{})
-	isFirst := true
+	w := new(fieldWriter) // captured by the range body: on the heap, but only @defer views come here
 	for field, marshaler := range fieldValues {
-		if _, ok := writtenFields[field.Alias]; ok {
-			continue
-		}
-		if !isFirst {
-			writer.Write(comma)
-		} else {
-			isFirst = false
-		}
+		w.field(writer, field, marshaler)
+	}
+	w.close(writer)
+}
 
-		writeQuotedString(writer, field.Alias)
-		writer.Write(colon)
-		marshaler.MarshalGQL(writer)
-		writtenFields[field.Alias] = struct{}{}
+// fieldWriter writes an object's fields once each, by alias (satupintu
+// patch). The aliases written are kept in an array on the caller's stack
+// while there are few (an object's selection rarely has more than 16), in
+// a map only past that: the map made per object, and the iterator's
+// captured state, were allocations per object marshalled.
+type fieldWriter struct {
+	small   [16]string
+	n       int
+	written map[string]struct{}
+	opened  bool
+}
+
+func (w *fieldWriter) field(writer io.Writer, field *CollectedField, marshaler Marshaler) {
+	if w.seen(field.Alias) {
+		return
+	}
+	if w.opened {
+		writer.Write(comma)
+	} else {
+		writer.Write(openBrace)
+		w.opened = true
+	}
+	writeQuotedString(writer, field.Alias)
+	writer.Write(colon)
+	marshaler.MarshalGQL(writer)
+	w.add(field.Alias)
+}
+
+func (w *fieldWriter) close(writer io.Writer) {
+	if !w.opened {
+		writer.Write(openBrace)
 	}
 	writer.Write(closeBrace)
+}
+
+func (w *fieldWriter) seen(alias string) bool {
+	if w.written != nil {
+		_, ok := w.written[alias]
+		return ok
+	}
+	for _, a := range w.small[:w.n] {
+		if a == alias {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *fieldWriter) add(alias string) {
+	switch {
+	case w.written != nil:
+		w.written[alias] = struct{}{}
+	case w.n < len(w.small):
+		w.small[w.n] = alias
+		w.n++
+	default:
+		w.written = make(map[string]struct{}, 2*len(w.small))
+		for _, a := range w.small {
+			w.written[a] = struct{}{}
+		}
+		w.written[alias] = struct{}{}
+	}
 }

@@ -33,6 +33,10 @@ func (m *FieldSet) ResolveConcurrently(
 	if field.IsDeferred() {
 		// Bind the field set rather than the group: capturing deferred in the
 		// closure below would push the caller's group onto the heap.
+		if deferred.FieldSet == nil { // satupintu patch: made on first use
+			deferred.FieldSet = NewFieldSet(nil)
+			deferred.Defers = make(map[string]*FieldSetView)
+		}
 		fs := deferred.FieldSet
 		fs.AddField(field)
 		fieldIndex := len(fs.Values) - 1

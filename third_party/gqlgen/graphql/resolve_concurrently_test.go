@@ -161,7 +161,7 @@ func TestResolveConcurrently(t *testing.T) {
 		out.ResolveConcurrently(oc, &deferred, 0, true, true, marshalString("bob"))
 		out.Dispatch(ctx)
 
-		assert.Empty(t, deferred.FieldSet.Values)
+		assert.Nil(t, deferred.FieldSet, "nothing deferred: no field set made (satupintu patch)")
 		var b bytes.Buffer
 		out.MarshalGQL(&b)
 		assert.JSONEq(t, `{"name":"bob"}`, b.String())
@@ -380,11 +380,26 @@ func TestNewDeferredGroup(t *testing.T) {
 
 	deferred := NewDeferredGroup(ctx)
 
-	assert.Equal(t, ast.Path{ast.PathName("todos")}, deferred.Path,
-		"payloads are placed at the context's path")
+	// satupintu patch: nothing is made until a field is deferred; the path
+	// is read from the context when the group is processed.
 	assert.Equal(t, ctx, deferred.Context)
-	require.NotNil(t, deferred.FieldSet)
-	assert.Empty(t, deferred.FieldSet.Values, "a new group has collected no fields")
-	assert.NotNil(t, deferred.Defers, "the map is ready for a deferred field to register in")
+	assert.Nil(t, deferred.Path)
+	assert.Nil(t, deferred.FieldSet)
 	assert.Empty(t, deferred.Defers)
+	deferred.FieldSet.Dispatch(ctx) // nil-safe
+
+	_, oc := newResolveConcurrentlyTestContext()
+	out := NewFieldSet([]CollectedField{collectedField("name", "label")})
+	out.ResolveConcurrently(oc, &deferred, 0, false, false,
+		func(context.Context) Marshaler { return MarshalString("x") })
+	require.NotNil(t, deferred.FieldSet)
+	assert.Len(t, deferred.FieldSet.Values, 1)
+	require.Contains(t, deferred.Defers, "label")
+
+	ec := &ExecutionContextState[struct{}, struct{}, struct{}]{DeferredResults: make(chan DeferredResult, 1)}
+	ec.ProcessDeferredGroup(deferred)
+	res := <-ec.DeferredResults
+	assert.Equal(t, ast.Path{ast.PathName("todos")}, res.Path,
+		"payloads are placed at the context's path")
+	assert.Equal(t, "label", res.Label)
 }

@@ -162,8 +162,11 @@ func resolveField[T, R any](
 		}()
 	}
 
+	// satupintu patch: the middleware's context is handed back through fc
+	// rather than by assigning the captured ctx, which moved ctx to the heap
+	// (an allocation per field).
 	next := func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
+		fc.childCtx = rctx // use context from middleware stack in children
 		return fieldResolver(rctx)
 	}
 
@@ -172,6 +175,10 @@ func resolveField[T, R any](
 	}
 
 	resTmp, err := oc.ResolverMiddleware(ctx, next)
+	if fc.childCtx != nil {
+		ctx = fc.childCtx
+		fc.childCtx = nil
+	}
 	if err != nil {
 		oc.Error(ctx, AddFieldLocationToError(ctx, err))
 		if fc.NonNull && !nonNull {
@@ -188,12 +195,15 @@ func resolveField[T, R any](
 		}
 		return defaultResult
 	}
+	// satupintu patch: fc.Result holds resTmp, the value already boxed, not
+	// res boxed again (the same dynamic type and value; one allocation less
+	// per field).
 	if res, ok := resTmp.(T); ok {
-		fc.Result = res
+		fc.Result = resTmp
 		return result(ctx, res)
 	}
 	if res, ok := resTmp.(R); ok {
-		fc.Result = res
+		fc.Result = resTmp
 		return res
 	}
 	var t T

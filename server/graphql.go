@@ -30,6 +30,11 @@ func init() {
 
 // newGraphQL builds the gqlgen handler with the edge's limits.
 func newGraphQL(d Deps, rl *rateLimiter) http.Handler {
+	// Resolver and list-element goroutines run on idle workers whose stacks
+	// have already grown (third_party/README.md): growing a new goroutine's
+	// stack was about 15% of a home screen's CPU. satupintu resolves no
+	// GraphQL inside testing/synctest bubbles and sets no pprof labels.
+	graphql.ReuseGoroutines(true)
 	srv := handler.New(d.Schema)
 	// Subscriptions first: the first transport that accepts a request wins.
 	srv.AddTransport(newWebsocketTransport(d, rl))

@@ -196,10 +196,10 @@ func (m *FieldSet) Dispatch(ctx context.Context) {
 		var wg sync.WaitGroup
 		for _, d := range m.delayed[1:] {
 			wg.Add(1)
-			go func(d delayedResult) {
+			goTask(func() { // satupintu patch: gopool.go
 				defer wg.Done()
 				m.executeDelayed(ctx, &d)
-			}(d)
+			})
 		}
 
 		m.executeDelayed(ctx, &m.delayed[0])

@@ -100,7 +100,7 @@ func MarshalSliceConcurrently(
 		}
 
 		wg.Add(1)
-		go f(i)
+		goTask(func() { f(i) }) // satupintu patch: gopool.go
 	}
 
 	wg.Wait()

@@ -124,19 +124,20 @@ func (d *driver) scenario(ctx context.Context, name string) error {
 // stage is what one scenario measures: a sandbox, satupintu and maybe the
 // baseline, each started fresh unless given by a flag.
 type stage struct {
-	d        *driver
-	sim      *sandbox
-	bff      string
-	bffProc  *proc
-	bffPprof string // satupintu's pprof listener, "" when not profiling
-	bffName  string // satupintu or satupintu-uncached, naming its profiles
-	base     string // "" when there is no baseline to compare with
-	baseProc *proc
-	simProc  *proc
-	started  []*proc
-	citizens []sp.NIK
-	tokens   []string     // tokens[i] is citizens[i]'s
-	load     *http.Client // the scenario's load client, nil before ready
+	d         *driver
+	sim       *sandbox
+	bff       string
+	bffProc   *proc
+	bffPprof  string // satupintu's pprof listener, "" when not profiling
+	bffName   string // satupintu or satupintu-uncached, naming its profiles
+	base      string // "" when there is no baseline to compare with
+	basePprof string // the baseline's pprof listener, "" when not profiling
+	baseProc  *proc
+	simProc   *proc
+	started   []*proc
+	citizens  []sp.NIK
+	tokens    []string     // tokens[i] is citizens[i]'s
+	load      *http.Client // the scenario's load client, nil before ready
 }
 
 // need is what a scenario needs of its stage.
@@ -240,6 +241,14 @@ func (d *driver) newStage(ctx context.Context, mode bffMode, withBaseline bool) 
 				if strings.HasPrefix(k, "SATUPINTU_") {
 					env[k] = v
 				}
+			}
+			if d.o.profileDir != "" {
+				paddr, err := freeAddr()
+				if err != nil {
+					return nil, err
+				}
+				env["SATUPINTU_PPROF_ADDR"] = paddr
+				st.basePprof = "http://" + paddr
 			}
 			p, err := d.start(ctx, "baseline", d.bin.self, []string{"-serve-baseline", "-addr", addr}, env, addr, "/healthz")
 			if err != nil {

@@ -23,6 +23,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"slices"
@@ -99,7 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.sandbox, "sandbox", "", "URL of the running agencysim the servers use (tokens, faults, steps, intake, pushes)")
 	fs.StringVar(&o.binDir, "bin-dir", "", "directory holding prebuilt satupintu and agencysim binaries (default: go build them)")
 	fs.StringVar(&o.logDir, "log-dir", "", "keep the servers' logs in this directory (default: a temporary one, removed)")
-	fs.StringVar(&o.profileDir, "profile", "", "write a CPU profile of each satupintu measurement into this directory (go tool pprof <file>)")
+	fs.StringVar(&o.profileDir, "profile", "", "write a CPU profile of each satupintu and baseline measurement into this directory (go tool pprof <file>)")
 	fs.StringVar(&o.bffLogLevel, "bff-log-level", "info", "satupintu's SATUPINTU_LOG_LEVEL (info writes a line per request, as in production)")
 	fs.Func("bff-env", "KEY=VALUE for the satupintu loadgen starts, e.g. SATUPINTU_FORWARD_CONCURRENCY=64 or DATABASE_URL=postgres://… (repeatable)", func(v string) error {
 		k, val, ok := strings.Cut(v, "=")
@@ -235,6 +236,20 @@ func serveBaseline(ctx context.Context, addr string, getenv func(string) string,
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	failed := make(chan error, 1)
 	go func() { failed <- srv.Serve(ln) }()
+	// loadgen -profile profiles the baseline too, as satupintu, through
+	// net/http/pprof on a listener of its own.
+	if a := getenv("SATUPINTU_PPROF_ADDR"); a != "" {
+		pln, err := net.Listen("tcp", a)
+		if err != nil {
+			return fmt.Errorf("SATUPINTU_PPROF_ADDR: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		psrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = psrv.Serve(pln) }()
+		defer psrv.Close()
+	}
 	fmt.Fprintf(stdout, "baseline listening on http://%s\n", ln.Addr())
 	select {
 	case err := <-failed:

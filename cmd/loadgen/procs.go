@@ -225,11 +225,19 @@ func (st *stage) meter(server int) *cpuMeter {
 		m.start = append(m.start, t)
 	}
 	m.stat, _ = readMachineStat()
-	if server != 0 && server == st.bffPID() && st.bffPprof != "" {
+	pprofURL, name := "", ""
+	switch {
+	case server == 0:
+	case server == st.bffPID() && st.bffPprof != "":
+		pprofURL, name = st.bffPprof, st.bffName
+	case server == st.basePID() && st.basePprof != "":
+		pprofURL, name = st.basePprof, "baseline"
+	}
+	if pprofURL != "" {
 		m.prof = make(chan struct{})
 		go func() {
 			defer close(m.prof)
-			if err := st.cpuProfile(); err != nil {
+			if err := st.cpuProfile(pprofURL, name); err != nil {
 				fmt.Fprintf(st.d.errOut, "loadgen: CPU profile: %v\n", err)
 			}
 		}()
@@ -239,11 +247,12 @@ func (st *stage) meter(server int) *cpuMeter {
 
 var profileSeq atomic.Int64
 
-// cpuProfile writes a CPU profile of satupintu over the next -duration
-// (whole seconds, at least one) into -profile.
-func (st *stage) cpuProfile() error {
+// cpuProfile writes a CPU profile of the server at pprofURL (satupintu or
+// the baseline, named name) over the next -duration (whole seconds, at
+// least one) into -profile.
+func (st *stage) cpuProfile(pprofURL, name string) error {
 	secs := max(1, int((st.d.o.duration+time.Second-1)/time.Second))
-	resp, err := st.d.ctl.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", st.bffPprof, secs))
+	resp, err := st.d.ctl.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", pprofURL, secs))
 	if err != nil {
 		return err
 	}
@@ -252,7 +261,7 @@ func (st *stage) cpuProfile() error {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
 	}
-	path := filepath.Join(st.d.o.profileDir, fmt.Sprintf("%02d-%s.pprof", profileSeq.Add(1), st.bffName))
+	path := filepath.Join(st.d.o.profileDir, fmt.Sprintf("%02d-%s.pprof", profileSeq.Add(1), name))
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -261,7 +270,7 @@ func (st *stage) cpuProfile() error {
 		f.Close()
 		return err
 	}
-	fmt.Fprintf(st.d.out, "loadgen: CPU profile of %s written to %s\n", st.bffName, path)
+	fmt.Fprintf(st.d.out, "loadgen: CPU profile of %s written to %s\n", name, path)
 	return f.Close()
 }
 

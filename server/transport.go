@@ -239,15 +239,49 @@ type wireResponse struct {
 	Extensions map[string]any  `json:"extensions,omitempty"`
 }
 
-func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
-	if status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="satupintu"`)
+// marshalResponse writes resp as a wireResponse, errors first as gqlgen
+// does, with the data gqlgen already wrote as JSON copied in as it is:
+// json.Marshal would scan and compact a RawMessage again, a second pass
+// over the whole answer (about 15 µs of a home screen).
+func marshalResponse(resp *graphql.Response) []byte {
+	rest := wireResponse{Label: resp.Label, Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions}
+	tail, err := json.Marshal(rest) // {} or {"label":…,…}
+	var errs []byte
+	if err == nil && len(resp.Errors) > 0 {
+		errs, err = json.Marshal(resp.Errors)
 	}
-	b, err := json.Marshal(wireResponse(*resp))
 	if err != nil {
 		// Resolvers' values always marshal; a failure is a bug.
 		panic(fmt.Errorf("marshalling a GraphQL response: %w", err))
 	}
+	b := make([]byte, 0, len(errs)+len(resp.Data)+len(tail)+20)
+	b = append(b, '{')
+	member := func(name string, v []byte) {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		if name != "" {
+			b = append(append(append(b, '"'), name...), `":`...)
+		}
+		b = append(b, v...)
+	}
+	if len(errs) > 0 {
+		member("errors", errs)
+	}
+	if len(resp.Data) > 0 {
+		member("data", resp.Data)
+	}
+	if inner := tail[1 : len(tail)-1]; len(inner) > 0 {
+		member("", inner)
+	}
+	return append(b, '}')
+}
+
+func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
+	if status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="satupintu"`)
+	}
+	b := marshalResponse(resp)
 	w.Header().Set("Content-Type", media) // JSON is UTF-8 (RFC 8259): no charset
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

@@ -68,7 +68,7 @@ func TestCollectFieldsCache_InterfaceResult(t *testing.T) {
 
 	require.ElementsMatch(t, []string{"name", "email"}, fieldNames(userFields))
 	require.ElementsMatch(t, []string{"name", "secret"}, fieldNames(adminFields))
-	require.Equal(t, 2, opCtx.collectFieldsCache.Len())
+	require.Equal(t, 2, opCtx.collectFieldsCacheFor().Len())
 }
 
 func TestCollectFieldsCache_AliasResult(t *testing.T) {
@@ -90,7 +90,7 @@ func TestCollectFieldsCache_AliasResult(t *testing.T) {
 	}
 
 	fields := CollectFields(opCtx, op.SelectionSet, nil)
-	require.Equal(t, 1, opCtx.collectFieldsCache.Len())
+	require.Equal(t, 1, opCtx.collectFieldsCacheFor().Len())
 	require.Len(t, fields, 2)
 
 	expected := []struct {
@@ -145,7 +145,7 @@ func TestCollectFieldsCache_DirectiveResult(t *testing.T) {
 		first := CollectFields(opCtx, searchField.SelectionSet, []string{"User"})
 		second := CollectFields(opCtx, searchField.SelectionSet, []string{"User"})
 		require.Equal(t, first, second)
-		return first, opCtx.collectFieldsCache.Len()
+		return first, opCtx.collectFieldsCacheFor().Len()
 	}
 
 	fieldsA, cacheA := run(map[string]any{"includeEmail": false, "skipName": false})
@@ -181,4 +181,30 @@ func selectionNames(sel ast.SelectionSet) []string {
 		}
 	}
 	return names
+}
+
+// satupintu patch (collect_fields_shared.go): requests for the same parsed
+// document share what was collected, unless a directive takes a variable,
+// whose value may differ from one request to the next.
+func TestCollectFieldsSharedByDocument(t *testing.T) {
+	const query = `query { user { name email } }`
+	doc := gqlparser.MustLoadQueryWithRules(collectFieldsSchema, query, rules.NewDefaultRules())
+	op := doc.Operations[0]
+	first := &OperationContext{RawQuery: query, Doc: doc, Operation: op}
+	second := &OperationContext{RawQuery: query, Doc: doc, Operation: op}
+	a := CollectFields(first, op.SelectionSet, nil)
+	b := CollectFields(second, op.SelectionSet, nil)
+	require.Same(t, &a[0], &b[0], "the second request reads what the first collected")
+	require.Same(t, first.collectFieldsCacheFor(), second.collectFieldsCacheFor())
+	require.Zero(t, first.collectFieldsCache.Len(), "nothing in the request's own cache")
+
+	const withVariable = `query($skip: Boolean!) { user { name email @skip(if: $skip) } }`
+	vdoc := gqlparser.MustLoadQueryWithRules(collectFieldsSchema, withVariable, rules.NewDefaultRules())
+	vop := vdoc.Operations[0]
+	user := vop.SelectionSet[0].(*ast.Field)
+	skip := &OperationContext{RawQuery: withVariable, Doc: vdoc, Operation: vop, Variables: map[string]any{"skip": true}}
+	keep := &OperationContext{RawQuery: withVariable, Doc: vdoc, Operation: vop, Variables: map[string]any{"skip": false}}
+	require.Equal(t, []string{"name"}, fieldNames(CollectFields(skip, user.SelectionSet, []string{"User"})))
+	require.Equal(t, []string{"name", "email"}, fieldNames(CollectFields(keep, user.SelectionSet, []string{"User"})))
+	require.NotSame(t, skip.collectFieldsCacheFor(), keep.collectFieldsCacheFor())
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -30,6 +31,10 @@ type OperationContext struct {
 	Stats Stats
 
 	collectFieldsCache collectFieldsCacheStore
+	// fieldsCache is the cache CollectFields uses: the document's, shared
+	// by every request for it, or collectFieldsCache (satupintu patch:
+	// collect_fields_shared.go).
+	fieldsCache atomic.Pointer[collectFieldsCacheStore]
 }
 
 func (c *OperationContext) Validate(ctx context.Context) error {

@@ -47,13 +47,14 @@ func CollectFields(
 ) []CollectedField {
 	cacheKey := makeCollectFieldsCacheKey(selSet, satisfies)
 
-	if cached, ok := reqCtx.collectFieldsCache.Get(cacheKey); ok {
+	cache := reqCtx.collectFieldsCacheFor()
+	if cached, ok := cache.Get(cacheKey); ok {
 		return cached
 	}
 
 	result := collectFields(reqCtx, selSet, satisfies, map[string]bool{}, false)
 
-	return reqCtx.collectFieldsCache.Add(cacheKey, result)
+	return cache.Add(cacheKey, result)
 }
 
 func collectFields(

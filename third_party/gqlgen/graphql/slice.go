@@ -100,6 +100,12 @@ func MarshalSliceConcurrently(
 		}
 
 		wg.Add(1)
+		if i == length-1 {
+			// satupintu patch: the last element on this goroutine, which
+			// would otherwise only wait for it.
+			f(i)
+			break
+		}
 		goTask(func() { f(i) }) // satupintu patch: gopool.go
 	}
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -229,9 +230,19 @@ func (st *stage) meter(server int) *cpuMeter {
 		m.prof = make(chan struct{})
 		go func() {
 			defer close(m.prof)
-			if err := st.cpuProfile(); err != nil {
+			var wg sync.WaitGroup
+			if st.simPprof != "" {
+				// The agencysim over the same window: it shares the cores.
+				wg.Go(func() {
+					if err := st.cpuProfile(st.simPprof, "agencysim"); err != nil {
+						fmt.Fprintf(st.d.errOut, "loadgen: CPU profile of the agencysim: %v\n", err)
+					}
+				})
+			}
+			if err := st.cpuProfile(st.bffPprof, st.bffName); err != nil {
 				fmt.Fprintf(st.d.errOut, "loadgen: CPU profile: %v\n", err)
 			}
+			wg.Wait()
 		}()
 	}
 	return m
@@ -239,11 +250,12 @@ func (st *stage) meter(server int) *cpuMeter {
 
 var profileSeq atomic.Int64
 
-// cpuProfile writes a CPU profile of satupintu over the next -duration
-// (whole seconds, at least one) into -profile.
-func (st *stage) cpuProfile() error {
+// cpuProfile writes a CPU profile of the process serving pprof at base
+// (satupintu, or the agencysim loadgen started) over the next -duration
+// (whole seconds, at least one) into -profile, its file named after name.
+func (st *stage) cpuProfile(base, name string) error {
 	secs := max(1, int((st.d.o.duration+time.Second-1)/time.Second))
-	resp, err := st.d.ctl.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", st.bffPprof, secs))
+	resp, err := st.d.ctl.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs))
 	if err != nil {
 		return err
 	}
@@ -252,7 +264,7 @@ func (st *stage) cpuProfile() error {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
 	}
-	path := filepath.Join(st.d.o.profileDir, fmt.Sprintf("%02d-%s.pprof", profileSeq.Add(1), st.bffName))
+	path := filepath.Join(st.d.o.profileDir, fmt.Sprintf("%02d-%s.pprof", profileSeq.Add(1), name))
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -261,7 +273,7 @@ func (st *stage) cpuProfile() error {
 		f.Close()
 		return err
 	}
-	fmt.Fprintf(st.d.out, "loadgen: CPU profile of %s written to %s\n", st.bffName, path)
+	fmt.Fprintf(st.d.out, "loadgen: CPU profile of %s written to %s\n", name, path)
 	return f.Close()
 }
 

@@ -63,9 +63,28 @@ func readMessage(m map[string]any) wireMessage {
 	}
 }
 
-// parseRequest decodes a send request once and checks it as Google's
-// parser would.
-func parseRequest(body []byte) (m wireMessage, validateOnly bool, err *rpcError) {
+// parseRequest reads a send request and checks it as Google's parser
+// would; raw is the "message" object as sent. A request as the Admin SDK
+// writes it takes the fast path (fast.go); anything else, and every error,
+// the reference path.
+func parseRequest(body []byte) (m wireMessage, raw json.RawMessage, validateOnly bool, err *rpcError) {
+	if m, raw, validateOnly, ok := fastParse(body); ok {
+		return m, raw, validateOnly, nil
+	}
+	m, validateOnly, err = referenceParse(body)
+	if err != nil {
+		return m, nil, false, err
+	}
+	var env struct {
+		Message json.RawMessage `json:"message"`
+	}
+	_ = json.Unmarshal(body, &env) // parsed before: the message as sent
+	return m, env.Message, validateOnly, nil
+}
+
+// referenceParse decodes a send request into a tree, checks it against the
+// schema as Google's parser would (normalize) and reads the message.
+func referenceParse(body []byte) (m wireMessage, validateOnly bool, err *rpcError) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -101,16 +120,18 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 		(&rpcError{code: http.StatusNotFound, status: "NOT_FOUND", message: msgNotFound}).write(w)
 		return
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		parseError("", "Content-Type must be application/json").write(w)
-		return
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the SDK's, parsed below otherwise
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			parseError("", "Content-Type must be application/json").write(w)
+			return
+		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := readBody(w, r)
 	if err != nil {
 		parseError("", fmt.Sprintf("Request body unreadable or over %d bytes.", maxBody)).write(w)
 		return
 	}
-	m, validateOnly, perr := parseRequest(body)
+	m, raw, validateOnly, perr := parseRequest(body)
 	if perr != nil {
 		perr.write(w)
 		return
@@ -171,31 +192,92 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 	}
 	name := "projects/" + s.project + "/messages/fake_message_id" // what FCM answers a dry run
 	if !validateOnly {
-		name = s.accept(&m, body)
+		name = s.accept(&m, raw)
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"name": name})
+	writeName(w, name)
 }
 
-// accept records an accepted message and returns its name.
-func (s *Server) accept(m *wireMessage, body []byte) string {
-	var env struct {
-		Message json.RawMessage `json:"message"`
+// readBody reads a send request's body, at most maxBody bytes, in one
+// allocation when its length is announced (the SDK's always is).
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, maxBody)
+	if n := r.ContentLength; n > 0 && n <= maxBody {
+		b := make([]byte, n, n+1)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, err
+		}
+		// net/http ends the body at Content-Length: this read sees EOF.
+		if k, err := body.Read(b[n : n+1]); k > 0 || (err != nil && err != io.EOF) {
+			return nil, fmt.Errorf("body longer than its Content-Length")
+		}
+		return b, nil
 	}
-	_ = json.Unmarshal(body, &env) // parsed before: the message as sent
+	return io.ReadAll(body)
+}
 
+// jsonContentType is the Content-Type of every answer, shared (net/http
+// only reads it).
+var jsonContentType = []string{"application/json; charset=UTF-8"}
+
+// writeName answers 200 {"name": name}, as writeJSON would write it.
+func writeName(w http.ResponseWriter, name string) {
+	b := make([]byte, 0, len(name)+16)
+	b = append(b, `{"name":`...)
+	b = appendJSONString(b, name)
+	b = append(b, "}\n"...)
+	w.Header()["Content-Type"] = jsonContentType
+	w.Header()["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// appendJSONString appends s as encoding/json encodes it (HTML escaping
+// included): as it stands when nothing in it needs escaping.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// accept records an accepted message (raw: as sent) and returns its name.
+func (s *Server) accept(m *wireMessage, raw json.RawMessage) string {
 	s.mu.Lock()
 	s.seq++
 	seq := s.seq
 	s.mu.Unlock()
 	at := s.now()
-	name := fmt.Sprintf("projects/%s/messages/0:%d%%%08x", s.project, at.UnixMicro(), seq)
+	name := s.messageName(at, seq)
 	s.record(Message{
 		Name: name, Token: m.Token, Title: m.Title, Body: m.Body, Data: m.Data,
 		CollapseKey: m.CollapseKey, AndroidTag: m.AndroidTag,
 		AndroidPriority: m.AndroidPriority, APNSPriority: m.APNSHeaders["apns-priority"],
-		TTL: m.TTL, Raw: env.Message, At: at,
+		TTL: m.TTL, Raw: raw, At: at,
 	})
 	return name
+}
+
+// messageName is fmt.Sprintf("projects/%s/messages/0:%d%%%08x", project,
+// at.UnixMicro(), seq), the shape of FCM's message names.
+func (s *Server) messageName(at time.Time, seq uint64) string {
+	b := make([]byte, 0, len(s.project)+48)
+	b = append(b, "projects/"...)
+	b = append(b, s.project...)
+	b = append(b, "/messages/0:"...)
+	b = strconv.AppendInt(b, at.UnixMicro(), 10)
+	b = append(b, '%')
+	var hex [16]byte
+	h := strconv.AppendUint(hex[:0], seq, 16)
+	for range 8 - len(h) {
+		b = append(b, '0')
+	}
+	b = append(b, h...)
+	return string(b)
 }
 
 // sendPath reads the project of /v1/projects/{project}/messages:send.

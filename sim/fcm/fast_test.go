@@ -1,6 +1,7 @@
 package fcm
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,8 +10,12 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/satupintu/satupintu/notifications"
+	pushfcm "github.com/satupintu/satupintu/notifications/fcm"
 )
 
 // sdkBody is a request exactly as the Admin SDK (v4.19) writes satupintu's
@@ -199,5 +204,53 @@ func TestBodyLengths(t *testing.T) {
 	}
 	if n := len(s.Accepted()); n != 2 {
 		t.Errorf("accepted %d, want 2", n)
+	}
+}
+
+// What the real Admin SDK sends for satupintu's pushes (visible, data-only,
+// HTML characters, non-ASCII text, a long collapse key) takes the fast
+// path, read as the reference path reads it: an SDK upgrade that changes
+// its JSON shows up here, not as a slower benchmark.
+func TestSDKRequestsTakeTheFastPath(t *testing.T) {
+	s := New("p", nil)
+	var mu sync.Mutex
+	var bodies [][]byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, b)
+		mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		s.Handler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	sender, err := pushfcm.New(t.Context(), pushfcm.Config{ProjectID: "p", Endpoint: srv.URL + "/v1", AccessToken: DevAccessToken,
+		Timeout: pushfcm.DefaultTimeout, HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := map[string]string{"notificationId": "n-1", "caseId": "c-1", "status": "RECEIVED", "sequence": "2", "deepLink": "satupintu://cases/c-1"}
+	pushes := []notifications.Push{
+		{Token: "d-1", Title: "Permohonan diterima", Body: "Laporan kehilangan Anda diterima", Data: data, CollapseKey: "case-c-1", TTL: 72 * time.Hour},
+		{Token: "d-2", Data: map[string]string{"kind": "SYNC"}, TTL: time.Hour},
+		{Token: "d-3", Title: "Status: Diterima & diproses <ok>", Body: "Kasus — selesai ✓", Data: data, CollapseKey: "case:" + strings.Repeat("x", 80), TTL: 72 * time.Hour},
+		{Token: "d-4", Title: "t", Body: "b"},
+	}
+	out, err := sender.SendEach(t.Context(), pushes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range out {
+		if o.Failure != notifications.FailureNone {
+			t.Errorf("push %d: %s %s", i, o.Failure, o.Detail)
+		}
+	}
+	if len(bodies) != len(pushes) || len(s.Accepted()) != len(pushes) {
+		t.Fatalf("%d requests, %d accepted, want %d", len(bodies), len(s.Accepted()), len(pushes))
+	}
+	for _, b := range bodies {
+		if !checkAgrees(t, b) {
+			t.Errorf("the SDK's request took the reference path: %s", b)
+		}
 	}
 }

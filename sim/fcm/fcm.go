@@ -34,6 +34,7 @@ package fcm
 import (
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -81,11 +82,15 @@ type Server struct {
 	next       int
 	requests   map[string]int          // per token, accepted or not
 	lastAt     map[string][2]time.Time // per token: the times of the last two requests
-	tokens     map[string]time.Time    // issued access tokens and their expiry
-	seq        uint64
 	retryAfter time.Duration
 	slowDelay  time.Duration
 	flaky      int
+
+	seq atomic.Uint64 // names accepted messages
+
+	// tokMu guards tokens apart from mu: every send reads them.
+	tokMu  sync.RWMutex
+	tokens map[string]time.Time // issued access tokens and their expiry
 
 	keyOnce sync.Once
 	keyPEM  []byte
@@ -156,25 +161,34 @@ func (s *Server) Requests(token string) int {
 // IssuedTokens returns how many access tokens /token has issued that have
 // not expired.
 func (s *Server) IssuedTokens() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.tokMu.Lock()
+	defer s.tokMu.Unlock()
 	s.pruneTokens()
 	return len(s.tokens)
 }
 
-// count records one request for token and returns how many there were.
-// Past maxTracked distinct tokens the counters start over, so memory
-// stays bounded.
-func (s *Server) count(token string) int {
+// settings are the magic tokens' settings.
+type settings struct {
+	retryAfter, slowDelay time.Duration
+	flaky                 int
+}
+
+// count records one request for token and returns how many there were,
+// and the settings the answer follows. Past maxTracked distinct tokens the
+// counters start over, so memory stays bounded.
+func (s *Server) count(token string) (int, settings) {
+	at := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.requests[token]; !ok && len(s.requests) >= maxTracked {
+	n, ok := s.requests[token]
+	if !ok && len(s.requests) >= maxTracked {
 		clear(s.requests)
 		clear(s.lastAt)
 	}
-	s.requests[token]++
-	s.lastAt[token] = [2]time.Time{s.lastAt[token][1], time.Now()}
-	return s.requests[token]
+	n++
+	s.requests[token] = n
+	s.lastAt[token] = [2]time.Time{s.lastAt[token][1], at}
+	return n, settings{retryAfter: s.retryAfter, slowDelay: s.slowDelay, flaky: s.flaky}
 }
 
 // LastGap returns the time between the last two requests naming token
@@ -199,12 +213,6 @@ func (s *Server) record(m Message) {
 	}
 	s.accepted[s.next] = m
 	s.next = (s.next + 1) % MaxAccepted
-}
-
-func (s *Server) settings() (retryAfter, slowDelay time.Duration, flaky int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.retryAfter, s.slowDelay, s.flaky
 }
 
 // Listed is one accepted message as the dev and sandbox endpoints list it

@@ -146,12 +146,12 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 		invalidMessage("message", "The fake FCM simulates token targets only, not topic or condition.").write(w)
 		return
 	}
-	n := s.count(m.Token)
+	n, set := s.count(m.Token)
 	if e := checkMessage(&m); e != nil {
 		e.write(w)
 		return
 	}
-	retryAfter, slowDelay, flaky := s.settings()
+	retryAfter, slowDelay, flaky := set.retryAfter, set.slowDelay, set.flaky
 	switch {
 	case strings.HasPrefix(m.Token, "unregistered-"):
 		(&rpcError{code: http.StatusNotFound, status: "NOT_FOUND", message: msgNotFound, fcmCode: "UNREGISTERED"}).write(w)
@@ -247,10 +247,7 @@ func appendJSONString(b []byte, s string) []byte {
 
 // accept records an accepted message (raw: as sent) and returns its name.
 func (s *Server) accept(m *wireMessage, raw json.RawMessage) string {
-	s.mu.Lock()
-	s.seq++
-	seq := s.seq
-	s.mu.Unlock()
+	seq := s.seq.Add(1)
 	at := s.now()
 	name := s.messageName(at, seq)
 	s.record(Message{
@@ -298,10 +295,11 @@ func (s *Server) authorized(r *http.Request) bool {
 	if subtle.ConstantTimeCompare([]byte(tok), []byte(DevAccessToken)) == 1 {
 		return true
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	now := s.now()
+	s.tokMu.RLock()
+	defer s.tokMu.RUnlock()
 	exp, ok := s.tokens[tok]
-	return ok && s.now().Before(exp)
+	return ok && now.Before(exp)
 }
 
 var (

@@ -78,8 +78,8 @@ type Server struct {
 	now     func() time.Time
 
 	mu         sync.Mutex
-	accepted   []Message // a ring once full: next is the oldest
-	next       int
+	accepted   [][]Message             // a ring in chunks of acceptedChunk, once full: total is past MaxAccepted
+	total      int                     // messages ever recorded
 	requests   map[string]int          // per token, accepted or not
 	lastAt     map[string][2]time.Time // per token: the times of the last two requests
 	retryAfter time.Duration
@@ -146,9 +146,12 @@ func (s *Server) SetFlakyFailures(n int) {
 func (s *Server) Accepted() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Message, 0, len(s.accepted))
-	out = append(out, s.accepted[s.next:]...)
-	return append(out, s.accepted[:s.next]...)
+	n := min(s.total, MaxAccepted)
+	out := make([]Message, 0, n)
+	for i := s.total - n; i < s.total; i++ {
+		out = append(out, *s.slot(i))
+	}
+	return out
 }
 
 // Requests returns how many send requests named token, whatever the answer.
@@ -203,16 +206,26 @@ func (s *Server) LastGap(token string) time.Duration {
 	return at[1].Sub(at[0])
 }
 
+// acceptedChunk is how many accepted messages are allocated at once: the
+// ring grows by chunks, never copying what it holds (a slice doubling
+// towards MaxAccepted copied megabytes at each step).
+const acceptedChunk = 4096
+
+// slot is where the ith message recorded is (or was) kept; s.mu is held.
+func (s *Server) slot(i int) *Message {
+	i %= MaxAccepted
+	return &s.accepted[i/acceptedChunk][i%acceptedChunk]
+}
+
 // record keeps an accepted message, dropping the oldest past MaxAccepted.
 func (s *Server) record(m Message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.accepted) < MaxAccepted {
-		s.accepted = append(s.accepted, m)
-		return
+	if i := s.total % MaxAccepted; i/acceptedChunk == len(s.accepted) {
+		s.accepted = append(s.accepted, make([]Message, min(acceptedChunk, MaxAccepted-i)))
 	}
-	s.accepted[s.next] = m
-	s.next = (s.next + 1) % MaxAccepted
+	*s.slot(s.total) = m
+	s.total++
 }
 
 // Listed is one accepted message as the dev and sandbox endpoints list it

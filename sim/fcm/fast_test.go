@@ -254,3 +254,19 @@ func TestSDKRequestsTakeTheFastPath(t *testing.T) {
 		}
 	}
 }
+
+// The allocation-free key checks are strings.ToLower's.
+func TestLowerChecks(t *testing.T) {
+	keys := []string{"", "g", "google", "Google.x", "GOOGLEy", "googl", "notificationId", "TTL", "ttl", "Ttl ", "Urgency", "URGENCY",
+		"Topic", "TOPİC", "topİc", "TOPİ", "ＴＯＰＩＣ", "googlé", "GOOGLÉ", "ǅgoogle", "\xffgoogle", "İgoogle"}
+	for _, k := range keys {
+		if got, want := lowerHasPrefix(k, "google"), strings.HasPrefix(strings.ToLower(k), "google"); got != want {
+			t.Errorf("lowerHasPrefix(%q) = %v, want %v", k, got, want)
+		}
+		for _, target := range []string{"ttl", "urgency", "topic"} {
+			if got, want := lowerIs(k, target), strings.ToLower(k) == target; got != want {
+				t.Errorf("lowerIs(%q, %q) = %v, want %v", k, target, got, want)
+			}
+		}
+	}
+}

@@ -318,7 +318,7 @@ func checkMessage(m *wireMessage) *rpcError {
 	}
 	for k, v := range data {
 		size += len(k) + len(v)
-		if k == "from" || k == "gcm" || strings.HasPrefix(strings.ToLower(k), "google") {
+		if k == "from" || k == "gcm" || lowerHasPrefix(k, "google") {
 			return invalidMessage("message.data", fmt.Sprintf("Invalid data payload key: %q is reserved by FCM.", k))
 		}
 	}
@@ -346,22 +346,65 @@ func checkMessage(m *wireMessage) *rpcError {
 		return invalidMessage("message.apns.headers", "Invalid apns-collapse-id: at most 64 bytes.")
 	}
 	for k, v := range m.WebpushHeaders {
-		switch strings.ToLower(k) {
-		case "ttl":
+		switch {
+		case lowerIs(k, "ttl"):
 			if n, err := strconv.Atoi(v); err != nil || n < 0 {
 				return invalidMessage("message.webpush.headers", fmt.Sprintf("Invalid TTL header %q: use a number of seconds.", v))
 			}
-		case "urgency":
+		case lowerIs(k, "urgency"):
 			if !slices.Contains(webpushUrgency, v) {
 				return invalidMessage("message.webpush.headers", fmt.Sprintf("Invalid Urgency header %q.", v))
 			}
-		case "topic":
+		case lowerIs(k, "topic"):
 			if !webpushTopic.MatchString(v) {
 				return invalidMessage("message.webpush.headers", fmt.Sprintf("Invalid Topic header %q: at most 32 URL-safe base64 characters.", v))
 			}
 		}
 	}
 	return nil
+}
+
+// lowerHasPrefix is strings.HasPrefix(strings.ToLower(k), prefix) and
+// lowerIs strings.ToLower(k) == t, for a lower-case ASCII prefix or t,
+// without allocating for an ASCII k (data keys and header names).
+func lowerHasPrefix(k, prefix string) bool {
+	if !isASCII(k) {
+		return strings.HasPrefix(strings.ToLower(k), prefix)
+	}
+	return len(k) >= len(prefix) && asciiLowerEqual(k[:len(prefix)], prefix)
+}
+
+func lowerIs(k, t string) bool {
+	if !isASCII(k) {
+		return strings.ToLower(k) == t
+	}
+	return asciiLowerEqual(k, t)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiLowerEqual reports whether ASCII s lower-cased is t.
+func asciiLowerEqual(s, t string) bool {
+	if len(s) != len(t) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != t[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -2,7 +2,6 @@ package notifications
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,8 +80,8 @@ func (p *Pusher) Validate() error {
 
 // Handle runs one push job.
 func (p *Pusher) Handle(ctx context.Context, j queue.Job) queue.Result {
-	var pj pushJob
-	if err := json.Unmarshal(j.Payload, &pj); err != nil || pj.Token == "" || pj.Notification == "" {
+	pj, err := decodePushJob(j.Payload)
+	if err != nil || pj.Token == "" || pj.Notification == "" {
 		p.log().ErrorContext(ctx, "push job with a bad payload parked", "job", j.ID)
 		return queue.Park("bad payload")
 	}

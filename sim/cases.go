@@ -133,14 +133,24 @@ type caseEvent struct {
 	Message    string `json:"message"`
 }
 
+// maxIdleWebhookConns bounds the connections kept open to callbacks
+// between steps, per host.
+const maxIdleWebhookConns = 1024
+
 // newCaseBook starts an empty book. polled nil means the default: only
 // education is polled.
 func newCaseBook(polled map[sp.Agency]bool) *caseBook {
 	if polled == nil {
 		polled = map[sp.Agency]bool{sp.AgencyEducation: true}
 	}
+	// A step delivers every case's webhook at once, often to one
+	// satupintu: with the default idle pool of 2 per host, all but 2 of
+	// those connections were dialled anew at every step (3,000 dials per
+	// loadgen -scenario push, on both sides' CPU).
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 0, maxIdleWebhookConns
 	b := &caseBook{agencies: map[sp.Agency]*agencyCases{}, polled: map[sp.Agency]bool{},
-		client: &http.Client{Timeout: 5 * time.Second}}
+		client: &http.Client{Timeout: 5 * time.Second, Transport: t}}
 	for a, p := range polled {
 		b.polled[a] = p
 	}

@@ -193,5 +193,8 @@ func (b *caseBook) close() {
 			b.stop()
 			<-b.done
 		}
+		if t, ok := b.client.Transport.(*http.Transport); ok {
+			t.CloseIdleConnections()
+		}
 	})
 }

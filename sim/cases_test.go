@@ -9,12 +9,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -748,4 +750,51 @@ func TestCaseTicker(t *testing.T) {
 	e.recv.waitFor("07-M2", 4, 10*time.Second)
 	e.sb.Close()
 	e.sb.Close() // twice is harmless
+}
+
+// A step delivers every case's webhook at once; the next step reuses those
+// connections instead of dialling the receiver again.
+func TestCaseDeliveriesReuseConnections(t *testing.T) {
+	e := newCaseEnv(t, sim.Options{})
+	var dials atomic.Int64
+	var mu sync.Mutex
+	got := map[string]int{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got[r.URL.Path]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"result":"applied"}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	const n = 20
+	for i := range n {
+		id := fmt.Sprintf("07-R%d", i)
+		body, _ := json.Marshal(map[string]any{"caseId": id, "serviceId": "generic-service", "citizen": map[string]string{"nik": testNIK},
+			"fields": map[string]string{"note": "x"}, "callbackUrl": srv.URL + "/agency/v1/cases/" + id + "/events"})
+		if st, ans := e.post(sp.AgencyPolice, "/satupintu/v1/cases", body, "", map[string]string{"Idempotency-Key": id}); st != http.StatusCreated {
+			t.Fatalf("forward %s: HTTP %d %v", id, st, ans)
+		}
+	}
+	// About one connection per delivery in flight, all steps together (an
+	// idle pool of 2 per host dialled about 18 more at each step: 60–75 in
+	// all). A few more than n happen: a request may dial while another's
+	// connection is on its way back to the pool.
+	e.steps(4)
+	if d := dials.Load(); d == 0 || d > n+n/2 {
+		t.Errorf("%d connections for 4 steps of %d deliveries at once, want about %d", d, n, n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := range n {
+		if k := got[fmt.Sprintf("/agency/v1/cases/07-R%d/events", i)]; k != 4 {
+			t.Errorf("case %d: %d events, want 4", i, k)
+		}
+	}
 }

@@ -24,6 +24,7 @@ type config struct {
 	Polled     map[sp.Agency]bool // never nil: nil would mean the sandbox's default
 	Population int                // synthetic citizens added to the named ones
 	LogLevel   slog.Level
+	PprofAddr  string // "" = no profiling endpoint
 }
 
 func defaultConfig() config {
@@ -98,6 +99,8 @@ func variables() []variable {
 			}},
 		{"AGENCYSIM_LOG_LEVEL", "info", "debug, info, warn or error",
 			func(c *config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+		{"AGENCYSIM_PPROF_ADDR", "none", "address of a separate listener serving net/http/pprof (keep it on loopback), for profiling the simulators under load (loadgen -profile sets it)",
+			func(c *config, v string) error { c.PprofAddr = v; return nil }},
 	}
 }
 

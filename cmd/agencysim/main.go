@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -96,6 +97,7 @@ type simServer struct {
 	creds  map[string]string // the environment of a satupintu instance
 	log    *slog.Logger
 	srv    *http.Server
+	pprof  *http.Server // nil unless AGENCYSIM_PPROF_ADDR is set
 	failed chan error
 }
 
@@ -140,6 +142,17 @@ func start(cfg config, log *slog.Logger) (*simServer, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if cfg.PprofAddr != "" {
+		pln, err := net.Listen("tcp", cfg.PprofAddr)
+		if err != nil {
+			sb.Close()
+			ln.Close()
+			return nil, fmt.Errorf("AGENCYSIM_PPROF_ADDR=%q: %w", cfg.PprofAddr, err)
+		}
+		s.pprof = &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = s.pprof.Serve(pln) }()
+		log.Info("profiling endpoint", "url", "http://"+reachable(pln.Addr())+"/debug/pprof/")
+	}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.failed <- fmt.Errorf("serving %s: %w", ln.Addr(), err)
@@ -155,6 +168,9 @@ func (s *simServer) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
+	if s.pprof != nil {
+		_ = s.pprof.Close()
+	}
 	s.sb.Close()
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -173,4 +189,15 @@ func reachable(addr net.Addr) string {
 		return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
 	}
 	return tcp.String()
+}
+
+// pprofHandler serves net/http/pprof on its own mux, never the sandbox's.
+func pprofHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

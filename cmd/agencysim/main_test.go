@@ -677,3 +677,37 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("AGENCYSIM_POLLED=none: %v %v", none.Polled, err)
 	}
 }
+
+// AGENCYSIM_PPROF_ADDR serves net/http/pprof on a listener of its own, and
+// only there: the sandbox's address does not serve it.
+func TestPprofOnItsOwnListener(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Addr, cfg.Step, cfg.PprofAddr = "127.0.0.1:0", 0, "127.0.0.1:0"
+	var logs bytes.Buffer
+	s, err := start(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.stop()
+	var pprofURL string
+	for line := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err == nil && rec["msg"] == "profiling endpoint" {
+			pprofURL, _ = rec["url"].(string)
+		}
+	}
+	if pprofURL == "" {
+		t.Fatalf("no profiling endpoint logged: %s", logs.String())
+	}
+	if code := call(t, http.MethodGet, pprofURL+"cmdline", nil, nil); code != http.StatusOK {
+		t.Errorf("GET %scmdline: %d", pprofURL, code)
+	}
+	if code := call(t, http.MethodGet, s.url+"/debug/pprof/cmdline", nil, nil); code == http.StatusOK {
+		t.Errorf("the sandbox's own address serves pprof")
+	}
+
+	cfg.PprofAddr = "not an address"
+	if _, err := start(cfg, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "AGENCYSIM_PPROF_ADDR") {
+		t.Errorf("a bad AGENCYSIM_PPROF_ADDR: %v", err)
+	}
+}

@@ -134,6 +134,7 @@ type stage struct {
 	basePprof string // the baseline's pprof listener, "" when not profiling
 	baseProc  *proc
 	simProc   *proc
+	simPprof  string // the agencysim's pprof listener, "" when not profiling
 	started   []*proc
 	citizens  []sp.NIK
 	tokens    []string     // tokens[i] is citizens[i]'s
@@ -201,15 +202,25 @@ func (d *driver) newStage(ctx context.Context, mode bffMode, withBaseline bool) 
 		if err != nil {
 			return nil, err
 		}
-		p, err := d.start(ctx, "agencysim", d.bin.agencysim, nil, map[string]string{
+		env := map[string]string{
 			"AGENCYSIM_ADDR": addr, "AGENCYSIM_BASE_URL": "http://" + addr, "AGENCYSIM_STEP": "0",
 			"AGENCYSIM_POPULATION": fmt.Sprint(d.o.citizens), "AGENCYSIM_LOG_LEVEL": "warn",
-		}, addr, "/sim/stats")
+		}
+		simPprof := ""
+		if d.o.profileDir != "" {
+			paddr, err := freeAddr()
+			if err != nil {
+				return nil, err
+			}
+			env["AGENCYSIM_PPROF_ADDR"] = paddr
+			simPprof = "http://" + paddr
+		}
+		p, err := d.start(ctx, "agencysim", d.bin.agencysim, nil, env, addr, "/sim/stats")
 		if err != nil {
 			return nil, err
 		}
 		st.started = append(st.started, p)
-		st.simProc = p
+		st.simProc, st.simPprof = p, simPprof
 		st.sim = &sandbox{base: p.url, hc: d.ctl}
 	}
 	if !st.sim.dev {

@@ -100,7 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.sandbox, "sandbox", "", "URL of the running agencysim the servers use (tokens, faults, steps, intake, pushes)")
 	fs.StringVar(&o.binDir, "bin-dir", "", "directory holding prebuilt satupintu and agencysim binaries (default: go build them)")
 	fs.StringVar(&o.logDir, "log-dir", "", "keep the servers' logs in this directory (default: a temporary one, removed)")
-	fs.StringVar(&o.profileDir, "profile", "", "write a CPU profile of each satupintu and baseline measurement into this directory (go tool pprof <file>)")
+	fs.StringVar(&o.profileDir, "profile", "", "write a CPU profile of each satupintu and baseline measurement, and of the agencysim loadgen started over the same window, into this directory (go tool pprof <file>)")
 	fs.StringVar(&o.bffLogLevel, "bff-log-level", "info", "satupintu's SATUPINTU_LOG_LEVEL (info writes a line per request, as in production)")
 	fs.Func("bff-env", "KEY=VALUE for the satupintu loadgen starts, e.g. SATUPINTU_FORWARD_CONCURRENCY=64 or DATABASE_URL=postgres://… (repeatable)", func(v string) error {
 		k, val, ok := strings.Cut(v, "=")

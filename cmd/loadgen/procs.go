@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -237,9 +238,19 @@ func (st *stage) meter(server int) *cpuMeter {
 		m.prof = make(chan struct{})
 		go func() {
 			defer close(m.prof)
+			var wg sync.WaitGroup
+			if st.simPprof != "" {
+				// The agencysim over the same window: it shares the cores.
+				wg.Go(func() {
+					if err := st.cpuProfile(st.simPprof, "agencysim"); err != nil {
+						fmt.Fprintf(st.d.errOut, "loadgen: CPU profile of the agencysim: %v\n", err)
+					}
+				})
+			}
 			if err := st.cpuProfile(pprofURL, name); err != nil {
 				fmt.Fprintf(st.d.errOut, "loadgen: CPU profile: %v\n", err)
 			}
+			wg.Wait()
 		}()
 	}
 	return m
@@ -247,12 +258,13 @@ func (st *stage) meter(server int) *cpuMeter {
 
 var profileSeq atomic.Int64
 
-// cpuProfile writes a CPU profile of the server at pprofURL (satupintu or
-// the baseline, named name) over the next -duration (whole seconds, at
-// least one) into -profile.
-func (st *stage) cpuProfile(pprofURL, name string) error {
+// cpuProfile writes a CPU profile of the process serving pprof at base
+// (satupintu, the baseline, or the agencysim loadgen started) over the next
+// -duration (whole seconds, at least one) into -profile, its file named
+// after name.
+func (st *stage) cpuProfile(base, name string) error {
 	secs := max(1, int((st.d.o.duration+time.Second-1)/time.Second))
-	resp, err := st.d.ctl.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", pprofURL, secs))
+	resp, err := st.d.ctl.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs))
 	if err != nil {
 		return err
 	}

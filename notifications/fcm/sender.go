@@ -144,6 +144,14 @@ func (s *Sender) Send(ctx context.Context, pushes []notifications.Push, done fun
 		return fmt.Errorf("fcm: %w", err)
 	}
 	now := s.now()
+	if len(pushes) == 1 {
+		// One push (a push job's): sent on the caller's goroutine, whose
+		// stack has grown to the SDK's depth already when it is a
+		// long-lived worker, rather than on a fresh one that grows its
+		// stack anew for every push.
+		s.sendOne(ctx, 0, buildMessage(pushes[0], now), now, done)
+		return nil
+	}
 	slots := make(chan struct{}, Concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -159,18 +167,23 @@ func (s *Sender) Send(ctx context.Context, pushes []notifications.Push, done fun
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			// Bounded: the SDK retries a 503 itself for about 7 s.
-			sctx, cancel := context.WithTimeout(ctx, s.timeout)
-			defer cancel()
-			name, err := s.send(sctx, msg)
-			if err != nil {
-				done(i, classify(err, now))
-				return
-			}
-			done(i, notifications.Outcome{Name: name})
+			s.sendOne(ctx, i, msg, now, done)
 		})
 	}
 	return nil
+}
+
+// sendOne sends push i's message and reports its outcome.
+func (s *Sender) sendOne(ctx context.Context, i int, msg *messaging.Message, now time.Time, done func(i int, o notifications.Outcome)) {
+	// Bounded: the SDK retries a 503 itself for about 7 s.
+	sctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	name, err := s.send(sctx, msg)
+	if err != nil {
+		done(i, classify(err, now))
+		return
+	}
+	done(i, notifications.Outcome{Name: name})
 }
 
 // SendEach is Send with the outcomes returned in order, for callers that

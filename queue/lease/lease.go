@@ -95,29 +95,44 @@ func (r *Runner) Run(ctx context.Context, workers ...queue.Worker) error {
 
 // work claims and runs the jobs of one worker's kind until ctx ends, then
 // waits for the jobs it started.
+//
+// The jobs run on w.Concurrency goroutines that live as long as work, not
+// on a goroutine per job: a job's goroutine grows its stack as deep as its
+// handler goes (a push through the Firebase SDK: tens of KB), and a fresh
+// goroutine per job copied its stack several times over per job (copystack
+// was 8% of satupintu's CPU in loadgen -scenario push).
 func (r *Runner) work(ctx context.Context, w queue.Worker, held *inHand) {
 	slots := make(chan struct{}, w.Concurrency)
 	ln := &lanes{waiting: map[string][]Claim{}}
+	jobs := make(chan Claim)
+	jobCtx := context.WithoutCancel(ctx)
 	var running sync.WaitGroup
+	for range w.Concurrency {
+		running.Go(func() {
+			for c := range jobs {
+				// The claim, and, ordered, the claims of its key that join
+				// its lane meanwhile.
+				for next, ok := c, true; ok; next, ok = ln.next(next.Key, w.Ordered) {
+					r.run(jobCtx, w, next)
+					held.remove(next)
+				}
+				<-slots
+			}
+		})
+	}
 	defer running.Wait()
-	// start runs the claim (and, ordered, the claims of its key that join
-	// its lane meanwhile) once a slot is free; false when the runner is told
-	// to stop first. What started finishes even then: a job in hand is not
-	// dropped halfway.
+	defer close(jobs)
+	// start runs the claim once a slot is free; false when the runner is
+	// told to stop first. What started finishes even then: a job in hand is
+	// not dropped halfway. A slot taken means a goroutine is free, or about
+	// to be (it gives its slot back just before it waits for the next job).
 	start := func(c Claim) bool {
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return false
 		}
-		running.Go(func() {
-			defer func() { <-slots }()
-			jobCtx := context.WithoutCancel(ctx)
-			for next, ok := c, true; ok; next, ok = ln.next(next.Key, w.Ordered) {
-				r.run(jobCtx, w, next)
-				held.remove(next)
-			}
-		})
+		jobs <- c
 		return true
 	}
 	pause := r.Idle

@@ -34,6 +34,7 @@ package fcm
 import (
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -77,15 +78,19 @@ type Server struct {
 	now     func() time.Time
 
 	mu         sync.Mutex
-	accepted   []Message // a ring once full: next is the oldest
-	next       int
+	accepted   [][]Message             // a ring in chunks of acceptedChunk, once full: total is past MaxAccepted
+	total      int                     // messages ever recorded
 	requests   map[string]int          // per token, accepted or not
 	lastAt     map[string][2]time.Time // per token: the times of the last two requests
-	tokens     map[string]time.Time    // issued access tokens and their expiry
-	seq        uint64
 	retryAfter time.Duration
 	slowDelay  time.Duration
 	flaky      int
+
+	seq atomic.Uint64 // names accepted messages
+
+	// tokMu guards tokens apart from mu: every send reads them.
+	tokMu  sync.RWMutex
+	tokens map[string]time.Time // issued access tokens and their expiry
 
 	keyOnce sync.Once
 	keyPEM  []byte
@@ -141,9 +146,12 @@ func (s *Server) SetFlakyFailures(n int) {
 func (s *Server) Accepted() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Message, 0, len(s.accepted))
-	out = append(out, s.accepted[s.next:]...)
-	return append(out, s.accepted[:s.next]...)
+	n := min(s.total, MaxAccepted)
+	out := make([]Message, 0, n)
+	for i := s.total - n; i < s.total; i++ {
+		out = append(out, *s.slot(i))
+	}
+	return out
 }
 
 // Requests returns how many send requests named token, whatever the answer.
@@ -156,25 +164,34 @@ func (s *Server) Requests(token string) int {
 // IssuedTokens returns how many access tokens /token has issued that have
 // not expired.
 func (s *Server) IssuedTokens() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.tokMu.Lock()
+	defer s.tokMu.Unlock()
 	s.pruneTokens()
 	return len(s.tokens)
 }
 
-// count records one request for token and returns how many there were.
-// Past maxTracked distinct tokens the counters start over, so memory
-// stays bounded.
-func (s *Server) count(token string) int {
+// settings are the magic tokens' settings.
+type settings struct {
+	retryAfter, slowDelay time.Duration
+	flaky                 int
+}
+
+// count records one request for token and returns how many there were,
+// and the settings the answer follows. Past maxTracked distinct tokens the
+// counters start over, so memory stays bounded.
+func (s *Server) count(token string) (int, settings) {
+	at := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.requests[token]; !ok && len(s.requests) >= maxTracked {
+	n, ok := s.requests[token]
+	if !ok && len(s.requests) >= maxTracked {
 		clear(s.requests)
 		clear(s.lastAt)
 	}
-	s.requests[token]++
-	s.lastAt[token] = [2]time.Time{s.lastAt[token][1], time.Now()}
-	return s.requests[token]
+	n++
+	s.requests[token] = n
+	s.lastAt[token] = [2]time.Time{s.lastAt[token][1], at}
+	return n, settings{retryAfter: s.retryAfter, slowDelay: s.slowDelay, flaky: s.flaky}
 }
 
 // LastGap returns the time between the last two requests naming token
@@ -189,22 +206,26 @@ func (s *Server) LastGap(token string) time.Duration {
 	return at[1].Sub(at[0])
 }
 
+// acceptedChunk is how many accepted messages are allocated at once: the
+// ring grows by chunks, never copying what it holds (a slice doubling
+// towards MaxAccepted copied megabytes at each step).
+const acceptedChunk = 4096
+
+// slot is where the ith message recorded is (or was) kept; s.mu is held.
+func (s *Server) slot(i int) *Message {
+	i %= MaxAccepted
+	return &s.accepted[i/acceptedChunk][i%acceptedChunk]
+}
+
 // record keeps an accepted message, dropping the oldest past MaxAccepted.
 func (s *Server) record(m Message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.accepted) < MaxAccepted {
-		s.accepted = append(s.accepted, m)
-		return
+	if i := s.total % MaxAccepted; i/acceptedChunk == len(s.accepted) {
+		s.accepted = append(s.accepted, make([]Message, min(acceptedChunk, MaxAccepted-i)))
 	}
-	s.accepted[s.next] = m
-	s.next = (s.next + 1) % MaxAccepted
-}
-
-func (s *Server) settings() (retryAfter, slowDelay time.Duration, flaky int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.retryAfter, s.slowDelay, s.flaky
+	*s.slot(s.total) = m
+	s.total++
 }
 
 // Listed is one accepted message as the dev and sandbox endpoints list it

@@ -63,9 +63,28 @@ func readMessage(m map[string]any) wireMessage {
 	}
 }
 
-// parseRequest decodes a send request once and checks it as Google's
-// parser would.
-func parseRequest(body []byte) (m wireMessage, validateOnly bool, err *rpcError) {
+// parseRequest reads a send request and checks it as Google's parser
+// would; raw is the "message" object as sent. A request as the Admin SDK
+// writes it takes the fast path (fast.go); anything else, and every error,
+// the reference path.
+func parseRequest(body []byte) (m wireMessage, raw json.RawMessage, validateOnly bool, err *rpcError) {
+	if m, raw, validateOnly, ok := fastParse(body); ok {
+		return m, raw, validateOnly, nil
+	}
+	m, validateOnly, err = referenceParse(body)
+	if err != nil {
+		return m, nil, false, err
+	}
+	var env struct {
+		Message json.RawMessage `json:"message"`
+	}
+	_ = json.Unmarshal(body, &env) // parsed before: the message as sent
+	return m, env.Message, validateOnly, nil
+}
+
+// referenceParse decodes a send request into a tree, checks it against the
+// schema as Google's parser would (normalize) and reads the message.
+func referenceParse(body []byte) (m wireMessage, validateOnly bool, err *rpcError) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -101,16 +120,18 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 		(&rpcError{code: http.StatusNotFound, status: "NOT_FOUND", message: msgNotFound}).write(w)
 		return
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		parseError("", "Content-Type must be application/json").write(w)
-		return
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the SDK's, parsed below otherwise
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			parseError("", "Content-Type must be application/json").write(w)
+			return
+		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := readBody(w, r)
 	if err != nil {
 		parseError("", fmt.Sprintf("Request body unreadable or over %d bytes.", maxBody)).write(w)
 		return
 	}
-	m, validateOnly, perr := parseRequest(body)
+	m, raw, validateOnly, perr := parseRequest(body)
 	if perr != nil {
 		perr.write(w)
 		return
@@ -125,12 +146,12 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 		invalidMessage("message", "The fake FCM simulates token targets only, not topic or condition.").write(w)
 		return
 	}
-	n := s.count(m.Token)
+	n, set := s.count(m.Token)
 	if e := checkMessage(&m); e != nil {
 		e.write(w)
 		return
 	}
-	retryAfter, slowDelay, flaky := s.settings()
+	retryAfter, slowDelay, flaky := set.retryAfter, set.slowDelay, set.flaky
 	switch {
 	case strings.HasPrefix(m.Token, "unregistered-"):
 		(&rpcError{code: http.StatusNotFound, status: "NOT_FOUND", message: msgNotFound, fcmCode: "UNREGISTERED"}).write(w)
@@ -171,31 +192,89 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 	}
 	name := "projects/" + s.project + "/messages/fake_message_id" // what FCM answers a dry run
 	if !validateOnly {
-		name = s.accept(&m, body)
+		name = s.accept(&m, raw)
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"name": name})
+	writeName(w, name)
 }
 
-// accept records an accepted message and returns its name.
-func (s *Server) accept(m *wireMessage, body []byte) string {
-	var env struct {
-		Message json.RawMessage `json:"message"`
+// readBody reads a send request's body, at most maxBody bytes, in one
+// allocation when its length is announced (the SDK's always is).
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, maxBody)
+	if n := r.ContentLength; n > 0 && n <= maxBody {
+		b := make([]byte, n, n+1)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, err
+		}
+		// net/http ends the body at Content-Length: this read sees EOF.
+		if k, err := body.Read(b[n : n+1]); k > 0 || (err != nil && err != io.EOF) {
+			return nil, fmt.Errorf("body longer than its Content-Length")
+		}
+		return b, nil
 	}
-	_ = json.Unmarshal(body, &env) // parsed before: the message as sent
+	return io.ReadAll(body)
+}
 
-	s.mu.Lock()
-	s.seq++
-	seq := s.seq
-	s.mu.Unlock()
+// jsonContentType is the Content-Type of every answer, shared (net/http
+// only reads it).
+var jsonContentType = []string{"application/json; charset=UTF-8"}
+
+// writeName answers 200 {"name": name}, as writeJSON would write it.
+func writeName(w http.ResponseWriter, name string) {
+	b := make([]byte, 0, len(name)+16)
+	b = append(b, `{"name":`...)
+	b = appendJSONString(b, name)
+	b = append(b, "}\n"...)
+	w.Header()["Content-Type"] = jsonContentType
+	w.Header()["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// appendJSONString appends s as encoding/json encodes it (HTML escaping
+// included): as it stands when nothing in it needs escaping.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// accept records an accepted message (raw: as sent) and returns its name.
+func (s *Server) accept(m *wireMessage, raw json.RawMessage) string {
+	seq := s.seq.Add(1)
 	at := s.now()
-	name := fmt.Sprintf("projects/%s/messages/0:%d%%%08x", s.project, at.UnixMicro(), seq)
+	name := s.messageName(at, seq)
 	s.record(Message{
 		Name: name, Token: m.Token, Title: m.Title, Body: m.Body, Data: m.Data,
 		CollapseKey: m.CollapseKey, AndroidTag: m.AndroidTag,
 		AndroidPriority: m.AndroidPriority, APNSPriority: m.APNSHeaders["apns-priority"],
-		TTL: m.TTL, Raw: env.Message, At: at,
+		TTL: m.TTL, Raw: raw, At: at,
 	})
 	return name
+}
+
+// messageName is fmt.Sprintf("projects/%s/messages/0:%d%%%08x", project,
+// at.UnixMicro(), seq), the shape of FCM's message names.
+func (s *Server) messageName(at time.Time, seq uint64) string {
+	b := make([]byte, 0, len(s.project)+48)
+	b = append(b, "projects/"...)
+	b = append(b, s.project...)
+	b = append(b, "/messages/0:"...)
+	b = strconv.AppendInt(b, at.UnixMicro(), 10)
+	b = append(b, '%')
+	var hex [16]byte
+	h := strconv.AppendUint(hex[:0], seq, 16)
+	for range 8 - len(h) {
+		b = append(b, '0')
+	}
+	b = append(b, h...)
+	return string(b)
 }
 
 // sendPath reads the project of /v1/projects/{project}/messages:send.
@@ -216,10 +295,11 @@ func (s *Server) authorized(r *http.Request) bool {
 	if subtle.ConstantTimeCompare([]byte(tok), []byte(DevAccessToken)) == 1 {
 		return true
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	now := s.now()
+	s.tokMu.RLock()
+	defer s.tokMu.RUnlock()
 	exp, ok := s.tokens[tok]
-	return ok && s.now().Before(exp)
+	return ok && now.Before(exp)
 }
 
 var (
@@ -238,7 +318,7 @@ func checkMessage(m *wireMessage) *rpcError {
 	}
 	for k, v := range data {
 		size += len(k) + len(v)
-		if k == "from" || k == "gcm" || strings.HasPrefix(strings.ToLower(k), "google") {
+		if k == "from" || k == "gcm" || lowerHasPrefix(k, "google") {
 			return invalidMessage("message.data", fmt.Sprintf("Invalid data payload key: %q is reserved by FCM.", k))
 		}
 	}
@@ -266,22 +346,65 @@ func checkMessage(m *wireMessage) *rpcError {
 		return invalidMessage("message.apns.headers", "Invalid apns-collapse-id: at most 64 bytes.")
 	}
 	for k, v := range m.WebpushHeaders {
-		switch strings.ToLower(k) {
-		case "ttl":
+		switch {
+		case lowerIs(k, "ttl"):
 			if n, err := strconv.Atoi(v); err != nil || n < 0 {
 				return invalidMessage("message.webpush.headers", fmt.Sprintf("Invalid TTL header %q: use a number of seconds.", v))
 			}
-		case "urgency":
+		case lowerIs(k, "urgency"):
 			if !slices.Contains(webpushUrgency, v) {
 				return invalidMessage("message.webpush.headers", fmt.Sprintf("Invalid Urgency header %q.", v))
 			}
-		case "topic":
+		case lowerIs(k, "topic"):
 			if !webpushTopic.MatchString(v) {
 				return invalidMessage("message.webpush.headers", fmt.Sprintf("Invalid Topic header %q: at most 32 URL-safe base64 characters.", v))
 			}
 		}
 	}
 	return nil
+}
+
+// lowerHasPrefix is strings.HasPrefix(strings.ToLower(k), prefix) and
+// lowerIs strings.ToLower(k) == t, for a lower-case ASCII prefix or t,
+// without allocating for an ASCII k (data keys and header names).
+func lowerHasPrefix(k, prefix string) bool {
+	if !isASCII(k) {
+		return strings.HasPrefix(strings.ToLower(k), prefix)
+	}
+	return len(k) >= len(prefix) && asciiLowerEqual(k[:len(prefix)], prefix)
+}
+
+func lowerIs(k, t string) bool {
+	if !isASCII(k) {
+		return strings.ToLower(k) == t
+	}
+	return asciiLowerEqual(k, t)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiLowerEqual reports whether ASCII s lower-cased is t.
+func asciiLowerEqual(s, t string) bool {
+	if len(s) != len(t) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != t[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

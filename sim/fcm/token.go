@@ -49,19 +49,19 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	tok := "ya29.fake-" + base64.RawURLEncoding.EncodeToString(b)
-	s.mu.Lock()
+	s.tokMu.Lock()
 	s.pruneTokens()
 	if len(s.tokens) >= maxTokens {
 		clear(s.tokens)
 	}
 	s.tokens[tok] = s.now().Add(tokenLifetime)
-	s.mu.Unlock()
+	s.tokMu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok, "expires_in": int(tokenLifetime.Seconds()), "token_type": "Bearer",
 	})
 }
 
-// pruneTokens drops expired access tokens; s.mu must be held.
+// pruneTokens drops expired access tokens; s.tokMu must be held.
 func (s *Server) pruneTokens() {
 	now := s.now()
 	for t, exp := range s.tokens {

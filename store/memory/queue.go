@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -187,17 +188,33 @@ func (q *Queue) Claim(_ context.Context, kind queue.Kind, consumer string, max i
 		w.job.Attempt++
 		j := w.job
 		j.Payload = copyBytes(j.Payload)
-		claims = append(claims, lease.Claim{Job: j, Receipt: fmt.Sprintf("%d/%d", w.seq, w.claim)})
+		claims = append(claims, lease.Claim{Job: j, Receipt: receipt(w.seq, w.claim)})
 		heap.Push(&k.byDue, w) // back in, due when the lease ends
 	}
 	return claims, nil
 }
 
+// receipt names claim number claim of job seq: "seq/claim".
+func receipt(seq, claim uint64) string {
+	b := make([]byte, 0, 24)
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, '/')
+	return string(strconv.AppendUint(b, claim, 10))
+}
+
+// parseReceipt reads a receipt made by receipt.
+func parseReceipt(r string) (seq, claim uint64, ok bool) {
+	a, b, found := strings.Cut(r, "/")
+	seq, err1 := strconv.ParseUint(a, 10, 64)
+	claim, err2 := strconv.ParseUint(b, 10, 64)
+	return seq, claim, found && err1 == nil && err2 == nil
+}
+
 // held returns the job of a current claim, or nil when it was taken over
 // or is gone.
 func (q *Queue) held(c lease.Claim) (*kindJobs, *waiting, error) {
-	var seq, claim uint64
-	if _, err := fmt.Sscanf(c.Receipt, "%d/%d", &seq, &claim); err != nil || !c.Kind.Valid() {
+	seq, claim, ok := parseReceipt(c.Receipt)
+	if !ok || !c.Kind.Valid() {
 		return nil, nil, fmt.Errorf("memory queue: %q is not a receipt of this queue (a claim from Claim is needed)", c.Receipt)
 	}
 	k := q.kinds[c.Kind]

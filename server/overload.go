@@ -117,6 +117,7 @@ type Overload struct {
 	// The current episode of shedding: its first and latest shed, how many
 	// so far.
 	shedSince, shedAt time.Time
+	reported          time.Time // when the episode was last logged
 	shedN             int
 	shedLast          int // shedN at the window's start
 
@@ -313,7 +314,7 @@ func (o *Overload) adjust(now time.Time) {
 	last := o.last
 	o.last = slices.Clone(counts) // runtime/metrics may reuse counts
 	shed := o.shedN - o.shedLast
-	o.endEpisode()
+	o.endEpisode(now)
 
 	peak := o.peak
 	o.peak = o.inflight
@@ -344,14 +345,24 @@ func (o *Overload) adjust(now time.Time) {
 	o.admitWaiting()
 }
 
-// endEpisode logs an episode of shedding once a window passes without any.
-func (o *Overload) endEpisode() {
+// episodeReport is how often a long episode of shedding is logged again.
+const episodeReport = 10 * time.Second
+
+// endEpisode logs an episode of shedding as it starts, every
+// episodeReport while it lasts, and once a window passes without any.
+func (o *Overload) endEpisode(now time.Time) {
 	switch {
 	case o.shedN == 0:
 	case o.shedN > o.shedLast:
-		if o.shedLast == 0 {
+		switch {
+		case o.shedLast == 0:
 			o.log.Warn("overload: shedding /graphql requests (503 OVERLOADED)", "limit", int(o.limit),
 				"in_flight", o.inflight, "sched_p99", time.Duration(o.p99*float64(time.Second)))
+			o.reported = now
+		case now.Sub(o.reported) >= episodeReport:
+			o.log.Warn("overload: still shedding", "shed", o.shedN, "for", o.shedAt.Sub(o.shedSince).Round(time.Millisecond),
+				"limit", int(o.limit), "in_flight", o.inflight, "sched_p99", time.Duration(o.p99*float64(time.Second)))
+			o.reported = now
 		}
 		o.shedLast = o.shedN
 		return

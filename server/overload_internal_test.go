@@ -246,8 +246,8 @@ func TestOverloadQueueWaitsNewestFirst(t *testing.T) {
 	})
 }
 
-// An operator sees an episode of shedding begin and end in the log, with
-// how many were shed.
+// An operator sees an episode of shedding begin, go on (every ten
+// seconds) and end in the log, with how many were shed.
 func TestOverloadLogsEpisodes(t *testing.T) {
 	var buf testkit.SyncBuffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
@@ -267,9 +267,11 @@ func TestOverloadLogsEpisodes(t *testing.T) {
 			t.Fatal("admitted past the limit")
 		}
 	}
-	next(8 * time.Millisecond)
-	if o.acquire(ctx) { // a second window of shedding
-		t.Fatal("admitted past the limit")
+	for range 101 { // ten seconds more of shedding, one request a window
+		next(8 * time.Millisecond)
+		if o.acquire(ctx) {
+			t.Fatal("admitted past the limit")
+		}
 	}
 	o.release()
 	next(time.Millisecond)
@@ -279,8 +281,9 @@ func TestOverloadLogsEpisodes(t *testing.T) {
 	next(time.Millisecond)
 	o.acquire(ctx)
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], "level=WARN msg=\"overload: shedding /graphql requests (503 OVERLOADED)\" limit=1") ||
-		!strings.Contains(lines[1], "level=INFO msg=\"overload: shedding stopped\" shed=4 for=100ms limit=1") {
+	if len(lines) != 3 || !strings.Contains(lines[0], "level=WARN msg=\"overload: shedding /graphql requests (503 OVERLOADED)\" limit=1") ||
+		!strings.Contains(lines[1], "level=WARN msg=\"overload: still shedding\" shed=103 for=10s limit=1") ||
+		!strings.Contains(lines[2], "level=INFO msg=\"overload: shedding stopped\" shed=104 for=10.1s limit=1") {
 		t.Errorf("log:\n%s", buf.String())
 	}
 }

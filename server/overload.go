@@ -84,8 +84,9 @@ func (c OverloadConfig) Validate() error {
 //
 //   - over Latency: the limit falls in proportion (× Latency/p99, at
 //     most halved), down to MinLimit;
-//   - under half of Latency (the CPU has room): the limit does not hold
-//     anyone back during the next window, and follows the requests in
+//   - under half of Latency, this window and the one before (the CPU has
+//     room; one calm window amid late ones is a lull): the limit holds
+//     nobody back during the next window, and follows the requests in
 //     flight upwards, up to MaxLimit;
 //   - in between: if requests in flight came near the limit, it rises by
 //     its square root.

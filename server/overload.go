@@ -45,7 +45,7 @@ type OverloadConfig struct {
 // at 50–100 ms each), MinLimit what a saturated core still completes
 // quickly.
 func DefaultOverloadConfig() OverloadConfig {
-	return OverloadConfig{MinLimit: 16, InitialLimit: 64, MaxLimit: 1000, Latency: 5 * time.Millisecond,
+	return OverloadConfig{MinLimit: 16, InitialLimit: 64, MaxLimit: 1000, Latency: 4 * time.Millisecond,
 		Window: 100 * time.Millisecond, RetryAfter: time.Second}
 }
 

@@ -41,7 +41,7 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		RateIP:        ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 200},
 		RateWebhookIP: ratelimit.Limit{Rate: 6000, Period: time.Minute, Burst: 2000},
 		Overload:      true,
-		OverloadLimits: server.OverloadConfig{MinLimit: 16, InitialLimit: 64, MaxLimit: 1000, Latency: 5 * time.Millisecond,
+		OverloadLimits: server.OverloadConfig{MinLimit: 16, InitialLimit: 64, MaxLimit: 1000, Latency: 4 * time.Millisecond,
 			Window: 100 * time.Millisecond, RetryAfter: time.Second},
 		CaseSecrets:     map[sp.Agency][][]byte{},
 		Polled:          map[sp.Agency]bool{sp.AgencyEducation: true},

@@ -378,7 +378,7 @@ func variables() []variable {
 				c.OverloadLimits.MinLimit, c.OverloadLimits.InitialLimit, c.OverloadLimits.MaxLimit = n[0], n[1], n[2]
 				return nil
 			}},
-		{name: "SATUPINTU_OVERLOAD_LATENCY", def: "5ms", help: "the Go scheduler's p99 latency (time a runnable goroutine waits for a CPU, per 100 ms window) past which the process counts as saturated",
+		{name: "SATUPINTU_OVERLOAD_LATENCY", def: "4ms", help: "the Go scheduler's p99 latency (time a runnable goroutine waits for a CPU, per 100 ms window) past which the process counts as saturated",
 			set: func(c *Config, v string) error {
 				d, err := time.ParseDuration(v)
 				if err != nil || d < 100*time.Microsecond || d > time.Second {

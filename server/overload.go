@@ -1,7 +1,10 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"runtime/metrics"
@@ -30,6 +33,9 @@ type OverloadConfig struct {
 	Latency time.Duration
 	// Window is how often the limit is reconsidered.
 	Window time.Duration
+	// QueueWait is the most a request waits for a slot once the limit is
+	// reached (the newest first); past it, it is shed. Zero: shed at once.
+	QueueWait time.Duration
 	// RetryAfter is what a shed request is told to wait.
 	RetryAfter time.Duration
 }
@@ -39,8 +45,29 @@ type OverloadConfig struct {
 // at 50–100 ms each), MinLimit what a saturated core still completes
 // quickly.
 func DefaultOverloadConfig() OverloadConfig {
-	return OverloadConfig{MinLimit: 16, InitialLimit: 64, MaxLimit: 1000, Latency: 5 * time.Millisecond,
+	return OverloadConfig{MinLimit: 16, InitialLimit: 64, MaxLimit: 1000, Latency: 4 * time.Millisecond,
 		Window: 100 * time.Millisecond, RetryAfter: time.Second}
+}
+
+// Validate reports every setting out of range at once.
+func (c OverloadConfig) Validate() error {
+	var errs []error
+	if c.MinLimit < 1 || c.InitialLimit < c.MinLimit || c.MaxLimit < c.InitialLimit || c.MaxLimit > 1_000_000 {
+		errs = append(errs, fmt.Errorf("overload: limits %d,%d,%d: want 1 ≤ min ≤ initial ≤ max ≤ 1000000", c.MinLimit, c.InitialLimit, c.MaxLimit))
+	}
+	if c.Latency < 100*time.Microsecond || c.Latency > time.Second {
+		errs = append(errs, fmt.Errorf("overload: latency %s: want 100µs to 1s", c.Latency))
+	}
+	if c.Window < 10*time.Millisecond || c.Window > 10*time.Second {
+		errs = append(errs, fmt.Errorf("overload: window %s: want 10ms to 10s", c.Window))
+	}
+	if c.QueueWait < 0 || c.QueueWait > time.Second {
+		errs = append(errs, fmt.Errorf("overload: queue wait %s: want 0 to 1s", c.QueueWait))
+	}
+	if c.RetryAfter < time.Second || c.RetryAfter > time.Hour {
+		errs = append(errs, fmt.Errorf("overload: Retry-After %s: want 1s to 1h", c.RetryAfter))
+	}
+	return errors.Join(errs...)
 }
 
 // Overload sheds /graphql requests early, with 503 OVERLOADED and
@@ -49,16 +76,25 @@ func DefaultOverloadConfig() OverloadConfig {
 // and end in agency timeouts and full bulkheads (AGENCY_UNAVAILABLE from
 // satupintu itself).
 //
-// The limit on requests in flight is an AIMD limit (the additive-increase,
-// multiplicative-decrease member of Netflix's concurrency-limits family),
-// whose congestion signal is the Go scheduler's own latency rather than
-// the requests' latency: a request waits on the agencies far longer than
-// on the CPU, and a slow agency must not make satupintu shed requests its
-// CPU has room for (its breaker and bulkhead deal with it). Every Window,
-// if the p99 of the time goroutines waited for a CPU exceeded Latency, the
-// limit falls by a tenth; if it did not, and requests in flight came near
-// the limit, it rises by its square root. The window is read when a
-// request arrives: no goroutine, nothing done while idle.
+// The limit on requests in flight follows the Go scheduler's own latency
+// rather than the requests' latency: a request waits on the agencies far
+// longer than on the CPU, and a slow agency must not make satupintu shed
+// requests its CPU has room for (its breaker and bulkhead deal with it).
+// Every Window, from the p99 of the time goroutines waited for a CPU:
+//
+//   - over Latency: the limit falls in proportion (× Latency/p99, at
+//     most halved), down to MinLimit;
+//   - under half of Latency, this window and the one before (the CPU has
+//     room; one calm window amid late ones is a lull): the limit holds
+//     nobody back during the next window, and follows the requests in
+//     flight upwards, up to MaxLimit;
+//   - in between: if requests in flight came near the limit, it rises by
+//     its square root.
+//
+// A request that finds the limit reached waits at most QueueWait for a
+// slot, the newest first (the oldest have waited longest already), then is
+// shed. The window is read when a request arrives: no goroutine, nothing
+// done while idle.
 //
 // A nil *Overload sheds nothing.
 type Overload struct {
@@ -67,6 +103,7 @@ type Overload struct {
 	// readSched reads the scheduling latency histogram (cumulative counts,
 	// and bucket boundaries in seconds): runtime/metrics', or a test's.
 	readSched func() ([]uint64, []float64)
+	log       *slog.Logger
 
 	mu       sync.Mutex
 	limit    float64
@@ -75,15 +112,32 @@ type Overload struct {
 	next     time.Time
 	last     []uint64 // the scheduling latency histogram's counts at the window's start
 	p99      float64  // the last window's, in seconds
+	calm     bool     // the last window's p99 was under half the target
+	roomy    bool     // so were the two last windows': nobody waits
+	waiting  []*waiter
+	// The current episode of shedding: its first and latest shed, how many
+	// so far.
+	shedSince, shedAt time.Time
+	reported          time.Time // when the episode was last logged
+	shedN             int
+	shedLast          int // shedN at the window's start
 
-	shed prometheus.Counter
+	shed, waited prometheus.Counter
+}
+
+// waiter is a request waiting for a slot; ready is closed once it has one.
+type waiter struct {
+	ready    chan struct{}
+	admitted bool
 }
 
 // NewOverload is an Overload with cfg (zero fields take the defaults),
 // registering satupintu_overload_limit, satupintu_overload_in_flight,
-// satupintu_overload_shed_total and satupintu_overload_sched_latency_seconds
-// on reg (nil: none).
-func NewOverload(cfg OverloadConfig, reg prometheus.Registerer) *Overload {
+// satupintu_overload_waiting, satupintu_overload_shed_total,
+// satupintu_overload_waited_total and
+// satupintu_overload_sched_latency_seconds on reg (nil: none), and logging
+// each episode of shedding on log (nil: none).
+func NewOverload(cfg OverloadConfig, reg prometheus.Registerer, log *slog.Logger) *Overload {
 	def := DefaultOverloadConfig()
 	if cfg.MinLimit <= 0 {
 		cfg.MinLimit = def.MinLimit
@@ -104,8 +158,11 @@ func NewOverload(cfg OverloadConfig, reg prometheus.Registerer) *Overload {
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = def.RetryAfter
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	sched := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
-	o := &Overload{cfg: cfg, now: time.Now, limit: float64(cfg.InitialLimit),
+	o := &Overload{cfg: cfg, now: time.Now, limit: float64(cfg.InitialLimit), log: log, calm: true, roomy: true,
 		readSched: func() ([]uint64, []float64) {
 			metrics.Read(sched)
 			if sched[0].Value.Kind() != metrics.KindFloat64Histogram {
@@ -116,30 +173,43 @@ func NewOverload(cfg OverloadConfig, reg prometheus.Registerer) *Overload {
 		},
 		shed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "satupintu_overload_shed_total",
-			Help: "/graphql requests shed with 503 OVERLOADED: the limit of requests in flight was reached while the process was saturated.",
+			Help: "/graphql requests shed with 503 OVERLOADED: the limit of requests in flight was reached while the process was saturated, and no slot freed within SATUPINTU_OVERLOAD_QUEUE.",
+		}),
+		waited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "satupintu_overload_waited_total",
+			Help: "/graphql requests that found the limit reached and waited (at most SATUPINTU_OVERLOAD_QUEUE) for a slot, admitted or not.",
 		})}
 	if reg != nil {
-		reg.MustRegister(o.shed,
+		reg.MustRegister(o.shed, o.waited,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "satupintu_overload_limit",
 				Help: "The adaptive limit of /graphql requests in flight (SATUPINTU_OVERLOAD).",
-			}, func() float64 { l, _, _ := o.state(); return float64(l) }),
+			}, func() float64 { return float64(o.snapshot().limit) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "satupintu_overload_in_flight",
 				Help: "/graphql requests in flight under the overload limit (websockets and event streams are not counted).",
-			}, func() float64 { _, n, _ := o.state(); return float64(n) }),
+			}, func() float64 { return float64(o.snapshot().inflight) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "satupintu_overload_waiting",
+				Help: "/graphql requests waiting for a slot under the overload limit.",
+			}, func() float64 { return float64(o.snapshot().waiting) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "satupintu_overload_sched_latency_seconds",
 				Help: "The p99 of the Go scheduler's latency over the overload limit's last window (its signal: SATUPINTU_OVERLOAD_LATENCY).",
-			}, func() float64 { _, _, p := o.state(); return p }))
+			}, func() float64 { return o.snapshot().p99 }))
 	}
 	return o
 }
 
-func (o *Overload) state() (limit, inflight int, p99 float64) {
+type overloadState struct {
+	limit, inflight, waiting int
+	p99                      float64
+}
+
+func (o *Overload) snapshot() overloadState {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return int(o.limit), o.inflight, o.p99
+	return overloadState{int(o.limit), o.inflight, len(o.waiting), o.p99}
 }
 
 // Handler sheds what next cannot take. Websocket upgrades and event
@@ -153,8 +223,7 @@ func (o *Overload) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if !o.acquire() {
-			o.shed.Inc()
+		if !o.acquire(r.Context()) {
 			o.refuse(w, r)
 			return
 		}
@@ -163,24 +232,78 @@ func (o *Overload) Handler(next http.Handler) http.Handler {
 	})
 }
 
-func (o *Overload) acquire() bool {
+// acquire takes a slot, waiting at most QueueWait for one; false: shed
+// (counted).
+func (o *Overload) acquire(ctx context.Context) bool {
 	o.mu.Lock()
-	defer o.mu.Unlock()
 	if now := o.now(); !now.Before(o.next) {
 		o.adjust(now)
 	}
-	if o.inflight >= int(o.limit) {
+	if o.inflight < int(o.limit) && len(o.waiting) == 0 || o.roomy && o.inflight < o.cfg.MaxLimit {
+		o.inflight++
+		o.peak = max(o.peak, o.inflight)
+		if o.roomy {
+			o.limit = max(o.limit, float64(o.inflight))
+		}
+		o.mu.Unlock()
+		return true
+	}
+	if o.cfg.QueueWait <= 0 || len(o.waiting) >= int(o.limit) {
+		o.shedLocked()
+		o.mu.Unlock()
 		return false
 	}
-	o.inflight++
-	o.peak = max(o.peak, o.inflight)
-	return true
+	w := &waiter{ready: make(chan struct{})}
+	o.waiting = append(o.waiting, w)
+	o.mu.Unlock()
+	o.waited.Inc()
+
+	t := time.NewTimer(o.cfg.QueueWait)
+	defer t.Stop()
+	select {
+	case <-w.ready:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if w.admitted { // a slot came as the wait ended
+		return true
+	}
+	if i := slices.Index(o.waiting, w); i >= 0 {
+		o.waiting = slices.Delete(o.waiting, i, i+1)
+	}
+	o.shedLocked()
+	return false
 }
 
 func (o *Overload) release() {
 	o.mu.Lock()
 	o.inflight--
+	o.admitWaiting()
 	o.mu.Unlock()
+}
+
+// admitWaiting gives the free slots to the newest waiting requests.
+func (o *Overload) admitWaiting() {
+	for len(o.waiting) > 0 && o.inflight < int(o.limit) {
+		w := o.waiting[len(o.waiting)-1]
+		o.waiting = o.waiting[:len(o.waiting)-1]
+		w.admitted = true
+		close(w.ready)
+		o.inflight++
+		o.peak = max(o.peak, o.inflight)
+	}
+}
+
+func (o *Overload) shedLocked() {
+	o.shed.Inc()
+	o.shedAt = o.now()
+	if o.shedN == 0 {
+		o.shedSince = o.shedAt
+	}
+	o.shedN++
 }
 
 // adjust ends a window: the limit falls if the scheduler was late, rises
@@ -191,6 +314,8 @@ func (o *Overload) adjust(now time.Time) {
 	counts, buckets := o.readSched()
 	last := o.last
 	o.last = slices.Clone(counts) // runtime/metrics may reuse counts
+	shed := o.shedN - o.shedLast
+	o.endEpisode(now)
 
 	peak := o.peak
 	o.peak = o.inflight
@@ -202,11 +327,50 @@ func (o *Overload) adjust(now time.Time) {
 		return // too few scheduling events to tell
 	}
 	o.p99 = p99
+	before := o.limit
+	defer func() {
+		o.log.Debug("overload: window", "sched_p99", time.Duration(p99*float64(time.Second)), "sched_events", n,
+			"peak_in_flight", peak, "in_flight", o.inflight, "waiting", len(o.waiting), "shed", shed,
+			"limit_before", int(before), "limit", int(o.limit), "roomy", o.roomy)
+	}()
+	target := o.cfg.Latency.Seconds()
+	calm := p99 <= target/2
+	o.roomy = calm && o.calm
+	o.calm = calm
 	switch {
-	case p99 > o.cfg.Latency.Seconds():
-		o.limit = max(float64(o.cfg.MinLimit), o.limit*0.9)
-	case float64(peak) >= 0.8*o.limit:
+	case p99 > target:
+		o.limit = max(float64(o.cfg.MinLimit), o.limit*max(0.5, target/p99))
+	case !o.roomy && float64(peak) >= 0.8*o.limit: // (roomy: it followed the requests in flight)
 		o.limit = min(float64(o.cfg.MaxLimit), o.limit+max(1, math.Sqrt(o.limit)))
+	}
+	o.admitWaiting()
+}
+
+// episodeReport is how often a long episode of shedding is logged again.
+const episodeReport = 10 * time.Second
+
+// endEpisode logs an episode of shedding as it starts, every
+// episodeReport while it lasts, and once a window passes without any.
+func (o *Overload) endEpisode(now time.Time) {
+	switch {
+	case o.shedN == 0:
+	case o.shedN > o.shedLast:
+		switch {
+		case o.shedLast == 0:
+			o.log.Warn("overload: shedding /graphql requests (503 OVERLOADED)", "limit", int(o.limit),
+				"in_flight", o.inflight, "sched_p99", time.Duration(o.p99*float64(time.Second)))
+			o.reported = now
+		case now.Sub(o.reported) >= episodeReport:
+			o.log.Warn("overload: still shedding", "shed", o.shedN, "for", o.shedAt.Sub(o.shedSince).Round(time.Millisecond),
+				"limit", int(o.limit), "in_flight", o.inflight, "sched_p99", time.Duration(o.p99*float64(time.Second)))
+			o.reported = now
+		}
+		o.shedLast = o.shedN
+		return
+	default:
+		o.log.Info("overload: shedding stopped", "shed", o.shedN, "for", o.shedAt.Sub(o.shedSince).Round(time.Millisecond),
+			"limit", int(o.limit), "sched_p99", time.Duration(o.p99*float64(time.Second)))
+		o.shedN, o.shedLast = 0, 0
 	}
 }
 

@@ -210,7 +210,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		deps.AdminPayments = a.payments.AdminHandler()
 	}
 	if a.cfg.Overload {
-		deps.Overload = server.NewOverload(a.cfg.OverloadLimits, reg)
+		deps.Overload = server.NewOverload(a.cfg.OverloadLimits, reg, log)
 	}
 	if a.sandbox != nil {
 		deps.Dev = a.devTools()

@@ -41,7 +41,7 @@ func TestDefaultConfigIsPinned(t *testing.T) {
 		RateIP:        ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 200},
 		RateWebhookIP: ratelimit.Limit{Rate: 6000, Period: time.Minute, Burst: 2000},
 		Overload:      true,
-		OverloadLimits: server.OverloadConfig{MinLimit: 16, InitialLimit: 64, MaxLimit: 1000, Latency: 5 * time.Millisecond,
+		OverloadLimits: server.OverloadConfig{MinLimit: 16, InitialLimit: 64, MaxLimit: 1000, Latency: 4 * time.Millisecond,
 			Window: 100 * time.Millisecond, RetryAfter: time.Second},
 		CaseSecrets:     map[sp.Agency][][]byte{},
 		Polled:          map[sp.Agency]bool{sp.AgencyEducation: true},
@@ -90,9 +90,11 @@ func TestDevSettings(t *testing.T) {
 	if c, _, _ := loadConfig(func(string) string { return "" }, nil); c.PollInterval != 2*time.Second || c.Overload {
 		t.Errorf("dev poll interval %s, want 2s; shedding %v, want off", c.PollInterval, c.Overload)
 	}
-	on := map[string]string{"SATUPINTU_OVERLOAD": "on", "SATUPINTU_OVERLOAD_LIMITS": "4, 8,32", "SATUPINTU_OVERLOAD_LATENCY": "2ms"}
+	on := map[string]string{"SATUPINTU_OVERLOAD": "on", "SATUPINTU_OVERLOAD_LIMITS": "4, 8,32", "SATUPINTU_OVERLOAD_LATENCY": "2ms",
+		"SATUPINTU_OVERLOAD_QUEUE": "5ms"}
 	if c, _, err := loadConfig(func(k string) string { return on[k] }, nil); err != nil || !c.Overload ||
-		c.OverloadLimits.MinLimit != 4 || c.OverloadLimits.InitialLimit != 8 || c.OverloadLimits.MaxLimit != 32 || c.OverloadLimits.Latency != 2*time.Millisecond {
+		c.OverloadLimits.MinLimit != 4 || c.OverloadLimits.InitialLimit != 8 || c.OverloadLimits.MaxLimit != 32 || c.OverloadLimits.Latency != 2*time.Millisecond ||
+		c.OverloadLimits.QueueWait != 5*time.Millisecond {
 		t.Errorf("shedding turned on in dev: %v %+v (%v)", c.Overload, c.OverloadLimits, err)
 	}
 	// The endpoints wait for the sandbox's address.
@@ -123,6 +125,7 @@ func TestOneValidationPassReportsEverything(t *testing.T) {
 		"SATUPINTU_OVERLOAD":               "maybe",
 		"SATUPINTU_OVERLOAD_LIMITS":        "64,16,1000",
 		"SATUPINTU_OVERLOAD_LATENCY":       "1ns",
+		"SATUPINTU_OVERLOAD_QUEUE":         "-1ms",
 	}
 	_, _, err := loadConfig(func(k string) string { return env[k] }, nil)
 	if err == nil {
@@ -130,7 +133,7 @@ func TestOneValidationPassReportsEverything(t *testing.T) {
 	}
 	for _, name := range []string{"SATUPINTU_POLICE_TIMEOUT", "SATUPINTU_POLL_INTERVAL", "SATUPINTU_EDUCATION_*",
 		"SATUPINTU_AUTH_*", "SATUPINTU_PUSH_SEND_LEASE", "SATUPINTU_FORWARD_BACKOFF_BASE", "SATUPINTU_SOCIAL_*", "SATUPINTU_DUKCAPIL_*",
-		"SATUPINTU_OVERLOAD=", "SATUPINTU_OVERLOAD_LIMITS", "SATUPINTU_OVERLOAD_LATENCY"} {
+		"SATUPINTU_OVERLOAD=", "SATUPINTU_OVERLOAD_LIMITS", "SATUPINTU_OVERLOAD_LATENCY", "SATUPINTU_OVERLOAD_QUEUE"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("the refusal does not name %s:\n%v", name, err)
 		}

@@ -64,6 +64,11 @@ func (c Config) validate() []error {
 			bad("SATUPINTU_PAYMENT_RECONCILE_AFTER=%s: must be shorter than SATUPINTU_PAYMENT_VALIDITY (%s)", c.PaymentReconcileAfter, c.PaymentValidity)
 		}
 	}
+	if c.Overload {
+		if err := c.OverloadLimits.Validate(); err != nil {
+			bad("%w (settings SATUPINTU_OVERLOAD_*)", err)
+		}
+	}
 	for _, ag := range caseAgencies {
 		if len(c.CaseSecrets[ag]) == 0 {
 			bad("%s is not set", envName(ag, "CASE_SECRET"))

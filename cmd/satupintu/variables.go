@@ -360,7 +360,7 @@ func variables() []variable {
 				}
 				return nil
 			}},
-		{name: "SATUPINTU_OVERLOAD_LIMITS", def: "16,64,1000", help: "the adaptive limit of /graphql requests in flight: <min>,<initial>,<max>; it falls by a tenth while the Go scheduler's p99 latency is over SATUPINTU_OVERLOAD_LATENCY, and rises while requests near it",
+		{name: "SATUPINTU_OVERLOAD_LIMITS", def: "16,64,1000", help: "the adaptive limit of /graphql requests in flight: <min>,<initial>,<max>; it falls in proportion while the Go scheduler's p99 latency is over SATUPINTU_OVERLOAD_LATENCY, rises while requests near it, and follows them up while the latency is under half of it",
 			set: func(c *Config, v string) error {
 				parts := strings.Split(v, ",")
 				var n [3]int
@@ -378,13 +378,22 @@ func variables() []variable {
 				c.OverloadLimits.MinLimit, c.OverloadLimits.InitialLimit, c.OverloadLimits.MaxLimit = n[0], n[1], n[2]
 				return nil
 			}},
-		{name: "SATUPINTU_OVERLOAD_LATENCY", def: "5ms", help: "the Go scheduler's p99 latency (time a runnable goroutine waits for a CPU, per 100 ms window) past which the process counts as saturated",
+		{name: "SATUPINTU_OVERLOAD_LATENCY", def: "4ms", help: "the Go scheduler's p99 latency (time a runnable goroutine waits for a CPU, per 100 ms window) past which the process counts as saturated",
 			set: func(c *Config, v string) error {
 				d, err := time.ParseDuration(v)
 				if err != nil || d < 100*time.Microsecond || d > time.Second {
 					return fmt.Errorf("must be a duration from 100µs to 1s")
 				}
 				c.OverloadLimits.Latency = d
+				return nil
+			}},
+		{name: "SATUPINTU_OVERLOAD_QUEUE", def: "0s", help: "how long a /graphql request that finds the overload limit reached waits for a slot (the newest first) before it is shed; 0s: shed at once",
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 0 || d > time.Second {
+					return fmt.Errorf("must be a duration from 0s to 1s")
+				}
+				c.OverloadLimits.QueueWait = d
 				return nil
 			}},
 		{name: "SATUPINTU_TRUST_PROXY_HEADERS", def: "false", help: "take the client IP from X-Forwarded-For's left-most entry: only behind a proxy that sets it (clients could forge it otherwise)",

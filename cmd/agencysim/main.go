@@ -15,13 +15,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/satupintu/satupintu/internal/pprofmux"
 	"github.com/satupintu/satupintu/sim"
 	"github.com/satupintu/satupintu/sim/fcm"
 )
@@ -149,7 +149,7 @@ func start(cfg config, log *slog.Logger) (*simServer, error) {
 			ln.Close()
 			return nil, fmt.Errorf("AGENCYSIM_PPROF_ADDR=%q: %w", cfg.PprofAddr, err)
 		}
-		s.pprof = &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second}
+		s.pprof = &http.Server{Handler: pprofmux.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = s.pprof.Serve(pln) }()
 		log.Info("profiling endpoint", "url", "http://"+reachable(pln.Addr())+"/debug/pprof/")
 	}
@@ -189,15 +189,4 @@ func reachable(addr net.Addr) string {
 		return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
 	}
 	return tcp.String()
-}
-
-// pprofHandler serves net/http/pprof on its own mux, never the sandbox's.
-func pprofHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return mux
 }

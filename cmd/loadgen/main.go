@@ -23,7 +23,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"slices"
@@ -33,6 +32,7 @@ import (
 
 	sp "github.com/satupintu/satupintu"
 	"github.com/satupintu/satupintu/bench/baseline"
+	"github.com/satupintu/satupintu/internal/pprofmux"
 )
 
 func main() {
@@ -243,10 +243,7 @@ func serveBaseline(ctx context.Context, addr string, getenv func(string) string,
 		if err != nil {
 			return fmt.Errorf("SATUPINTU_PPROF_ADDR: %w", err)
 		}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		psrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		psrv := &http.Server{Handler: pprofmux.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = psrv.Serve(pln) }()
 		defer psrv.Close()
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/satupintu/satupintu/graph/exec"
 	"github.com/satupintu/satupintu/graph/globalid"
 	"github.com/satupintu/satupintu/integrations/agency"
+	"github.com/satupintu/satupintu/internal/pprofmux"
 	"github.com/satupintu/satupintu/mandates"
 	"github.com/satupintu/satupintu/notifications"
 	"github.com/satupintu/satupintu/payments"
@@ -223,7 +223,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		if err != nil {
 			return nil, fmt.Errorf("listening on %s (SATUPINTU_PPROF_ADDR): %w", a.cfg.PprofAddr, err)
 		}
-		a.pprofSrv = newHTTPServer(pprofHandler(), a.cfg.Limits.HeaderTimeout, log)
+		a.pprofSrv = newHTTPServer(pprofmux.Handler(), a.cfg.Limits.HeaderTimeout, log)
 		serve(a.pprofSrv, pln, a.failed)
 		log.Info("profiling endpoint", "url", "http://"+loopbackAddr(pln.Addr())+"/debug/pprof/")
 	}
@@ -283,15 +283,4 @@ func loopbackAddr(addr net.Addr) string {
 		return addr.String()
 	}
 	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
-}
-
-// pprofHandler serves net/http/pprof on its own mux (never the public one).
-func pprofHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return mux
 }

@@ -206,14 +206,9 @@ func (d *driver) newStage(ctx context.Context, mode bffMode, withBaseline bool) 
 			"AGENCYSIM_ADDR": addr, "AGENCYSIM_BASE_URL": "http://" + addr, "AGENCYSIM_STEP": "0",
 			"AGENCYSIM_POPULATION": fmt.Sprint(d.o.citizens), "AGENCYSIM_LOG_LEVEL": "warn",
 		}
-		simPprof := ""
-		if d.o.profileDir != "" {
-			paddr, err := freeAddr()
-			if err != nil {
-				return nil, err
-			}
-			env["AGENCYSIM_PPROF_ADDR"] = paddr
-			simPprof = "http://" + paddr
+		simPprof, err := d.pprofListener(env, "AGENCYSIM_PPROF_ADDR")
+		if err != nil {
+			return nil, err
 		}
 		p, err := d.start(ctx, "agencysim", d.bin.agencysim, nil, env, addr, "/sim/stats")
 		if err != nil {
@@ -253,13 +248,8 @@ func (d *driver) newStage(ctx context.Context, mode bffMode, withBaseline bool) 
 					env[k] = v
 				}
 			}
-			if d.o.profileDir != "" {
-				paddr, err := freeAddr()
-				if err != nil {
-					return nil, err
-				}
-				env["SATUPINTU_PPROF_ADDR"] = paddr
-				st.basePprof = "http://" + paddr
+			if st.basePprof, err = d.pprofListener(env, "SATUPINTU_PPROF_ADDR"); err != nil {
+				return nil, err
 			}
 			p, err := d.start(ctx, "baseline", d.bin.self, []string{"-serve-baseline", "-addr", addr}, env, addr, "/healthz")
 			if err != nil {
@@ -313,13 +303,8 @@ func (st *stage) startBFFWith(ctx context.Context, mode bffMode, own map[string]
 	for k, v := range own {
 		env[k] = v
 	}
-	if d.o.profileDir != "" {
-		paddr, err := freeAddr()
-		if err != nil {
-			return err
-		}
-		env["SATUPINTU_PPROF_ADDR"] = paddr
-		st.bffPprof = "http://" + paddr
+	if st.bffPprof, err = d.pprofListener(env, "SATUPINTU_PPROF_ADDR"); err != nil {
+		return err
 	}
 	name := "satupintu"
 	if mode == bffUncached {
@@ -595,4 +580,19 @@ func (s *sandbox) call(ctx context.Context, method, url string, in, out any) err
 		}
 	}
 	return nil
+}
+
+// pprofListener, with -profile, gives a process loadgen starts a free
+// address for its pprof listener (env[key]) and returns the listener's
+// URL; "" without -profile.
+func (d *driver) pprofListener(env map[string]string, key string) (string, error) {
+	if d.o.profileDir == "" {
+		return "", nil
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return "", err
+	}
+	env[key] = addr
+	return "http://" + addr, nil
 }

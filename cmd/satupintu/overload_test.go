@@ -61,7 +61,7 @@ func TestOverloadShedsPastTheLimit(t *testing.T) {
 // 300 ms on the police (latency injected at the simulator), are 12 times
 // the initial limit of requests in flight, but the CPU is idle, so the
 // limit follows them up and every one is answered in full. (The scheduler
-// target is 20 ms, not the default 5 ms, so that a busy test machine does
+// target is 20 ms, not the default 4 ms, so that a busy test machine does
 // not pass for satupintu's own saturation; each request lasts 15 times
 // that.)
 func TestOverloadSlowAgencyShedsNothing(t *testing.T) {

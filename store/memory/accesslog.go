@@ -18,10 +18,12 @@ var (
 )
 
 // AccessLog is the access log in process memory: each citizen's entries
-// newest first. It has no update or delete but DropBefore (retention).
+// oldest first, so that recording one (almost always the newest) appends
+// rather than moving every older entry along. It has no update or delete
+// but DropBefore (retention).
 type AccessLog struct {
 	mu      sync.RWMutex
-	bySubj  map[sp.NIK][]privacy.Entry // newest first
+	bySubj  map[sp.NIK][]privacy.Entry // oldest first; read backwards
 	entries map[entryKey]bool
 }
 
@@ -59,15 +61,28 @@ func (l *AccessLog) Record(ctx context.Context, entries ...privacy.Entry) error 
 		}
 		l.entries[k] = true
 		list := l.bySubj[e.Subject]
-		i, _ := slices.BinarySearchFunc(list, e, newestFirst)
+		i, _ := slices.BinarySearchFunc(list, e, oldestFirst)
 		l.bySubj[e.Subject] = slices.Insert(list, i, e)
 	}
 	return nil
 }
 
-// newestFirst orders entries by At, then ID, both descending.
-func newestFirst(a, b privacy.Entry) int {
-	return cmp.Or(b.At.Compare(a.At), cmp.Compare(b.ID, a.ID))
+// oldestFirst orders entries by At, then ID, both ascending: read
+// backwards, newest first as the log is shown.
+func oldestFirst(a, b privacy.Entry) int {
+	return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
+}
+
+// newestFirst yields the subject's entries newest first.
+func (l *AccessLog) newestFirst(subject sp.NIK) func(func(privacy.Entry) bool) {
+	return func(yield func(privacy.Entry) bool) {
+		list := l.bySubj[subject]
+		for i := len(list) - 1; i >= 0; i-- {
+			if !yield(list[i]) {
+				return
+			}
+		}
+	}
 }
 
 // List pages through the subject's entries, newest first.
@@ -83,7 +98,7 @@ func (l *AccessLog) List(ctx context.Context, subject sp.NIK, q privacy.LogQuery
 	defer l.mu.RUnlock()
 	var page privacy.LogPage
 	size := q.Size()
-	for _, e := range l.bySubj[subject] {
+	for e := range l.newestFirst(subject) {
 		if !q.Matches(e) {
 			continue
 		}
@@ -109,7 +124,7 @@ func (l *AccessLog) CountByAgency(ctx context.Context, subject sp.NIK, since tim
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	out := map[sp.Agency]int{}
-	for _, e := range l.bySubj[subject] {
+	for e := range l.newestFirst(subject) {
 		if e.At.Before(since) {
 			break // newest first: the rest is older
 		}
@@ -133,18 +148,22 @@ func (l *AccessLog) DropBefore(ctx context.Context, before time.Time) (int, erro
 	defer l.mu.Unlock()
 	dropped := 0
 	for subj, list := range l.bySubj {
-		i := slices.IndexFunc(list, func(e privacy.Entry) bool { return e.At.Before(cut) })
+		// Oldest first: the entries before cut are the first i.
+		i := slices.IndexFunc(list, func(e privacy.Entry) bool { return !e.At.Before(cut) })
 		if i < 0 {
+			i = len(list)
+		}
+		if i == 0 {
 			continue
 		}
-		for _, e := range list[i:] {
+		for _, e := range list[:i] {
 			delete(l.entries, entryKey{e.ID, e.At.UnixMicro()})
 		}
-		dropped += len(list) - i
-		if i == 0 {
+		dropped += i
+		if i == len(list) {
 			delete(l.bySubj, subj)
 		} else {
-			l.bySubj[subj] = slices.Clip(list[:i])
+			l.bySubj[subj] = slices.Clone(list[i:])
 		}
 	}
 	return dropped, nil

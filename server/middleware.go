@@ -110,11 +110,11 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 // limitBody reads at most max bytes of body up front: a larger body is
 // refused with 413 before anything parses it.
 func limitBody(max int64, next http.Handler) http.Handler {
+	tooLarge := sp.Text{
+		ID: fmt.Sprintf("Badan permintaan melebihi batas %d byte.", max),
+		EN: fmt.Sprintf("request body is over the limit of %d bytes", max),
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tooLarge := sp.Text{
-			ID: fmt.Sprintf("Badan permintaan melebihi batas %d byte.", max),
-			EN: fmt.Sprintf("request body is over the limit of %d bytes", max),
-		}
 		if r.ContentLength > max {
 			writeError(w, r, sp.CodePayloadTooLarge, tooLarge)
 			return
@@ -123,7 +123,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		body, err := readAll(http.MaxBytesReader(w, r.Body, max), r.ContentLength)
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -137,9 +137,49 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			writeError(w, r, sp.CodeInvalidInput, sp.Text{ID: "Badan permintaan tidak dapat dibaca.", EN: "request body could not be read"})
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = &bodyBytes{Reader: bytes.NewReader(body), b: body}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyBytes is a body limitBody has read: readBody takes its bytes
+// rather than copying them again.
+type bodyBytes struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (*bodyBytes) Close() error { return nil }
+
+// readBody returns the whole of r's body.
+func readBody(r *http.Request) ([]byte, error) {
+	if b, ok := r.Body.(*bodyBytes); ok && b.Len() == len(b.b) {
+		_, _ = b.Seek(0, io.SeekEnd) // read, as io.ReadAll would leave it
+		return b.b, nil
+	}
+	return readAll(r.Body, r.ContentLength)
+}
+
+// readAll is io.ReadAll into a buffer of the size the request declared
+// (io.ReadAll starts at 512 bytes and grows by copying).
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > 1<<20 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // +1: the read that finds EOF needs room
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) { // longer than declared: let append grow it
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // bodyDeadline gives a request timeout to send its body, counted from

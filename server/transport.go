@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -163,16 +162,17 @@ func readParams(ctx context.Context, r *http.Request) (*graphql.RawParams, int, 
 				EN: "Send the POST body as Content-Type: application/json (UTF-8).",
 			})
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return nil, http.StatusBadRequest, badRequest(ctx, "badan permintaan tidak dapat dibaca", "the request body could not be read")
 		}
 		if len(bytes.TrimSpace(body)) == 0 {
 			return nil, http.StatusBadRequest, badRequest(ctx, "badan permintaan kosong", "the request body is empty")
 		}
+		// Unmarshal, not a Decoder: no read buffer to fill, and trailing
+		// data after the object is an error as well.
 		var fields map[string]json.RawMessage
-		dec := json.NewDecoder(bytes.NewReader(body))
-		if err := dec.Decode(&fields); err != nil || fields == nil || dec.More() {
+		if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
 			// The body is not echoed: its variables may hold a NIK.
 			return nil, http.StatusBadRequest, badRequest(ctx, "badan permintaan bukan objek JSON", "the request body is not a JSON object")
 		}
@@ -203,6 +203,11 @@ func readParams(ctx context.Context, r *http.Request) (*graphql.RawParams, int, 
 func decodeParam[T any](raw json.RawMessage, dst *T) error {
 	if len(raw) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		return nil
+	}
+	if s, ok := any(dst).(*string); ok {
+		// A string has no numbers to keep: Unmarshal needs no Decoder (and
+		// its buffer) for the query of every request.
+		return json.Unmarshal(raw, s)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

@@ -3,6 +3,7 @@ package graphql
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"weak"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -22,8 +23,11 @@ import (
 // its life and no more.
 
 // docFieldsCache is a document's shared cache; nil store: not shareable.
+// responseSize is the length of the last response to one of its
+// operations (response_size.go).
 type docFieldsCache struct {
-	store *collectFieldsCacheStore
+	store        *collectFieldsCacheStore
+	responseSize *atomic.Int64
 }
 
 var docFieldsCaches sync.Map // weak.Pointer[ast.QueryDocument] -> docFieldsCache
@@ -33,7 +37,7 @@ func (c *OperationContext) collectFieldsCacheFor() *collectFieldsCacheStore {
 	if s := c.fieldsCache.Load(); s != nil {
 		return s
 	}
-	s := sharedCollectFieldsCache(c.Doc)
+	s := docCacheOf(c.Doc).store
 	if s == nil {
 		s = &c.collectFieldsCache
 	}
@@ -41,17 +45,17 @@ func (c *OperationContext) collectFieldsCacheFor() *collectFieldsCacheStore {
 	return c.fieldsCache.Load()
 }
 
-// sharedCollectFieldsCache is doc's cache, nil when a directive in doc
-// takes a variable.
-func sharedCollectFieldsCache(doc *ast.QueryDocument) *collectFieldsCacheStore {
+// docCacheOf is doc's cache; its store is nil when a directive in doc
+// takes a variable. A nil doc has an empty one.
+func docCacheOf(doc *ast.QueryDocument) docFieldsCache {
 	if doc == nil {
-		return nil
+		return docFieldsCache{}
 	}
 	key := weak.Make(doc)
 	if v, ok := docFieldsCaches.Load(key); ok {
-		return v.(docFieldsCache).store
+		return v.(docFieldsCache)
 	}
-	var c docFieldsCache
+	c := docFieldsCache{responseSize: new(atomic.Int64)}
 	if !directivesTakeVariables(doc) {
 		c.store = &collectFieldsCacheStore{}
 	}
@@ -59,7 +63,7 @@ func sharedCollectFieldsCache(doc *ast.QueryDocument) *collectFieldsCacheStore {
 	if !loaded {
 		runtime.AddCleanup(doc, func(k weak.Pointer[ast.QueryDocument]) { docFieldsCaches.Delete(k) }, key)
 	}
-	return v.(docFieldsCache).store
+	return v.(docFieldsCache)
 }
 
 // directivesTakeVariables reports whether a directive anywhere in doc (its

@@ -128,6 +128,7 @@ func (x extension) InterceptResponse(ctx context.Context, next graphql.ResponseH
 // than being a FieldInterceptor: gqlgen chains an interceptor with a
 // closure made for every field resolved (about 80 allocations a home).
 func (extension) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	oc.Sequential = prefetchesAll(oc)
 	inner := oc.ResolverMiddleware
 	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
 		res, err := inner(ctx, next)

@@ -93,3 +93,30 @@ func (s agencySet) list() []sp.Agency {
 	}
 	return out
 }
+
+// prefetchRoots are the Query fields whose resolver starts, at once, every
+// agency read their selection needs (Loader.Prefetch: homeNeeds,
+// healthNeeds): the fields beneath only wait for reads already in flight,
+// or compute. Anything else they read depends on one of those (the family
+// card needs the citizen's record first) or is satupintu's own store.
+var prefetchRoots = map[string]bool{"home": true, "health": true, "__typename": true}
+
+// prefetchesAll reports whether oc is a query of prefetchRoots alone. Its
+// fields then resolve one after another (graphql.OperationContext's
+// Sequential): it takes as long as resolving them at once, since the reads
+// they wait for are all in flight, without handing each field and list
+// element to a goroutine of its own (about 30 handoffs in a home screen,
+// measured at a tenth of its CPU on a loaded machine: BENCHMARKS.md).
+func prefetchesAll(oc *graphql.OperationContext) bool {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Query {
+		return false
+	}
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, queryTypes) {
+		if !prefetchRoots[f.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+var queryTypes = []string{"Query"}

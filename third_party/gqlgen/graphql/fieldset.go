@@ -121,7 +121,11 @@ type FieldSet struct {
 	// It sits in the padding after Invalids: placed last it pushes FieldSet
 	// from the 112-byte size class to 128, and each object allocates two.
 	callerCounted bool
-	delayed       []delayedResult
+	// sequential: Dispatch runs every task on its own goroutine, in turn
+	// (satupintu patch: OperationContext.Sequential). Written only before
+	// Dispatch.
+	sequential bool
+	delayed    []delayedResult
 }
 
 type delayedResult struct {
@@ -184,6 +188,12 @@ func (m *FieldSet) concurrentlyCounting(
 
 func (m *FieldSet) Dispatch(ctx context.Context) {
 	if m == nil { // satupintu patch: a DeferredGroup's, before any field was deferred
+		return
+	}
+	if m.sequential {
+		for i := range m.delayed {
+			m.executeDelayed(ctx, &m.delayed[i])
+		}
 		return
 	}
 	if len(m.delayed) == 1 {

@@ -38,6 +38,7 @@ func (m *FieldSet) ResolveConcurrently(
 			deferred.Defers = make(map[string]*FieldSetView)
 		}
 		fs := deferred.FieldSet
+		fs.sequential = oc.Sequential
 		fs.AddField(field)
 		fieldIndex := len(fs.Values) - 1
 		fs.concurrentlyCounting(
@@ -64,6 +65,7 @@ func (m *FieldSet) ResolveConcurrently(
 		return
 	}
 
+	m.sequential = oc.Sequential
 	m.concurrentlyCounting(i, invalidResultFor(nonNull), func(ctx context.Context) Marshaler {
 		return recoverToNull(ctx, oc, recoverFromPanic, resolve)
 	})
@@ -87,6 +89,7 @@ func (m *FieldSet) ResolveRootConcurrently(
 	nonNull bool,
 	resolve func(ctx context.Context) Marshaler,
 ) {
+	m.sequential = oc.Sequential
 	m.concurrentlyCounting(i, invalidResultFor(nonNull), func(context.Context) Marshaler {
 		return oc.RootResolverMiddleware(ctx, func(ctx context.Context) Marshaler {
 			return recoverToNull(ctx, oc, recoverFromPanic, resolve)

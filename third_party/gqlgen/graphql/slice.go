@@ -59,7 +59,12 @@ func MarshalSliceConcurrently(
 		return ret
 	}
 
-	// Multiple elements: use goroutines.
+	// Multiple elements: use goroutines, unless the operation is
+	// sequential (satupintu patch: OperationContext.Sequential).
+	sequential := false
+	if oc, ok := ctx.Value(operationCtx).(*OperationContext); ok && oc != nil {
+		sequential = oc.Sequential
+	}
 	var wg sync.WaitGroup
 	var sm *semaphore.Weighted
 	if workerLimit > 0 {
@@ -100,6 +105,10 @@ func MarshalSliceConcurrently(
 		}
 
 		wg.Add(1)
+		if sequential {
+			f(i)
+			continue
+		}
 		if i == length-1 {
 			// satupintu patch: the last element on this goroutine, which
 			// would otherwise only wait for it.

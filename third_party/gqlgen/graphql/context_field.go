@@ -114,7 +114,14 @@ func WithFieldContext(ctx context.Context, rc *FieldContext) context.Context {
 	// field. A field context given a second time (the node taken) gets a
 	// node of its own, so an earlier context never changes.
 	if rc.node.Context == nil {
-		rc.node = fieldContextNode{Context: ctx, fc: rc}
+		// A node's parent node answers only for its own field context:
+		// every other lookup skips the run of nodes, down to the context
+		// below them (the operation's, or one a resolver made).
+		above := ctx
+		if p, ok := ctx.(*fieldContextNode); ok {
+			above = p.Context
+		}
+		rc.node = fieldContextNode{Context: above, fc: rc}
 		return &rc.node
 	}
 	return context.WithValue(ctx, resolverCtx, rc)
@@ -124,7 +131,10 @@ func WithFieldContext(ctx context.Context, rc *FieldContext) context.Context {
 // deadline, cancellation and values, and the field context under
 // resolverCtx. Other keys go to the parent, so the context package still
 // finds a parent's cancelCtx (its Value(&cancelCtxKey)) and needs no
-// goroutine to propagate cancellation.
+// goroutine to propagate cancellation. When the parent is itself a node,
+// Context is that node's Context: nested fields' lookups of a request's
+// values (the principal, the language) do not walk through every field
+// above them, which was 2% of a home screen's CPU.
 type fieldContextNode struct {
 	context.Context
 	fc *FieldContext

@@ -48,3 +48,40 @@ func testContext(sel ast.SelectionSet) context.Context {
 
 	return ctx
 }
+
+// satupintu patch: a field context's node answers its own field context,
+// and any other key from the contexts below it, including values and
+// cancellation set between two nodes.
+func TestFieldContextNodesLookThroughEachOther(t *testing.T) {
+	type key string
+	base, cancel := context.WithCancel(context.WithValue(context.Background(), key("request"), "r"))
+	outer := &FieldContext{Object: "Home"}
+	ctx := WithFieldContext(base, outer)
+	middle := &FieldContext{Object: "Health"}
+	ctx = WithFieldContext(ctx, middle)
+	ctx = context.WithValue(ctx, key("resolver"), "v") // a resolver's own value, between two fields
+	inner := &FieldContext{Object: "Membership"}
+	ctx = WithFieldContext(ctx, inner)
+	leaf := &FieldContext{Object: "Coding"}
+	ctx = WithFieldContext(ctx, leaf)
+
+	if got := GetFieldContext(ctx); got != leaf {
+		t.Errorf("field context %v; want the innermost", got.Object)
+	}
+	if leaf.Parent != inner || inner.Parent != middle || middle.Parent != outer || outer.Parent != nil {
+		t.Errorf("parents: leaf→%v inner→%v middle→%v", leaf.Parent, inner.Parent, middle.Parent)
+	}
+	if got := ctx.Value(key("request")); got != "r" {
+		t.Errorf("the request's value %v; want r", got)
+	}
+	if got := ctx.Value(key("resolver")); got != "v" {
+		t.Errorf("the value set between fields %v; want v", got)
+	}
+	if got := WithFieldContext(base, &FieldContext{}).Value(key("resolver")); got != nil {
+		t.Errorf("a value set below another field is seen from a sibling: %v", got)
+	}
+	cancel()
+	if ctx.Err() == nil {
+		t.Error("cancelling the request's context did not reach the innermost field")
+	}
+}

@@ -127,7 +127,16 @@ func (x extension) InterceptResponse(ctx context.Context, next graphql.ResponseH
 // (fieldError). It wraps the operation's field middleware once, rather
 // than being a FieldInterceptor: gqlgen chains an interceptor with a
 // closure made for every field resolved (about 80 allocations a home).
+//
+// A plain field (a struct field of a scalar that cannot fail to marshal)
+// has no error to map, and no extension of satupintu's looks at every
+// field: such fields are written straight from their values
+// (graphql.OperationContext's DirectFields), without a field context each.
+// An extension that must see every field (per-field tracing) would have to
+// turn that off. Queries that start all their reads in advance resolve on
+// one goroutine (prefetchesAll).
 func (extension) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	oc.DirectFields = true
 	oc.Sequential = prefetchesAll(oc)
 	inner := oc.ResolverMiddleware
 	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {

@@ -42,5 +42,8 @@ func TestSequentialOnlyWhenEveryRootPrefetches(t *testing.T) {
 		if oc.Sequential != tc.want {
 			t.Errorf("%s: Sequential %v; want %v", tc.query, oc.Sequential, tc.want)
 		}
+		if !oc.DirectFields {
+			t.Errorf("%s: plain fields not written directly", tc.query)
+		}
 	}
 }

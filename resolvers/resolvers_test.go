@@ -53,7 +53,7 @@ func (tokens) Verify(_ context.Context, raw string) (auth.Principal, error) {
 // newClient serves r's schema in process, wired as cmd/satupintu wires it
 // (the resolvers' Extension through server.Deps), and returns a gqlgen
 // client for it.
-func newClient(t *testing.T, r *resolvers.Resolver) *client.Client {
+func newClient(t *testing.T, r *resolvers.Resolver, extra ...graphql.HandlerExtension) *client.Client {
 	t.Helper()
 	if r.Now == nil {
 		r.Now = time.Now
@@ -70,7 +70,7 @@ func newClient(t *testing.T, r *resolvers.Resolver) *client.Client {
 	}
 	h := server.NewServer(server.Deps{
 		Schema:     exec.NewExecutableSchema(exec.Config{Resolvers: r}),
-		Extensions: []graphql.HandlerExtension{r.Extension()},
+		Extensions: append([]graphql.HandlerExtension{r.Extension()}, extra...),
 		Verifier:   tokens{},
 		Limits:     server.DefaultLimits(),
 	})

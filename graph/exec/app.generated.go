@@ -24,6 +24,9 @@ import (
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _AppConfig_id(ctx context.Context, field graphql.CollectedField, obj *model.AppConfig) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -139,6 +142,9 @@ func (ec *executionContext) fieldContext_AppConfig_updateUrl(_ context.Context, 
 }
 
 func (ec *executionContext) _AppConfig_updateRequired(ctx context.Context, field graphql.CollectedField, obj *model.AppConfig) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.UpdateRequired)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -162,6 +168,9 @@ func (ec *executionContext) fieldContext_AppConfig_updateRequired(_ context.Cont
 }
 
 func (ec *executionContext) _AppConfig_updateAvailable(ctx context.Context, field graphql.CollectedField, obj *model.AppConfig) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.UpdateAvailable)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -393,6 +393,9 @@ func (ec *executionContext) fieldContext_Case_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Case_number(ctx context.Context, field graphql.CollectedField, obj *cases.Case) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -471,6 +474,9 @@ func (ec *executionContext) fieldContext_Case_service(_ context.Context, field g
 }
 
 func (ec *executionContext) _Case_agency(ctx context.Context, field graphql.CollectedField, obj *cases.Case) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNAgency2githubᚗcomᚋsatupintuᚋsatupintuᚐAgency(ctx, field.Selections, obj.Agency)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -494,6 +500,9 @@ func (ec *executionContext) fieldContext_Case_agency(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Case_status(ctx context.Context, field graphql.CollectedField, obj *cases.Case) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNCaseStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -912,6 +921,9 @@ func (ec *executionContext) fieldContext_CaseConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _CaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CaseConnection) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -935,6 +947,9 @@ func (ec *executionContext) fieldContext_CaseConnection_totalCount(_ context.Con
 }
 
 func (ec *executionContext) _CaseDelivery_id(ctx context.Context, field graphql.CollectedField, obj *model.CaseDelivery) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -958,6 +973,9 @@ func (ec *executionContext) fieldContext_CaseDelivery_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CaseDelivery_state(ctx context.Context, field graphql.CollectedField, obj *model.CaseDelivery) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNDeliveryState2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐDeliveryState(ctx, field.Selections, obj.State)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -981,6 +999,9 @@ func (ec *executionContext) fieldContext_CaseDelivery_state(_ context.Context, f
 }
 
 func (ec *executionContext) _CaseDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *model.CaseDelivery) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Attempts)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1027,6 +1048,9 @@ func (ec *executionContext) fieldContext_CaseDelivery_lastAttemptAt(_ context.Co
 }
 
 func (ec *executionContext) _CaseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CaseEdge) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1082,6 +1106,9 @@ func (ec *executionContext) fieldContext_CaseEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _CaseHistoryEntry_id(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1128,6 +1155,9 @@ func (ec *executionContext) fieldContext_CaseHistoryEntry_at(_ context.Context, 
 }
 
 func (ec *executionContext) _CaseHistoryEntry_status(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNCaseStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1174,6 +1204,9 @@ func (ec *executionContext) fieldContext_CaseHistoryEntry_label(_ context.Contex
 }
 
 func (ec *executionContext) _CaseHistoryEntry_source(ctx context.Context, field graphql.CollectedField, obj *model.CaseHistoryEntry) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNCaseEventSource2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐSource(ctx, field.Selections, obj.Source)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1289,6 +1322,9 @@ func (ec *executionContext) fieldContext_CaseUpdate_caseId(_ context.Context, fi
 }
 
 func (ec *executionContext) _CaseUpdate_status(ctx context.Context, field graphql.CollectedField, obj *cases.Update) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNCaseStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1344,6 +1380,9 @@ func (ec *executionContext) fieldContext_CaseUpdate_entry(_ context.Context, fie
 }
 
 func (ec *executionContext) _CaseUpdate_version(ctx context.Context, field graphql.CollectedField, obj *cases.Update) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int64(ctx, field.Selections, obj.Version)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1399,6 +1438,9 @@ func (ec *executionContext) fieldContext_CaseUpdate_case(_ context.Context, fiel
 }
 
 func (ec *executionContext) _FieldValue_id(ctx context.Context, field graphql.CollectedField, obj *model.FieldValue) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1422,6 +1464,9 @@ func (ec *executionContext) fieldContext_FieldValue_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _FieldValue_name(ctx context.Context, field graphql.CollectedField, obj *model.FieldValue) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1445,6 +1490,9 @@ func (ec *executionContext) fieldContext_FieldValue_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _FieldValue_value(ctx context.Context, field graphql.CollectedField, obj *model.FieldValue) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Value)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

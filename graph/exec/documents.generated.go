@@ -88,6 +88,9 @@ func (ec *executionContext) fieldContext_Document_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Document_type(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNDocumentType2githubᚗcomᚋsatupintuᚋsatupintuᚋdocumentsᚐType(ctx, field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -201,6 +204,9 @@ func (ec *executionContext) fieldContext_Document_class(_ context.Context, field
 }
 
 func (ec *executionContext) _Document_issuer(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Issuer)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -224,6 +230,9 @@ func (ec *executionContext) fieldContext_Document_issuer(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Document_agency(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNAgency2githubᚗcomᚋsatupintuᚋsatupintuᚐAgency(ctx, field.Selections, obj.Agency)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -293,6 +302,9 @@ func (ec *executionContext) fieldContext_Document_validUntil(_ context.Context, 
 }
 
 func (ec *executionContext) _Document_status(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNDocumentStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋdocumentsᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -403,6 +415,9 @@ func (ec *executionContext) fieldContext_Document_credential(_ context.Context, 
 }
 
 func (ec *executionContext) _DocumentClaim_id(ctx context.Context, field graphql.CollectedField, obj *model.DocumentClaim) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -426,6 +441,9 @@ func (ec *executionContext) fieldContext_DocumentClaim_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _DocumentClaim_name(ctx context.Context, field graphql.CollectedField, obj *model.DocumentClaim) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -449,6 +467,9 @@ func (ec *executionContext) fieldContext_DocumentClaim_name(_ context.Context, f
 }
 
 func (ec *executionContext) _DocumentClaim_label(ctx context.Context, field graphql.CollectedField, obj *model.DocumentClaim) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Label)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -587,6 +608,9 @@ func (ec *executionContext) fieldContext_DocumentShare_presentation(_ context.Co
 }
 
 func (ec *executionContext) _DocumentShare_documentType(ctx context.Context, field graphql.CollectedField, obj *model.DocumentShare) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNDocumentType2githubᚗcomᚋsatupintuᚋsatupintuᚋdocumentsᚐType(ctx, field.Selections, obj.DocumentType)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -656,6 +680,9 @@ func (ec *executionContext) fieldContext_DocumentShare_claims(_ context.Context,
 }
 
 func (ec *executionContext) _DocumentShare_purpose(ctx context.Context, field graphql.CollectedField, obj *model.DocumentShare) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Purpose)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -679,6 +706,9 @@ func (ec *executionContext) fieldContext_DocumentShare_purpose(_ context.Context
 }
 
 func (ec *executionContext) _DocumentShare_offline(ctx context.Context, field graphql.CollectedField, obj *model.DocumentShare) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Offline)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -890,6 +920,9 @@ func (ec *executionContext) fieldContext_DocumentShareConnection_pageInfo(_ cont
 }
 
 func (ec *executionContext) _DocumentShareConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DocumentShareConnection) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -913,6 +946,9 @@ func (ec *executionContext) fieldContext_DocumentShareConnection_totalCount(_ co
 }
 
 func (ec *executionContext) _DocumentShareEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DocumentShareEdge) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -968,6 +1004,9 @@ func (ec *executionContext) fieldContext_DocumentShareEdge_node(_ context.Contex
 }
 
 func (ec *executionContext) _DocumentVerifier_id(ctx context.Context, field graphql.CollectedField, obj *model.DocumentVerifier) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -991,6 +1030,9 @@ func (ec *executionContext) fieldContext_DocumentVerifier_id(_ context.Context, 
 }
 
 func (ec *executionContext) _DocumentVerifier_name(ctx context.Context, field graphql.CollectedField, obj *model.DocumentVerifier) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

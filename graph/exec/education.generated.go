@@ -117,6 +117,9 @@ func (ec *executionContext) fieldContext_PipStatus_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _PipStatus_kipNumber(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.KIPNumber)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -140,6 +143,9 @@ func (ec *executionContext) fieldContext_PipStatus_kipNumber(_ context.Context, 
 }
 
 func (ec *executionContext) _PipStatus_eligible(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Eligible)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -163,6 +169,9 @@ func (ec *executionContext) fieldContext_PipStatus_eligible(_ context.Context, f
 }
 
 func (ec *executionContext) _PipStatus_stage(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNPipStage2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐPIPStage(ctx, field.Selections, obj.Stage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -209,6 +218,9 @@ func (ec *executionContext) fieldContext_PipStatus_deadline(_ context.Context, f
 }
 
 func (ec *executionContext) _PipStatus_annualAmount(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int64(ctx, field.Selections, obj.AnnualAmount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -232,6 +244,9 @@ func (ec *executionContext) fieldContext_PipStatus_annualAmount(_ context.Contex
 }
 
 func (ec *executionContext) _PipStatus_bank(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Bank)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -278,6 +293,9 @@ func (ec *executionContext) fieldContext_School_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _School_npsn(ctx context.Context, field graphql.CollectedField, obj *readmodel.School) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.NPSN)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -301,6 +319,9 @@ func (ec *executionContext) fieldContext_School_npsn(_ context.Context, field gr
 }
 
 func (ec *executionContext) _School_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.School) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -324,6 +345,9 @@ func (ec *executionContext) fieldContext_School_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _School_level(ctx context.Context, field graphql.CollectedField, obj *readmodel.School) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNSchoolLevel2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSchoolLevel(ctx, field.Selections, obj.Level)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -393,6 +417,9 @@ func (ec *executionContext) fieldContext_StudentRecord_nisn(_ context.Context, f
 }
 
 func (ec *executionContext) _StudentRecord_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -416,6 +443,9 @@ func (ec *executionContext) fieldContext_StudentRecord_name(_ context.Context, f
 }
 
 func (ec *executionContext) _StudentRecord_relation(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNStudentRelation2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐStudentRelation(ctx, field.Selections, obj.Relation)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -471,6 +501,9 @@ func (ec *executionContext) fieldContext_StudentRecord_school(_ context.Context,
 }
 
 func (ec *executionContext) _StudentRecord_grade(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Grade)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -494,6 +527,9 @@ func (ec *executionContext) fieldContext_StudentRecord_grade(_ context.Context, 
 }
 
 func (ec *executionContext) _StudentRecord_className(ctx context.Context, field graphql.CollectedField, obj *readmodel.StudentRecord) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ClassName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

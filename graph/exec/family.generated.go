@@ -418,6 +418,9 @@ func (ec *executionContext) fieldContext_Mandate_revokedBy(_ context.Context, fi
 }
 
 func (ec *executionContext) _MandateAction_kind(ctx context.Context, field graphql.CollectedField, obj *policy.Matter) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNPolicyAction2githubᚗcomᚋsatupintuᚋsatupintuᚋpolicyᚐActionKind(ctx, field.Selections, obj.Kind)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -64,6 +64,9 @@ func (ec *executionContext) fieldContext_Coding_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Coding_system(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coding) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.System)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -87,6 +90,9 @@ func (ec *executionContext) fieldContext_Coding_system(_ context.Context, field 
 }
 
 func (ec *executionContext) _Coding_code(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coding) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -353,6 +359,9 @@ func (ec *executionContext) fieldContext_Immunization_doseNumber(_ context.Conte
 }
 
 func (ec *executionContext) _Immunization_status(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -422,6 +431,9 @@ func (ec *executionContext) fieldContext_Membership_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Membership_cardNumber(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.CardNumber)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -619,6 +631,9 @@ func (ec *executionContext) fieldContext_Membership_primaryClinic(_ context.Cont
 }
 
 func (ec *executionContext) _Membership_arrears(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int64(ctx, field.Selections, obj.Arrears)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

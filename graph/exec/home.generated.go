@@ -66,6 +66,9 @@ func (ec *executionContext) fieldContext_Alert_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Alert_kind(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNAlertKind2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐAlertKind(ctx, field.Selections, obj.Kind)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -89,6 +92,9 @@ func (ec *executionContext) fieldContext_Alert_kind(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Alert_severity(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNAlertSeverity2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSeverity(ctx, field.Selections, obj.Severity)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -112,6 +118,9 @@ func (ec *executionContext) fieldContext_Alert_severity(_ context.Context, field
 }
 
 func (ec *executionContext) _Alert_agency(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNAgency2githubᚗcomᚋsatupintuᚋsatupintuᚐAgency(ctx, field.Selections, obj.Agency)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -135,6 +144,9 @@ func (ec *executionContext) fieldContext_Alert_agency(_ context.Context, field g
 }
 
 func (ec *executionContext) _Alert_title(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -158,6 +170,9 @@ func (ec *executionContext) fieldContext_Alert_title(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Alert_message(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -227,6 +242,9 @@ func (ec *executionContext) fieldContext_Alert_serviceId(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Alert_deepLink(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.DeepLink)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

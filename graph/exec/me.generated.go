@@ -114,6 +114,9 @@ func (ec *executionContext) fieldContext_Address_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Address_street(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Street)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -137,6 +140,9 @@ func (ec *executionContext) fieldContext_Address_street(_ context.Context, field
 }
 
 func (ec *executionContext) _Address_rt(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.RT)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -160,6 +166,9 @@ func (ec *executionContext) fieldContext_Address_rt(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Address_rw(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.RW)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -311,6 +320,9 @@ func (ec *executionContext) fieldContext_Address_province(_ context.Context, fie
 }
 
 func (ec *executionContext) _Address_postalCode(ctx context.Context, field graphql.CollectedField, obj *readmodel.Address) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.PostalCode)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -500,6 +512,9 @@ func (ec *executionContext) fieldContext_FamilyMember_nik(ctx context.Context, f
 }
 
 func (ec *executionContext) _FamilyMember_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -546,6 +561,9 @@ func (ec *executionContext) fieldContext_FamilyMember_birthDate(_ context.Contex
 }
 
 func (ec *executionContext) _FamilyMember_sex(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSex(ctx, field.Selections, obj.Sex)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -569,6 +587,9 @@ func (ec *executionContext) fieldContext_FamilyMember_sex(_ context.Context, fie
 }
 
 func (ec *executionContext) _FamilyMember_relationship(ctx context.Context, field graphql.CollectedField, obj *readmodel.FamilyMember) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNRelationship2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐRelationship(ctx, field.Selections, obj.Relationship)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -682,6 +703,9 @@ func (ec *executionContext) fieldContext_Me_nik(ctx context.Context, field graph
 }
 
 func (ec *executionContext) _Me_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -705,6 +729,9 @@ func (ec *executionContext) fieldContext_Me_name(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Me_birthPlace(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.BirthPlace)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -751,6 +778,9 @@ func (ec *executionContext) fieldContext_Me_birthDate(_ context.Context, field g
 }
 
 func (ec *executionContext) _Me_sex(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNSex2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSex(ctx, field.Selections, obj.Sex)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -774,6 +804,9 @@ func (ec *executionContext) fieldContext_Me_sex(_ context.Context, field graphql
 }
 
 func (ec *executionContext) _Me_religion(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Religion)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -797,6 +830,9 @@ func (ec *executionContext) fieldContext_Me_religion(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Me_maritalStatus(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.MaritalStatus)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -820,6 +856,9 @@ func (ec *executionContext) fieldContext_Me_maritalStatus(_ context.Context, fie
 }
 
 func (ec *executionContext) _Me_occupation(ctx context.Context, field graphql.CollectedField, obj *readmodel.Citizen) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Occupation)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -953,6 +992,9 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.Region) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

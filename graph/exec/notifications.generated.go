@@ -45,6 +45,9 @@ type NotificationResolver interface {
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _DeleteNotificationPayload_deleted(ctx context.Context, field graphql.CollectedField, obj *model.DeleteNotificationPayload) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Deleted)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -91,6 +94,9 @@ func (ec *executionContext) fieldContext_Device_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Device_platform(ctx context.Context, field graphql.CollectedField, obj *notifications.Device) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNPlatform2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐPlatform(ctx, field.Selections, obj.Platform)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -137,6 +143,9 @@ func (ec *executionContext) fieldContext_Device_locale(_ context.Context, field 
 }
 
 func (ec *executionContext) _Device_appVersion(ctx context.Context, field graphql.CollectedField, obj *notifications.Device) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.AppVersion)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -206,6 +215,9 @@ func (ec *executionContext) fieldContext_Device_lastSeen(_ context.Context, fiel
 }
 
 func (ec *executionContext) _MarkNotificationsReadPayload_marked(ctx context.Context, field graphql.CollectedField, obj *model.MarkNotificationsReadPayload) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Marked)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -229,6 +241,9 @@ func (ec *executionContext) fieldContext_MarkNotificationsReadPayload_marked(_ c
 }
 
 func (ec *executionContext) _MarkNotificationsReadPayload_unreadCount(ctx context.Context, field graphql.CollectedField, obj *model.MarkNotificationsReadPayload) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.UnreadCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -275,6 +290,9 @@ func (ec *executionContext) fieldContext_Notification_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Notification_kind(ctx context.Context, field graphql.CollectedField, obj *notifications.Notification) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNNotificationKind2githubᚗcomᚋsatupintuᚋsatupintuᚋnotificationsᚐKind(ctx, field.Selections, obj.Kind)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -422,6 +440,9 @@ func (ec *executionContext) fieldContext_Notification_body(_ context.Context, fi
 }
 
 func (ec *executionContext) _Notification_deepLink(ctx context.Context, field graphql.CollectedField, obj *notifications.Notification) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.DeepLink)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -578,6 +599,9 @@ func (ec *executionContext) fieldContext_NotificationConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _NotificationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.NotificationConnection) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -601,6 +625,9 @@ func (ec *executionContext) fieldContext_NotificationConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _NotificationConnection_unreadCount(ctx context.Context, field graphql.CollectedField, obj *model.NotificationConnection) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.UnreadCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -624,6 +651,9 @@ func (ec *executionContext) fieldContext_NotificationConnection_unreadCount(_ co
 }
 
 func (ec *executionContext) _NotificationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NotificationEdge) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -743,6 +773,9 @@ func (ec *executionContext) fieldContext_RegisterDevicePayload_userErrors(_ cont
 }
 
 func (ec *executionContext) _UnregisterDevicePayload_removed(ctx context.Context, field graphql.CollectedField, obj *model.UnregisterDevicePayload) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Removed)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

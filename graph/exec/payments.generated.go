@@ -64,6 +64,9 @@ func (ec *executionContext) fieldContext_CasePayment_id(_ context.Context, field
 }
 
 func (ec *executionContext) _CasePayment_amount(ctx context.Context, field graphql.CollectedField, obj *payments.Bill) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int64(ctx, field.Selections, obj.Amount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -110,6 +113,9 @@ func (ec *executionContext) fieldContext_CasePayment_currency(_ context.Context,
 }
 
 func (ec *executionContext) _CasePayment_regulation(ctx context.Context, field graphql.CollectedField, obj *payments.Bill) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Regulation)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -133,6 +139,9 @@ func (ec *executionContext) fieldContext_CasePayment_regulation(_ context.Contex
 }
 
 func (ec *executionContext) _CasePayment_status(ctx context.Context, field graphql.CollectedField, obj *payments.Bill) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNPaymentStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋpaymentsᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -156,6 +165,9 @@ func (ec *executionContext) fieldContext_CasePayment_status(_ context.Context, f
 }
 
 func (ec *executionContext) _CasePayment_billingCode(ctx context.Context, field graphql.CollectedField, obj *payments.Bill) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.BillingCode)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -454,6 +466,9 @@ func (ec *executionContext) fieldContext_PayCasePayload_userErrors(_ context.Con
 }
 
 func (ec *executionContext) _Qris_id(ctx context.Context, field graphql.CollectedField, obj *model.Qris) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -477,6 +492,9 @@ func (ec *executionContext) fieldContext_Qris_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Qris_payload(ctx context.Context, field graphql.CollectedField, obj *model.Qris) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Payload)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -500,6 +518,9 @@ func (ec *executionContext) fieldContext_Qris_payload(_ context.Context, field g
 }
 
 func (ec *executionContext) _Qris_imagePng(ctx context.Context, field graphql.CollectedField, obj *model.Qris) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ImagePng)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -523,6 +544,9 @@ func (ec *executionContext) fieldContext_Qris_imagePng(_ context.Context, field 
 }
 
 func (ec *executionContext) _VirtualAccount_id(ctx context.Context, field graphql.CollectedField, obj *model.VirtualAccount) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -546,6 +570,9 @@ func (ec *executionContext) fieldContext_VirtualAccount_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _VirtualAccount_bank(ctx context.Context, field graphql.CollectedField, obj *model.VirtualAccount) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Bank)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -569,6 +596,9 @@ func (ec *executionContext) fieldContext_VirtualAccount_bank(_ context.Context, 
 }
 
 func (ec *executionContext) _VirtualAccount_number(ctx context.Context, field graphql.CollectedField, obj *model.VirtualAccount) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Number)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -65,6 +65,9 @@ func (ec *executionContext) fieldContext_DrivingLicence_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _DrivingLicence_number(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Number)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -88,6 +91,9 @@ func (ec *executionContext) fieldContext_DrivingLicence_number(_ context.Context
 }
 
 func (ec *executionContext) _DrivingLicence_class(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Class)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -157,6 +163,9 @@ func (ec *executionContext) fieldContext_DrivingLicence_expiresOn(_ context.Cont
 }
 
 func (ec *executionContext) _DrivingLicence_office(ctx context.Context, field graphql.CollectedField, obj *readmodel.DrivingLicence) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Office)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -345,6 +354,9 @@ func (ec *executionContext) fieldContext_PoliceCertificate_id(_ context.Context,
 }
 
 func (ec *executionContext) _PoliceCertificate_number(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceCertificate) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Number)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -368,6 +380,9 @@ func (ec *executionContext) fieldContext_PoliceCertificate_number(_ context.Cont
 }
 
 func (ec *executionContext) _PoliceCertificate_purpose(ctx context.Context, field graphql.CollectedField, obj *readmodel.PoliceCertificate) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Purpose)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -483,6 +498,9 @@ func (ec *executionContext) fieldContext_TrafficTicket_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _TrafficTicket_number(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Number)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -506,6 +524,9 @@ func (ec *executionContext) fieldContext_TrafficTicket_number(_ context.Context,
 }
 
 func (ec *executionContext) _TrafficTicket_plate(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Plate)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -529,6 +550,9 @@ func (ec *executionContext) fieldContext_TrafficTicket_plate(_ context.Context, 
 }
 
 func (ec *executionContext) _TrafficTicket_violation(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Violation)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -552,6 +576,9 @@ func (ec *executionContext) fieldContext_TrafficTicket_violation(_ context.Conte
 }
 
 func (ec *executionContext) _TrafficTicket_location(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Location)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -621,6 +648,9 @@ func (ec *executionContext) fieldContext_TrafficTicket_confirmBy(_ context.Conte
 }
 
 func (ec *executionContext) _TrafficTicket_fine(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int64(ctx, field.Selections, obj.Fine)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -644,6 +674,9 @@ func (ec *executionContext) fieldContext_TrafficTicket_fine(_ context.Context, f
 }
 
 func (ec *executionContext) _TrafficTicket_status(ctx context.Context, field graphql.CollectedField, obj *readmodel.TrafficTicket) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNTicketStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐTicketStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

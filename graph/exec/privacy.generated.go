@@ -135,6 +135,9 @@ func (ec *executionContext) fieldContext_AgencyAccessCount_name(_ context.Contex
 }
 
 func (ec *executionContext) _AgencyAccessCount_count(ctx context.Context, field graphql.CollectedField, obj *privacy.AgencyCount) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -181,6 +184,9 @@ func (ec *executionContext) fieldContext_Consent_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Consent_recipient(ctx context.Context, field graphql.CollectedField, obj *privacy.Consent) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Recipient)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -204,6 +210,9 @@ func (ec *executionContext) fieldContext_Consent_recipient(_ context.Context, fi
 }
 
 func (ec *executionContext) _Consent_purpose(ctx context.Context, field graphql.CollectedField, obj *privacy.Consent) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Purpose)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -406,6 +415,9 @@ func (ec *executionContext) fieldContext_DataAccessConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _DataAccessConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DataAccessConnection) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -429,6 +441,9 @@ func (ec *executionContext) fieldContext_DataAccessConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _DataAccessEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DataAccessEdge) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -668,6 +683,9 @@ func (ec *executionContext) fieldContext_DataAccessEntry_categoryNames(_ context
 }
 
 func (ec *executionContext) _DataAccessEntry_purpose(ctx context.Context, field graphql.CollectedField, obj *privacy.Entry) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Purpose)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -714,6 +732,9 @@ func (ec *executionContext) fieldContext_DataAccessEntry_purposeLabel(_ context.
 }
 
 func (ec *executionContext) _DataAccessEntry_legalBasis(ctx context.Context, field graphql.CollectedField, obj *privacy.Entry) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNLegalBasis2githubᚗcomᚋsatupintuᚋsatupintuᚋprivacyᚐLegalBasis(ctx, field.Selections, obj.LegalBasis)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -944,6 +965,9 @@ func (ec *executionContext) fieldContext_DataExport_downloadUrl(_ context.Contex
 }
 
 func (ec *executionContext) _DeleteMyDataPayload_erasedDevices(ctx context.Context, field graphql.CollectedField, obj *model.DeleteMyDataPayload) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.ErasedDevices)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -967,6 +991,9 @@ func (ec *executionContext) fieldContext_DeleteMyDataPayload_erasedDevices(_ con
 }
 
 func (ec *executionContext) _DeleteMyDataPayload_erasedNotifications(ctx context.Context, field graphql.CollectedField, obj *model.DeleteMyDataPayload) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.ErasedNotifications)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -990,6 +1017,9 @@ func (ec *executionContext) fieldContext_DeleteMyDataPayload_erasedNotifications
 }
 
 func (ec *executionContext) _DeleteMyDataPayload_erasedCachedReads(ctx context.Context, field graphql.CollectedField, obj *model.DeleteMyDataPayload) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.ErasedCachedReads)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1013,6 +1043,9 @@ func (ec *executionContext) fieldContext_DeleteMyDataPayload_erasedCachedReads(_
 }
 
 func (ec *executionContext) _DeleteMyDataPayload_erasedExports(ctx context.Context, field graphql.CollectedField, obj *model.DeleteMyDataPayload) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.ErasedExports)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1036,6 +1069,9 @@ func (ec *executionContext) fieldContext_DeleteMyDataPayload_erasedExports(_ con
 }
 
 func (ec *executionContext) _DeleteMyDataPayload_erasedShares(ctx context.Context, field graphql.CollectedField, obj *model.DeleteMyDataPayload) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.ErasedShares)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1082,6 +1118,9 @@ func (ec *executionContext) fieldContext_DeleteMyDataPayload_kept(_ context.Cont
 }
 
 func (ec *executionContext) _DeleteMyDataPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.DeleteMyDataPayload) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1215,6 +1254,9 @@ func (ec *executionContext) fieldContext_PrivacySummary_since(_ context.Context,
 }
 
 func (ec *executionContext) _PrivacySummary_total(ctx context.Context, field graphql.CollectedField, obj *privacy.Summary) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Total)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

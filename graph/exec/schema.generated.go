@@ -327,6 +327,9 @@ func (ec *executionContext) fieldContext_CodedValue_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _CodedValue_code(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coded) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -350,6 +353,9 @@ func (ec *executionContext) fieldContext_CodedValue_code(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CodedValue_label(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coded) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Label)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1328,6 +1334,9 @@ func (ec *executionContext) fieldContext_Source_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Source_agency(ctx context.Context, field graphql.CollectedField, obj *readmodel.Source) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNAgency2githubᚗcomᚋsatupintuᚋsatupintuᚐAgency(ctx, field.Selections, obj.Agency)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1351,6 +1360,9 @@ func (ec *executionContext) fieldContext_Source_agency(_ context.Context, field 
 }
 
 func (ec *executionContext) _Source_status(ctx context.Context, field graphql.CollectedField, obj *readmodel.Source) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNSourceStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐSourceStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -70,6 +70,9 @@ type UserErrorResolver interface {
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Eligibility_id(ctx context.Context, field graphql.CollectedField, obj *model.Eligibility) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -93,6 +96,9 @@ func (ec *executionContext) fieldContext_Eligibility_id(_ context.Context, field
 }
 
 func (ec *executionContext) _Eligibility_eligible(ctx context.Context, field graphql.CollectedField, obj *model.Eligibility) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Eligible)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -148,6 +154,9 @@ func (ec *executionContext) fieldContext_Eligibility_reasons(_ context.Context, 
 }
 
 func (ec *executionContext) _FieldOption_id(ctx context.Context, field graphql.CollectedField, obj *model.FieldOption) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -171,6 +180,9 @@ func (ec *executionContext) fieldContext_FieldOption_id(_ context.Context, field
 }
 
 func (ec *executionContext) _FieldOption_value(ctx context.Context, field graphql.CollectedField, obj *model.FieldOption) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Value)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -286,6 +298,9 @@ func (ec *executionContext) fieldContext_LifeEvent_description(_ context.Context
 }
 
 func (ec *executionContext) _OfflineInfo_id(ctx context.Context, field graphql.CollectedField, obj *model.OfflineInfo) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -401,6 +416,9 @@ func (ec *executionContext) fieldContext_OfflineInfo_url(_ context.Context, fiel
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -424,6 +442,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -562,6 +583,9 @@ func (ec *executionContext) fieldContext_Service_description(_ context.Context, 
 }
 
 func (ec *executionContext) _Service_agency(ctx context.Context, field graphql.CollectedField, obj *catalog.Service) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNAgency2githubᚗcomᚋsatupintuᚋsatupintuᚐAgency(ctx, field.Selections, obj.Agency)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -585,6 +609,9 @@ func (ec *executionContext) fieldContext_Service_agency(_ context.Context, field
 }
 
 func (ec *executionContext) _Service_domain(ctx context.Context, field graphql.CollectedField, obj *catalog.Service) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNServiceDomain2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐDomain(ctx, field.Selections, obj.Domain)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -640,6 +667,9 @@ func (ec *executionContext) fieldContext_Service_lifeEvents(_ context.Context, f
 }
 
 func (ec *executionContext) _Service_channel(ctx context.Context, field graphql.CollectedField, obj *catalog.Service) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNServiceChannel2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐChannel(ctx, field.Selections, obj.Channel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -663,6 +693,9 @@ func (ec *executionContext) fieldContext_Service_channel(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Service_singleOpen(ctx context.Context, field graphql.CollectedField, obj *catalog.Service) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.SingleOpen)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -892,6 +925,9 @@ func (ec *executionContext) fieldContext_ServiceConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _ServiceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ServiceConnection) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -915,6 +951,9 @@ func (ec *executionContext) fieldContext_ServiceConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _ServiceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ServiceEdge) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -970,6 +1009,9 @@ func (ec *executionContext) fieldContext_ServiceEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _ServiceField_id(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -993,6 +1035,9 @@ func (ec *executionContext) fieldContext_ServiceField_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _ServiceField_name(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1062,6 +1107,9 @@ func (ec *executionContext) fieldContext_ServiceField_help(_ context.Context, fi
 }
 
 func (ec *executionContext) _ServiceField_type(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNFieldType2githubᚗcomᚋsatupintuᚋsatupintuᚋcasesᚋcatalogᚐFieldType(ctx, field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1085,6 +1133,9 @@ func (ec *executionContext) fieldContext_ServiceField_type(_ context.Context, fi
 }
 
 func (ec *executionContext) _ServiceField_required(ctx context.Context, field graphql.CollectedField, obj *model.ServiceField) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Required)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

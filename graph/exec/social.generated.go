@@ -74,6 +74,9 @@ func (ec *executionContext) fieldContext_AidProgramme_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _AidProgramme_code(ctx context.Context, field graphql.CollectedField, obj *readmodel.Programme) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeCode(ctx, field.Selections, obj.Code)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -97,6 +100,9 @@ func (ec *executionContext) fieldContext_AidProgramme_code(_ context.Context, fi
 }
 
 func (ec *executionContext) _AidProgramme_name(ctx context.Context, field graphql.CollectedField, obj *readmodel.Programme) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -120,6 +126,9 @@ func (ec *executionContext) fieldContext_AidProgramme_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _AidProgramme_active(ctx context.Context, field graphql.CollectedField, obj *readmodel.Programme) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Active)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -189,6 +198,9 @@ func (ec *executionContext) fieldContext_Disbursement_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Disbursement_programme(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNProgrammeCode2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐProgrammeCode(ctx, field.Selections, obj.Programme)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -212,6 +224,9 @@ func (ec *executionContext) fieldContext_Disbursement_programme(_ context.Contex
 }
 
 func (ec *executionContext) _Disbursement_period(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Period)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -235,6 +250,9 @@ func (ec *executionContext) fieldContext_Disbursement_period(_ context.Context, 
 }
 
 func (ec *executionContext) _Disbursement_amount(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNInt2int64(ctx, field.Selections, obj.Amount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -281,6 +299,9 @@ func (ec *executionContext) fieldContext_Disbursement_date(_ context.Context, fi
 }
 
 func (ec *executionContext) _Disbursement_status(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNDisbursementStatus2githubᚗcomᚋsatupintuᚋsatupintuᚋreadmodelᚐDisbursementStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -304,6 +325,9 @@ func (ec *executionContext) fieldContext_Disbursement_status(_ context.Context, 
 }
 
 func (ec *executionContext) _Disbursement_channel(ctx context.Context, field graphql.CollectedField, obj *readmodel.Disbursement) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Channel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -670,6 +670,37 @@ func (f *Field) IsMap() bool {
 	return f.GoFieldType == GoFieldMap
 }
 
+// directMarshalers are the runtime's marshalers that never return null and
+// never report an error, whatever the value (satupintu patch).
+var directMarshalers = map[string]bool{
+	"MarshalString": true, "MarshalBoolean": true, "MarshalID": true, "MarshalIntID": true,
+	"MarshalInt": true, "MarshalInt8": true, "MarshalInt16": true, "MarshalInt32": true, "MarshalInt64": true,
+	"MarshalUint": true, "MarshalUint8": true, "MarshalUint16": true, "MarshalUint32": true, "MarshalUint64": true,
+}
+
+// IsDirect reports whether the field's value can be written straight from
+// its Go struct field, with no field context and no field middleware
+// (satupintu patch: graphql.OperationContext.DirectFields): a struct field
+// without resolver, method, haser, arguments or directives, of a non-null
+// scalar or enum type whose marshaler can neither return null nor report
+// an error (so it never reads the field context for a path).
+func (f *Field) IsDirect() bool {
+	if f.Object.Root || f.Object.Stream || f.IsResolver || !f.IsVariable() || f.HasHaser || f.Batch ||
+		len(f.Args) > 0 || f.HasDirectives() {
+		return false
+	}
+	ref := f.TypeReference
+	if ref == nil || ref.GQL == nil || !ref.GQL.NonNull || ref.GQL.Elem != nil || ref.IsNilable() ||
+		ref.Definition == nil || len(ref.Definition.Fields) > 0 || ref.IsContext || ref.IsOmittable {
+		return false
+	}
+	if ref.IsMarshaler {
+		return true // its MarshalGQL writes; it has nothing to report
+	}
+	return ref.Marshaler != nil && ref.Marshaler.Pkg() != nil &&
+		ref.Marshaler.Pkg().Path() == "github.com/99designs/gqlgen/graphql" && directMarshalers[ref.Marshaler.Name()]
+}
+
 func (f *Field) IsConcurrent() bool {
 	if f.Object.DisableConcurrency {
 		return false

@@ -40,6 +40,15 @@ type OperationContext struct {
 	// A @defer'd part is still resolved apart from the initial one.
 	Sequential bool
 
+	// DirectFields writes each plain field (a struct field without
+	// resolver, arguments or directives, of a non-null scalar or enum type
+	// that marshals without failing) straight from its Go value: no field
+	// context, no call through ResolverMiddleware (satupintu patch). Set
+	// it, before execution, only when the field middleware has nothing to
+	// do for such a field (it cannot fail) and no extension needs to see
+	// every field (tracing, per-field metrics).
+	DirectFields bool
+
 	collectFieldsCache collectFieldsCacheStore
 	// fieldsCache is the cache CollectFields uses: the document's, shared
 	// by every request for it, or collectFieldsCache (satupintu patch:

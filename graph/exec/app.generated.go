@@ -50,6 +50,9 @@ func (ec *executionContext) fieldContext_AppConfig_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _AppConfig_clientName(ctx context.Context, field graphql.CollectedField, obj *model.AppConfig) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -73,6 +76,9 @@ func (ec *executionContext) fieldContext_AppConfig_clientName(_ context.Context,
 }
 
 func (ec *executionContext) _AppConfig_minimumVersion(ctx context.Context, field graphql.CollectedField, obj *model.AppConfig) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.MinimumVersion)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -96,6 +102,9 @@ func (ec *executionContext) fieldContext_AppConfig_minimumVersion(_ context.Cont
 }
 
 func (ec *executionContext) _AppConfig_latestVersion(ctx context.Context, field graphql.CollectedField, obj *model.AppConfig) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LatestVersion)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -119,6 +128,9 @@ func (ec *executionContext) fieldContext_AppConfig_latestVersion(_ context.Conte
 }
 
 func (ec *executionContext) _AppConfig_updateUrl(ctx context.Context, field graphql.CollectedField, obj *model.AppConfig) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.UpdateURL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

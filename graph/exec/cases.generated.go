@@ -1025,6 +1025,9 @@ func (ec *executionContext) fieldContext_CaseDelivery_attempts(_ context.Context
 }
 
 func (ec *executionContext) _CaseDelivery_lastAttemptAt(ctx context.Context, field graphql.CollectedField, obj *model.CaseDelivery) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.LastAttemptAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

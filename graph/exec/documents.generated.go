@@ -256,6 +256,9 @@ func (ec *executionContext) fieldContext_Document_agency(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Document_issuedOn(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODate2githubᚗcomᚋsatupintuᚋsatupintuᚐDate(ctx, field.Selections, obj.IssuedOn)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -279,6 +282,9 @@ func (ec *executionContext) fieldContext_Document_issuedOn(_ context.Context, fi
 }
 
 func (ec *executionContext) _Document_validUntil(ctx context.Context, field graphql.CollectedField, obj *documents.Document) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODate2githubᚗcomᚋsatupintuᚋsatupintuᚐDate(ctx, field.Selections, obj.ValidUntil)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -516,6 +522,9 @@ func (ec *executionContext) fieldContext_DocumentShare_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _DocumentShare_code(ctx context.Context, field graphql.CollectedField, obj *model.DocumentShare) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Code)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -539,6 +548,9 @@ func (ec *executionContext) fieldContext_DocumentShare_code(_ context.Context, f
 }
 
 func (ec *executionContext) _DocumentShare_link(ctx context.Context, field graphql.CollectedField, obj *model.DocumentShare) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Link)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -562,6 +574,9 @@ func (ec *executionContext) fieldContext_DocumentShare_link(_ context.Context, f
 }
 
 func (ec *executionContext) _DocumentShare_qrPng(ctx context.Context, field graphql.CollectedField, obj *model.DocumentShare) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.QRPng)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -585,6 +600,9 @@ func (ec *executionContext) fieldContext_DocumentShare_qrPng(_ context.Context, 
 }
 
 func (ec *executionContext) _DocumentShare_presentation(ctx context.Context, field graphql.CollectedField, obj *model.DocumentShare) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.OfflinePresentation)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -801,6 +819,9 @@ func (ec *executionContext) fieldContext_DocumentShare_status(_ context.Context,
 }
 
 func (ec *executionContext) _DocumentShare_verifiedAt(ctx context.Context, field graphql.CollectedField, obj *model.DocumentShare) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.VerifiedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

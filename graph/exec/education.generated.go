@@ -195,6 +195,9 @@ func (ec *executionContext) fieldContext_PipStatus_stage(_ context.Context, fiel
 }
 
 func (ec *executionContext) _PipStatus_deadline(ctx context.Context, field graphql.CollectedField, obj *readmodel.PIPStatus) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODate2githubᚗcomᚋsatupintuᚋsatupintuᚐDate(ctx, field.Selections, obj.Deadline)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -349,6 +349,9 @@ func (ec *executionContext) fieldContext_Mandate_expiresAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Mandate_acceptedAt(ctx context.Context, field graphql.CollectedField, obj *mandates.Mandate) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.AcceptedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -372,6 +375,9 @@ func (ec *executionContext) fieldContext_Mandate_acceptedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Mandate_revokedAt(ctx context.Context, field graphql.CollectedField, obj *mandates.Mandate) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.RevokedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -395,6 +401,9 @@ func (ec *executionContext) fieldContext_Mandate_revokedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Mandate_revokedBy(ctx context.Context, field graphql.CollectedField, obj *mandates.Mandate) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOMandateSide2githubᚗcomᚋsatupintuᚋsatupintuᚋmandatesᚐSide(ctx, field.Selections, obj.RevokedBy)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

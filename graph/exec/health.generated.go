@@ -116,6 +116,9 @@ func (ec *executionContext) fieldContext_Coding_code(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Coding_display(ctx context.Context, field graphql.CollectedField, obj *readmodel.Coding) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2string(ctx, field.Selections, obj.Display)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -336,6 +339,9 @@ func (ec *executionContext) fieldContext_Immunization_date(_ context.Context, fi
 }
 
 func (ec *executionContext) _Immunization_doseNumber(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOInt2int(ctx, field.Selections, obj.DoseNumber)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -385,6 +391,9 @@ func (ec *executionContext) fieldContext_Immunization_status(_ context.Context, 
 }
 
 func (ec *executionContext) _Immunization_facility(ctx context.Context, field graphql.CollectedField, obj *readmodel.Immunization) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2string(ctx, field.Selections, obj.Facility)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -657,6 +666,9 @@ func (ec *executionContext) fieldContext_Membership_arrears(_ context.Context, f
 }
 
 func (ec *executionContext) _Membership_coverageStart(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODate2githubᚗcomᚋsatupintuᚋsatupintuᚐDate(ctx, field.Selections, obj.CoverageStart)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -680,6 +692,9 @@ func (ec *executionContext) fieldContext_Membership_coverageStart(_ context.Cont
 }
 
 func (ec *executionContext) _Membership_coverageEnd(ctx context.Context, field graphql.CollectedField, obj *readmodel.Membership) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODate2githubᚗcomᚋsatupintuᚋsatupintuᚐDate(ctx, field.Selections, obj.CoverageEnd)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -196,6 +196,9 @@ func (ec *executionContext) fieldContext_Alert_message(_ context.Context, field 
 }
 
 func (ec *executionContext) _Alert_dueDate(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODate2githubᚗcomᚋsatupintuᚋsatupintuᚐDate(ctx, field.Selections, obj.DueDate)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -219,6 +222,9 @@ func (ec *executionContext) fieldContext_Alert_dueDate(_ context.Context, field 
 }
 
 func (ec *executionContext) _Alert_serviceId(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ServiceID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -282,6 +282,9 @@ func (ec *executionContext) fieldContext_Consent_grantedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Consent_expiresAt(ctx context.Context, field graphql.CollectedField, obj *privacy.Consent) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.ExpiresAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -305,6 +308,9 @@ func (ec *executionContext) fieldContext_Consent_expiresAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Consent_withdrawnAt(ctx context.Context, field graphql.CollectedField, obj *privacy.Consent) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.WithdrawnAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -896,6 +902,9 @@ func (ec *executionContext) fieldContext_DataExport_requestedAt(_ context.Contex
 }
 
 func (ec *executionContext) _DataExport_readyAt(ctx context.Context, field graphql.CollectedField, obj *privacy.Export) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.ReadyAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -919,6 +928,9 @@ func (ec *executionContext) fieldContext_DataExport_readyAt(_ context.Context, f
 }
 
 func (ec *executionContext) _DataExport_expiresAt(ctx context.Context, field graphql.CollectedField, obj *privacy.Export) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.ExpiresAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -1386,6 +1386,9 @@ func (ec *executionContext) fieldContext_Source_status(_ context.Context, field 
 }
 
 func (ec *executionContext) _Source_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *readmodel.Source) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -152,6 +152,9 @@ func (ec *executionContext) fieldContext_AidProgramme_active(_ context.Context, 
 }
 
 func (ec *executionContext) _AidProgramme_since(ctx context.Context, field graphql.CollectedField, obj *readmodel.Programme) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODate2githubᚗcomᚋsatupintuᚋsatupintuᚐDate(ctx, field.Selections, obj.Since)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -420,6 +423,9 @@ func (ec *executionContext) fieldContext_Social_decile(_ context.Context, field 
 }
 
 func (ec *executionContext) _Social_updatedOn(ctx context.Context, field graphql.CollectedField, obj *readmodel.Welfare) (ret graphql.Marshaler) {
+	if ec.OperationContext.DirectFields {
+		return ec.marshalODate2githubᚗcomᚋsatupintuᚋsatupintuᚐDate(ctx, field.Selections, obj.UpdatedOn)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -681,17 +681,25 @@ var directMarshalers = map[string]bool{
 // IsDirect reports whether the field's value can be written straight from
 // its Go struct field, with no field context and no field middleware
 // (satupintu patch: graphql.OperationContext.DirectFields): a struct field
-// without resolver, method, haser, arguments or directives, of a non-null
-// scalar or enum type whose marshaler can neither return null nor report
-// an error (so it never reads the field context for a path).
+// without resolver, method, haser, arguments or directives, of a scalar or
+// enum type whose marshaling never reads the field context (for the path
+// of an error). A nullable one reports nothing whatever its marshaler
+// returns (null is its value); a non-null one needs a marshaler that can
+// return neither null nor an error, and a value that cannot be nil.
 func (f *Field) IsDirect() bool {
 	if f.Object.Root || f.Object.Stream || f.IsResolver || !f.IsVariable() || f.HasHaser || f.Batch ||
 		len(f.Args) > 0 || f.HasDirectives() {
 		return false
 	}
 	ref := f.TypeReference
-	if ref == nil || ref.GQL == nil || !ref.GQL.NonNull || ref.GQL.Elem != nil || ref.IsNilable() ||
-		ref.Definition == nil || len(ref.Definition.Fields) > 0 || ref.IsContext || ref.IsOmittable {
+	if ref == nil || ref.GQL == nil || ref.GQL.Elem != nil || ref.Definition == nil ||
+		len(ref.Definition.Fields) > 0 || ref.IsContext || ref.IsOmittable {
+		return false
+	}
+	if !ref.GQL.NonNull {
+		return ref.IsMarshaler || ref.Marshaler != nil
+	}
+	if ref.IsNilable() {
 		return false
 	}
 	if ref.IsMarshaler {

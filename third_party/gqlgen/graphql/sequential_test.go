@@ -1,6 +1,7 @@
 package graphql
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"testing"
@@ -61,5 +62,29 @@ func TestSequentialSliceMarshalsInTurn(t *testing.T) {
 		if v == nil {
 			t.Errorf("element %d missing", i)
 		}
+	}
+}
+
+// A sequential list reports an element's panic, and nulls that element
+// only, as a concurrent one does.
+func TestSequentialSliceNullsAPanickingElement(t *testing.T) {
+	ctx := WithOperationContext(withTestResponseContext(context.Background()), &OperationContext{Sequential: true})
+	ret := MarshalSliceConcurrently(ctx, 3, 0, false, func(_ context.Context, i int) Marshaler {
+		if i == 1 {
+			panic("test panic")
+		}
+		return MarshalString("ok")
+	})
+	var b bytes.Buffer
+	ret.MarshalGQL(&b)
+	if b.String() != `["ok",null,"ok"]` {
+		t.Errorf("list %s; want the panicking element null", b.String())
+	}
+	var got []string
+	for _, err := range GetErrors(ctx) {
+		got = append(got, err.Message)
+	}
+	if !slices.Equal(got, []string{"input: [1] internal system error"}) {
+		t.Errorf("errors %v; want the panic at [1]", got)
 	}
 }

@@ -59,11 +59,22 @@ func MarshalSliceConcurrently(
 		return ret
 	}
 
+	// satupintu patch: the elements' field contexts and indexes in one
+	// allocation each, not two per element.
+	fcs := make([]FieldContext, length)
+	idx := make([]int, length)
+	for i := range idx {
+		idx[i] = i
+		fcs[i].Index = &idx[i]
+	}
+
 	// Multiple elements: use goroutines, unless the operation is
 	// sequential (satupintu patch: OperationContext.Sequential).
-	sequential := false
-	if oc, ok := ctx.Value(operationCtx).(*OperationContext); ok && oc != nil {
-		sequential = oc.Sequential
+	if oc, ok := ctx.Value(operationCtx).(*OperationContext); ok && oc != nil && oc.Sequential {
+		for i := range length {
+			ret[i] = marshalElementGuarded(WithFieldContext(ctx, &fcs[i]), i, omitPanicHandler, marshalElement)
+		}
+		return ret
 	}
 	var wg sync.WaitGroup
 	var sm *semaphore.Weighted
@@ -72,10 +83,7 @@ func MarshalSliceConcurrently(
 	}
 
 	for i := range length {
-		fc := &FieldContext{
-			Index: &i,
-		}
-		childCtx := WithFieldContext(ctx, fc)
+		childCtx := WithFieldContext(ctx, &fcs[i])
 
 		f := func(i int) {
 			defer wg.Done()
@@ -105,10 +113,6 @@ func MarshalSliceConcurrently(
 		}
 
 		wg.Add(1)
-		if sequential {
-			f(i)
-			continue
-		}
 		if i == length-1 {
 			// satupintu patch: the last element on this goroutine, which
 			// would otherwise only wait for it.
@@ -120,4 +124,23 @@ func MarshalSliceConcurrently(
 
 	wg.Wait()
 	return ret
+}
+
+// marshalElementGuarded marshals element i, as Null with the panic reported
+// when it panics (unless omitPanicHandler).
+func marshalElementGuarded(
+	ctx context.Context,
+	i int,
+	omitPanicHandler bool,
+	marshalElement func(ctx context.Context, i int) Marshaler,
+) (ret Marshaler) {
+	if !omitPanicHandler {
+		defer func() {
+			if r := recover(); r != nil {
+				AddError(ctx, Recover(ctx, r))
+				ret = Null
+			}
+		}()
+	}
+	return marshalElement(ctx, i)
 }

@@ -57,6 +57,9 @@ type persistedState struct {
 
 const persistedStat = "satupintu.persisted"
 
+// querySums are the sha256 of the queries sent in full, by query.
+var querySums = newMemo[string](256)
+
 var sha256Pattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 
 func (x persistedQueries) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
@@ -84,7 +87,11 @@ func (x persistedQueries) MutateOperationParameters(ctx context.Context, p *grap
 		p.Query = q
 		return nil
 	}
-	sum := sha256Hex(p.Query)
+	sum, ok := querySums.getString(p.Query)
+	if !ok {
+		sum = sha256Hex(p.Query)
+		querySums.put(p.Query, sum)
+	}
 	if hash != "" && !equalFoldASCII(hash, sum) {
 		return edgeError(ctx, CodePersistedQueryHashMismatch, sp.Text{
 			ID: "Hash persistedQuery bukan sha256 dari query yang dikirim.",

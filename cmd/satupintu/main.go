@@ -49,7 +49,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
-	log := newLogger(stdout, cfg.LogLevel)
+	lines := newLineBuffer(stdout, logFlushEvery)
+	defer lines.Close()
+	log := slog.New(flushAtWarn{newLogger(lines, cfg.LogLevel).Handler(), lines})
 	for _, w := range warnings {
 		log.Warn(w)
 	}

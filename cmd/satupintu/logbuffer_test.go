@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer the flusher and the test may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Info lines wait for the next flush; a warning goes out at once with the
+// lines before it; closing writes the rest.
+func TestLogLinesAreBufferedButWarningsAreNot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var out syncBuffer
+		lines := newLineBuffer(&out, logFlushEvery)
+		log := slog.New(flushAtWarn{newLogger(lines, slog.LevelInfo).Handler(), lines}).With("component", "test")
+
+		log.Info("request", "status", 200)
+		if out.String() != "" {
+			t.Fatalf("an info line written before the flush: %s", out.String())
+		}
+		time.Sleep(logFlushEvery)
+		synctest.Wait()
+		if !strings.Contains(out.String(), `"msg":"request"`) {
+			t.Fatalf("after %s: %q; want the request line", logFlushEvery, out.String())
+		}
+
+		log.Info("before the warning")
+		log.Warn("something to look at")
+		if s := out.String(); !strings.Contains(s, "before the warning") || !strings.Contains(s, "something to look at") {
+			t.Fatalf("a warning not written at once, with what came before it: %q", s)
+		}
+
+		log.Info("last line")
+		if err := lines.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "last line") {
+			t.Errorf("Close left a line unwritten: %q", out.String())
+		}
+	})
+}

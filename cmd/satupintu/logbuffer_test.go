@@ -1,38 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/satupintu/satupintu/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer the flusher and the test may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // Info lines wait for the next flush; a warning goes out at once with the
 // lines before it; closing writes the rest.
 func TestLogLinesAreBufferedButWarningsAreNot(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var out syncBuffer
+		var out testkit.SyncBuffer
 		lines := newLineBuffer(&out, logFlushEvery)
 		log := slog.New(flushAtWarn{newLogger(lines, slog.LevelInfo).Handler(), lines}).With("component", "test")
 

@@ -372,10 +372,14 @@ func threeInstancesOneKilled(t *testing.T, redisURL string) {
 	// None twice, but for one case no sender can rule out: a push the
 	// killed instance had in flight at the instant of the SIGKILL. FCM may
 	// take it (here the fake reads the dead sender's last bytes shortly
-	// after) while its sender never learns so; it is sent again when the
-	// dead instance's claim lapses (SATUPINTU_PUSH_SEND_LEASE), and the
-	// app drops the copy by notificationId (and the collapse key replaces
-	// it on screen). Any other duplicate fails the test.
+	// after) while its sender never learns so, or its sender learns so
+	// and dies before the delivery's record commits (on this loaded
+	// machine a PostgreSQL commit can lag FCM's answer by a few hundred
+	// ms: one CI run saw a push taken 181 ms before the kill sent again);
+	// it is sent again when the dead instance's claim lapses
+	// (SATUPINTU_PUSH_SEND_LEASE), and the app drops the copy by
+	// notificationId (and the collapse key replaces it on screen). Any
+	// other duplicate fails the test.
 	inFlightAtKill := 0
 	for k, n := range seen {
 		if n == 1 {
@@ -388,7 +392,7 @@ func threeInstancesOneKilled(t *testing.T, redisURL string) {
 			}
 		}
 		first, again := at[0], at[len(at)-1]
-		if n == 2 && first > -100*time.Millisecond && first < time.Second && again >= 2*time.Second {
+		if n == 2 && first > -time.Second && first < time.Second && again >= 2*time.Second {
 			inFlightAtKill++
 			continue
 		}

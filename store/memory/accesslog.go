@@ -73,18 +73,6 @@ func oldestFirst(a, b privacy.Entry) int {
 	return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
 }
 
-// newestFirst yields the subject's entries newest first.
-func (l *AccessLog) newestFirst(subject sp.NIK) func(func(privacy.Entry) bool) {
-	return func(yield func(privacy.Entry) bool) {
-		list := l.bySubj[subject]
-		for i := len(list) - 1; i >= 0; i-- {
-			if !yield(list[i]) {
-				return
-			}
-		}
-	}
-}
-
 // List pages through the subject's entries, newest first.
 func (l *AccessLog) List(ctx context.Context, subject sp.NIK, q privacy.LogQuery) (privacy.LogPage, error) {
 	at, id, paged, err := privacy.ParseCursor(q.After)
@@ -98,7 +86,7 @@ func (l *AccessLog) List(ctx context.Context, subject sp.NIK, q privacy.LogQuery
 	defer l.mu.RUnlock()
 	var page privacy.LogPage
 	size := q.Size()
-	for e := range l.newestFirst(subject) {
+	for _, e := range slices.Backward(l.bySubj[subject]) { // newest first
 		if !q.Matches(e) {
 			continue
 		}
@@ -124,7 +112,7 @@ func (l *AccessLog) CountByAgency(ctx context.Context, subject sp.NIK, since tim
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	out := map[sp.Agency]int{}
-	for e := range l.newestFirst(subject) {
+	for _, e := range slices.Backward(l.bySubj[subject]) { // newest first
 		if e.At.Before(since) {
 			break // newest first: the rest is older
 		}

@@ -42,20 +42,8 @@ func MarshalSliceConcurrently(
 		fc := &FieldContext{
 			Index: &i,
 		}
-		childCtx := WithFieldContext(ctx, fc)
-		if omitPanicHandler {
-			ret[0] = marshalElement(childCtx, 0)
-		} else {
-			func() {
-				defer func() {
-					if r := recover(); r != nil {
-						AddError(childCtx, Recover(childCtx, r))
-						ret[0] = Null
-					}
-				}()
-				ret[0] = marshalElement(childCtx, 0)
-			}()
-		}
+		// satupintu patch: the one panic guard, marshalElementGuarded.
+		ret[0] = marshalElementGuarded(WithFieldContext(ctx, fc), 0, omitPanicHandler, marshalElement)
 		return ret
 	}
 
@@ -90,15 +78,7 @@ func MarshalSliceConcurrently(
 			if sm != nil {
 				defer sm.Release(1)
 			}
-			if !omitPanicHandler {
-				defer func() {
-					if r := recover(); r != nil {
-						AddError(childCtx, Recover(childCtx, r))
-						ret[i] = Null
-					}
-				}()
-			}
-			ret[i] = marshalElement(childCtx, i)
+			ret[i] = marshalElementGuarded(childCtx, i, omitPanicHandler, marshalElement)
 		}
 
 		if sm != nil {
